@@ -6,7 +6,8 @@ but these structs do not declare are ignored, and a ``type`` this library does n
 :class:`UnknownWebhookEvent` rather than failing, so new events never break a receiver.
 
 Event struct names end in ``Event`` so they never clash with the request models
-(``ContactCreate``, ``ContactUpdate``) of the contacts API.
+(``ContactCreate``, ``ContactUpdate``) of the contacts API; custom fields and DND settings share
+the contact's structs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from __future__ import annotations
 from typing import Any, TypeAlias, get_args
 
 import msgspec
+
+from ._base import Model
+from .contacts import CustomFieldValue, DndSettings
 
 __all__ = [
     "AppInstallEvent",
@@ -27,9 +31,6 @@ __all__ = [
     "ContactDndUpdateEvent",
     "ContactTagUpdateEvent",
     "ContactUpdateEvent",
-    "CustomFieldValue",
-    "DndChannelStatus",
-    "DndSettings",
     "InstallTrial",
     "KnownWebhookEvent",
     "NoteCreateEvent",
@@ -46,41 +47,8 @@ __all__ = [
     "event_from_payload",
 ]
 
-CustomFieldValueType: TypeAlias = str | bool | int | float | list[Any] | dict[str, Any] | None
 
-
-class CustomFieldValue(msgspec.Struct, rename="camel", kw_only=True):
-    """One custom field on a contact event.
-
-    Attributes:
-        id: The custom field's id.
-        value: Its value: text, number, boolean, list or object, as the field's kind dictates.
-    """
-
-    id: str
-    value: CustomFieldValueType = None
-
-
-class DndChannelStatus(msgspec.Struct, rename="camel", kw_only=True):
-    """Do-not-disturb state of one channel (``status`` is ``"active"`` or ``"inactive"``)."""
-
-    status: str | None = None
-    message: str | None = None
-    code: str | None = None
-
-
-class DndSettings(msgspec.Struct, kw_only=True):
-    """Do-not-disturb state per channel; the wire keys are ``SMS``, ``Email``, ``GMB``, ..."""
-
-    sms: DndChannelStatus | None = msgspec.field(default=None, name="SMS")
-    email: DndChannelStatus | None = msgspec.field(default=None, name="Email")
-    gmb: DndChannelStatus | None = msgspec.field(default=None, name="GMB")
-    fb: DndChannelStatus | None = msgspec.field(default=None, name="FB")
-    whatsapp: DndChannelStatus | None = msgspec.field(default=None, name="WhatsApp")
-    call: DndChannelStatus | None = msgspec.field(default=None, name="Call")
-
-
-class _EventBase(msgspec.Struct, tag_field="type", rename="camel", kw_only=True):
+class _EventBase(Model, tag_field="type", kw_only=True):
     """Fields every delivery carries; ``type`` is the struct's tag."""
 
     timestamp: str | None = None
@@ -182,7 +150,7 @@ class TaskDeleteEvent(_TaskEvent, tag="TaskDelete"):
     """A task was deleted."""
 
 
-class Appointment(msgspec.Struct, rename="camel", kw_only=True):
+class Appointment(Model):
     """The appointment carried by an appointment event."""
 
     id: str
@@ -219,7 +187,7 @@ class AppointmentDeleteEvent(_AppointmentEvent, tag="AppointmentDelete"):
     """An appointment was deleted."""
 
 
-class InstallTrial(msgspec.Struct, rename="camel", kw_only=True):
+class InstallTrial(Model):
     """The trial an app was installed on, if any."""
 
     on_trial: bool | None = None
@@ -227,7 +195,7 @@ class InstallTrial(msgspec.Struct, rename="camel", kw_only=True):
     trial_start_date: str | None = None
 
 
-class WhitelabelDetails(msgspec.Struct, rename="camel", kw_only=True):
+class WhitelabelDetails(Model):
     """Branding of a whitelabelled agency."""
 
     domain: str | None = None
