@@ -374,8 +374,9 @@ def _load_keys(
         raise ConfigurationError(_MISSING_CRYPTOGRAPHY) from exc
 
     def load(pem: str | bytes, argument: str) -> object:
+        normalized = _normalized_pem(pem, argument)
         try:
-            return serialization.load_pem_public_key(_normalized_pem(pem, argument))
+            return serialization.load_pem_public_key(normalized)
         except (ValueError, TypeError) as exc:
             raise ConfigurationError(f"{argument} is not a valid PEM public key") from exc
 
