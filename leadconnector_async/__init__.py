@@ -1,0 +1,90 @@
+"""leadconnector_async: an asyncio-native client for the LeadConnector Contacts API v2.
+
+Example::
+
+    import leadconnector_async as lc
+
+    async with lc.LeadConnector(token, location_id="...") as client:
+        contact = await client.contacts.create(lc.ContactCreate(first_name="Jane"))
+"""
+
+from ._config import RateLimit, RetryPolicy, Timeouts
+from ._protocol import Call, RateLimitSnapshot
+from ._ratelimit import Limiter, RateLimitStatus
+from ._version import __version__
+from .auth import StaticToken, TokenSource
+from .client import LeadConnector
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConfigurationError,
+    DuplicateContactError,
+    LeadConnectorError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ScopeError,
+    ServerError,
+    TransportError,
+    UnprocessableEntityError,
+    WebhookVerificationError,
+)
+from .models import (
+    AttributionSource,
+    Contact,
+    ContactCreate,
+    ContactUpdate,
+    CustomFieldInput,
+    CustomFieldValue,
+    DndChannel,
+    DndChannelInput,
+    DndSettings,
+    DndSettingsInput,
+    InboundDndSettings,
+    Opportunity,
+    UpsertResult,
+)
+
+__all__ = [
+    "APIError",
+    "AttributionSource",
+    "AuthenticationError",
+    "BadRequestError",
+    "Call",
+    "ClientClosedError",
+    "ConfigurationError",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "CustomFieldInput",
+    "CustomFieldValue",
+    "DndChannel",
+    "DndChannelInput",
+    "DndSettings",
+    "DndSettingsInput",
+    "DuplicateContactError",
+    "InboundDndSettings",
+    "LeadConnector",
+    "LeadConnectorError",
+    "Limiter",
+    "NotFoundError",
+    "Opportunity",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "RateLimitSnapshot",
+    "RateLimitStatus",
+    "RetryPolicy",
+    "ScopeError",
+    "ServerError",
+    "StaticToken",
+    "Timeouts",
+    "TokenSource",
+    "TransportError",
+    "UnprocessableEntityError",
+    "UpsertResult",
+    "WebhookVerificationError",
+    "__version__",
+]

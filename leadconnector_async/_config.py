@@ -1,0 +1,82 @@
+"""Frozen settings shared by a client and every client derived from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._version import __version__
+from .errors import ConfigurationError
+
+DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+CONTACTS_API_VERSION = "2021-07-28"
+USER_AGENT = f"leadconnector-async/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The API's published limit for one location.
+
+    Args:
+        max_requests: Requests allowed in any window of ``period`` seconds.
+        period: The window length in seconds.
+        daily: Requests allowed per day, or ``None`` for no daily budget.
+    """
+
+    max_requests: int = 100
+    period: float = 10.0
+    daily: int | None = 200_000
+
+    def __post_init__(self) -> None:
+        if self.max_requests < 1:
+            raise ConfigurationError("RateLimit.max_requests must be at least 1")
+        if self.period <= 0:
+            raise ConfigurationError("RateLimit.period must be positive")
+        if self.daily is not None and self.daily < 1:
+            raise ConfigurationError("RateLimit.daily must be at least 1 or None")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How failed requests are retried.
+
+    Args:
+        max_retries: Retries after the first attempt (0 disables retries).
+        backoff_base: First backoff ceiling in seconds; doubles per attempt (full jitter).
+        backoff_max: Ceiling of any single backoff wait.
+        deadline: Total seconds one call may take across all attempts, or ``None``.
+    """
+
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ConfigurationError("max_retries must be 0 or more")
+        if self.backoff_base < 0 or self.backoff_max < 0:
+            raise ConfigurationError("backoff values must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-request timeouts in seconds (``None`` means no limit).
+
+    Args:
+        total: The whole request, from connect to the last body byte.
+        connect: Acquiring a connection (including TCP and TLS set-up).
+    """
+
+    total: float | None = 30.0
+    connect: float | None = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a client needs that does not change after construction."""
+
+    base_url: str = DEFAULT_BASE_URL
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limit: RateLimit | None = field(default_factory=RateLimit)
+    user_agent: str = USER_AGENT

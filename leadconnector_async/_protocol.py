@@ -1,0 +1,315 @@
+"""The API's rules as pure functions: describe a call, build its request, read its response.
+
+Nothing here does I/O, so every rule can be tested on recorded bytes without an event loop.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
+
+import msgspec
+
+from ._config import CONTACTS_API_VERSION, ClientConfig
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    DuplicateContactError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ScopeError,
+    ServerError,
+    TransportError,
+    UnprocessableEntityError,
+)
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+Decode = Callable[[bytes], T]
+
+_ENCODER = msgspec.json.Encoder()
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+_EXCERPT = 200
+
+
+def decoder_for(type_: type[E]) -> msgspec.json.Decoder[E]:
+    """Return the one Decoder for ``type_``, building it on first use."""
+    decoder = _DECODERS.get(type_)
+    if decoder is None:
+        decoder = _DECODERS[type_] = msgspec.json.Decoder(type_)
+    return decoder
+
+
+def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
+    """Build a decode function: bytes -> ``envelope`` struct -> the useful part.
+
+    Args:
+        envelope: The struct the response body decodes into (``{"contact": {...}}``).
+        get: Picks the useful thing out of the envelope.
+    """
+    decode = decoder_for(envelope).decode
+
+    def decode_and_unwrap(body: bytes) -> T:
+        return get(decode(body))
+
+    return decode_and_unwrap
+
+
+def segment(value: str, name: str) -> str:
+    """Quote one path segment, refusing an empty one (it would change the route)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """Everything needed to make one API call; resources build these, the client sends them.
+
+    Attributes:
+        method: HTTP method.
+        path: Path with its segments already quoted (see :func:`segment`).
+        decode: Turns a 2xx body into the result; ``None`` means the body is not needed.
+        params: Query parameters (``None`` values are left out).
+        body: A struct or mapping sent as JSON, or ``None`` for no body.
+        form: Form fields sent as ``application/x-www-form-urlencoded`` (OAuth).
+        version: The ``Version`` header for this operation (``None`` sends none).
+        idempotent: Whether repeating the request after an unknown outcome is harmless.
+        location_id: The location whose rate limit this call counts against.
+        authenticated: Whether to send the bearer token.
+    """
+
+    method: str
+    path: str
+    decode: Decode[T] | None = None
+    params: Mapping[str, str | int | None] | None = None
+    body: Any = None
+    form: Mapping[str, str] | None = None
+    version: str | None = CONTACTS_API_VERSION
+    idempotent: bool = True
+    location_id: str | None = None
+    authenticated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request ready for the transport. Its repr never shows the headers."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.url})"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What the transport got back: status, headers (case-insensitive mapping) and raw body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
+    """Turn a call description into a request with every header the API needs."""
+    url = config.base_url + call.path
+    if call.params:
+        query = urlencode(
+            [(k, str(v)) for k, v in call.params.items() if v is not None], quote_via=quote
+        )
+        if query:
+            url = f"{url}?{query}"
+    headers = {"Accept": "application/json", "User-Agent": config.user_agent}
+    if call.version is not None:
+        headers["Version"] = call.version
+    if call.authenticated and token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    body: bytes | None = None
+    if call.form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urlencode(call.form).encode()
+    elif call.body is not None:
+        headers["Content-Type"] = "application/json"
+        body = _ENCODER.encode(call.body)
+    return Request(call.method, url, headers, body)
+
+
+def parse_response(call: Call[T], response: Response) -> T:
+    """Return the call's result from a 2xx response, or raise the matching error.
+
+    Raises:
+        APIError: A subclass chosen by :func:`error_from_response` for non-2xx statuses.
+        TransportError: A 2xx body that is not the JSON the operation promises.
+    """
+    if not 200 <= response.status < 300:
+        raise error_from_response(response.status, response.headers, response.body)
+    if call.decode is None:
+        return None  # type: ignore[return-value]
+    try:
+        return call.decode(response.body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise TransportError(
+            f"malformed response body from {call.method} {call.path}: {exc}; "
+            f"body starts {_excerpt(response.body)}",
+            outcome_unknown=True,
+            status_code=response.status,
+        ) from None
+
+
+class _ErrorBody(msgspec.Struct, rename="camel"):
+    """The lenient shape of every error body the API is known to send."""
+
+    message: str | list[str] | None = None
+    error: str | dict[str, Any] | None = None
+    detail: str | None = None
+    meta: dict[str, Any] | None = None
+    trace_id: str | None = None
+
+
+_NOT_FOUND = re.compile(r"not\s*found|does\s*n[o']t\s*exist|no longer exists", re.IGNORECASE)
+_DUPLICATE = re.compile(r"duplicat", re.IGNORECASE)
+_SCOPE = re.compile(r"not authorized for this scope|scope", re.IGNORECASE)
+
+
+def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> APIError:
+    """Map an error status and body to the most specific exception class."""
+    parsed = _read_error_body(body)
+    messages = _messages(parsed, body)
+    text = "; ".join(messages) or f"HTTP {status}"
+    trace_id = parsed.trace_id if parsed else None
+    meta = parsed.meta if parsed and parsed.meta else {}
+    if status == 400 and (meta.get("contactId") or _DUPLICATE.search(text)):
+        return DuplicateContactError(
+            text,
+            existing_id=_str_or_none(meta.get("contactId")),
+            matching_field=_str_or_none(meta.get("matchingField")),
+            trace_id=trace_id,
+        )
+    if status == 404 or (status == 400 and _NOT_FOUND.search(text)):
+        return NotFoundError(text, status_code=status, trace_id=trace_id)
+    if status == 422:
+        return UnprocessableEntityError(text, messages=messages, trace_id=trace_id)
+    if status == 429:
+        return RateLimitError(text, retry_after=retry_after(headers), trace_id=trace_id)
+    return _by_status(status, text, trace_id)
+
+
+def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
+    cls: type[APIError]
+    if status == 400:
+        cls = BadRequestError
+    elif status == 401:
+        cls = ScopeError if _SCOPE.search(text) else AuthenticationError
+    elif status == 403:
+        cls = PermissionDeniedError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = APIError
+    return cls(text, status_code=status, trace_id=trace_id)
+
+
+def _read_error_body(body: bytes) -> _ErrorBody | None:
+    try:
+        return decoder_for(_ErrorBody).decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def _messages(parsed: _ErrorBody | None, body: bytes) -> list[str]:
+    if parsed is None:
+        return [_excerpt(body)] if body.strip() else []
+    if isinstance(parsed.message, list):
+        return [str(m) for m in parsed.message]
+    for candidate in (parsed.message, parsed.detail, parsed.error):
+        if isinstance(candidate, str) and candidate:
+            return [candidate]
+        if isinstance(candidate, dict) and isinstance(candidate.get("message"), str):
+            return [candidate["message"]]
+    return []
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:_EXCERPT].decode("utf-8", "replace")
+    return repr(text + ("..." if len(body) > _EXCERPT else ""))
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else the rate-limit interval.
+
+    Returns ``None`` when the response gives no hint.
+    """
+    value = _header(headers, "retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value).timestamp()
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(0.0, when - (time.time() if now is None else now))
+    limits = read_rate_limit(headers)
+    if limits is not None and limits.interval_ms is not None:
+        return limits.interval_ms / 1000.0
+    return None
+
+
+def _header(headers: Mapping[str, str], lower_name: str) -> str | None:
+    value = headers.get(lower_name)
+    if value is not None:
+        return value
+    for key, candidate in headers.items():
+        if key.lower() == lower_name:
+            return candidate
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSnapshot:
+    """The ``X-RateLimit-*`` figures of one response; ``None`` where a header was absent."""
+
+    remaining: int | None = None
+    max: int | None = None
+    interval_ms: int | None = None
+    daily_remaining: int | None = None
+    daily_limit: int | None = None
+
+
+_RATE_HEADERS = {
+    "x-ratelimit-remaining": "remaining",
+    "x-ratelimit-max": "max",
+    "x-ratelimit-interval-milliseconds": "interval_ms",
+    "x-ratelimit-daily-remaining": "daily_remaining",
+    "x-ratelimit-limit-daily": "daily_limit",
+}
+
+
+def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
+    """Read the five rate-limit headers (any casing); ``None`` when none is present."""
+    found: dict[str, int] = {}
+    for key, value in headers.items():
+        name = _RATE_HEADERS.get(key.lower())
+        if name is not None:
+            try:
+                found[name] = int(float(value))
+            except ValueError:
+                continue
+    return RateLimitSnapshot(**found) if found else None

@@ -1,0 +1,336 @@
+"""The client: its lifecycle, and the one loop every call goes through.
+
+limit -> token -> build -> send -> read headers -> decode -> (retry)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from dataclasses import replace
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ._config import DEFAULT_BASE_URL, ClientConfig, RateLimit, RetryPolicy, Timeouts
+from ._protocol import Call, build_request, parse_response, read_rate_limit
+from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
+from ._retry import retry_delay
+from ._transport import AiohttpTransport, Transport
+from .auth import StaticToken, TokenSource
+from .errors import (
+    AuthenticationError,
+    ClientClosedError,
+    ConfigurationError,
+    LeadConnectorError,
+    RateLimitError,
+    ScopeError,
+)
+
+if TYPE_CHECKING:
+    from .resources.contacts import ContactsResource
+
+T = TypeVar("T")
+
+logger = logging.getLogger("leadconnector_async")
+
+_NO_LOCATION = "<no location>"
+
+
+class _Pool:
+    """What every client derived from one root shares: the transport and the limiter."""
+
+    def __init__(self, transport: Transport, limiter: Limiter) -> None:
+        self.transport = transport
+        self.limiter = limiter
+        self.closed = False
+
+
+class LeadConnector:
+    """Async client for the LeadConnector Contacts API v2.
+
+    Use it as ``async with LeadConnector(token, location_id=...) as client:`` or call
+    :meth:`aclose` when done. One client (and the clients :meth:`for_location` derives from it)
+    shares one connection pool and one rate-limit registry.
+
+    Args:
+        token: A Private Integration Token or access token, or a :class:`TokenSource`.
+        location_id: The default location for location-scoped calls.
+        base_url: API root; plain ``http`` is refused except to a loopback address.
+        rate_limit: The per-location limit to stay under; ``None`` disables limiting.
+        max_retries: Retries after the first attempt for retryable failures.
+        timeout: Seconds per request (a number), or a :class:`Timeouts`.
+        retry: Full retry policy; overrides ``max_retries`` when given.
+        session: An aiohttp session to borrow (never closed by this client).
+        connection_limit: Most connections the client's own connector opens at once.
+        keepalive_timeout: Seconds an idle connection is kept for reuse.
+        limiter: A rate limiter backend (e.g. the Redis-shared one); overrides ``rate_limit``.
+
+    Raises:
+        ConfigurationError: A bad argument.
+    """
+
+    def __init__(
+        self,
+        token: str | TokenSource,
+        *,
+        location_id: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 - frozen, safe to share
+        max_retries: int = 3,
+        timeout: float | Timeouts = 30.0,
+        retry: RetryPolicy | None = None,
+        session: aiohttp.ClientSession | None = None,
+        connection_limit: int = 100,
+        keepalive_timeout: float = 30.0,
+        limiter: Limiter | None = None,
+    ) -> None:
+        self._config = ClientConfig(
+            base_url=_checked_base_url(base_url),
+            timeouts=timeout if isinstance(timeout, Timeouts) else Timeouts(total=timeout),
+            retry=retry or RetryPolicy(max_retries=max_retries),
+            rate_limit=rate_limit,
+        )
+        self._token = _token_source(token)
+        self._location_id = _checked_location(location_id)
+        if limiter is None:
+            limiter = LocalLimiter(rate_limit) if rate_limit is not None else Unlimited()
+        self._pool = _Pool(
+            AiohttpTransport(
+                session, connection_limit=connection_limit, keepalive_timeout=keepalive_timeout
+            ),
+            limiter,
+        )
+        self._is_root = True
+        self._closed = False
+
+    @classmethod
+    def _derive(
+        cls,
+        parent: LeadConnector,
+        *,
+        token: TokenSource,
+        location_id: str | None,
+        config: ClientConfig,
+    ) -> LeadConnector:
+        child = cls.__new__(cls)
+        child._config = config
+        child._token = token
+        child._location_id = location_id
+        child._pool = parent._pool
+        child._is_root = False
+        child._closed = False
+        return child
+
+    def for_location(
+        self, location_id: str, token: str | TokenSource | None = None
+    ) -> LeadConnector:
+        """A light client for another location sharing this client's pool and limiters.
+
+        Args:
+            location_id: The location the new client acts on by default.
+            token: That location's token; this client's token source when omitted.
+        """
+        return LeadConnector._derive(
+            self,
+            token=self._token if token is None else _token_source(token),
+            location_id=_checked_location(location_id),
+            config=self._config,
+        )
+
+    def with_options(
+        self, *, timeout: float | Timeouts | None = None, max_retries: int | None = None
+    ) -> LeadConnector:
+        """A client sharing this one's pool and limiters with other per-call settings.
+
+        Example: ``await client.with_options(timeout=5).contacts.get(cid)``.
+        """
+        config = self._config
+        if timeout is not None:
+            timeouts = timeout if isinstance(timeout, Timeouts) else Timeouts(total=timeout)
+            config = replace(config, timeouts=timeouts)
+        if max_retries is not None:
+            config = replace(config, retry=replace(config.retry, max_retries=max_retries))
+        return LeadConnector._derive(
+            self, token=self._token, location_id=self._location_id, config=config
+        )
+
+    @property
+    def location_id(self) -> str | None:
+        """The default location of this client."""
+        return self._location_id
+
+    @property
+    def config(self) -> ClientConfig:
+        """The frozen settings of this client."""
+        return self._config
+
+    @property
+    def closed(self) -> bool:
+        """True once this client (or the root it derives from) was closed."""
+        return self._closed or self._pool.closed
+
+    @cached_property
+    def contacts(self) -> ContactsResource:
+        """Contacts and everything attached to them."""
+        from .resources.contacts import ContactsResource
+
+        return ContactsResource(self)
+
+    def require_location(self, location_id: str | None = None) -> str:
+        """Return ``location_id`` or the client's default; raise if neither is known."""
+        location = location_id or self._location_id
+        if not location:
+            raise ConfigurationError(
+                "this call needs a location id: pass location_id=... to the call, "
+                "or create the client with location_id=..."
+            )
+        return location
+
+    def rate_limit_status(self, location_id: str | None = None) -> RateLimitStatus | None:
+        """The latest rate-limit figures for a location (default: this client's)."""
+        return self._pool.limiter.status(location_id or self._location_id or _NO_LOCATION)
+
+    async def send(self, call: Call[T]) -> T:
+        """Send one call through the limiter, with auth and retries, and return its result.
+
+        Resources use this; it is public for calls the library does not wrap yet.
+
+        Raises:
+            ClientClosedError: The client was closed.
+            LeadConnectorError: The typed error for whatever failed last.
+        """
+        if self.closed:
+            raise ClientClosedError("this LeadConnector client is closed; create a new one")
+        key = call.location_id or self._location_id or _NO_LOCATION
+        started = time.monotonic()
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(call, key)
+            except _TokenRejectedError as rejected:
+                # At most one refresh per call, so a server that keeps refusing cannot loop us.
+                if refreshed or not await self._token.token_rejected(rejected.token):
+                    raise rejected.error from None
+                refreshed = True
+                attempt -= 1
+            except LeadConnectorError as error:
+                delay = retry_delay(
+                    self._config.retry,
+                    attempt,
+                    error,
+                    idempotent=call.idempotent,
+                    elapsed=time.monotonic() - started,
+                )
+                if delay is None:
+                    raise
+                if isinstance(error, RateLimitError):
+                    self._pool.limiter.penalize(key, delay)
+                logger.info(
+                    "retrying %s %s in %.2fs after attempt %d: %s",
+                    call.method,
+                    call.path,
+                    delay,
+                    attempt,
+                    error,
+                )
+                await asyncio.sleep(delay)
+
+    async def _attempt(self, call: Call[T], key: str) -> T:
+        limiter = self._pool.limiter
+        await limiter.acquire(key)
+        token: str | None = None
+        try:
+            if call.authenticated:
+                token = await self._token.get_token()
+            request = build_request(call, self._config, token)
+            response = await self._pool.transport.send(request, self._config.timeouts)
+        finally:
+            limiter.release(key)
+        snapshot = read_rate_limit(response.headers)
+        if snapshot is not None:
+            limiter.observe(key, snapshot)
+        try:
+            return parse_response(call, response)
+        except AuthenticationError as error:
+            if token is None or isinstance(error, ScopeError):
+                raise
+            raise _TokenRejectedError(error, token) from None
+
+    async def aclose(self) -> None:
+        """Close the client. The root client also closes the pool it created."""
+        self._closed = True
+        if self._is_root and not self._pool.closed:
+            self._pool.closed = True
+            await self._pool.transport.aclose()
+
+    async def __aenter__(self) -> LeadConnector:
+        if self.closed:
+            raise ClientClosedError("this LeadConnector client is closed; create a new one")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return (
+            f"LeadConnector(location_id={self._location_id!r}, "
+            f"base_url={self._config.base_url!r}, {state})"
+        )
+
+
+class _TokenRejectedError(Exception):
+    """Internal: a 401 to a token its source may be able to replace. Never escapes ``send``."""
+
+    def __init__(self, error: AuthenticationError, token: str) -> None:
+        super().__init__("token rejected")
+        self.error = error
+        self.token = token
+
+
+def _token_source(token: str | TokenSource) -> TokenSource:
+    if isinstance(token, str):
+        return StaticToken(token)
+    if isinstance(token, TokenSource):
+        return token
+    raise ConfigurationError(f"token must be a str or a TokenSource, not {type(token).__name__}")
+
+
+def _checked_location(location_id: str | None) -> str | None:
+    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
+        raise ConfigurationError(f"location_id must be a non-empty string, got {location_id!r}")
+    return location_id
+
+
+def _checked_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"refusing to send tokens over plain http to {parts.hostname!r}; "
+            "use https (plain http is allowed only to loopback addresses, for tests)"
+        )
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

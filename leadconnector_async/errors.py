@@ -1,0 +1,191 @@
+"""Every exception this library raises.
+
+The tree::
+
+    LeadConnectorError                  anything from this library
+    ├── APIError                        the server answered with an error status
+    │   ├── BadRequestError             400
+    │   │   └── DuplicateContactError   400 "does not allow duplicated contacts" (.existing_id)
+    │   ├── AuthenticationError         401 bad/expired token, or a refused OAuth refresh
+    │   │   └── ScopeError              401 "token is not authorized for this scope"
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404, or 400 with a not-found message
+    │   ├── UnprocessableEntityError    422 (.messages: list[str])
+    │   ├── RateLimitError              429, or the local daily budget is spent
+    │   └── ServerError                 5xx
+    ├── TransportError                  no usable response: connection, timeout, malformed body
+    ├── ClientClosedError               the client was closed; it sends nothing more
+    ├── ConfigurationError              bad arguments, caught before anything is sent
+    └── WebhookVerificationError        bad signature, stale or replayed webhook delivery
+
+Messages never contain a token: the request's headers are not kept on errors.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "DuplicateContactError",
+    "LeadConnectorError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ScopeError",
+    "ServerError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
+]
+
+
+class LeadConnectorError(Exception):
+    """Base class of every error raised by leadconnector_async.
+
+    Attributes:
+        status_code: The HTTP status, when a response was received.
+        trace_id: The server's ``traceId`` for the request, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.trace_id = trace_id
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status_code is not None:
+            parts.append(f"status={self.status_code}")
+        if self.trace_id:
+            parts.append(f"trace_id={self.trace_id}")
+        return " | ".join(parts)
+
+
+class APIError(LeadConnectorError):
+    """The server answered with an error status."""
+
+
+class BadRequestError(APIError):
+    """400: the server rejected the request as malformed."""
+
+
+class DuplicateContactError(BadRequestError):
+    """400: the location does not allow duplicate contacts and one already matches.
+
+    Attributes:
+        existing_id: The id of the contact that already exists (``meta.contactId``).
+        matching_field: The field that matched, ``"email"`` or ``"phone"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        existing_id: str | None,
+        matching_field: str | None,
+        status_code: int | None = 400,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.existing_id = existing_id
+        self.matching_field = matching_field
+
+
+class AuthenticationError(APIError):
+    """401: the token is missing, invalid or expired, or an OAuth refresh was refused."""
+
+
+class ScopeError(AuthenticationError):
+    """401: the token is valid but lacks the scope (refreshing will not help)."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the token may not act on this resource."""
+
+
+class NotFoundError(APIError):
+    """404, or a 400 whose message says the resource was not found."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: validation failed.
+
+    Attributes:
+        messages: Every validation message the server sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        messages: list[str],
+        status_code: int | None = 422,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.messages = messages
+
+
+class RateLimitError(APIError):
+    """429 after retries ran out, or the location's daily budget is spent.
+
+    Attributes:
+        retry_after: Seconds the server (or the local budget) says to wait, if known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = 429,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+class TransportError(LeadConnectorError):
+    """No usable response: connection failure, timeout, or a body that is not the expected JSON.
+
+    Attributes:
+        outcome_unknown: True when the request may have reached the server and been applied,
+            so repeating a non-idempotent call could apply it twice.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome_unknown: bool = False,
+        status_code: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.outcome_unknown = outcome_unknown
+
+
+class ClientClosedError(LeadConnectorError):
+    """The client was closed with ``aclose()`` and refuses to send."""
+
+
+class ConfigurationError(LeadConnectorError, ValueError):
+    """Bad arguments or settings, detected before anything was sent."""
+
+
+class WebhookVerificationError(LeadConnectorError):
+    """A webhook delivery failed verification: bad or missing signature, stale or replayed."""

@@ -1,0 +1,274 @@
+"""The contact and what is sent to create, update and upsert one."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType, field
+
+from ._base import Input, JSONValue, Model, Succeeded
+
+__all__ = [
+    "AttributionSource",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "CustomFieldInput",
+    "CustomFieldValue",
+    "DndChannel",
+    "DndChannelInput",
+    "DndSettings",
+    "DndSettingsInput",
+    "InboundDndSettings",
+    "Opportunity",
+    "UpsertResult",
+]
+
+DndStatus = Literal["active", "inactive", "permanent"]
+
+
+class DndChannel(Model):
+    """Do-not-disturb state of one channel."""
+
+    status: str | None = None
+    message: str | None = None
+    code: str | None = None
+
+
+class DndSettings(Model):
+    """Do-not-disturb state per channel (wire keys ``Call``, ``Email``, ``SMS``, ...)."""
+
+    call: DndChannel | None = field(default=None, name="Call")
+    email: DndChannel | None = field(default=None, name="Email")
+    sms: DndChannel | None = field(default=None, name="SMS")
+    whatsapp: DndChannel | None = field(default=None, name="WhatsApp")
+    gmb: DndChannel | None = field(default=None, name="GMB")
+    fb: DndChannel | None = field(default=None, name="FB")
+
+
+class CustomFieldValue(Model):
+    """A custom field as read back: ``value`` may be a string, number, list or object."""
+
+    id: str | None = None
+    value: JSONValue = None
+
+
+class AttributionSource(Model):
+    """Where a contact came from (first or last touch)."""
+
+    url: str | None = None
+    campaign: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_content: str | None = None
+    referrer: str | None = None
+    campaign_id: str | None = None
+    fbclid: str | None = None
+    gclid: str | None = None
+    msclikid: str | None = None
+    dclid: str | None = None
+    fbc: str | None = None
+    fbp: str | None = None
+    fb_event_id: str | None = None
+    user_agent: str | None = None
+    ip: str | None = None
+    medium: str | None = None
+    medium_id: str | None = None
+
+
+class Opportunity(Model):
+    """An opportunity summary as carried on search results (snake_case on the wire)."""
+
+    id: str | None = None
+    pipeline_id: str | None = field(default=None, name="pipeline_id")
+    pipeline_stage_id: str | None = field(default=None, name="pipeline_stage_id")
+    monetary_value: float | None = field(default=None, name="monetary_value")
+    status: str | None = None
+
+
+class Contact(Model):
+    """A contact, as returned by get, create, update, upsert, search and the listings.
+
+    Every field but ``id`` is optional: each endpoint returns a different subset, and fields
+    the server adds later are ignored rather than breaking decoding.
+    """
+
+    id: str
+    location_id: str | None = None
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    email_lower_case: str | None = None
+    phone: str | None = None
+    phone_label: str | None = None
+    additional_emails: list[Any] | None = None
+    additional_phones: list[Any] | None = None
+    valid_email: bool | None = None
+    timezone: str | None = None
+    company_name: str | None = None
+    gender: str | None = None
+    dnd: bool | None = None
+    dnd_settings: DndSettings | None = None
+    type: str | None = None
+    source: str | None = None
+    assigned_to: str | None = None
+    address1: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    postal_code: str | None = None
+    website: str | None = None
+    tags: list[str] | None = None
+    date_of_birth: str | None = None
+    birth_month: int | None = None
+    birth_day: int | None = None
+    date_added: str | None = None
+    date_updated: str | None = None
+    last_activity: str | None = None
+    last_session_activity_at: str | None = None
+    attachments: JSONValue = None
+    ssn: str | None = None
+    keyword: str | None = None
+    first_name_lower_case: str | None = None
+    last_name_lower_case: str | None = None
+    full_name_lower_case: str | None = None
+    custom_fields: list[CustomFieldValue] | None = None
+    business_id: str | None = None
+    attribution_source: AttributionSource | None = None
+    last_attribution_source: AttributionSource | None = None
+    attributions: list[AttributionSource] | None = None
+    followers: list[str] | None = None
+    visitor_id: str | None = None
+    deleted: bool | None = None
+    bounce_email: bool | None = None
+    unsubscribe_email: bool | None = None
+    offers: list[Any] | None = None
+    products: list[Any] | None = None
+    opportunities: list[Opportunity] | None = None
+    search_after: list[str | int | float] | None = None
+
+
+class DndChannelInput(Input):
+    """Do-not-disturb state to set on one channel."""
+
+    status: DndStatus
+    message: str | UnsetType = UNSET
+    code: str | UnsetType = UNSET
+
+
+class DndSettingsInput(Input):
+    """Do-not-disturb state to set per channel."""
+
+    call: DndChannelInput | UnsetType = field(default=UNSET, name="Call")
+    email: DndChannelInput | UnsetType = field(default=UNSET, name="Email")
+    sms: DndChannelInput | UnsetType = field(default=UNSET, name="SMS")
+    whatsapp: DndChannelInput | UnsetType = field(default=UNSET, name="WhatsApp")
+    gmb: DndChannelInput | UnsetType = field(default=UNSET, name="GMB")
+    fb: DndChannelInput | UnsetType = field(default=UNSET, name="FB")
+
+
+class InboundDndAll(Input):
+    """Inbound do-not-disturb for all channels."""
+
+    status: Literal["active", "inactive"]
+    message: str | UnsetType = UNSET
+
+
+class InboundDndSettings(Input):
+    """Inbound do-not-disturb settings (``{"all": {...}}``)."""
+
+    all: InboundDndAll
+
+
+class CustomFieldInput(Input):
+    """A custom field value to write: identify the field by ``id`` or by ``key``.
+
+    ``field_value`` is a string, number, list of strings, or a file map, per the field's type.
+    """
+
+    id: str | UnsetType = UNSET
+    key: str | UnsetType = UNSET
+    field_value: JSONValue | UnsetType = field(default=UNSET, name="field_value")
+
+    def __post_init__(self) -> None:
+        if self.id is UNSET and self.key is UNSET:
+            raise ValueError("CustomFieldInput needs an id or a key")
+
+
+class _ContactFields(Input):
+    """Fields shared by create, update and upsert bodies."""
+
+    first_name: str | UnsetType | None = UNSET
+    last_name: str | UnsetType | None = UNSET
+    name: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    address1: str | UnsetType | None = UNSET
+    city: str | UnsetType | None = UNSET
+    state: str | UnsetType | None = UNSET
+    postal_code: str | UnsetType = UNSET
+    website: str | UnsetType | None = UNSET
+    timezone: str | UnsetType | None = UNSET
+    dnd: bool | UnsetType = UNSET
+    dnd_settings: DndSettingsInput | UnsetType = UNSET
+    inbound_dnd_settings: InboundDndSettings | UnsetType = UNSET
+    tags: list[str] | UnsetType = UNSET
+    custom_fields: list[CustomFieldInput] | UnsetType = UNSET
+    source: str | UnsetType | None = UNSET
+    date_of_birth: str | UnsetType | None = UNSET
+    country: str | UnsetType = UNSET
+    assigned_to: str | UnsetType | None = UNSET
+
+
+class ContactCreate(_ContactFields):
+    """Body of create and upsert. Unset fields are not sent.
+
+    ``location_id`` defaults to the client's location. ``tags`` on upsert *replaces* every tag of
+    a matched contact; use ``contacts.tags.add`` to add tags incrementally.
+    """
+
+    location_id: str | UnsetType = UNSET
+    gender: str | UnsetType = UNSET
+    company_name: str | UnsetType | None = UNSET
+
+
+class ContactUpdate(_ContactFields):
+    """Body of update. Unset fields are left as they are; ``None`` clears a field.
+
+    There is no ``location_id`` (the API rejects it with 422), and ``tags`` *replaces* every tag
+    of the contact: use ``contacts.tags.add`` / ``contacts.tags.remove`` to change tags
+    incrementally.
+    """
+
+
+class UpsertBody(ContactCreate):
+    """Upsert's body: a create body plus the duplicate policy switch."""
+
+    create_new_if_duplicate_allowed: bool | UnsetType = UNSET
+
+
+class UpsertResult(Model):
+    """The result of an upsert: the contact and whether it was newly created."""
+
+    contact: Contact
+    new: bool = False
+    trace_id: str | None = None
+
+
+class ContactEnvelope(Model):
+    """``{"contact": {...}}`` (get, create)."""
+
+    contact: Contact
+
+
+class UpdatedContactEnvelope(Succeeded):
+    """``{"succeded": true, "contact": {...}}`` (update)."""
+
+    contact: Contact | None = None
+
+
+def with_location(body: ContactCreate, location_id: str) -> ContactCreate:
+    """Return ``body`` with ``location_id`` set (a copy; the caller's struct is not changed)."""
+    return msgspec.structs.replace(body, location_id=location_id)

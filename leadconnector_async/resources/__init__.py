@@ -1,0 +1,1 @@
+"""Thin resource classes: each method describes one call; the client sends it."""

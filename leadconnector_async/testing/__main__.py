@@ -1,0 +1,33 @@
+"""``python -m leadconnector_async.testing --port N``: run the fake server standalone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from ._limits import FakeRateLimit
+from ._server import FakeLeadConnector
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the fake LeadConnector server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--rate-limit", type=int, metavar="N", help="requests per window")
+    parser.add_argument("--period", type=float, default=10.0, help="window seconds")
+    args = parser.parse_args(argv)
+    limit = FakeRateLimit(args.rate_limit, args.period) if args.rate_limit else None
+    asyncio.run(_serve(FakeLeadConnector(rate_limit=limit), args.host, args.port))
+
+
+async def _serve(fake: FakeLeadConnector, host: str, port: int) -> None:
+    url = await fake.start(host, port)
+    print(f"fake LeadConnector at {url} token={fake.token} location={fake.location_id}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    main()

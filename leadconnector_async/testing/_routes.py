@@ -1,0 +1,40 @@
+"""Route table of the fake server, and helpers every handler uses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from . import _responses as respond
+from ._server import FAKE, FakeLeadConnector
+from ._validation import Schema, validate
+
+
+def fake_of(request: web.Request) -> FakeLeadConnector:
+    return request.app[FAKE]
+
+
+async def read_body(request: web.Request, schema: Schema) -> dict[str, Any] | web.Response:
+    """The JSON body validated against ``schema``, or the error response to send instead."""
+    try:
+        body = await request.json() if request.can_read_body else {}
+    except json.JSONDecodeError:
+        return respond.bad_request("Unexpected token in JSON body")
+    messages = validate(body, schema)
+    return respond.unprocessable(messages) if messages else body
+
+
+def scope_denied(request: web.Request, scope: str) -> web.Response | None:
+    """A 401 scope error when the token lacks ``scope`` (as the real API answers)."""
+    if fake_of(request).scope_allowed(request, scope):
+        return None
+    return respond.unauthorized("The token is not authorized for this scope.")
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    """Register every route the fake serves."""
+    from . import _routes_contacts
+
+    _routes_contacts.add_routes(router)

@@ -1,0 +1,109 @@
+"""The fake server's in-memory data: contacts as the API stores and returns them."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from ._responses import new_id
+
+
+def now_iso() -> str:
+    """The current time as the API writes it (``2021-07-02T05:18:26.704Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ContactStore:
+    """Contacts by id, in insertion order, with the derived fields the API computes."""
+
+    def __init__(self) -> None:
+        self.contacts: dict[str, dict[str, Any]] = {}
+        self.allow_duplicates: dict[str, bool] = {}
+
+    def create(self, location_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store a new contact and return it."""
+        stamp = now_iso()
+        contact: dict[str, Any] = {
+            "id": new_id(),
+            "locationId": location_id,
+            "dateAdded": stamp,
+            "dateUpdated": stamp,
+            "tags": [],
+            "customFields": [],
+            "type": "lead",
+        }
+        self._apply(contact, fields)
+        self.contacts[contact["id"]] = contact
+        return contact
+
+    def update(self, contact_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Apply ``fields`` to a stored contact (``tags`` replaces the tags) and return it."""
+        contact = self.contacts[contact_id]
+        self._apply(contact, fields)
+        contact["dateUpdated"] = now_iso()
+        return contact
+
+    def delete(self, contact_id: str) -> dict[str, Any]:
+        return self.contacts.pop(contact_id)
+
+    def get(self, contact_id: str) -> dict[str, Any] | None:
+        return self.contacts.get(contact_id)
+
+    def in_location(self, location_id: str) -> list[dict[str, Any]]:
+        return [c for c in self.contacts.values() if c["locationId"] == location_id]
+
+    def find_duplicate(
+        self, location_id: str, email: str | None, phone: str | None
+    ) -> tuple[dict[str, Any], str] | None:
+        """The contact matching by email first, then phone, with the field that matched."""
+        for field_name, value in (("email", email), ("phone", phone)):
+            if not value:
+                continue
+            wanted = _normalise(field_name, value)
+            for contact in self.in_location(location_id):
+                if (
+                    contact.get(field_name)
+                    and _normalise(field_name, contact[field_name]) == wanted
+                ):
+                    return contact, field_name
+        return None
+
+    @staticmethod
+    def _apply(contact: dict[str, Any], fields: dict[str, Any]) -> None:
+        for key, value in fields.items():
+            if key in ("createNewIfDuplicateAllowed", "locationId"):
+                continue
+            if key == "customFields":
+                contact["customFields"] = _merge_custom_fields(contact["customFields"], value)
+            else:
+                contact[key] = copy.deepcopy(value)
+        _derive_names(contact)
+
+
+def _normalise(field_name: str, value: str) -> str:
+    if field_name == "email":
+        return value.strip().lower()
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def _merge_custom_fields(current: list[dict[str, Any]], updates: list[Any]) -> list[dict[str, Any]]:
+    merged = {item["id"]: item for item in current}
+    for item in updates:
+        field_id = item.get("id") or item.get("key")
+        merged[field_id] = {"id": field_id, "value": item.get("field_value", item.get("value"))}
+    return list(merged.values())
+
+
+def _derive_names(contact: dict[str, Any]) -> None:
+    first, last = contact.get("firstName"), contact.get("lastName")
+    if first or last:
+        contact["name"] = " ".join(part for part in (first, last) if part)
+    if first:
+        contact["firstNameLowerCase"] = first.lower()
+    if last:
+        contact["lastNameLowerCase"] = last.lower()
+    if contact.get("name"):
+        contact["fullNameLowerCase"] = contact["name"].lower()
+    if contact.get("email"):
+        contact["emailLowerCase"] = contact["email"].lower()

@@ -1,0 +1,34 @@
+"""Pytest fixtures: add ``pytest_plugins = ["leadconnector_async.testing.fixtures"]``.
+
+Requires pytest-asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from ..client import LeadConnector
+from ._server import FakeLeadConnector
+
+
+@pytest_asyncio.fixture
+async def fake_leadconnector() -> AsyncIterator[FakeLeadConnector]:
+    """A started fake server on a free loopback port, stopped after the test."""
+    async with FakeLeadConnector() as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture
+async def leadconnector_client(
+    fake_leadconnector: FakeLeadConnector,
+) -> AsyncIterator[LeadConnector]:
+    """A client for the fake server's default token and location (rate limit off)."""
+    async with LeadConnector(
+        fake_leadconnector.token,
+        location_id=fake_leadconnector.location_id,
+        base_url=fake_leadconnector.url,
+        rate_limit=None,
+    ) as client:
+        yield client

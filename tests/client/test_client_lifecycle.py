@@ -1,0 +1,136 @@
+"""Client lifecycle, headers, pool sharing and transport errors, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+
+
+async def _capture_server(status: int = 200, body: bytes = b'{"contact": {"id": "c1"}}'):
+    seen: list[web.Request] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.Response(status=status, body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}", seen
+
+
+async def test_every_request_carries_the_required_headers() -> None:
+    runner, url, seen = await _capture_server()
+    try:
+        async with lc.LeadConnector("tok", base_url=url, rate_limit=None) as client:
+            await client.contacts.get("c1")
+    finally:
+        await runner.cleanup()
+    headers = seen[0].headers
+    assert headers["Authorization"] == "Bearer tok"
+    assert headers["Version"] == "2021-07-28"
+    assert headers["Accept"] == "application/json"
+    assert headers["User-Agent"] == f"leadconnector-async/{lc.__version__}"
+
+
+async def test_version_is_per_call_not_global() -> None:
+    runner, url, seen = await _capture_server(body=b"{}")
+    try:
+        async with lc.LeadConnector("tok", base_url=url, rate_limit=None) as client:
+            await client.send(lc.Call("GET", "/other", version="2021-04-15"))
+            await client.send(lc.Call("GET", "/none", version=None))
+    finally:
+        await runner.cleanup()
+    assert seen[0].headers["Version"] == "2021-04-15"
+    assert "Version" not in seen[1].headers
+
+
+async def test_closed_client_refuses_to_send(fake_leadconnector: FakeLeadConnector) -> None:
+    client = lc.LeadConnector("t", base_url=fake_leadconnector.url)
+    await client.aclose()
+    assert client.closed
+    with pytest.raises(lc.ClientClosedError):
+        await client.contacts.get("x")
+    assert fake_leadconnector.stats.requests == 0
+
+
+async def test_closing_the_root_closes_derived_clients(
+    fake_leadconnector: FakeLeadConnector,
+) -> None:
+    root = lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url)
+    child = root.for_location("loc-2")
+    await root.aclose()
+    with pytest.raises(lc.ClientClosedError):
+        await child.contacts.get("x")
+
+
+async def test_a_borrowed_session_is_never_closed(fake_leadconnector: FakeLeadConnector) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with lc.LeadConnector(
+            fake_leadconnector.token, base_url=fake_leadconnector.url, session=session
+        ) as client:
+            with pytest.raises(lc.NotFoundError):
+                await client.contacts.get("x")
+        assert not session.closed
+        assert fake_leadconnector.stats.requests == 1
+
+
+async def test_derived_clients_share_one_session(fake_leadconnector: FakeLeadConnector) -> None:
+    async with lc.LeadConnector(
+        fake_leadconnector.token, location_id="a", base_url=fake_leadconnector.url
+    ) as root:
+        other = root.for_location("b")
+        one = await root.contacts.create(lc.ContactCreate(first_name="A"))
+        two = await other.contacts.create(lc.ContactCreate(first_name="B"))
+        assert root._pool.transport is other._pool.transport
+    assert fake_leadconnector.store.contacts[one.id]["locationId"] == "a"
+    assert fake_leadconnector.store.contacts[two.id]["locationId"] == "b"
+
+
+def test_plain_http_to_a_remote_host_is_refused() -> None:
+    with pytest.raises(lc.ConfigurationError, match="plain http"):
+        lc.LeadConnector("t", base_url="http://services.example.com")
+
+
+def test_bad_arguments_are_configuration_errors() -> None:
+    with pytest.raises(lc.ConfigurationError):
+        lc.LeadConnector("")
+    with pytest.raises(lc.ConfigurationError):
+        lc.LeadConnector("t", location_id="")
+    with pytest.raises(lc.ConfigurationError):
+        lc.LeadConnector(123)  # type: ignore[arg-type]
+
+
+async def test_connection_refused_is_a_transport_error() -> None:
+    runner, url, _ = await _capture_server()
+    await runner.cleanup()  # nothing listens on that port any more
+    async with lc.LeadConnector("t", base_url=url, max_retries=0) as client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.get("x")
+    assert caught.value.outcome_unknown is False
+
+
+async def test_malformed_success_body_is_a_transport_error_with_excerpt() -> None:
+    runner, url, _ = await _capture_server(body=b"<html>oops</html>")
+    try:
+        async with lc.LeadConnector("t", base_url=url, max_retries=0) as client:
+            with pytest.raises(lc.TransportError, match="oops") as caught:
+                await client.contacts.get("x")
+    finally:
+        await runner.cleanup()
+    assert caught.value.status_code == 200
+
+
+async def test_per_call_options_share_the_pool(fake_leadconnector: FakeLeadConnector) -> None:
+    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url) as c:
+        quick = c.with_options(timeout=2.0, max_retries=0)
+        assert quick.config.timeouts.total == 2.0
+        assert quick.config.retry.max_retries == 0
+        assert quick._pool is c._pool

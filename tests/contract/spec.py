@@ -1,0 +1,86 @@
+"""The vendored official spec: integrity check, operation list, and JSON-schema validators."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+COMMON_REF = "../common/common-schemas.json"
+
+
+def pinned_sums() -> dict[str, str]:
+    sums = {}
+    for line in (SPEC_DIR / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        sums[name] = digest
+    return sums
+
+
+def actual_sum(name: str) -> str:
+    return hashlib.sha256((SPEC_DIR / name).read_bytes()).hexdigest()
+
+
+@cache
+def spec() -> dict[str, Any]:
+    return json.loads((SPEC_DIR / "contacts.json").read_text())
+
+
+@cache
+def common() -> dict[str, Any]:
+    return json.loads((SPEC_DIR / "common" / "common-schemas.json").read_text())
+
+
+def operations() -> set[tuple[str, str]]:
+    """Every (METHOD, path template) the spec declares."""
+    return {
+        (method.upper(), path)
+        for path, ops in spec()["paths"].items()
+        for method in ops
+        if method in {"get", "post", "put", "delete", "patch"}
+    }
+
+
+def operation(method: str, path: str) -> dict[str, Any]:
+    return spec()["paths"][path][method.lower()]
+
+
+def _to_jsonschema(node: Any) -> Any:
+    """OpenAPI 3.0 -> JSON Schema: inline refs, turn ``nullable`` into a null type."""
+    if isinstance(node, list):
+        return [_to_jsonschema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref: str = node["$ref"]
+        source = common() if ref.startswith(COMMON_REF) else spec()
+        name = ref.rsplit("/", 1)[-1]
+        return _to_jsonschema(source["components"]["schemas"][name])
+    out = {k: _to_jsonschema(v) for k, v in node.items() if k not in ("nullable", "example")}
+    if node.get("nullable") and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+def request_schema(method: str, path: str) -> dict[str, Any] | None:
+    body = operation(method, path).get("requestBody")
+    if body is None:
+        return None
+    return _to_jsonschema(body["content"]["application/json"]["schema"])
+
+
+def response_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
+    response = operation(method, path)["responses"].get(str(status))
+    content = (response or {}).get("content", {}).get("application/json")
+    if not content or not content.get("schema"):
+        return None
+    return _to_jsonschema(content["schema"])
+
+
+def validation_errors(schema: dict[str, Any], instance: Any) -> list[str]:
+    return [e.message for e in Draft202012Validator(schema).iter_errors(instance)]

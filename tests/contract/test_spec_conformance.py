@@ -1,0 +1,92 @@
+"""The client and the fake server held to the vendored official spec."""
+
+from __future__ import annotations
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+
+from . import spec
+
+
+def test_vendored_spec_is_the_pinned_one() -> None:
+    for name, digest in spec.pinned_sums().items():
+        assert spec.actual_sum(name) == digest, f"{name} changed: re-pin it on purpose"
+
+
+def test_every_route_the_fake_serves_is_in_the_spec() -> None:
+    fake = FakeLeadConnector()
+    app = fake.build_app()
+    served = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.method != "HEAD"
+    }
+    served = {(m, p) for m, p in served if not p.startswith("/oauth/")}
+    assert served, "the fake serves no routes"
+    assert served <= spec.operations(), served - spec.operations()
+
+
+async def _round_trip() -> FakeLeadConnector:
+    async with (
+        FakeLeadConnector(record=True) as fake,
+        lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url) as client,
+    ):
+        contacts = client.contacts
+        full = lc.ContactCreate(
+            first_name="Jane", last_name="Roe", email="jane@example.com", phone="+15550101",
+            tags=["vip"], dnd=False, source="import", country="US", postal_code="35061",
+            custom_fields=[lc.CustomFieldInput(id="f1", field_value="blue")],
+            dnd_settings=lc.DndSettingsInput(sms=lc.DndChannelInput(status="active")),
+        )  # fmt: skip
+        created = await contacts.create(full)
+        await contacts.get(created.id)
+        await contacts.update(created.id, lc.ContactUpdate(city="Oslo", tags=["a"]))
+        await contacts.upsert(lc.ContactCreate(email="jane@example.com", city="Rome"))
+        await contacts.upsert(
+            lc.ContactCreate(email="new@example.com"), create_new_if_duplicate_allowed=True
+        )
+        await contacts.delete(created.id)
+    return fake
+
+
+async def test_client_calls_and_bodies_match_the_spec() -> None:
+    fake = await _round_trip()
+    assert len(fake.stats.exchanges) == 6
+    for exchange in fake.stats.exchanges:
+        assert (exchange.method, exchange.route) in spec.operations()
+        schema = spec.request_schema(exchange.method, exchange.route)
+        if exchange.request_body is not None:
+            assert schema is not None
+            errors = spec.validation_errors(schema, exchange.request_body)
+            assert not errors, (exchange.route, errors)
+
+
+async def test_fake_responses_match_the_spec() -> None:
+    fake = await _round_trip()
+    checked = 0
+    for exchange in fake.stats.exchanges:
+        schema = spec.response_schema(exchange.method, exchange.route, exchange.status)
+        if schema is None:
+            continue
+        checked += 1
+        errors = spec.validation_errors(schema, exchange.response_body)
+        assert not errors, (exchange.route, exchange.status, errors)
+    assert checked >= 4
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/contacts/"), ("POST", "/contacts/upsert"), ("PUT", "/contacts/{contactId}")],
+)
+def test_request_structs_declare_only_spec_properties(method: str, path: str) -> None:
+    schema = spec.request_schema(method, path)
+    assert schema is not None
+    allowed = set(schema["properties"])
+    struct = {"POST /contacts/": lc.ContactCreate, "PUT /contacts/{contactId}": lc.ContactUpdate}
+    from leadconnector_async.models.contacts import UpsertBody
+
+    cls = struct.get(f"{method} {path}", UpsertBody)
+    wire_names = set(cls.__struct_encode_fields__)
+    assert wire_names <= allowed, wire_names - allowed

@@ -1,0 +1,144 @@
+"""The pure protocol functions, on recorded bytes: no event loop, no network."""
+
+from __future__ import annotations
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async._config import ClientConfig
+from leadconnector_async._protocol import (
+    Call,
+    Response,
+    build_request,
+    error_from_response,
+    parse_response,
+    read_rate_limit,
+    retry_after,
+    segment,
+)
+from leadconnector_async.resources.contacts import _CONTACT
+
+CONFIG = ClientConfig(base_url="https://api.test")
+
+
+def test_build_request_sets_headers_and_encodes_unset_fields_away() -> None:
+    call = Call("POST", "/contacts/", body=lc.ContactCreate(first_name="A", location_id="L"))
+    request = build_request(call, CONFIG, "secret")
+    assert request.url == "https://api.test/contacts/"
+    assert request.headers["Authorization"] == "Bearer secret"
+    assert request.headers["Version"] == "2021-07-28"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.body == b'{"firstName":"A","locationId":"L"}'
+    assert "secret" not in repr(request)
+
+
+def test_query_values_are_fully_percent_encoded() -> None:
+    call = Call("GET", "/contacts/search/duplicate",
+                params={"number": "+1 555", "email": "a+b@c.com", "skip": None})  # fmt: skip
+    url = build_request(call, CONFIG, "t").url
+    assert url.endswith("?number=%2B1%20555&email=a%2Bb%40c.com")
+
+
+def test_form_bodies_are_form_encoded_without_a_token() -> None:
+    call = Call("POST", "/oauth/token", form={"grant_type": "refresh_token"},
+                authenticated=False, version=None)  # fmt: skip
+    request = build_request(call, CONFIG, "t")
+    assert request.body == b"grant_type=refresh_token"
+    assert "Authorization" not in request.headers
+    assert "Version" not in request.headers
+
+
+def test_segment_quotes_and_refuses_empty() -> None:
+    assert segment("a/b c", "id") == "a%2Fb%20c"
+    with pytest.raises(lc.ConfigurationError):
+        segment(" ", "contact_id")
+
+
+def test_parse_decodes_straight_into_the_struct() -> None:
+    body = b'{"contact": {"id": "c1", "firstName": "A", "newServerField": 1,' \
+           b' "customFields": [{"id": "f", "value": {"x": [1, 2]}}]}}'  # fmt: skip
+    contact = parse_response(Call("GET", "/contacts/c1", _CONTACT), Response(200, {}, body))
+    assert isinstance(contact, lc.Contact)
+    assert contact.first_name == "A"
+    assert contact.custom_fields is not None
+    assert contact.custom_fields[0].value == {"x": [1, 2]}
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 299])
+def test_any_2xx_is_success(status: int) -> None:
+    assert parse_response(Call("DELETE", "/x"), Response(status, {}, b"")) is None
+
+
+def test_a_truncated_success_body_is_a_transport_error() -> None:
+    with pytest.raises(lc.TransportError) as caught:
+        parse_response(Call("GET", "/c", _CONTACT), Response(200, {}, b'{"contact": {"id'))
+    assert caught.value.status_code == 200
+    assert caught.value.outcome_unknown
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        (400, b'{"statusCode":400,"message":"Bad thing"}', lc.BadRequestError),
+        (401, b'{"statusCode":401,"message":"Invalid JWT","error":"Unauthorized"}',
+         lc.AuthenticationError),
+        (401, b'{"statusCode":401,"message":"The token is not authorized for this scope."}',
+         lc.ScopeError),
+        (403, b'{"statusCode":403,"message":"Forbidden","error":"Forbidden"}',
+         lc.PermissionDeniedError),
+        (404, b'{"statusCode":404,"message":"Not Found"}', lc.NotFoundError),
+        (400, b'{"statusCode":400,"message":"Contact not found"}', lc.NotFoundError),
+        (429, b"", lc.RateLimitError),
+        (500, b"<html>Internal</html>", lc.ServerError),
+        (503, b'{"message":"down"}', lc.ServerError),
+        (418, b"{}", lc.APIError),
+    ],
+)  # fmt: skip
+def test_status_and_body_map_to_the_error_class(status: int, body: bytes, cls: type) -> None:
+    error = error_from_response(status, {}, body)
+    assert type(error) is cls
+    assert error.status_code == status
+
+
+def test_duplicate_body_gives_existing_id_and_field() -> None:
+    body = (b'{"statusCode":400,"message":"This location does not allow duplicated contacts.",'
+            b'"meta":{"contactId":"c9","matchingField":"phone","contactName":"X"}}')  # fmt: skip
+    error = error_from_response(400, {}, body)
+    assert isinstance(error, lc.DuplicateContactError)
+    assert (error.existing_id, error.matching_field) == ("c9", "phone")
+
+
+def test_422_keeps_every_message_and_the_trace_id() -> None:
+    body = (b'{"statusCode":422,"message":["email must be an email","property x should not'
+            b' exist"],"error":"Unprocessable Entity","traceId":"tr-1"}')  # fmt: skip
+    error = error_from_response(422, {}, body)
+    assert isinstance(error, lc.UnprocessableEntityError)
+    assert error.messages == ["email must be an email", "property x should not exist"]
+    assert error.trace_id == "tr-1"
+    assert "tr-1" in str(error)
+
+
+def test_aip_style_error_envelope_is_read() -> None:
+    error = error_from_response(400, {}, b'{"error":{"code":"X","message":"nested msg"}}')
+    assert error.message == "nested msg"
+
+
+def test_rate_limit_headers_any_case() -> None:
+    snapshot = read_rate_limit({
+        "x-ratelimit-remaining": "7", "X-RATELIMIT-MAX": "100",
+        "X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Daily-Remaining": "199",
+        "X-RateLimit-Limit-Daily": "200000", "Content-Type": "application/json",
+    })  # fmt: skip
+    assert snapshot == lc.RateLimitSnapshot(7, 100, 10000, 199, 200000)
+    assert read_rate_limit({"Content-Type": "x"}) is None
+
+
+def test_retry_after_seconds_date_then_interval() -> None:
+    assert retry_after({"Retry-After": "3"}) == 3.0
+    dated = retry_after({"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, now=4.0)
+    assert dated == pytest.approx(6.0)
+    assert retry_after({"X-RateLimit-Interval-Milliseconds": "1500"}) == 1.5
+    assert retry_after({}) is None
+    error = error_from_response(429, {"Retry-After": "2"}, b"")
+    assert isinstance(error, lc.RateLimitError)
+    assert error.retry_after == 2.0

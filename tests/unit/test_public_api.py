@@ -1,0 +1,40 @@
+"""The public surface is pinned: a change here is a deliberate API change."""
+
+import leadconnector_async as lc
+
+CONTRACT = {
+    "LeadConnector", "RateLimit", "Contact", "ContactCreate", "ContactUpdate", "UpsertResult",
+    "LeadConnectorError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
+    "BadRequestError", "DuplicateContactError", "UnprocessableEntityError", "RateLimitError",
+    "ServerError", "TransportError", "WebhookVerificationError",
+}  # fmt: skip
+
+
+def test_contract_names_are_exported() -> None:
+    assert set(lc.__all__) >= CONTRACT
+    for name in lc.__all__:
+        assert hasattr(lc, name), name
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(lc.__all__) == sorted(PINNED)
+
+
+def test_error_tree() -> None:
+    assert issubclass(lc.DuplicateContactError, lc.BadRequestError)
+    for name in CONTRACT:
+        obj = getattr(lc, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, lc.LeadConnectorError)
+
+
+PINNED = [
+    "APIError", "AttributionSource", "AuthenticationError", "BadRequestError", "Call",
+    "ClientClosedError", "ConfigurationError", "Contact", "ContactCreate", "ContactUpdate",
+    "CustomFieldInput", "CustomFieldValue", "DndChannel", "DndChannelInput", "DndSettings",
+    "DndSettingsInput", "DuplicateContactError", "InboundDndSettings", "LeadConnector",
+    "LeadConnectorError", "Limiter", "NotFoundError", "Opportunity", "PermissionDeniedError",
+    "RateLimit", "RateLimitError", "RateLimitSnapshot", "RateLimitStatus", "RetryPolicy",
+    "ScopeError", "ServerError", "StaticToken", "Timeouts", "TokenSource", "TransportError",
+    "UnprocessableEntityError", "UpsertResult", "WebhookVerificationError", "__version__",
+]  # fmt: skip

@@ -1,0 +1,42 @@
+"""README commands and examples are the ones CI runs and they work as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def _commands() -> list[str]:
+    block = re.search(r"```bash\n(.*?)```", README, re.DOTALL)
+    assert block is not None
+    return [ln for ln in block.group(1).splitlines() if ln and not ln.startswith("#")]
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    install_and_run, check = _commands()
+    assert "python -m leadconnector_async" in install_and_run
+    assert "pytest" in check
+    assert "mypy --strict" in check
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _commands()[1] in ci.splitlines()
+
+
+def test_python_examples_run_as_written(tmp_path: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    runnable = [b for b in blocks if "asyncio.run(" in b]
+    assert runnable
+    for number, code in enumerate(runnable):
+        script = tmp_path / f"example_{number}.py"
+        script.write_text(code)
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip(), f"example {number} printed nothing"
