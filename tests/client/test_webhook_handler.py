@@ -1,0 +1,317 @@
+"""The aiohttp webhook handler and the examples, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadconnector_async.errors import ConfigurationError
+from leadconnector_async.models.webhooks import (
+    ContactCreateEvent,
+    ContactUpdateEvent,
+    NoteDeleteEvent,
+    UnknownWebhookEvent,
+)
+from leadconnector_async.testing.webhooks import (
+    WebhookSender,
+    WebhookTestKeys,
+    generate_test_keys,
+    signed_delivery,
+)
+from leadconnector_async.webhook_handler import webhook_handler
+from leadconnector_async.webhooks import WebhookEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = 1_750_000_000.0
+CONTACT = {"locationId": "loc1", "id": "c1", "firstName": "Jane", "email": "jane@example.com"}
+
+
+class Clock:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Receiver:
+    url: str
+    events: list[WebhookEvent] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    async def on_event(self, event: WebhookEvent) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.events.append(event)
+
+
+@pytest.fixture(scope="module")
+def keys() -> WebhookTestKeys:
+    return generate_test_keys()
+
+
+@pytest.fixture
+async def receiver(keys: WebhookTestKeys) -> AsyncIterator[Receiver]:
+    app = web.Application()
+    runner = web.AppRunner(app, access_log=None)
+    received = Receiver(url="")
+    app.router.add_post("/hook", webhook_handler(keys.verifier(clock=Clock()), received.on_event))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    received.url = f"http://{host}:{port}/hook"
+    yield received
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def sender_for(receiver: Receiver, session: aiohttp.ClientSession, **keys: Any) -> WebhookSender:
+    return WebhookSender(receiver.url, session=session, clock=Clock(), **keys)
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, Any]:
+    async with session.post(url, data=body, headers=headers) as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def test_a_signed_delivery_is_acknowledged_and_handed_over(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    body, headers = signed_delivery(
+        {"type": "ContactCreate", **CONTACT},
+        ed25519_key=keys.ed25519_private_key,
+        timestamp=NOW,
+        webhook_id="w1",
+    )
+
+    assert await post(session, receiver.url, body, headers) == (200, {"ok": True})
+    [event] = receiver.events
+    assert isinstance(event, ContactCreateEvent)
+    assert (event.id, event.first_name, event.webhook_id) == ("c1", "Jane", "w1")
+
+
+@pytest.mark.parametrize("which", ["ed25519", "rsa", "both"])
+async def test_the_sender_signs_with_the_keys_it_is_given(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession, which: str
+) -> None:
+    signing = {
+        "ed25519_key": keys.ed25519_private_key if which != "rsa" else None,
+        "rsa_key": keys.rsa_private_key if which != "ed25519" else None,
+    }
+    sender = sender_for(receiver, session, **signing)
+
+    assert await sender.send({"type": "NoteDelete", "locationId": "l", "id": "n1"}) == 200
+    assert isinstance(receiver.events[0], NoteDeleteEvent)
+
+
+async def test_deliver_is_a_fake_server_subscriber(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    ids = iter(["first", "second"])
+    sender = WebhookSender(
+        receiver.url,
+        ed25519_key=keys.ed25519_private_key,
+        session=session,
+        clock=Clock(),
+        new_webhook_id=lambda: next(ids),
+    )
+
+    await sender.deliver("ContactCreate", CONTACT)
+    await sender.deliver("ContactUpdate", CONTACT | {"type": "ignored"})
+
+    assert sender.statuses == [200, 200]
+    assert [type(e) for e in receiver.events] == [ContactCreateEvent, ContactUpdateEvent]
+    assert [e.webhook_id for e in receiver.events] == ["first", "second"]
+
+
+async def test_a_sender_without_a_session_makes_its_own(
+    keys: WebhookTestKeys, receiver: Receiver
+) -> None:
+    sender = WebhookSender(receiver.url, ed25519_key=keys.ed25519_private_key, clock=Clock())
+    async with sender:
+        assert await sender.send({"type": "Future", "id": "x"}) == 200
+
+    assert isinstance(receiver.events[0], UnknownWebhookEvent)
+
+
+def test_the_sender_needs_a_key() -> None:
+    with pytest.raises(ConfigurationError):
+        WebhookSender("http://127.0.0.1:1/hook")
+
+
+async def test_a_delivery_signed_by_another_key_is_refused(
+    receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    impostor = generate_test_keys()
+    sender = sender_for(receiver, session, ed25519_key=impostor.ed25519_private_key)
+
+    assert await sender.send({"type": "ContactCreate", **CONTACT}) == 401
+    assert receiver.events == []
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda body, headers: (body.replace(b"Jane", b"Jana"), headers), "signature mismatch"),
+        (lambda body, headers: (body, {}), "missing signature header"),
+        (lambda body, headers: (body, {"X-GHL-Signature": "!!"}), "bad base64"),
+    ],
+)
+async def test_a_bad_delivery_gets_401_with_a_short_reason(
+    keys: WebhookTestKeys,
+    receiver: Receiver,
+    session: aiohttp.ClientSession,
+    tamper: Any,
+    reason: str,
+) -> None:
+    body, headers = signed_delivery(
+        {"type": "ContactCreate", **CONTACT},
+        ed25519_key=keys.ed25519_private_key,
+        timestamp=NOW,
+        webhook_id="w1",
+    )
+
+    status, answer = await post(session, receiver.url, *tamper(body, headers))
+
+    assert status == 401
+    assert answer["ok"] is False
+    assert answer["error"].startswith(reason)
+    assert receiver.events == []
+
+
+async def test_a_stale_delivery_gets_401(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    sender = WebhookSender(
+        receiver.url, ed25519_key=keys.ed25519_private_key, session=session, clock=Clock(NOW - 600)
+    )
+
+    assert await sender.send({"type": "ContactCreate", **CONTACT}) == 401
+
+
+async def test_a_replayed_delivery_gets_401(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    body, headers = signed_delivery(
+        {"type": "ContactCreate", **CONTACT},
+        ed25519_key=keys.ed25519_private_key,
+        timestamp=NOW,
+        webhook_id="once",
+    )
+
+    assert (await post(session, receiver.url, body, headers))[0] == 200
+    status, answer = await post(session, receiver.url, body, headers)
+
+    assert (status, answer["error"]) == (401, "replayed webhookId 'once'")
+    assert len(receiver.events) == 1
+
+
+async def test_a_failing_callback_surfaces_as_a_server_error(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    receiver.fail_with = RuntimeError("queue is down")
+    sender = sender_for(receiver, session, ed25519_key=keys.ed25519_private_key)
+
+    assert await sender.send({"type": "ContactCreate", **CONTACT}) == 500
+
+
+HEADER_NAMES = st.sampled_from(["X-GHL-Signature", "x-wh-signature", "Content-Type", "X-Other"])
+HEADER_VALUES = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=100
+) | st.binary(min_size=64, max_size=64).map(lambda signature: base64.b64encode(signature).decode())
+JSON_FIELDS = st.dictionaries(
+    st.sampled_from(["type", "locationId", "id", "dnd", "tags", "timestamp", "webhookId"]),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.lists(st.text()),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+async def test_random_requests_only_ever_get_200_or_401(
+    keys: WebhookTestKeys,
+    receiver: Receiver,
+    session: aiohttp.ClientSession,
+    data: st.DataObject,
+) -> None:
+    if data.draw(st.booleans(), label="signed"):
+        fields = data.draw(JSON_FIELDS, label="fields")
+        body, headers = signed_delivery(
+            {"type": "ContactCreate", **CONTACT} | fields,
+            ed25519_key=keys.ed25519_private_key,
+            timestamp=NOW,
+            webhook_id=data.draw(st.text(min_size=1), label="webhook_id"),
+        )
+    else:
+        body = data.draw(st.binary(max_size=300), label="body")
+        headers = data.draw(st.dictionaries(HEADER_NAMES, HEADER_VALUES), label="headers")
+    before = len(receiver.events)
+
+    async with session.post(receiver.url, data=body, headers=headers) as response:
+        status = response.status
+
+    assert status in (200, 401)
+    assert len(receiver.events) == before + (status == 200)
+
+
+# --- examples -----------------------------------------------------------------------------
+
+
+async def read_line(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
+    return line.decode().strip()
+
+
+async def test_the_aiohttp_example_runs_and_verifies(keys: WebhookTestKeys) -> None:
+    env = os.environ | {
+        "PORT": "0",
+        "PYTHONPATH": str(ROOT),
+        "WEBHOOK_SIGNATURE_PUBLIC_KEY": keys.ed25519_public_pem.decode(),
+        "WEBHOOK_PUBLIC_KEY": keys.rsa_public_pem.decode(),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "examples" / "webhook_receiver.py"), env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        url = (await read_line(process)).removeprefix("listening on ")
+        async with WebhookSender(url, ed25519_key=keys.ed25519_private_key) as sender:
+            await sender.deliver("ContactCreate", CONTACT)
+            assert await sender.send({"type": "ContactDelete", **CONTACT}) == 200
+        assert await read_line(process) == "contact created: c1 in loc1"
+        assert await read_line(process) == "contact deleted: c1"
+        impostor = WebhookSender(url, ed25519_key=generate_test_keys().ed25519_private_key)
+        async with impostor:
+            assert await impostor.send({"type": "ContactCreate", **CONTACT}) == 401
+        assert sender.statuses == [200, 200]
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def test_the_starlette_example_is_valid_python() -> None:
+    source = (ROOT / "examples" / "webhook_receiver_starlette.py").read_text()
+
+    compile(source, "webhook_receiver_starlette.py", "exec")
