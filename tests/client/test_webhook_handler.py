@@ -17,13 +17,16 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import leadconnector_async as lc
 from leadconnector_async.errors import ConfigurationError
 from leadconnector_async.models.webhooks import (
     ContactCreateEvent,
+    ContactDeleteEvent,
     ContactUpdateEvent,
     NoteDeleteEvent,
     UnknownWebhookEvent,
 )
+from leadconnector_async.testing import FakeLeadConnector
 from leadconnector_async.testing.webhooks import (
     WebhookSender,
     WebhookTestKeys,
@@ -152,6 +155,29 @@ async def test_a_sender_without_a_session_makes_its_own(
         assert await sender.send({"type": "Future", "id": "x"}) == 200
 
     assert isinstance(receiver.events[0], UnknownWebhookEvent)
+
+
+async def test_the_fake_server_delivers_its_changes_through_a_sender(
+    keys: WebhookTestKeys,
+    receiver: Receiver,
+    session: aiohttp.ClientSession,
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
+) -> None:
+    sender = sender_for(receiver, session, ed25519_key=keys.ed25519_private_key)
+    fake_leadconnector.subscribe(sender.deliver)
+
+    contact = await leadconnector_client.contacts.create(lc.ContactCreate(first_name="Jane"))
+    await leadconnector_client.contacts.delete(contact.id)
+    await fake_leadconnector.stop()  # waits for pending deliveries
+
+    assert sender.statuses == [200, 200]
+    delivered = {
+        (type(event), event.id)
+        for event in receiver.events
+        if isinstance(event, ContactCreateEvent | ContactDeleteEvent)
+    }
+    assert delivered == {(ContactCreateEvent, contact.id), (ContactDeleteEvent, contact.id)}
 
 
 def test_the_sender_needs_a_key() -> None:
