@@ -289,12 +289,14 @@ def decode_webhook_payload(body: bytes) -> dict[str, Any]:
         The decoded JSON object.
 
     Raises:
-        msgspec.DecodeError: The body is not JSON, or not a JSON object.
+        msgspec.DecodeError: The body is not JSON, not a JSON object, or nested too deeply.
     """
     try:
         return _payload_decoder.decode(body)
     except msgspec.ValidationError as exc:
-        raise msgspec.DecodeError("the body is not a JSON object") from exc
+        raise msgspec.DecodeError(str(exc)) from exc
+    except RecursionError as exc:
+        raise msgspec.DecodeError("JSON is nested too deeply") from exc
 
 
 def event_from_payload(payload: dict[str, Any]) -> WebhookEvent:
