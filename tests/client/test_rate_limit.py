@@ -1,0 +1,156 @@
+"""The limiter against a fake enforcing a strict rolling window: full use, never over."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
+
+MAX, PERIOD = 40, 0.5
+
+
+def _client(fake: FakeLeadConnector, limit: lc.RateLimit | None, **kw: object) -> lc.LeadConnector:
+    return lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=limit, **kw
+    )  # type: ignore[arg-type]
+
+
+async def _seeded(fake: FakeLeadConnector) -> str:
+    return str(fake.store.create(fake.location_id, {"firstName": "R"})["id"])
+
+
+async def _get_many(client: lc.LeadConnector, contact_id: str, total: int, workers: int) -> None:
+    queue = iter(range(total))
+
+    async def worker() -> None:
+        for _ in queue:
+            await client.contacts.get(contact_id)
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def test_saturating_a_strict_window_gives_zero_429s_at_full_rate() -> None:
+    total = 8 * MAX
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(MAX, PERIOD)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, lc.RateLimit(MAX, PERIOD, daily=None)) as client:
+            started = time.perf_counter()
+            await _get_many(client, contact_id, total, workers=50)
+            elapsed = time.perf_counter() - started
+    assert fake.stats.rate_limited == 0
+    assert fake.stats.statuses[200] == total
+    # The i-th request can reach a strict window no earlier than floor(i / MAX) periods in.
+    ideal = (math.ceil(total / MAX) - 1) * PERIOD
+    assert ideal / elapsed >= 0.95, f"{ideal / elapsed:.3f} of the allowed rate"
+
+
+async def test_an_idle_client_gets_its_whole_burst_at_once() -> None:
+    limit = lc.RateLimit(max_requests=100, period=10.0, daily=None)
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(100, 10.0)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, limit) as client:
+            started = time.perf_counter()
+            await asyncio.gather(*(client.contacts.get(contact_id) for _ in range(100)))
+            burst = time.perf_counter() - started
+            status = client.rate_limit_status()
+    assert burst < 0.1 * limit.period
+    assert fake.stats.rate_limited == 0
+    assert status is not None
+    assert status.server is not None
+    assert status.server.remaining == 0
+    assert status.in_use == 100
+
+
+async def test_a_plain_token_bucket_would_overrun_the_window() -> None:
+    """Why slots exist: without them the bucket refills and the server refuses requests."""
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(10, 0.2)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, None, max_retries=0) as raw:
+            results = await asyncio.gather(
+                *(raw.contacts.get(contact_id) for _ in range(15)), return_exceptions=True
+            )
+    refused = [r for r in results if isinstance(r, lc.RateLimitError)]
+    assert len(refused) == 5
+    assert fake.stats.rate_limited == 5
+
+
+async def test_429s_from_a_foreign_sender_are_waited_out_and_retried() -> None:
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(10, 0.2)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, None, max_retries=0) as foreign:
+            await asyncio.gather(*(foreign.contacts.get(contact_id) for _ in range(10)))
+        async with _client(fake, lc.RateLimit(10, 0.2, daily=None), max_retries=5) as ours:
+            await asyncio.gather(*(ours.contacts.get(contact_id) for _ in range(10)))
+            status = ours.rate_limit_status()
+    assert fake.stats.statuses[200] == 20
+    assert fake.stats.rate_limited > 0
+    assert status is not None
+    assert status.server is not None
+
+
+async def test_server_remaining_lower_than_ours_holds_slots_back() -> None:
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(10, 0.3)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, None) as foreign:
+            await asyncio.gather(*(foreign.contacts.get(contact_id) for _ in range(6)))
+        async with _client(fake, lc.RateLimit(10, 0.3, daily=None)) as ours:
+            await ours.contacts.get(contact_id)
+            status = ours.rate_limit_status()
+            assert status is not None
+            # 1 ours + 6 foreign: the server has 3 left, so 6 slots are held back for a period.
+            assert status.server is not None
+            assert status.server.remaining == 3
+            assert status.capacity - status.in_use == 3
+            await asyncio.gather(*(ours.contacts.get(contact_id) for _ in range(6)))
+    assert fake.stats.rate_limited == 0
+
+
+async def test_the_local_daily_budget_refuses_before_sending() -> None:
+    async with FakeLeadConnector() as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, lc.RateLimit(100, 10.0, daily=3)) as client:
+            for _ in range(3):
+                await client.contacts.get(contact_id)
+            with pytest.raises(lc.RateLimitError, match="daily") as caught:
+                await client.contacts.get(contact_id)
+    assert caught.value.status_code is None
+    assert caught.value.retry_after is not None
+    assert fake.stats.requests == 3
+
+
+async def test_the_servers_daily_remaining_stops_us_before_it_must_say_429() -> None:
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(100, 10.0, daily=2)) as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, lc.RateLimit(100, 10.0, daily=200_000)) as client:
+            await client.contacts.get(contact_id)
+            await client.contacts.get(contact_id)
+            with pytest.raises(lc.RateLimitError, match="daily"):
+                await client.contacts.get(contact_id)
+    assert fake.stats.requests == 2
+    assert fake.stats.rate_limited == 0
+
+
+async def test_locations_are_limited_independently() -> None:
+    async with FakeLeadConnector() as fake:
+        contact_id = await _seeded(fake)
+        limit = lc.RateLimit(max_requests=3, period=5.0, daily=None)
+        async with _client(fake, limit) as client:
+            busy = client.for_location("busy")
+            await asyncio.gather(*(busy.contacts.get(contact_id) for _ in range(3)))
+            blocked = asyncio.ensure_future(busy.contacts.get(contact_id))
+            started = time.perf_counter()
+            await client.for_location("idle").contacts.get(contact_id)
+            assert time.perf_counter() - started < 0.5
+            assert not blocked.done()
+            blocked.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await blocked
+            busy_status = client.rate_limit_status("busy")
+    assert busy_status is not None
+    assert busy_status.in_use == 3
+    assert fake.stats.requests == 4
