@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from ._limits import FakeRateLimit
+from ._seed import seed_contacts
 from ._server import FakeLeadConnector
 
 
@@ -15,9 +16,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rate-limit", type=int, metavar="N", help="requests per window")
     parser.add_argument("--period", type=float, default=10.0, help="window seconds")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="contacts to create")
     args = parser.parse_args(argv)
     limit = FakeRateLimit(args.rate_limit, args.period) if args.rate_limit else None
-    asyncio.run(_serve(FakeLeadConnector(rate_limit=limit), args.host, args.port))
+    fake = FakeLeadConnector(rate_limit=limit)
+    seed_contacts(fake.store, fake.location_id, args.seed)
+    asyncio.run(_serve(fake, args.host, args.port))
 
 
 async def _serve(fake: FakeLeadConnector, host: str, port: int) -> None:
