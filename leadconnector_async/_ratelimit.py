@@ -117,6 +117,8 @@ class _LocationLimiter:
         self._clock = clock
         self._loop = asyncio.get_running_loop()
         self._slots = _Slots(limit.max_requests)
+        self._cooling: deque[tuple[float, int]] = deque()  # (loop time due, slots), oldest first
+        self._cooling_timer: asyncio.TimerHandle | None = None
         self._bucket = AsyncLimiter(limit.max_requests, limit.period)
         self._period = limit.period
         self._paused_until = 0.0
@@ -141,7 +143,30 @@ class _LocationLimiter:
             self._daily_left -= 1
 
     def release(self) -> None:
-        self._loop.call_later(self._period * _SLOT_MARGIN, self._slots.release)
+        self._cool(1)
+
+    def _cool(self, count: int) -> None:
+        """Return ``count`` slots one period from now.
+
+        The period never shrinks, so returns come due in the order they were queued: one
+        timer set for the oldest serves them all (at thousands of requests per second, a timer
+        each would cost a heap operation per request).
+        """
+        due = self._loop.time() + self._period * _SLOT_MARGIN
+        self._cooling.append((due, count))
+        if self._cooling_timer is None:
+            self._cooling_timer = self._loop.call_at(due, self._return_cooled)
+
+    def _return_cooled(self) -> None:
+        # The timer was set for the oldest entry; return it and any others due by now.
+        returned = self._cooling.popleft()[1]
+        now = self._loop.time()
+        while self._cooling and self._cooling[0][0] <= now:
+            returned += self._cooling.popleft()[1]
+        self._cooling_timer = (
+            self._loop.call_at(self._cooling[0][0], self._return_cooled) if self._cooling else None
+        )
+        self._slots.release(returned)
 
     def observe(self, snapshot: RateLimitSnapshot) -> None:
         self._server = snapshot
@@ -160,7 +185,7 @@ class _LocationLimiter:
         foreign = (self._slots.capacity - self._slots.used) - server_remaining
         if foreign > 0:
             self._slots.take(foreign)
-            self._loop.call_later(self._period * _SLOT_MARGIN, self._slots.release, foreign)
+            self._cool(foreign)
 
     def penalize(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
