@@ -12,7 +12,7 @@ from ._config import RateLimit, RetryPolicy, Timeouts
 from ._protocol import Call, RateLimitSnapshot
 from ._ratelimit import Limiter, RateLimitStatus
 from ._version import __version__
-from .auth import StaticToken, TokenSource
+from .auth import OAuthToken, StaticToken, TokenSource
 from .client import LeadConnector
 from .errors import (
     APIError,
@@ -46,9 +46,11 @@ from .models import (
     Opportunity,
     UpsertResult,
 )
+from .oauth import AgencyTokens, authorization_url, exchange_code
 
 __all__ = [
     "APIError",
+    "AgencyTokens",
     "AttributionSource",
     "AuthenticationError",
     "BadRequestError",
@@ -70,6 +72,7 @@ __all__ = [
     "LeadConnectorError",
     "Limiter",
     "NotFoundError",
+    "OAuthToken",
     "Opportunity",
     "PermissionDeniedError",
     "RateLimit",
@@ -87,4 +90,6 @@ __all__ = [
     "UpsertResult",
     "WebhookVerificationError",
     "__version__",
+    "authorization_url",
+    "exchange_code",
 ]

@@ -22,7 +22,7 @@ from ._protocol import Call, build_request, parse_response, read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
 from ._retry import retry_delay
 from ._transport import AiohttpTransport, Transport
-from .auth import StaticToken, TokenSource
+from .auth import ClientBound, NoToken, StaticToken, TokenSource
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -40,6 +40,7 @@ T = TypeVar("T")
 logger = logging.getLogger("leadconnector_async")
 
 _NO_LOCATION = "<no location>"
+_UNLIMITED = Unlimited()
 
 
 class _Pool:
@@ -59,7 +60,9 @@ class LeadConnector:
     shares one connection pool and one rate-limit registry.
 
     Args:
-        token: A Private Integration Token or access token, or a :class:`TokenSource`.
+        token: A Private Integration Token or access token, or a :class:`TokenSource` (such as
+            an :class:`~leadconnector_async.OAuthToken`); ``None`` for a client that only pools
+            connections for the clients :meth:`for_location` derives with their own tokens.
         location_id: The default location for location-scoped calls.
         base_url: API root; plain ``http`` is refused except to a loopback address.
         rate_limit: The per-location limit to stay under; ``None`` disables limiting.
@@ -77,7 +80,7 @@ class LeadConnector:
 
     def __init__(
         self,
-        token: str | TokenSource,
+        token: str | TokenSource | None,
         *,
         location_id: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
@@ -96,7 +99,7 @@ class LeadConnector:
             retry=retry or RetryPolicy(max_retries=max_retries),
             rate_limit=rate_limit,
         )
-        self._token = _token_source(token)
+        self._token = _token_source(token, self)
         self._location_id = _checked_location(location_id)
         if limiter is None:
             limiter = LocalLimiter(rate_limit) if rate_limit is not None else Unlimited()
@@ -138,7 +141,7 @@ class LeadConnector:
         """
         return LeadConnector._derive(
             self,
-            token=self._token if token is None else _token_source(token),
+            token=self._token if token is None else _token_source(token, self),
             location_id=_checked_location(location_id),
             config=self._config,
         )
@@ -244,7 +247,9 @@ class LeadConnector:
                 await asyncio.sleep(delay)
 
     async def _attempt(self, call: Call[T], key: str) -> T:
-        limiter = self._pool.limiter
+        # An OAuth token request carries no bearer token and counts against no location; it
+        # must not wait for slots held by requests that are waiting for the token it fetches.
+        limiter: Limiter = self._pool.limiter if call.authenticated else _UNLIMITED
         await limiter.acquire(key)
         token: str | None = None
         try:
@@ -301,10 +306,14 @@ class _TokenRejectedError(Exception):
         self.token = token
 
 
-def _token_source(token: str | TokenSource) -> TokenSource:
+def _token_source(token: str | TokenSource | None, owner: LeadConnector) -> TokenSource:
+    if token is None:
+        return NoToken()
     if isinstance(token, str):
         return StaticToken(token)
     if isinstance(token, TokenSource):
+        if isinstance(token, ClientBound):
+            token.bind(owner)  # its own requests (an OAuth refresh) share this pool
         return token
     raise ConfigurationError(f"token must be a str or a TokenSource, not {type(token).__name__}")
 

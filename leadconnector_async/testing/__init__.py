@@ -7,6 +7,7 @@ Start it in-process with ``async with FakeLeadConnector() as fake:`` or standalo
 
 from ._faults import Faults
 from ._limits import FakeRateLimit
+from ._oauth import FakeOAuth, Grant, OAuthStats, TokenRequest
 from ._server import (
     API_VERSION,
     DEFAULT_LOCATION,
@@ -23,8 +24,12 @@ __all__ = [
     "DEFAULT_TOKEN",
     "Exchange",
     "FakeLeadConnector",
+    "FakeOAuth",
     "FakeRateLimit",
     "Faults",
+    "Grant",
+    "OAuthStats",
     "Stats",
     "TokenInfo",
+    "TokenRequest",
 ]

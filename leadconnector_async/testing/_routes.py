@@ -35,6 +35,7 @@ def scope_denied(request: web.Request, scope: str) -> web.Response | None:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     """Register every route the fake serves."""
-    from . import _routes_contacts
+    from . import _routes_contacts, _routes_oauth
 
     _routes_contacts.add_routes(router)
+    _routes_oauth.add_routes(router)

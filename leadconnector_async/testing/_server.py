@@ -28,10 +28,15 @@ Subscriber = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]
 
 @dataclass
 class TokenInfo:
-    """What a token may do: its location (``None``: any) and scopes (``None``: all)."""
+    """What a token may do: its location (``None``: any) and scopes (``None``: all).
+
+    ``expires_at`` is when it stops working, in the fake's ``wall_clock`` seconds (``None``:
+    never); an expired token is answered 401 ``Invalid JWT: jwt expired``.
+    """
 
     location_id: str | None = None
     scopes: frozenset[str] | None = None
+    expires_at: float | None = None
 
 
 @dataclass
@@ -68,6 +73,7 @@ class FakeLeadConnector:
         not_found_status: Status for unknown ids: 400 (as the spec declares) or 404.
         record: Keep every request and response body in ``stats.exchanges`` (contract tests).
         clock: Monotonic clock for the rate limit.
+        wall_clock: Unix-seconds clock for token expiry (OAuth tokens).
 
     Example::
 
@@ -87,8 +93,10 @@ class FakeLeadConnector:
         not_found_status: int = 400,
         record: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = DEFAULT_TOKEN
+        self.wall_clock = wall_clock
         self.location_id = location_id
         self.tokens = tokens if tokens is not None else {DEFAULT_TOKEN: TokenInfo()}
         self.window = RollingWindow(rate_limit, clock) if rate_limit is not None else None
@@ -190,19 +198,29 @@ class FakeLeadConnector:
             )
         )
 
+    def authenticate(self, request: web.Request) -> TokenInfo | web.Response:
+        """The bearer token's info, or the 401 the real API answers for it."""
+        info = self.tokens.get(_bearer(request) or "")
+        if info is None:
+            return respond.unauthorized("Invalid JWT")
+        if info.expires_at is not None and self.wall_clock() >= info.expires_at:
+            return respond.unauthorized("Invalid JWT: jwt expired")
+        return info
+
     async def _guarded(
         self, request: web.Request, handler: Handler
     ) -> tuple[web.StreamResponse, dict[str, str]]:
         if request.path.startswith("/oauth/"):
             return await handler(request), {}
         token = _bearer(request)
-        info = self.tokens.get(token or "")
-        if info is None:
-            return respond.unauthorized("Invalid JWT"), {}
+        info = self.authenticate(request)
+        if isinstance(info, web.Response):
+            return info, {}
         request[TOKEN_INFO] = info
         headers: dict[str, str] = {}
         if self.window is not None:
-            allowed, headers = self.window.admit(token or "")
+            # The budget is per location (per resource), so a refreshed token does not reset it.
+            allowed, headers = self.window.admit(info.location_id or token or "")
             if not allowed:
                 self.stats.rate_limited += 1
                 return respond.rate_limited(), headers

@@ -6,7 +6,7 @@ CONTRACT = {
     "LeadConnector", "RateLimit", "Contact", "ContactCreate", "ContactUpdate", "UpsertResult",
     "LeadConnectorError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
     "BadRequestError", "DuplicateContactError", "UnprocessableEntityError", "RateLimitError",
-    "ServerError", "TransportError", "WebhookVerificationError",
+    "ServerError", "TransportError", "WebhookVerificationError", "OAuthToken",
 }  # fmt: skip
 
 
@@ -29,12 +29,15 @@ def test_error_tree() -> None:
 
 
 PINNED = [
-    "APIError", "AttributionSource", "AuthenticationError", "BadRequestError", "Call",
+    "APIError", "AgencyTokens", "AttributionSource", "AuthenticationError", "BadRequestError",
+    "Call",
     "ClientClosedError", "ConfigurationError", "Contact", "ContactCreate", "ContactUpdate",
     "CustomFieldInput", "CustomFieldValue", "DndChannel", "DndChannelInput", "DndSettings",
     "DndSettingsInput", "DuplicateContactError", "InboundDndSettings", "LeadConnector",
-    "LeadConnectorError", "Limiter", "NotFoundError", "Opportunity", "PermissionDeniedError",
+    "LeadConnectorError", "Limiter", "NotFoundError", "OAuthToken", "Opportunity",
+    "PermissionDeniedError",
     "RateLimit", "RateLimitError", "RateLimitSnapshot", "RateLimitStatus", "RetryPolicy",
     "ScopeError", "ServerError", "StaticToken", "Timeouts", "TokenSource", "TransportError",
     "UnprocessableEntityError", "UpsertResult", "WebhookVerificationError", "__version__",
+    "authorization_url", "exchange_code",
 ]  # fmt: skip
