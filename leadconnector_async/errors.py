@@ -16,6 +16,7 @@ The tree::
     ├── TransportError                  no usable response: connection, timeout, malformed body
     ├── ClientClosedError               the client was closed; it sends nothing more
     ├── ConfigurationError              bad arguments, caught before anything is sent
+    ├── RateLimiterUnavailableError     the shared (Redis) rate limiter is unreachable; nothing sent
     └── WebhookVerificationError        bad signature, stale or replayed webhook delivery
 
 Messages never contain a token: the request's headers are not kept on errors.
@@ -34,6 +35,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "ScopeError",
     "ServerError",
     "TransportError",
@@ -185,6 +187,10 @@ class ClientClosedError(LeadConnectorError):
 
 class ConfigurationError(LeadConnectorError, ValueError):
     """Bad arguments or settings, detected before anything was sent."""
+
+
+class RateLimiterUnavailableError(LeadConnectorError):
+    """The shared rate limiter's backend (Redis) cannot be reached; the request was not sent."""
 
 
 class WebhookVerificationError(LeadConnectorError):

@@ -1,4 +1,7 @@
-"""``python -m leadconnector_async.testing --port N``: run the fake server standalone."""
+"""``python -m leadconnector_async.testing --port N``: run the fake server standalone.
+
+On SIGTERM or Ctrl-C it stops and prints its counters as one ``fake stats {json}`` line.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import asyncio
 
 from ._limits import FakeRateLimit
+from ._report import stats_line, until_signalled
 from ._seed import seed_contacts
 from ._server import FakeLeadConnector
 
@@ -28,9 +32,10 @@ async def _serve(fake: FakeLeadConnector, host: str, port: int) -> None:
     url = await fake.start(host, port)
     print(f"fake LeadConnector at {url} token={fake.token} location={fake.location_id}", flush=True)
     try:
-        await asyncio.Event().wait()
+        await until_signalled()
     finally:
         await fake.stop()
+        print(stats_line(fake), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,427 @@
+"""One rate-limit budget shared by every process and machine that points at the same Redis.
+
+``pip install 'leadconnector-async[redis]'``, then::
+
+    from leadconnector_async.redis_limiter import RedisLimiter
+
+    limiter = RedisLimiter("redis://localhost:6379/0", lc.RateLimit())
+    client = lc.LeadConnector(token, location_id=..., limiter=limiter)
+
+Each location has a sorted set in Redis: one entry per request, scored with the moment from which
+it counts. One Lua script (:data:`_ACQUIRE`) trims entries older than a period and admits the
+request if fewer than ``max_requests`` remain, else answers how long until the oldest leaves, so a
+full window costs one round trip and one sleep, never a polling loop. All times are Redis's own
+clock (``TIME``), so machines with skewed clocks still share one window.
+
+A slot is held from the send until one period after the response (see DESIGN.md, "Rate limiting:
+what must hold"): an admitted entry is scored ``now + lease`` while its request is in flight, so
+a slow request never drops out of the window, and ``release`` re-scores it to the response's
+arrival (``ZADD XX``). If a process dies mid-request, its entries still leave ``lease + period``
+later. Within one process a lock per location lets only the first waiter talk to Redis, so a full
+window costs a bounded number of round trips per process, not one per waiting coroutine.
+
+Server feedback is honoured as by :class:`~leadconnector_async._ratelimit.LocalLimiter`: a 429
+sets a shared pause key with an expiry, a lower ``X-RateLimit-Max`` or longer interval shrink the
+window, budget the server says was spent by senders outside this Redis is held back, and the
+server's ``X-RateLimit-Daily-Remaining`` is kept per process (every process sees the same server
+figure in its own responses) while ``RateLimit.daily`` is counted in Redis for all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from itertools import count
+from types import TracebackType
+from typing import Any, Literal
+
+try:
+    import redis.asyncio as aioredis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "RedisLimiter needs redis-py: pip install 'leadconnector-async[redis]'"
+    ) from missing
+
+from ._config import RateLimit
+from ._protocol import RateLimitSnapshot
+from ._ratelimit import LocalLimiter, RateLimitStatus
+from .errors import ConfigurationError, RateLimitError, RateLimiterUnavailableError
+
+__all__ = ["RedisLimiter"]
+
+logger = logging.getLogger("leadconnector_async")
+
+_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_US = 1_000_000
+_LOCAL = "<local>"  # marks a request the local fallback admitted
+
+# KEYS: window (sorted set of member -> integer microseconds), pause flag, daily counter.
+# ARGV: member, max, period, lease, daily (0: none), server_used, server_used_at, carry.
+# Keeps one extra period of history so a server figure seen up to a period ago can be compared
+# with what this window held then. Exclusive score bounds are written x + 1 (integer scores).
+# Returns {1 admitted | 0 wait | -1 daily spent, wait, now, entries in the window}.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local max, period, lease = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return {0, paused * 1000, now, -1} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 2 * period)
+redis.call('PEXPIRE', KEYS[1], math.ceil((lease + 2 * period) / 1000))
+local function hold(n, score, tag)
+  for i = 1, n do redis.call('ZADD', KEYS[1], score, ARGV[1] .. tag .. i) end
+end
+local used, used_at = tonumber(ARGV[6]), tonumber(ARGV[7])
+if used > 0 and used_at > now - period then
+  local ours = redis.call('ZCOUNT', KEYS[1], used_at - period + 1, '+inf')
+  hold(math.min(used - ours, max), used_at, ':foreign:')
+end
+hold(tonumber(ARGV[8]), now, ':carried:')
+local n = redis.call('ZCOUNT', KEYS[1], now - period + 1, '+inf')
+if n >= max then
+  local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], now - period + 1, '+inf',
+                            'WITHSCORES', 'LIMIT', 0, 1)
+  return {0, math.min(tonumber(oldest[2]), now) + period - now, now, n}
+end
+local daily = tonumber(ARGV[5])
+if daily > 0 then
+  local spent = redis.call('INCR', KEYS[3])
+  if spent == 1 then redis.call('PEXPIRE', KEYS[3], 86400000) end
+  if spent > daily then
+    redis.call('DECR', KEYS[3])
+    return {-1, redis.call('PTTL', KEYS[3]) * 1000, now, n}
+  end
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
+return {1, 0, now, n + 1}
+"""
+
+
+@dataclass
+class _Location:
+    """What one process knows about one location's shared budget."""
+
+    capacity: int
+    period: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    in_flight: deque[str] = field(default_factory=deque)
+    server_used: int = 0  # requests the server counted in its window at server_used_at
+    server_used_at: int = 0  # (Redis clock, microseconds)
+    used_locally: bool = False  # the local share sent: carry its busy slots into the window
+    shared_in_use: int = 0
+    server: RateLimitSnapshot | None = None
+    daily_left: int | None = None
+    sent: int = 0
+    paused_until: float = 0.0
+
+
+class RedisLimiter:
+    """A :class:`~leadconnector_async.Limiter` whose windows live in Redis, shared by all workers.
+
+    Pass it to every worker's client: ``LeadConnector(token, limiter=RedisLimiter(url, limit))``.
+    Processes using the same Redis and ``key_prefix`` share each location's window, 429 pauses
+    and daily budget. Close it with :meth:`aclose` (or ``async with``) when it created the Redis
+    client from a URL.
+
+    Args:
+        redis: A ``redis://`` URL, or a ``redis.asyncio.Redis`` client to borrow (never closed).
+        rate_limit: The per-location limit all workers together stay under.
+        key_prefix: Prefix of the Redis keys; workers share budgets only under the same prefix.
+        on_unavailable: When Redis cannot be reached: ``"fail"`` raises
+            :class:`~leadconnector_async.errors.RateLimiterUnavailableError` before sending;
+            ``"local"`` falls back to an in-process limiter allowed ``local_share`` of the budget.
+        local_share: Fraction of ``max_requests`` (and of ``daily``) this process may use while
+            Redis is unreachable; 1 / the number of workers keeps the total within the limit.
+            Required with ``on_unavailable="local"``.
+        lease: Longest a request may be in flight (at least the client's timeout): a slot whose
+            response never came back (the process died) is freed ``lease + period`` after the send.
+        timeout: Socket timeout in seconds for a client created from a URL.
+
+    Raises:
+        ConfigurationError: A bad argument.
+    """
+
+    def __init__(
+        self,
+        redis: str | aioredis.Redis,
+        rate_limit: RateLimit = RateLimit(),  # noqa: B008 - frozen, safe to share
+        *,
+        key_prefix: str = "leadconnector:ratelimit",
+        on_unavailable: Literal["fail", "local"] = "fail",
+        local_share: float | None = None,
+        lease: float = 60.0,
+        timeout: float = 2.0,
+    ) -> None:
+        if on_unavailable not in ("fail", "local"):
+            raise ConfigurationError(
+                f"on_unavailable must be 'fail' or 'local', got {on_unavailable!r}"
+            )
+        if on_unavailable == "local" and not (local_share is not None and 0 < local_share <= 1):
+            raise ConfigurationError(
+                "on_unavailable='local' needs local_share in (0, 1], e.g. 1 / number of workers"
+            )
+        if lease <= 0 or timeout <= 0:
+            raise ConfigurationError("lease and timeout must be positive")
+        self._redis, self._owns_redis = _redis_client(redis, timeout)
+        self._limit = rate_limit
+        self._prefix = key_prefix
+        self._on_unavailable = on_unavailable
+        self._local_share = local_share or 0.0
+        self._lease = lease
+        self._script = self._redis.register_script(_ACQUIRE)
+        self._members = (f"{secrets.token_hex(6)}:{n}" for n in count())
+        self._locations: dict[str, _Location] = {}
+        self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
+        self._local: LocalLimiter | None = None
+        self._outage = False
+        self._retry_shared_at = 0.0
+        self._paused_locally: set[str] = set()  # locations the local share paused this outage
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis is unreachable (and, with ``"local"``, the local share is in use)."""
+        return self._outage
+
+    async def acquire(self, key: str) -> None:
+        """Wait until the shared window (or, with Redis down, the local share) admits a request.
+
+        Raises:
+            RateLimitError: The daily budget is spent (shared or as the server reported).
+            RateLimiterUnavailableError: Redis is unreachable and ``on_unavailable="fail"``.
+        """
+        state = self._state(key)
+        self._check_server_daily(key, state)
+        pause = state.paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if self._outage and self._local is not None and time.monotonic() < self._retry_shared_at:
+            await self._acquire_local(key, state)
+            return
+        try:
+            await self._acquire_shared(key, state)
+        except _UNAVAILABLE as error:
+            self._went_unavailable(error)
+            await self._acquire_local(key, state)
+            return
+        if self._outage:
+            self._outage = False
+            logger.warning("Redis is reachable again; the shared rate limit is back in use")
+        state.sent += 1
+
+    async def _acquire_shared(self, key: str, state: _Location) -> None:
+        member = next(self._members)
+        async with state.lock:
+            while True:
+                status, wait = await self._run_script(key, state, member)
+                if status == 1:
+                    state.in_flight.append(member)
+                    return
+                if status == -1:
+                    raise _daily_spent(key, wait)
+                await asyncio.sleep(wait + 0.001)  # the millisecond saves a too-early round trip
+
+    async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
+        keys = [self._key(key, part) for part in ("window", "pause", "daily")]
+        carry = self._local_in_use(key) if state.used_locally else 0
+        period, lease = round(state.period * _US), round(self._lease * _US)
+        args: list[str | int] = [member, state.capacity, period, lease]
+        args += [self._limit.daily or 0, state.server_used, state.server_used_at, carry]
+        sent_at = time.monotonic()
+        try:
+            reply = await self._script(keys=keys, args=args)
+        except asyncio.CancelledError:
+            self._spawn(self._redis.zrem(keys[0], member))  # it may have been admitted
+            raise
+        status, wait_us, now_us, in_window = (int(part) for part in reply)
+        self._offset = now_us / _US - sent_at
+        state.server_used, state.used_locally = 0, False
+        if in_window >= 0:
+            state.shared_in_use = in_window
+        return status, max(wait_us, 0) / _US
+
+    def release(self, key: str) -> None:
+        """The response arrived: the slot counts from now and frees one period later."""
+        state = self._state(key)
+        if not state.in_flight:
+            return
+        member = state.in_flight.popleft()
+        if member == _LOCAL:
+            if self._local is not None:
+                self._local.release(key)
+            return
+        arrived = self._redis_now()
+        self._spawn(self._redis.zadd(self._key(key, "window"), {member: arrived}, xx=True))
+
+    def observe(self, key: str, snapshot: RateLimitSnapshot) -> None:
+        """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
+        state = self._state(key)
+        state.server = snapshot
+        if snapshot.interval_ms:
+            state.period = max(state.period, snapshot.interval_ms / 1000.0)
+        if snapshot.max is not None and 0 < snapshot.max < state.capacity:
+            state.capacity = snapshot.max
+        if snapshot.daily_remaining is not None:
+            state.daily_left = snapshot.daily_remaining
+        if snapshot.remaining is not None:
+            state.server_used = max(0, state.capacity - snapshot.remaining)
+            state.server_used_at = self._redis_now()
+        if self._local is not None:
+            self._local.observe(key, snapshot)
+
+    def penalize(self, key: str, seconds: float) -> None:
+        """The server answered 429: pause every worker sharing this Redis for ``seconds``."""
+        state = self._state(key)
+        state.paused_until = max(state.paused_until, time.monotonic() + seconds)
+        milliseconds = max(1, math.ceil(seconds * 1000))
+        self._spawn(self._redis.set(self._key(key, "pause"), b"1", px=milliseconds))
+        if self._local is not None:
+            self._local.penalize(key, seconds)
+
+    def status(self, key: str) -> RateLimitStatus | None:
+        """The latest figures for ``key``: ``in_use`` is the shared window as last seen."""
+        state = self._locations.get(key)
+        if state is None:
+            return None
+        return RateLimitStatus(
+            in_use=state.shared_in_use,
+            capacity=state.capacity,
+            server=state.server,
+            daily_used=state.sent,
+            paused_for=max(0.0, state.paused_until - time.monotonic()),
+        )
+
+    async def aclose(self) -> None:
+        """Finish pending releases; close the Redis client if this limiter created it."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._owns_redis:
+            await self._redis.aclose()
+
+    async def __aenter__(self) -> RedisLimiter:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        mode = "degraded" if self.degraded else "shared"
+        return (
+            f"RedisLimiter(key_prefix={self._prefix!r}, on_unavailable={self._on_unavailable!r}, "
+            f"{mode})"
+        )
+
+    def _went_unavailable(self, error: BaseException) -> None:
+        if not self._outage:
+            self._outage = True
+            self._paused_locally.clear()
+            logger.warning(
+                "Redis is unreachable (%s); %s",
+                error,
+                "requests fail until it is back"
+                if self._on_unavailable == "fail"
+                else f"each process now keeps to {self._local_share:.0%} of the rate limit",
+            )
+        if self._on_unavailable == "fail":
+            raise RateLimiterUnavailableError(
+                f"the shared rate limiter's Redis is unreachable ({error}); nothing was sent"
+            ) from error
+        # Probe Redis again after a period; until then stay local without paying a timeout.
+        self._retry_shared_at = time.monotonic() + self._limit.period
+
+    async def _acquire_local(self, key: str, state: _Location) -> None:
+        local = self._local_limiter()
+        if key not in self._paused_locally:
+            # Requests the shared window admitted in the last period are invisible locally:
+            # let them leave it before the local share starts sending.
+            self._paused_locally.add(key)
+            local.penalize(key, state.period)
+        await local.acquire(key)
+        state.in_flight.append(_LOCAL)
+        state.sent += 1
+        state.used_locally = True
+
+    def _local_limiter(self) -> LocalLimiter:
+        if self._local is None:
+            limit = self._limit
+            share = self._local_share
+            self._local = LocalLimiter(
+                replace(
+                    limit,
+                    max_requests=max(1, int(limit.max_requests * share)),
+                    daily=None if limit.daily is None else max(1, int(limit.daily * share)),
+                )
+            )
+        return self._local
+
+    def _redis_now(self) -> int:
+        """Redis's clock now, in microseconds, estimated from the last script run (never early)."""
+        return round((time.monotonic() + self._offset) * _US)
+
+    def _local_in_use(self, key: str) -> int:
+        status = self._local.status(key) if self._local is not None else None
+        return status.in_use if status is not None else 0
+
+    def _check_server_daily(self, key: str, state: _Location) -> None:
+        if state.daily_left is not None:
+            if state.daily_left <= 0:
+                raise _daily_spent(key, None)
+            state.daily_left -= 1
+
+    def _state(self, key: str) -> _Location:
+        state = self._locations.get(key)
+        if state is None:
+            limit = self._limit
+            state = self._locations[key] = _Location(limit.max_requests, limit.period)
+        return state
+
+    def _key(self, location: str, part: str) -> str:
+        # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
+        return f"{self._prefix}:{{{location}}}:{part}"
+
+    def _spawn(self, operation: Any) -> None:
+        task = asyncio.ensure_future(operation)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A lost release or pause only makes the window more conservative (the lease).
+            logger.debug("shared rate limiter update failed: %s", task.exception())
+
+
+def _daily_spent(key: str, retry_after: float | None) -> RateLimitError:
+    return RateLimitError(
+        f"daily request budget for location {key!r} is spent (shared by every worker); "
+        "nothing was sent",
+        retry_after=retry_after,
+        status_code=None,
+    )
+
+
+def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis.Redis, bool]:
+    if isinstance(redis, str):
+        if not redis.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigurationError("redis must be a redis://, rediss:// or unix:// URL")
+        client = aioredis.Redis.from_url(
+            redis, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        return client, True
+    if isinstance(redis, aioredis.Redis):
+        return redis, False
+    raise ConfigurationError(
+        f"redis must be a URL or a redis.asyncio.Redis client, not {type(redis).__name__}"
+    )

@@ -1,0 +1,249 @@
+"""RedisLimiter against a real redis-server: the shared window, pauses, budgets and outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+import redis.asyncio as aioredis
+
+import leadconnector_async as lc
+from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async.errors import RateLimiterUnavailableError
+from leadconnector_async.redis_limiter import RedisLimiter
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
+from tests.redis.conftest import RedisServer
+
+LOC = "loc"
+
+
+@pytest_asyncio.fixture
+async def inspector(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """A plain client to look at the limiter's keys."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+def window_key(prefix: str) -> str:
+    return f"{prefix}:{{{LOC}}}:window"
+
+
+async def evalsha_calls(client: aioredis.Redis) -> int:
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_a_full_window_sleeps_until_its_oldest_request_leaves(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=3, period=0.2, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        for _ in range(3):
+            await limiter.acquire(LOC)
+        first_response = time.monotonic()
+        for _ in range(3):
+            limiter.release(LOC)
+        await limiter.acquire(LOC)
+        waited = time.monotonic() - first_response
+    assert 0.2 <= waited < 0.3
+
+
+async def test_a_slot_frees_one_period_after_the_response_however_long_the_flight(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=1, period=0.1, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix, lease=30) as limiter:
+        await limiter.acquire(LOC)
+        [(_, in_flight)] = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
+        second = asyncio.ensure_future(limiter.acquire(LOC))
+        await asyncio.sleep(0.25)  # the first request is in flight for longer than a period
+        responded = time.monotonic()
+        limiter.release(LOC)
+        await second
+        admitted = time.monotonic()
+        scores = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
+    assert admitted - responded >= 0.099  # not at send + period, which passed long ago
+    released = min(score for _, score in scores)
+    # In flight, the slot was scored a lease ahead; the response re-scored it to its arrival.
+    assert in_flight - released > 29 * 1_000_000
+
+
+async def test_two_limiters_share_one_window(redis_server: RedisServer, key_prefix: str) -> None:
+    limit = lc.RateLimit(max_requests=4, period=0.2, daily=None)
+    one = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    other = RedisLimiter(aioredis.Redis.from_url(redis_server.url), limit, key_prefix=key_prefix)
+    async with one, other:
+        for limiter in (one, other, one, other):
+            await limiter.acquire(LOC)
+            limiter.release(LOC)
+        started = time.monotonic()
+        await other.acquire(LOC)
+        assert time.monotonic() - started >= 0.15
+        status = other.status(LOC)
+    assert status is not None
+    assert 1 <= status.in_use <= limit.max_requests  # the shared window as last seen
+    assert status.daily_used == 3
+
+
+async def test_a_full_window_costs_a_bounded_number_of_round_trips(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=5, period=0.1, daily=None)
+    before = await evalsha_calls(inspector)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+
+        async def request() -> None:
+            await limiter.acquire(LOC)
+            limiter.release(LOC)
+
+        await asyncio.gather(*(request() for _ in range(25)))  # 50 waiters, 5 windows
+    calls = await evalsha_calls(inspector) - before
+    assert calls <= 25 * 2, "one waiter per process asks Redis, after sleeping until a slot frees"
+
+
+async def test_a_429_pauses_every_worker_sharing_the_redis(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=10, period=1.0, daily=None)
+    one = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    other = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    async with one, other:
+        await one.acquire(LOC)  # loads the script
+        one.penalize(LOC, 0.2)
+        started = time.monotonic()
+        await other.acquire(LOC)
+        waited = time.monotonic() - started
+    assert 0.15 <= waited < 0.3
+    assert await inspector.pttl(f"{key_prefix}:{{{LOC}}}:pause") < 0  # expired, not stuck
+
+
+async def test_the_daily_budget_is_shared_and_refuses_before_sending(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=10, period=1.0, daily=3)
+    one = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    other = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    async with one, other:
+        for limiter in (one, other, one):
+            await limiter.acquire(LOC)
+        with pytest.raises(lc.RateLimitError, match="daily request budget") as raised:
+            await other.acquire(LOC)
+    assert raised.value.status_code is None
+    assert raised.value.retry_after is not None
+    assert 86_000 < raised.value.retry_after <= 86_400
+
+
+async def test_the_servers_daily_remaining_and_max_are_honoured(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=10, period=1.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        await limiter.acquire(LOC)
+        limiter.observe(LOC, RateLimitSnapshot(remaining=9, max=5, daily_remaining=1))
+        await limiter.acquire(LOC)
+        with pytest.raises(lc.RateLimitError, match="daily"):
+            await limiter.acquire(LOC)
+        status = limiter.status(LOC)
+    assert status is not None
+    assert status.capacity == 5
+
+
+async def test_budget_spent_by_senders_outside_redis_is_held_back(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=5, period=0.3, daily=None)
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(5, 0.3)) as fake:
+        async with lc.LeadConnector(fake.token, location_id=fake.location_id,
+                                    base_url=fake.url, rate_limit=None) as foreign:  # fmt: skip
+            for n in range(3):
+                await foreign.contacts.upsert(lc.ContactCreate(email=f"foreign{n}@x.com"))
+        async with (
+            RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter,
+            lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
+                             limiter=limiter, max_retries=0) as client,
+        ):  # fmt: skip
+            await client.contacts.upsert(lc.ContactCreate(email="first@x.com"))
+            await asyncio.gather(*(client.contacts.upsert(lc.ContactCreate(email=f"{n}@x.com"))
+                                   for n in range(6)))  # fmt: skip
+    assert fake.stats.rate_limited == 0
+    assert len(fake.store.contacts) == 10
+
+
+async def test_cancelled_waiters_leave_no_entry_behind(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=2, period=5.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        await limiter.acquire(LOC)
+        await limiter.acquire(LOC)
+        waiter = asyncio.ensure_future(limiter.acquire(LOC))
+        await asyncio.sleep(0.05)  # wherever the waiter is when cancelled, it must leave no entry
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+    assert await inspector.zcard(window_key(key_prefix)) == 2
+
+
+async def test_fail_mode_raises_a_typed_error_without_leaking_the_password(
+    own_redis_server: RedisServer, key_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="leadconnector_async")
+    url = own_redis_server.url.replace("redis://", "redis://:s3cret@")
+    own_redis_server.stop()
+    limiter = RedisLimiter(url, lc.RateLimit(5, 1.0), key_prefix=key_prefix)
+    assert "s3cret" not in repr(limiter)
+    for _ in range(2):
+        with pytest.raises(RateLimiterUnavailableError, match="nothing was sent") as raised:
+            await limiter.acquire(LOC)
+        assert "s3cret" not in str(raised.value)
+    assert isinstance(raised.value, lc.LeadConnectorError)
+    assert limiter.degraded
+    assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1  # logged once
+    await limiter.aclose()
+
+
+async def test_local_mode_keeps_to_its_share_and_returns_to_redis(
+    own_redis_server: RedisServer, key_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="leadconnector_async")
+    limit = lc.RateLimit(max_requests=4, period=0.2, daily=None)
+    limiter = RedisLimiter(own_redis_server.url, limit, key_prefix=key_prefix,
+                           on_unavailable="local", local_share=0.5)  # fmt: skip
+    await limiter.acquire(LOC)
+    limiter.release(LOC)
+    own_redis_server.stop()
+    started = time.monotonic()
+    for _ in range(3):  # a share of 2 per window, after a period for the shared sends to leave
+        await limiter.acquire(LOC)
+        limiter.release(LOC)
+    assert limiter.degraded
+    assert time.monotonic() - started >= 0.2 + 0.2
+    own_redis_server.restart()
+    started = time.monotonic()
+    while limiter.degraded:  # Redis is tried again once per period
+        await limiter.acquire(LOC)
+        limiter.release(LOC)
+    assert time.monotonic() - started < 1.0
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("unreachable" in m for m in messages) == 1
+    assert sum("reachable again" in m for m in messages) == 1
+    await limiter.aclose()
+
+
+def test_bad_arguments_are_refused_before_anything_is_sent() -> None:
+    limit = lc.RateLimit()
+    with pytest.raises(lc.ConfigurationError, match="on_unavailable"):
+        RedisLimiter("redis://127.0.0.1:1/0", limit, on_unavailable="ignore")  # type: ignore[arg-type]
+    with pytest.raises(lc.ConfigurationError, match="local_share"):
+        RedisLimiter("redis://127.0.0.1:1/0", limit, on_unavailable="local")
+    with pytest.raises(lc.ConfigurationError, match="local_share"):
+        RedisLimiter("redis://127.0.0.1:1/0", limit, on_unavailable="local", local_share=2)
+    with pytest.raises(lc.ConfigurationError, match="URL"):
+        RedisLimiter("127.0.0.1:6379", limit)
+    with pytest.raises(lc.ConfigurationError, match=r"redis\.asyncio\.Redis"):
+        RedisLimiter(object(), limit)  # type: ignore[arg-type]

@@ -1,0 +1,85 @@
+"""One worker process of the many-workers tests: upsert a range of rows into one location.
+
+Prints ``ready``, waits for a line on stdin (so every worker starts at once), prints ``row`` as
+each row finishes, and ends with ``result {json}``. Without ``--redis`` it uses the default
+in-process limiter, which is what the Redis limiter exists to replace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import leadconnector_async as lc
+from leadconnector_async.redis_limiter import RedisLimiter
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    for name in ("--url", "--token", "--location"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--first", type=int, required=True)
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--rate-limit", type=int, default=20)
+    parser.add_argument("--period", type=float, default=0.5)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--max-retries", type=int, default=3)
+    parser.add_argument("--redis")
+    parser.add_argument("--key-prefix", default="test")
+    parser.add_argument("--on-unavailable", default="fail")
+    parser.add_argument("--local-share", type=float)
+    return parser.parse_args()
+
+
+async def _upsert(client: lc.LeadConnector, row: lc.ContactCreate) -> str | None:
+    try:
+        await client.contacts.upsert(row)
+    except lc.LeadConnectorError as error:
+        return type(error).__name__
+    finally:
+        print("row", flush=True)
+    return None
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    limit = lc.RateLimit(args.rate_limit, args.period, daily=None)
+    limiter = None
+    if args.redis:
+        limiter = RedisLimiter(args.redis, limit, key_prefix=args.key_prefix,
+                               on_unavailable=args.on_unavailable,
+                               local_share=args.local_share)  # fmt: skip
+    rows = [lc.ContactCreate(email=f"row{n}@example.com", first_name=f"Row {n}")
+            for n in range(args.first, args.first + args.rows)]  # fmt: skip
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def bounded(row: lc.ContactCreate) -> str | None:
+        async with gate:
+            return await _upsert(client, row)
+
+    started = time.time()
+    async with lc.LeadConnector(args.token, location_id=args.location, base_url=args.url,
+                                rate_limit=limit, limiter=limiter,
+                                max_retries=args.max_retries) as client:  # fmt: skip
+        errors = await asyncio.gather(*(bounded(row) for row in rows))
+    finished = time.time()
+    degraded = limiter is not None and limiter.degraded
+    if limiter is not None:
+        await limiter.aclose()
+    failed = [error for error in errors if error is not None]
+    return {"ok": len(rows) - len(failed), "failed": failed, "started": started,
+            "finished": finished, "degraded": degraded}  # fmt: skip
+
+
+def main() -> None:
+    args = _arguments()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    print("result " + json.dumps(asyncio.run(_run(args))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
