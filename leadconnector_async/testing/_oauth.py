@@ -67,7 +67,7 @@ class TokenRequest:
     version: str | None
 
 
-@dataclass
+@dataclass(repr=False)
 class FakeOAuth:
     """The OAuth server of one :class:`FakeLeadConnector`.
 
