@@ -173,6 +173,7 @@ class _ErrorBody(msgspec.Struct, rename="camel"):
 
     message: str | list[str] | None = None
     error: str | dict[str, Any] | None = None
+    error_description: str | None = msgspec.field(default=None, name="error_description")
     detail: str | None = None
     meta: dict[str, Any] | None = None
     trace_id: str | None = None
@@ -233,6 +234,8 @@ def _messages(parsed: _ErrorBody | None, body: bytes) -> list[str]:
         return [_excerpt(body)] if body.strip() else []
     if isinstance(parsed.message, list):
         return [str(m) for m in parsed.message]
+    if isinstance(parsed.error, str) and parsed.error_description:
+        return [f"{parsed.error}: {parsed.error_description}"]  # OAuth's error shape
     for candidate in (parsed.message, parsed.detail, parsed.error):
         if isinstance(candidate, str) and candidate:
             return [candidate]

@@ -166,7 +166,7 @@ async def test_a_refused_refresh_names_the_cause_and_is_not_retried() -> None:
     assert all(isinstance(r, lc.AuthenticationError) for r in results)
     error = results[0]
     assert isinstance(error, lc.AuthenticationError)
-    assert str(error).startswith("refresh token rejected: invalid_grant; ")
+    assert str(error).startswith("refresh token rejected: invalid_grant: Invalid grant")
     assert "authorize the app again" in str(error)
     assert error.status_code == 400
     assert body["refresh_token"] not in str(error)

@@ -118,6 +118,12 @@ def test_422_keeps_every_message_and_the_trace_id() -> None:
     assert "tr-1" in str(error)
 
 
+def test_oauth_error_description_is_kept() -> None:
+    body = b'{"error":"invalid_grant","error_description":"refresh token already used"}'
+    error = error_from_response(400, {}, body)
+    assert error.message == "invalid_grant: refresh token already used"
+
+
 def test_aip_style_error_envelope_is_read() -> None:
     error = error_from_response(400, {}, b'{"error":{"code":"X","message":"nested msg"}}')
     assert error.message == "nested msg"
