@@ -7,24 +7,26 @@
     limiter = RedisLimiter("redis://localhost:6379/0", lc.RateLimit())
     client = lc.LeadConnector(token, location_id=..., limiter=limiter)
 
-Each location has a sorted set in Redis: one entry per request, scored with the moment from which
-it counts. One Lua script (:data:`_ACQUIRE`) trims entries older than a period and admits the
-request if fewer than ``max_requests`` remain, else answers how long until the oldest leaves, so a
-full window costs one round trip and one sleep, never a polling loop. All times are Redis's own
-clock (``TIME``), so machines with skewed clocks still share one window.
+Each location has a sorted set in Redis, one entry per request scored with the moment it counts
+from. One Lua script (``redis_limiter.lua``) trims old entries and admits the request if the
+window has room, else answers how long until its oldest entry leaves: a full window costs one
+round trip and one sleep, never a polling loop. All times are Redis's clock (``TIME``), so
+machines with skewed clocks share one window; a lock per location lets one waiter per process
+talk to Redis.
 
-A slot is held from the send until one period after the response (see DESIGN.md, "Rate limiting:
-what must hold"): an admitted entry is scored ``now + lease`` while its request is in flight, so
-a slow request never drops out of the window, and ``release`` re-scores it to the response's
-arrival (``ZADD XX``). If a process dies mid-request, its entries still leave ``lease + period``
-later. Within one process a lock per location lets only the first waiter talk to Redis, so a full
-window costs a bounded number of round trips per process, not one per waiting coroutine.
+A slot is held from the send until one period after the response (DESIGN.md, "Rate limiting: what
+must hold"): an admitted entry is scored ``now + lease`` while in flight, so a slow request never
+drops out of the window, and ``release`` re-scores it to the response's arrival (``ZADD XX``).
+Entries of a process that died mid-request leave ``lease + period`` after the send.
 
-Server feedback is honoured as by :class:`~leadconnector_async._ratelimit.LocalLimiter`: a 429
-sets a shared pause key with an expiry, a lower ``X-RateLimit-Max`` or longer interval shrink the
-window, budget the server says was spent by senders outside this Redis is held back, and the
-server's ``X-RateLimit-Daily-Remaining`` is kept per process (every process sees the same server
-figure in its own responses) while ``RateLimit.daily`` is counted in Redis for all of them.
+Server feedback as in :class:`~leadconnector_async._ratelimit.LocalLimiter`: a 429 sets a shared
+pause key with an expiry; a lower ``X-RateLimit-Max`` or longer interval shrink the window; budget
+the server says was spent by senders outside this Redis is held back; ``RateLimit.daily`` is
+counted in Redis, while the server's ``X-RateLimit-Daily-Remaining`` is kept per process (each
+process sees the same server figure in its own responses).
+
+While Redis is unreachable it is tried again once per period; meanwhile requests fail with
+:class:`~leadconnector_async.errors.RateLimiterUnavailableError` or use a local share.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from itertools import count
 from types import TracebackType
 from typing import Any, Literal
@@ -62,46 +65,7 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _US = 1_000_000
 _LOCAL = "<local>"  # marks a request the local fallback admitted
 
-# KEYS: window (sorted set of member -> integer microseconds), pause flag, daily counter.
-# ARGV: member, max, period, lease, daily (0: none), server_used, server_used_at, carry.
-# Keeps one extra period of history so a server figure seen up to a period ago can be compared
-# with what this window held then. Exclusive score bounds are written x + 1 (integer scores).
-# Returns {1 admitted | 0 wait | -1 daily spent, wait, now, entries in the window}.
-_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local max, period, lease = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return {0, paused * 1000, now, -1} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 2 * period)
-redis.call('PEXPIRE', KEYS[1], math.ceil((lease + 2 * period) / 1000))
-local function hold(n, score, tag)
-  for i = 1, n do redis.call('ZADD', KEYS[1], score, ARGV[1] .. tag .. i) end
-end
-local used, used_at = tonumber(ARGV[6]), tonumber(ARGV[7])
-if used > 0 and used_at > now - period then
-  local ours = redis.call('ZCOUNT', KEYS[1], used_at - period + 1, '+inf')
-  hold(math.min(used - ours, max), used_at, ':foreign:')
-end
-hold(tonumber(ARGV[8]), now, ':carried:')
-local n = redis.call('ZCOUNT', KEYS[1], now - period + 1, '+inf')
-if n >= max then
-  local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], now - period + 1, '+inf',
-                            'WITHSCORES', 'LIMIT', 0, 1)
-  return {0, math.min(tonumber(oldest[2]), now) + period - now, now, n}
-end
-local daily = tonumber(ARGV[5])
-if daily > 0 then
-  local spent = redis.call('INCR', KEYS[3])
-  if spent == 1 then redis.call('PEXPIRE', KEYS[3], 86400000) end
-  if spent > daily then
-    redis.call('DECR', KEYS[3])
-    return {-1, redis.call('PTTL', KEYS[3]) * 1000, now, n}
-  end
-end
-redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
-return {1, 0, now, n + 1}
-"""
+_ACQUIRE = (resources.files(__package__) / "redis_limiter.lua").read_text()
 
 
 @dataclass
@@ -181,7 +145,8 @@ class RedisLimiter:
         self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
         self._local: LocalLimiter | None = None
         self._outage = False
-        self._retry_shared_at = 0.0
+        self._last_error = ""
+        self._retry_shared_at = 0.0  # while Redis is down: when to try it again
         self._paused_locally: set[str] = set()  # locations the local share paused this outage
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -202,13 +167,12 @@ class RedisLimiter:
         pause = state.paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(pause)
-        if self._outage and self._local is not None and time.monotonic() < self._retry_shared_at:
-            await self._acquire_local(key, state)
-            return
         try:
-            await self._acquire_shared(key, state)
+            admitted = await self._acquire_shared(key, state)
         except _UNAVAILABLE as error:
             self._went_unavailable(error)
+            admitted = False
+        if not admitted:
             await self._acquire_local(key, state)
             return
         if self._outage:
@@ -216,17 +180,20 @@ class RedisLimiter:
             logger.warning("Redis is reachable again; the shared rate limit is back in use")
         state.sent += 1
 
-    async def _acquire_shared(self, key: str, state: _Location) -> None:
+    async def _acquire_shared(self, key: str, state: _Location) -> bool:
+        """Take a slot in the shared window; False while Redis is known to be unreachable."""
         member = next(self._members)
         async with state.lock:
-            while True:
+            # While Redis is down it is tried once per period, not by every waiter in turn.
+            while not (self._outage and time.monotonic() < self._retry_shared_at):
                 status, wait = await self._run_script(key, state, member)
                 if status == 1:
                     state.in_flight.append(member)
-                    return
+                    return True
                 if status == -1:
                     raise _daily_spent(key, wait)
                 await asyncio.sleep(wait + 0.001)  # the millisecond saves a too-early round trip
+        return False
 
     async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
         keys = [self._key(key, part) for part in ("window", "pause", "daily")]
@@ -324,6 +291,8 @@ class RedisLimiter:
         )
 
     def _went_unavailable(self, error: BaseException) -> None:
+        self._last_error = str(error)
+        self._retry_shared_at = time.monotonic() + self._limit.period
         if not self._outage:
             self._outage = True
             self._paused_locally.clear()
@@ -334,14 +303,13 @@ class RedisLimiter:
                 if self._on_unavailable == "fail"
                 else f"each process now keeps to {self._local_share:.0%} of the rate limit",
             )
-        if self._on_unavailable == "fail":
-            raise RateLimiterUnavailableError(
-                f"the shared rate limiter's Redis is unreachable ({error}); nothing was sent"
-            ) from error
-        # Probe Redis again after a period; until then stay local without paying a timeout.
-        self._retry_shared_at = time.monotonic() + self._limit.period
 
     async def _acquire_local(self, key: str, state: _Location) -> None:
+        if self._on_unavailable == "fail":
+            raise RateLimiterUnavailableError(
+                f"the shared rate limiter's Redis is unreachable ({self._last_error}); "
+                "nothing was sent"
+            )
         local = self._local_limiter()
         if key not in self._paused_locally:
             # Requests the shared window admitted in the last period are invisible locally:
