@@ -1,5 +1,6 @@
 """Every msgspec struct the client sends or receives, by topic."""
 
+from .appointments import Appointment
 from .contacts import (
     AttributionSource,
     Contact,
@@ -15,9 +16,16 @@ from .contacts import (
     Opportunity,
     UpsertResult,
 )
+from .notes import Note, NoteCreate, NoteUpdate
+from .tags import BulkBusinessResult, BulkTagsEntry, BulkTagsResult, FollowersResult
+from .tasks import Task, TaskCreate, TaskUpdate
 
 __all__ = [
+    "Appointment",
     "AttributionSource",
+    "BulkBusinessResult",
+    "BulkTagsEntry",
+    "BulkTagsResult",
     "Contact",
     "ContactCreate",
     "ContactUpdate",
@@ -27,7 +35,14 @@ __all__ = [
     "DndChannelInput",
     "DndSettings",
     "DndSettingsInput",
+    "FollowersResult",
     "InboundDndSettings",
+    "Note",
+    "NoteCreate",
+    "NoteUpdate",
     "Opportunity",
+    "Task",
+    "TaskCreate",
+    "TaskUpdate",
     "UpsertResult",
 ]

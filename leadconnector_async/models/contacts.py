@@ -147,7 +147,7 @@ class Contact(Model):
     offers: list[Any] | None = None
     products: list[Any] | None = None
     opportunities: list[Opportunity] | None = None
-    search_after: list[str | int | float] | None = None
+    search_after: list[JSONValue] | None = None
 
 
 class DndChannelInput(Input):
@@ -265,6 +265,12 @@ class ContactEnvelope(Model):
 
 class UpdatedContactEnvelope(Succeeded):
     """``{"succeded": true, "contact": {...}}`` (update)."""
+
+    contact: Contact | None = None
+
+
+class MaybeContactEnvelope(Model):
+    """``{"contact": {...} | null}`` (duplicate lookup)."""
 
     contact: Contact | None = None
 

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias, get_args
 import msgspec
 
 from ._base import Model
+from .appointments import Appointment
 from .contacts import CustomFieldValue, DndSettings
 
 __all__ = [
@@ -148,26 +149,6 @@ class TaskCompleteEvent(_TaskEvent, tag="TaskComplete"):
 
 class TaskDeleteEvent(_TaskEvent, tag="TaskDelete"):
     """A task was deleted."""
-
-
-class Appointment(Model):
-    """The appointment carried by an appointment event."""
-
-    id: str
-    address: str | None = None
-    title: str | None = None
-    calendar_id: str | None = None
-    contact_id: str | None = None
-    group_id: str | None = None
-    appointment_status: str | None = None
-    assigned_user_id: str | None = None
-    users: list[str] = msgspec.field(default_factory=list)
-    notes: str | None = None
-    source: str | None = None
-    start_time: str | None = None
-    end_time: str | None = None
-    date_added: str | None = None
-    date_updated: str | None = None
 
 
 class _AppointmentEvent(_EventBase):

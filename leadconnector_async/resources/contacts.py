@@ -2,34 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
 
 from msgspec import UNSET
 
 from .._protocol import Call, segment, unwrap
+from ..errors import ConfigurationError
 from ..models._base import Succeeded
+from ..models.appointments import Appointment, AppointmentList
 from ..models.contacts import (
     Contact,
     ContactCreate,
     ContactEnvelope,
     ContactUpdate,
+    MaybeContactEnvelope,
     UpdatedContactEnvelope,
     UpsertBody,
     UpsertResult,
 )
 from ..models.contacts import with_location as _with_location
-from ._base import Resource
+from ..models.tags import BulkBusinessResult
+from ._base import Resource, SubResource, contact_path
+from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
+from .bulk_ops import BulkTagsResource, business_call
+from .records import NotesResource, TasksResource
 
 _CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
 _UPDATED = unwrap(UpdatedContactEnvelope, attrgetter("contact"))
 _UPSERTED = unwrap(UpsertResult, lambda result: result)
 _DELETED = unwrap(Succeeded, attrgetter("ok"))
+_MAYBE_CONTACT = unwrap(MaybeContactEnvelope, attrgetter("contact"))
+_APPOINTMENTS = unwrap(AppointmentList, attrgetter("events"))
 
 
 class ContactsResource(Resource):
     """Contacts of a location. Reached as ``client.contacts``."""
 
     __slots__ = ()
+
+    tasks = SubResource(TasksResource)
+    notes = SubResource(NotesResource)
+    tags = SubResource(TagsResource)
+    followers = SubResource(FollowersResource)
+    campaigns = SubResource(CampaignsResource)
+    workflows = SubResource(WorkflowsResource)
+    bulk_tags = SubResource(BulkTagsResource)
 
     async def create(self, contact: ContactCreate) -> Contact:
         """Create a contact (``POST /contacts/``).
@@ -74,6 +92,52 @@ class ContactsResource(Resource):
         """
         path = f"/contacts/{segment(contact_id, 'contact_id')}"
         await self._client.send(Call("DELETE", path, _DELETED))
+
+    async def find_duplicate(
+        self, *, email: str | None = None, number: str | None = None, location_id: str | None = None
+    ) -> Contact | None:
+        """The contact a new one with this email or phone would duplicate, if any
+        (``GET /contacts/search/duplicate``; scope ``contacts.readonly``).
+
+        Args:
+            email: Email to match.
+            number: Phone number to match (sent as ``number``; ``+`` is percent-encoded).
+            location_id: The location to search (default: the client's).
+
+        Raises:
+            ConfigurationError: Neither ``email`` nor ``number`` given (before sending).
+        """
+        if not (email or number):
+            raise ConfigurationError("find_duplicate needs an email or a number")
+        params = {"locationId": self._client.require_location(location_id), "number": number,
+                  "email": email}  # fmt: skip
+        call = Call("GET", "/contacts/search/duplicate", _MAYBE_CONTACT, params=params,
+                    location_id=params["locationId"])  # fmt: skip
+        return await self._client.send(call)
+
+    async def appointments(self, contact_id: str) -> list[Appointment]:
+        """Every appointment of a contact (``GET /contacts/{contactId}/appointments``).
+
+        Raises:
+            NotFoundError: No contact has that id.
+        """
+        call = Call("GET", contact_path(contact_id, "appointments"), _APPOINTMENTS)
+        return await self._client.send(call)
+
+    async def bulk_business(
+        self, contact_ids: Iterable[str], business_id: str | None, *, location_id: str | None = None
+    ) -> BulkBusinessResult:
+        """Link up to 50 contacts to a business, or unlink them with ``business_id=None``
+        (``POST /contacts/bulk/business``).
+
+        Returns:
+            ``BulkBusinessResult`` with ``success`` and the ``ids`` changed.
+
+        Raises:
+            ConfigurationError: More than 50 ids, none, or no location (before sending).
+        """
+        call = business_call(self._client, contact_ids, business_id, location_id)
+        return await self._client.send(call)
 
     async def upsert(
         self, contact: ContactCreate, *, create_new_if_duplicate_allowed: bool | None = None

@@ -35,7 +35,18 @@ def scope_denied(request: web.Request, scope: str) -> web.Response | None:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     """Register every route the fake serves."""
-    from . import _routes_contacts, _routes_oauth
+    from . import (
+        _routes_associations,
+        _routes_bulk,
+        _routes_contacts,
+        _routes_lookups,
+        _routes_oauth,
+        _routes_records,
+    )
 
     _routes_contacts.add_routes(router)
+    _routes_records.add_routes(router)
+    _routes_associations.add_routes(router)
+    _routes_lookups.add_routes(router)
+    _routes_bulk.add_routes(router)
     _routes_oauth.add_routes(router)

@@ -16,6 +16,7 @@ from aiohttp import web
 from . import _responses as respond
 from ._faults import FaultDice, FaultKind, Faults
 from ._limits import FakeRateLimit, RollingWindow
+from ._related_store import RelatedStore
 from ._store import ContactStore
 
 DEFAULT_TOKEN = "test-token"
@@ -104,6 +105,7 @@ class FakeLeadConnector:
         self.not_found_status = not_found_status
         self.record = record
         self.store = ContactStore()
+        self.related = RelatedStore()
         self.stats = Stats()
         self.extensions: dict[str, Any] = {}
         self._subscribers: list[Subscriber] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -247,3 +249,12 @@ def test_bad_arguments_are_refused_before_anything_is_sent() -> None:
         RedisLimiter("127.0.0.1:6379", limit)
     with pytest.raises(lc.ConfigurationError, match=r"redis\.asyncio\.Redis"):
         RedisLimiter(object(), limit)  # type: ignore[arg-type]
+
+
+def test_redis_is_imported_only_by_the_redis_limiter_module() -> None:
+    code = (
+        "import sys, leadconnector_async; assert 'redis' not in sys.modules; "
+        "from leadconnector_async.redis_limiter import RedisLimiter; "
+        "assert 'redis' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -40,4 +40,6 @@ PINNED = [
     "ScopeError", "ServerError", "StaticToken", "Timeouts", "TokenSource", "TransportError",
     "UnprocessableEntityError", "UpsertResult", "WebhookVerificationError", "__version__",
     "authorization_url", "exchange_code",
+    "Appointment", "BulkBusinessResult", "BulkTagsEntry", "BulkTagsResult", "FollowersResult",
+    "Note", "NoteCreate", "NoteUpdate", "Task", "TaskCreate", "TaskUpdate",
 ]  # fmt: skip

@@ -1,0 +1,50 @@
+"""Notes of a contact: the note as read back, and what is sent to create or change one."""
+
+from __future__ import annotations
+
+from msgspec import UNSET, UnsetType, field
+
+from ._base import Input, Model
+
+__all__ = ["Note", "NoteCreate", "NoteUpdate"]
+
+
+class Note(Model):
+    """A note attached to a contact."""
+
+    id: str
+    body: str | None = None
+    user_id: str | None = None
+    date_added: str | None = None
+    contact_id: str | None = None
+    title: str | None = None
+    color: str | None = None
+    pinned: bool | None = None
+
+
+class NoteUpdate(Input):
+    """Body of ``contacts.notes.update``: unset fields stay as they are."""
+
+    body: str | UnsetType = UNSET
+    user_id: str | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    color: str | UnsetType = UNSET
+    pinned: bool | UnsetType = UNSET
+
+
+class NoteCreate(NoteUpdate):
+    """Body of ``contacts.notes.create``: ``body`` is required, the rest optional."""
+
+    body: str
+
+
+class NoteEnvelope(Model):
+    """``{"note": {...}}`` (get, create, update)."""
+
+    note: Note
+
+
+class NoteList(Model):
+    """``{"notes": [...]}``."""
+
+    notes: list[Note] = field(default_factory=list)

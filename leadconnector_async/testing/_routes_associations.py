@@ -1,0 +1,98 @@
+"""Tags, followers, campaigns and workflows of a contact.
+
+Tags and followers are sets kept on the contact (``tags``, ``followers``); adding one already
+there or removing one that is not changes nothing, as on the real API.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import _responses as respond
+from ._related_store import change_members
+from ._route_kit import ContactRequest, contact_route
+from ._routes_contacts import WRITE
+from ._schemas_related import CAMPAIGN, FOLLOWERS, TAGS, WORKFLOW
+
+_CAMPAIGN = "/contacts/{contactId}/campaigns/{campaignId}"
+_WORKFLOW = "/contacts/{contactId}/workflow/{workflowId}"
+
+
+def _change(ctx: ContactRequest, key: str, *, add: bool) -> list[str]:
+    return change_members(ctx.contact, key, ctx.body[key], add=add)
+
+
+@contact_route(WRITE, TAGS)
+async def add_tags(ctx: ContactRequest) -> web.Response:
+    _change(ctx, "tags", add=True)
+    ctx.emit("ContactTagUpdate", ctx.contact)
+    return respond.ok({"tags": ctx.contact["tags"]}, status=201)
+
+
+@contact_route(WRITE, TAGS)
+async def remove_tags(ctx: ContactRequest) -> web.Response:
+    _change(ctx, "tags", add=False)
+    ctx.emit("ContactTagUpdate", ctx.contact)
+    return respond.ok({"tags": ctx.contact["tags"]})
+
+
+@contact_route(WRITE, FOLLOWERS)
+async def add_followers(ctx: ContactRequest) -> web.Response:
+    added = _change(ctx, "followers", add=True)
+    return respond.ok({"followers": ctx.contact["followers"], "followersAdded": added}, status=201)
+
+
+@contact_route(WRITE, FOLLOWERS)
+async def remove_followers(ctx: ContactRequest) -> web.Response:
+    removed = _change(ctx, "followers", add=False)
+    return respond.ok({"followers": ctx.contact["followers"], "followersRemoved": removed})
+
+
+@contact_route(WRITE, CAMPAIGN)
+async def add_to_campaign(ctx: ContactRequest) -> web.Response:
+    ctx.related.campaigns.setdefault(ctx.contact_id, set()).add(ctx.param("campaignId"))
+    return respond.ok({"succeded": True}, status=201)
+
+
+@contact_route(WRITE)
+async def remove_from_campaign(ctx: ContactRequest) -> web.Response:
+    ctx.related.campaigns.get(ctx.contact_id, set()).discard(ctx.param("campaignId"))
+    return respond.ok({"succeded": True})
+
+
+@contact_route(WRITE)
+async def remove_from_every_campaign(ctx: ContactRequest) -> web.Response:
+    ctx.related.campaigns.pop(ctx.contact_id, None)
+    return respond.ok({"succeded": True})
+
+
+@contact_route(WRITE, WORKFLOW)
+async def add_to_workflow(ctx: ContactRequest) -> web.Response:
+    enrolled = ctx.related.workflows.setdefault(ctx.contact_id, {})
+    enrolled[ctx.param("workflowId")] = ctx.body.get("eventStartTime")
+    return respond.ok({"succeded": True})
+
+
+@contact_route(WRITE, WORKFLOW)
+async def remove_from_workflow(ctx: ContactRequest) -> web.Response:
+    ctx.related.workflows.get(ctx.contact_id, {}).pop(ctx.param("workflowId"), None)
+    return respond.ok({"succeded": True})
+
+
+# The literal removeAll route comes before {campaignId}, which would take "removeAll" as an id.
+_ROUTES = [
+    ("POST", "/contacts/{contactId}/tags", add_tags),
+    ("DELETE", "/contacts/{contactId}/tags", remove_tags),
+    ("POST", "/contacts/{contactId}/followers", add_followers),
+    ("DELETE", "/contacts/{contactId}/followers", remove_followers),
+    ("DELETE", "/contacts/{contactId}/campaigns/removeAll", remove_from_every_campaign),
+    ("POST", _CAMPAIGN, add_to_campaign),
+    ("DELETE", _CAMPAIGN, remove_from_campaign),
+    ("POST", _WORKFLOW, add_to_workflow),
+    ("DELETE", _WORKFLOW, remove_from_workflow),
+]
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    for method, path, handler in _ROUTES:
+        router.add_route(method, path, handler)

@@ -1,0 +1,74 @@
+"""``contacts.find_duplicate``: matching on the fake server, and the query exactly as sent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+
+
+async def test_finds_by_email_or_number_and_none_otherwise(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    contacts = leadconnector_client.contacts
+    stored = fake_leadconnector.store.create(
+        fake_leadconnector.location_id, {"email": "Ann+news@Example.com", "phone": "+15550100"}
+    )
+    by_email = await contacts.find_duplicate(email="ann+news@example.com")
+    by_number = await contacts.find_duplicate(number="+1 555 0100")
+    assert by_email is not None
+    assert by_number is not None
+    assert (by_email.id, by_number.id) == (stored["id"], stored["id"])
+    assert await contacts.find_duplicate(email="nobody@example.com") is None
+    assert await contacts.find_duplicate(email=by_email.email, location_id="other") is None
+    assert fake_leadconnector.stats.routes["GET /contacts/search/duplicate"] == 4
+
+
+async def test_needs_an_email_or_a_number_and_a_location(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    with pytest.raises(lc.ConfigurationError, match="email or a number"):
+        await leadconnector_client.contacts.find_duplicate()
+    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url) as c:
+        with pytest.raises(lc.ConfigurationError, match="location"):
+            await c.contacts.find_duplicate(email="a@b.c")
+    assert fake_leadconnector.stats.requests == 0
+
+
+@pytest_asyncio.fixture
+async def capture() -> AsyncIterator[tuple[str, list[str]]]:
+    """A server that answers ``{"contact": null}`` and keeps each raw request target."""
+    seen: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({"contact": None})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_plus_and_at_are_percent_encoded_on_the_wire(
+    capture: tuple[str, list[str]],
+) -> None:
+    url, seen = capture
+    async with lc.LeadConnector("t", location_id="loc 1", base_url=url, rate_limit=None) as c:
+        assert await c.contacts.find_duplicate(email="a+b@x.com", number="+15550100") is None
+        await c.contacts.find_duplicate(number="+44 20")
+    assert seen == [
+        "/contacts/search/duplicate?locationId=loc%201&number=%2B15550100&email=a%2Bb%40x.com",
+        "/contacts/search/duplicate?locationId=loc%201&number=%2B44%2020",
+    ]

@@ -1,0 +1,78 @@
+"""Every operation of the spec is callable through the client, and its round trip fits the spec."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from operator import attrgetter
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+
+from . import spec
+from .operations import OPERATIONS, PENDING_LISTINGS, RESPONSE_ERRATA, Operation, seed
+
+ROWS = {(op.method, op.path): op for op in OPERATIONS}
+
+
+def test_the_table_has_one_row_per_operation() -> None:
+    assert len(ROWS) == len(OPERATIONS), "an operation has two rows"
+    covered = set(ROWS) | PENDING_LISTINGS
+    assert covered == spec.operations(), {
+        "without a row": spec.operations() - covered,
+        "not in the spec": covered - spec.operations(),
+    }
+    assert not set(ROWS) & PENDING_LISTINGS
+
+
+async def test_every_named_client_method_exists() -> None:
+    async with lc.LeadConnector("token", location_id="loc") as client:
+        for op in OPERATIONS:
+            method = attrgetter(op.client_method)(client)
+            assert inspect.iscoroutinefunction(method), op.client_method
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+async def test_round_trip_fits_the_spec(op: Operation) -> None:
+    async with (
+        FakeLeadConnector(record=True) as fake,
+        lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url) as client,
+    ):
+        await op.exercise(client, seed(fake))
+    [exchange] = fake.stats.exchanges
+    assert (exchange.method, exchange.route) == (op.method, op.path)
+    declared = [int(s) for s in spec.operation(op.method, op.path)["responses"] if s < "300"]
+    assert [exchange.status] == declared, exchange.response_body
+    request_schema = spec.request_schema(op.method, op.path)
+    if request_schema is not None:
+        assert exchange.request_body is not None, "the spec declares a body; none was sent"
+        assert not spec.validation_errors(request_schema, exchange.request_body)
+    else:
+        assert exchange.request_body is None
+    response_schema = spec.response_schema(op.method, op.path, exchange.status)
+    if response_schema is not None:
+        fix = RESPONSE_ERRATA.get((op.method, op.path))
+        schema = fix(response_schema) if fix else response_schema
+        assert not spec.validation_errors(schema, exchange.response_body)
+
+
+def _readme_operations() -> dict[tuple[str, str], str]:
+    readme = (spec.SPEC_DIR.parent.parent / "README.md").read_text()
+    section = readme.split("## Operations", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(
+        r"^\| (GET|POST|PUT|DELETE) \| `([^`]+)` \| (.+?) \| (.+?) \|$", section, re.M
+    )
+    return {(method, path): f"{client} | {scope}" for method, path, client, scope in rows}
+
+
+def test_the_readme_lists_every_operation_with_its_method_and_scope() -> None:
+    listed = _readme_operations()
+    assert set(listed) == spec.operations()
+    for op in OPERATIONS:
+        assert f"`client.{op.client_method}`" in listed[(op.method, op.path)], op
+    for (method, path), cells in listed.items():
+        security = spec.operation(method, path).get("security")
+        scope = f"`{security[0]['bearer'][0]}`" if security else "none declared"
+        assert cells.split(" | ")[1].startswith(scope), (method, path)
