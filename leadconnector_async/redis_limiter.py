@@ -64,6 +64,7 @@ logger = logging.getLogger("leadconnector_async")
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _US = 1_000_000
 _LOCAL = "<local>"  # marks a request the local fallback admitted
+_UNKNOWN_SHARE = 0.1  # the local share of a process that never learnt how many workers there are
 
 _ACQUIRE = (resources.files(__package__) / "redis_limiter.lua").read_text()
 
@@ -102,8 +103,9 @@ class RedisLimiter:
             :class:`~leadconnector_async.errors.RateLimiterUnavailableError` before sending;
             ``"local"`` falls back to an in-process limiter allowed ``local_share`` of the budget.
         local_share: Fraction of ``max_requests`` (and of ``daily``) this process may use while
-            Redis is unreachable; 1 / the number of workers keeps the total within the limit.
-            Required with ``on_unavailable="local"``.
+            Redis is unreachable. By default 1 / the number of processes that used the location
+            within ``lease`` seconds before (as Redis last said), or 10% for a process that
+            never reached Redis.
         lease: Longest a request may be in flight (at least the client's timeout): a slot whose
             response never came back (the process died) is freed ``lease + period`` after the send.
         timeout: Socket timeout in seconds for a client created from a URL.
@@ -127,20 +129,20 @@ class RedisLimiter:
             raise ConfigurationError(
                 f"on_unavailable must be 'fail' or 'local', got {on_unavailable!r}"
             )
-        if on_unavailable == "local" and not (local_share is not None and 0 < local_share <= 1):
-            raise ConfigurationError(
-                "on_unavailable='local' needs local_share in (0, 1], e.g. 1 / number of workers"
-            )
+        if local_share is not None and not 0 < local_share <= 1:
+            raise ConfigurationError(f"local_share must be in (0, 1], got {local_share!r}")
         if lease <= 0 or timeout <= 0:
             raise ConfigurationError("lease and timeout must be positive")
         self._redis, self._owns_redis = _redis_client(redis, timeout)
         self._limit = rate_limit
         self._prefix = key_prefix
         self._on_unavailable = on_unavailable
-        self._local_share = local_share or 0.0
+        self._local_share = local_share
+        self._workers_seen = 0  # most processes Redis reported using one location recently
         self._lease = lease
         self._script = self._redis.register_script(_ACQUIRE)
-        self._members = (f"{secrets.token_hex(6)}:{n}" for n in count())
+        self._process = secrets.token_hex(6)
+        self._members = (f"{self._process}:{n}" for n in count())
         self._locations: dict[str, _Location] = {}
         self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
         self._local: LocalLimiter | None = None
@@ -196,18 +198,20 @@ class RedisLimiter:
         return False
 
     async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
-        keys = [self._key(key, part) for part in ("window", "pause", "daily")]
+        keys = [self._key(key, part) for part in ("window", "pause", "daily", "workers")]
         carry = self._local_in_use(key) if state.used_locally else 0
         period, lease = round(state.period * _US), round(self._lease * _US)
         args: list[str | int] = [member, state.capacity, period, lease]
         args += [self._limit.daily or 0, state.server_used, state.server_used_at, carry]
+        args.append(self._process)
         sent_at = time.monotonic()
         try:
             reply = await self._script(keys=keys, args=args)
         except asyncio.CancelledError:
             self._spawn(self._redis.zrem(keys[0], member))  # it may have been admitted
             raise
-        status, wait_us, now_us, in_window = (int(part) for part in reply)
+        status, wait_us, now_us, in_window, workers = (int(part) for part in reply)
+        self._workers_seen = max(self._workers_seen, workers)
         self._offset = now_us / _US - sent_at
         state.server_used, state.used_locally = 0, False
         if in_window >= 0:
@@ -301,7 +305,7 @@ class RedisLimiter:
                 error,
                 "requests fail until it is back"
                 if self._on_unavailable == "fail"
-                else f"each process now keeps to {self._local_share:.0%} of the rate limit",
+                else f"this process now keeps to {self._share():.0%} of the rate limit",
             )
 
     async def _acquire_local(self, key: str, state: _Location) -> None:
@@ -324,7 +328,7 @@ class RedisLimiter:
     def _local_limiter(self) -> LocalLimiter:
         if self._local is None:
             limit = self._limit
-            share = self._local_share
+            share = self._share()
             self._local = LocalLimiter(
                 replace(
                     limit,
@@ -333,6 +337,11 @@ class RedisLimiter:
                 )
             )
         return self._local
+
+    def _share(self) -> float:
+        if self._local_share is not None:
+            return self._local_share
+        return 1 / self._workers_seen if self._workers_seen else _UNKNOWN_SHARE
 
     def _redis_now(self) -> int:
         """Redis's clock now, in microseconds, estimated from the last script run (never early)."""

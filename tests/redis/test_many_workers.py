@@ -74,10 +74,12 @@ async def test_redis_stopping_mid_run_fails_the_rest_before_sending(
 async def test_redis_stopping_mid_run_falls_back_to_a_local_share(
     own_redis_server: RedisServer, key_prefix: str
 ) -> None:
-    share = ["--on-unavailable", "local", "--local-share", str(1 / WORKERS)]
-    run, stats = await run_with_redis_stopped(own_redis_server, key_prefix, share)
+    # No --local-share: each worker keeps to 1 / the workers Redis said were sharing (a quarter).
+    local = ["--on-unavailable", "local"]
+    run, stats = await run_with_redis_stopped(own_redis_server, key_prefix, local)
     assert run.failed == []
     assert all(result["degraded"] for result in run.results)
+    assert all("keeps to 25% of the rate limit" in log for log in run.logs), run.logs
     assert stats["contacts"] == stats["distinct_emails"] == WORKERS * 40
     assert stats["rate_limited"] == 0
     # The local shares together keep to the limit: no faster than the shared budget.
