@@ -16,9 +16,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R", bound="Resource")
 
-# ``{"succeded": true}`` or ``{"succeeded": true}``; any 2xx counts as success, so the flag is
-# decoded (the body must be JSON) but never turned into an error.
-ACKNOWLEDGED: Decode[bool] = unwrap(Succeeded, attrgetter("ok"))
+_SUCCEEDED = unwrap(Succeeded, attrgetter("ok"))
+
+
+def acknowledged(body: bytes) -> bool:
+    """Decode ``{"succeded": true}`` / ``{"succeeded": true}``, or an empty body (a 204).
+
+    Any 2xx counts as success, so the flag is read but never turned into an error; a body that
+    is not JSON still is one (it may be a truncated answer).
+    """
+    return _SUCCEEDED(body) if body.strip() else True
 
 
 class Resource:

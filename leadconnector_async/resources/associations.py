@@ -13,7 +13,7 @@ from operator import attrgetter
 
 from .._protocol import Call, segment, unwrap
 from ..models.tags import FollowersResult, TagList
-from ._base import ACKNOWLEDGED, Resource, contact_path, list_body_call
+from ._base import Resource, acknowledged, contact_path, list_body_call
 
 _TAGS = unwrap(TagList, attrgetter("tags"))
 _FOLLOWERS = unwrap(FollowersResult, lambda result: result)
@@ -89,7 +89,7 @@ class CampaignsResource(Resource):
             NotFoundError: No contact has that id.
         """
         path = contact_path(contact_id, "campaigns", segment(campaign_id, "campaign_id"))
-        await self._client.send(Call("POST", path, ACKNOWLEDGED, body={}))
+        await self._client.send(Call("POST", path, acknowledged, body={}))
 
     async def remove(self, contact_id: str, campaign_id: str) -> None:
         """Remove a contact from one campaign (``DELETE .../campaigns/{campaignId}``).
@@ -98,7 +98,7 @@ class CampaignsResource(Resource):
             NotFoundError: No contact has that id.
         """
         path = contact_path(contact_id, "campaigns", segment(campaign_id, "campaign_id"))
-        await self._client.send(Call("DELETE", path, ACKNOWLEDGED))
+        await self._client.send(Call("DELETE", path, acknowledged))
 
     async def remove_all(self, contact_id: str) -> None:
         """Remove a contact from every campaign (``DELETE .../campaigns/removeAll``).
@@ -108,7 +108,7 @@ class CampaignsResource(Resource):
         """
         # The literal v2 path, never a campaign id that happens to read "removeAll".
         path = contact_path(contact_id, "campaigns", "removeAll")
-        await self._client.send(Call("DELETE", path, ACKNOWLEDGED))
+        await self._client.send(Call("DELETE", path, acknowledged))
 
 
 class WorkflowsResource(Resource):
@@ -150,4 +150,4 @@ def _workflow_call(
 ) -> Call[bool]:
     path = contact_path(contact_id, "workflow", segment(workflow_id, "workflow_id"))
     body = {} if event_start_time is None else {"eventStartTime": event_start_time}
-    return Call(method, path, ACKNOWLEDGED, body=body, idempotent=method != "POST")
+    return Call(method, path, acknowledged, body=body, idempotent=method != "POST")

@@ -15,7 +15,7 @@ from .._protocol import Call, Decode, segment, unwrap
 from ..models._base import Input
 from ..models.notes import Note, NoteCreate, NoteEnvelope, NoteList, NoteUpdate
 from ..models.tasks import Task, TaskCompletion, TaskCreate, TaskEnvelope, TaskList, TaskUpdate
-from ._base import ACKNOWLEDGED, Resource, contact_path
+from ._base import Resource, acknowledged, contact_path
 
 R = TypeVar("R")
 C = TypeVar("C", bound=Input)
@@ -91,7 +91,7 @@ class RecordsResource(Resource, Generic[R, C, U]):
         Raises:
             NotFoundError: No contact, or no record of it, has that id.
         """
-        await self._client.send(Call("DELETE", self._path(contact_id, record_id), ACKNOWLEDGED))
+        await self._client.send(Call("DELETE", self._path(contact_id, record_id), acknowledged))
 
     def _path(self, contact_id: str, record_id: str | None = None, *rest: str) -> str:
         kind = self._kind

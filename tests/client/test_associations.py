@@ -9,6 +9,8 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, TokenInfo
 
+from ._capture import capture_server
+
 FAST_RETRY = lc.RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001)
 
 
@@ -156,3 +158,20 @@ async def test_scope_is_enforced_per_operation() -> None:
             with pytest.raises(lc.ScopeError):
                 await client.contacts.tags.add(cid, ["a"])
     assert fake.store.contacts[cid]["tags"] == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, b'{"succeeded": true}'), (200, b'{"succeded": false}'), (201, b"{}"), (204, b"")],
+)
+async def test_any_2xx_acknowledgement_is_success(status: int, body: bytes) -> None:
+    async with (
+        capture_server([(status, body)]) as seen,
+        lc.LeadConnector("t", location_id="l", base_url=seen.url, rate_limit=None) as client,
+    ):
+        assert await client.contacts.campaigns.remove_all("c 1") is None
+        assert await client.contacts.notes.delete("c 1", "n/1") is None
+    assert seen.targets == [
+        "/contacts/c%201/campaigns/removeAll",
+        "/contacts/c%201/notes/n%2F1",
+    ]

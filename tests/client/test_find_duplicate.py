@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
-from aiohttp import web
 
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector
+
+from ._capture import capture_server
 
 
 async def test_finds_by_email_or_number_and_none_otherwise(
@@ -40,35 +38,14 @@ async def test_needs_an_email_or_a_number_and_a_location(
     assert fake_leadconnector.stats.requests == 0
 
 
-@pytest_asyncio.fixture
-async def capture() -> AsyncIterator[tuple[str, list[str]]]:
-    """A server that answers ``{"contact": null}`` and keeps each raw request target."""
-    seen: list[str] = []
-
-    async def answer(request: web.Request) -> web.Response:
-        seen.append(request.raw_path)
-        return web.json_response({"contact": None})
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", seen
-    finally:
-        await runner.cleanup()
-
-
-async def test_plus_and_at_are_percent_encoded_on_the_wire(
-    capture: tuple[str, list[str]],
-) -> None:
-    url, seen = capture
-    async with lc.LeadConnector("t", location_id="loc 1", base_url=url, rate_limit=None) as c:
+async def test_plus_and_at_are_percent_encoded_on_the_wire() -> None:
+    async with (
+        capture_server([(200, b'{"contact": null}')]) as seen,
+        lc.LeadConnector("t", location_id="loc 1", base_url=seen.url, rate_limit=None) as c,
+    ):
         assert await c.contacts.find_duplicate(email="a+b@x.com", number="+15550100") is None
         await c.contacts.find_duplicate(number="+44 20")
-    assert seen == [
+    assert seen.targets == [
         "/contacts/search/duplicate?locationId=loc%201&number=%2B15550100&email=a%2Bb%40x.com",
         "/contacts/search/duplicate?locationId=loc%201&number=%2B44%2020",
     ]

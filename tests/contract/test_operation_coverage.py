@@ -6,9 +6,12 @@ import inspect
 import re
 from operator import attrgetter
 
+import msgspec
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.models.tags import BulkBusinessBody, BulkTagsBody
+from leadconnector_async.models.tasks import TaskCompletion
 from leadconnector_async.testing import FakeLeadConnector
 
 from . import spec
@@ -76,3 +79,25 @@ def test_the_readme_lists_every_operation_with_its_method_and_scope() -> None:
         security = spec.operation(method, path).get("security")
         scope = f"`{security[0]['bearer'][0]}`" if security else "none declared"
         assert cells.split(" | ")[1].startswith(scope), (method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "struct"),
+    [
+        ("POST", "/contacts/{contactId}/tasks", lc.TaskCreate),
+        ("PUT", "/contacts/{contactId}/tasks/{taskId}", lc.TaskUpdate),
+        ("PUT", "/contacts/{contactId}/tasks/{taskId}/completed", TaskCompletion),
+        ("POST", "/contacts/{contactId}/notes", lc.NoteCreate),
+        ("PUT", "/contacts/{contactId}/notes/{id}", lc.NoteUpdate),
+        ("POST", "/contacts/bulk/tags/update/{type}", BulkTagsBody),
+        ("POST", "/contacts/bulk/business", BulkBusinessBody),
+    ],
+)
+def test_request_structs_declare_exactly_the_spec_properties(
+    method: str, path: str, struct: type[msgspec.Struct]
+) -> None:
+    schema = spec.request_schema(method, path)
+    assert schema is not None
+    assert set(struct.__struct_encode_fields__) == set(schema["properties"])
+    required = {f.encode_name for f in msgspec.structs.fields(struct) if f.required}
+    assert required <= set(schema.get("required", [])), "we require what the API does not"
