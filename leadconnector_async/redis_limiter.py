@@ -257,7 +257,11 @@ class RedisLimiter:
             self._local.penalize(key, seconds)
 
     def status(self, key: str) -> RateLimitStatus | None:
-        """The latest figures for ``key``: ``in_use`` is the shared window as last seen."""
+        """The latest figures for ``key``.
+
+        ``in_use`` is the shared window as Redis last reported it; ``daily_used`` counts this
+        process's requests since the limiter was created.
+        """
         state = self._locations.get(key)
         if state is None:
             return None
