@@ -13,7 +13,8 @@ from ._protocol import Call, RateLimitSnapshot
 from ._ratelimit import Limiter, RateLimitStatus
 from ._version import __version__
 from .auth import OAuthToken, StaticToken, TokenSource
-from .client import LeadConnector
+from .bulk import BulkJob
+from .client import LeadConnector, RequestCounts
 from .errors import (
     APIError,
     AuthenticationError,
@@ -57,6 +58,7 @@ from .models import (
     TaskUpdate,
     UpsertResult,
 )
+from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
 from .oauth import AgencyTokens, authorization_url, exchange_code
 
 __all__ = [
@@ -67,6 +69,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BulkBusinessResult",
+    "BulkFailure",
+    "BulkJob",
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkResult",
     "BulkTagsEntry",
     "BulkTagsResult",
     "Call",
@@ -98,6 +105,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitSnapshot",
     "RateLimitStatus",
+    "RequestCounts",
     "RetryPolicy",
     "ScopeError",
     "ServerError",

@@ -9,7 +9,7 @@ import asyncio
 import ipaddress
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -43,13 +43,28 @@ _NO_LOCATION = "<no location>"
 _UNLIMITED = Unlimited()
 
 
+@dataclass(frozen=True, slots=True)
+class RequestCounts:
+    """Requests a client's pool has sent so far (429s are otherwise hidden by retries).
+
+    Attributes:
+        sent: HTTP requests sent, every retry included.
+        rate_limited: How many of them the server answered with 429.
+    """
+
+    sent: int = 0
+    rate_limited: int = 0
+
+
 class _Pool:
-    """What every client derived from one root shares: the transport and the limiter."""
+    """What every client derived from one root shares: the transport, limiter and counts."""
 
     def __init__(self, transport: Transport, limiter: Limiter) -> None:
         self.transport = transport
         self.limiter = limiter
         self.closed = False
+        self.sent = 0
+        self.rate_limited = 0
 
 
 class LeadConnector:
@@ -199,6 +214,11 @@ class LeadConnector:
         """The latest rate-limit figures for a location (default: this client's)."""
         return self._pool.limiter.status(location_id or self._location_id or _NO_LOCATION)
 
+    @property
+    def request_counts(self) -> RequestCounts:
+        """Requests sent through this client's pool so far (shared with derived clients)."""
+        return RequestCounts(self._pool.sent, self._pool.rate_limited)
+
     async def send(self, call: Call[T]) -> T:
         """Send one call through the limiter, with auth and retries, and return its result.
 
@@ -256,9 +276,11 @@ class LeadConnector:
             if call.authenticated:
                 token = await self._token.get_token()
             request = build_request(call, self._config, token)
+            self._pool.sent += 1
             response = await self._pool.transport.send(request, self._config.timeouts)
         finally:
             limiter.release(key)
+        self._pool.rate_limited += response.status == 429
         snapshot = read_rate_limit(response.headers)
         if snapshot is not None:
             limiter.observe(key, snapshot)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import attrgetter
+from typing import Unpack
 
 from msgspec import UNSET
 
 from .._protocol import Call, segment, unwrap
+from ..bulk import BulkJob, BulkOptions, Rows, each, per_contact
 from ..errors import ConfigurationError
 from ..models._base import Succeeded
 from ..models.appointments import Appointment, AppointmentList
+from ..models.bulk import BulkResult
 from ..models.contacts import (
     Contact,
     ContactCreate,
@@ -23,7 +26,7 @@ from ..models.contacts import (
 )
 from ..models.contacts import with_location as _with_location
 from ..models.tags import BulkBusinessResult
-from ._base import Resource, SubResource, contact_path
+from ._base import Resource, SubResource, contact_path, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
 from .records import NotesResource, TasksResource
@@ -164,6 +167,123 @@ class ContactsResource(Resource):
         call = Call("POST", "/contacts/upsert", _UPSERTED, body=located,
                     location_id=location)  # fmt: skip
         return await self._client.send(call)
+
+    async def bulk_upsert(
+        self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
+    ) -> BulkResult[ContactCreate]:
+        """Upsert many contacts concurrently, at the rate limit, accounting for every row.
+
+        Args:
+            items: ``ContactCreate`` rows: any iterable or async iterable, read lazily.
+            concurrency: Requests in flight at once.
+            **options: ``start_at``, ``total``, ``stop_on_error``, ``on_progress``,
+                ``progress_interval``: see :class:`~leadconnector_async.bulk.BulkJob`.
+
+        Returns:
+            ``BulkResult``: ``ok + len(failed)`` is the number of rows read; ``created`` and
+            ``updated``; ``checkpoint`` to resume from with ``start_at=``.
+        """
+        return await self.bulk_upsert_stream(items, concurrency=concurrency, **options).run()
+
+    def bulk_upsert_stream(
+        self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
+    ) -> BulkJob[ContactCreate, UpsertResult]:
+        """:meth:`bulk_upsert` as a stream of each row's ``BulkOutcome`` as it finishes.
+
+        Use ``async with contacts.bulk_upsert_stream(rows) as job: async for outcome in job:``.
+        """
+        return BulkJob(self._client, items, each(self.upsert, ContactCreate),
+                       concurrency=concurrency, is_new=attrgetter("new"), **options)  # fmt: skip
+
+    async def bulk_create(
+        self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
+    ) -> BulkResult[ContactCreate]:
+        """Create many contacts (arguments as :meth:`bulk_upsert`).
+
+        A create whose outcome is unknown is not repeated: its row fails with
+        ``TransportError(outcome_unknown=True)``. Prefer :meth:`bulk_upsert`, which may repeat.
+        """
+        return await self.bulk_create_stream(items, concurrency=concurrency, **options).run()
+
+    def bulk_create_stream(
+        self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
+    ) -> BulkJob[ContactCreate, Contact]:
+        """:meth:`bulk_create` as a stream of each row's ``BulkOutcome`` (see
+        :meth:`bulk_upsert_stream`)."""
+        return BulkJob(self._client, items, each(self.create, ContactCreate),
+                       concurrency=concurrency, is_new=lambda _: True, **options)  # fmt: skip
+
+    async def bulk_update(
+        self,
+        items: Rows[tuple[str, ContactUpdate]],
+        *,
+        concurrency: int = 20,
+        **options: Unpack[BulkOptions],
+    ) -> BulkResult[tuple[str, ContactUpdate]]:
+        """Update many contacts from ``(contact_id, ContactUpdate)`` rows.
+
+        Arguments as :meth:`bulk_upsert`; ``created`` stays 0 and ``updated`` counts successes.
+        """
+        job = BulkJob(self._client, items, each(self._update_row, (str, ContactUpdate)),
+                      concurrency=concurrency, is_new=lambda _: False, **options)  # fmt: skip
+        return await job.run()
+
+    async def bulk_delete(
+        self, contact_ids: Rows[str], *, concurrency: int = 20, **options: Unpack[BulkOptions]
+    ) -> BulkResult[str]:
+        """Delete many contacts by id (arguments as :meth:`bulk_upsert`)."""
+        job = BulkJob(self._client, contact_ids, each(self.delete, str),
+                      concurrency=concurrency, **options)  # fmt: skip
+        return await job.run()
+
+    async def bulk_add_tags(
+        self,
+        contact_ids: Rows[str],
+        tags: Iterable[str],
+        *,
+        chunk_size: int = 50,
+        concurrency: int = 5,
+        location_id: str | None = None,
+        **options: Unpack[BulkOptions],
+    ) -> BulkResult[str]:
+        """Add ``tags`` to many contacts, ``chunk_size`` ids per
+        ``POST /contacts/bulk/tags/update/add`` (see :meth:`bulk_upsert` for the options).
+
+        A contact the server skips (an ``error`` entry in ``responses``) fails alone with an
+        ``APIError`` carrying the server's message; a failed request fails its whole chunk.
+
+        Raises:
+            ConfigurationError: ``tags`` empty or not strings, or no location (before sending).
+        """
+        tags, location = string_list(tags, "tags"), self._client.require_location(location_id)
+        send = per_contact(lambda ids: self.bulk_tags.add(ids, tags, location_id=location))
+        job = BulkJob(self._client, contact_ids, send, chunk_size=chunk_size,
+                      concurrency=concurrency, **options)  # fmt: skip
+        return await job.run()
+
+    async def bulk_remove_tags(
+        self,
+        contact_ids: Rows[str],
+        tags: Iterable[str],
+        *,
+        remove_all: bool = False,
+        chunk_size: int = 50,
+        concurrency: int = 5,
+        location_id: str | None = None,
+        **options: Unpack[BulkOptions],
+    ) -> BulkResult[str]:
+        """Remove ``tags`` (every tag with ``remove_all=True``) from many contacts, in chunks
+        (``POST /contacts/bulk/tags/update/remove``; otherwise as :meth:`bulk_add_tags`)."""
+        tags = string_list(tags, "tags", empty=remove_all)
+        location = self._client.require_location(location_id)
+        send = per_contact(lambda ids: self.bulk_tags.remove(ids, tags, remove_all=remove_all,
+                                                             location_id=location))  # fmt: skip
+        job = BulkJob(self._client, contact_ids, send, chunk_size=chunk_size,
+                      concurrency=concurrency, **options)  # fmt: skip
+        return await job.run()
+
+    async def _update_row(self, row: tuple[str, ContactUpdate]) -> Contact:
+        return await self.update(*row)
 
     def _located(self, contact: ContactCreate) -> tuple[ContactCreate, str]:
         """The body with ``location_id`` filled from the client when unset, and that location."""

@@ -42,4 +42,5 @@ PINNED = [
     "authorization_url", "exchange_code",
     "Appointment", "BulkBusinessResult", "BulkTagsEntry", "BulkTagsResult", "FollowersResult",
     "Note", "NoteCreate", "NoteUpdate", "Task", "TaskCreate", "TaskUpdate",
+    "BulkFailure", "BulkJob", "BulkOutcome", "BulkProgress", "BulkResult", "RequestCounts",
 ]  # fmt: skip

@@ -1,0 +1,92 @@
+"""A bulk job's bookkeeping: every finished row counted once, and the resume checkpoint.
+
+Pure (no I/O, no event loop), so the accounting is tested on its own.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from .errors import AuthenticationError, ClientClosedError, LeadConnectorError, RateLimitError
+from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Tally(Generic[T, R]):
+    """Counts finished rows and tracks the checkpoint as rows finish in any order.
+
+    Args:
+        start_at: Index of the first row of this run.
+        stop_on_error: Whether any failed row stops the job.
+        is_new: From a row's result, whether it created (True) or updated (False) a contact.
+    """
+
+    def __init__(
+        self,
+        start_at: int,
+        *,
+        stop_on_error: bool = False,
+        is_new: Callable[[R], bool | None] | None = None,
+    ) -> None:
+        self.ok = self.created = self.updated = 0
+        self.failures: list[BulkFailure[T]] = []
+        self.checkpoint = start_at
+        self.stopped_by: LeadConnectorError | None = None
+        self._finished_above: list[int] = []  # a heap of finished indices past the checkpoint
+        self._stop_on_error = stop_on_error
+        self._is_new = is_new
+
+    @property
+    def done(self) -> int:
+        """Rows finished so far, failed ones included."""
+        return self.ok + len(self.failures)
+
+    def record(self, index: int, item: T, value: R | LeadConnectorError) -> BulkOutcome[T, R]:
+        """Count one finished row and return its outcome, checkpoint included."""
+        if isinstance(value, LeadConnectorError):
+            self.failures.append(BulkFailure(index, item, value))
+            if self.stopped_by is None and (self._stop_on_error or stops_job(value)):
+                self.stopped_by = value
+            result, error = None, value
+        else:
+            self.ok += 1
+            new = self._is_new(value) if self._is_new is not None else None
+            self.created += new is True
+            self.updated += new is False
+            result, error = value, None
+        self._advance(index)
+        return BulkOutcome(index, item, result, error, self.checkpoint)
+
+    def progress(self, elapsed: float, total: int | None, rate_limited: int) -> BulkProgress:
+        """The figures so far, with the rate and the time left at that rate."""
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        eta = max(0, total - self.done) / rate if total is not None and rate > 0 else None
+        return BulkProgress(done=self.done, failed=len(self.failures), total=total,
+                            elapsed=elapsed, rate=rate, eta=eta, rate_limited=rate_limited,
+                            checkpoint=self.checkpoint)  # fmt: skip
+
+    def result(self, elapsed: float, requests: int, rate_limited: int) -> BulkResult[T]:
+        """Everything counted so far as a :class:`BulkResult`."""
+        return BulkResult(ok=self.ok, failed=list(self.failures), created=self.created,
+                          updated=self.updated, elapsed=elapsed, requests=requests,
+                          rate_limited=rate_limited, checkpoint=self.checkpoint,
+                          stopped_by=self.stopped_by)  # fmt: skip
+
+    def _advance(self, index: int) -> None:
+        if index != self.checkpoint:
+            heapq.heappush(self._finished_above, index)
+            return
+        self.checkpoint += 1
+        while self._finished_above and self._finished_above[0] == self.checkpoint:
+            heapq.heappop(self._finished_above)
+            self.checkpoint += 1
+
+
+def stops_job(error: LeadConnectorError) -> bool:
+    """Errors after which every further row would fail the same way: stop the whole job."""
+    spent_daily_budget = isinstance(error, RateLimitError) and error.status_code is None
+    return isinstance(error, AuthenticationError | ClientClosedError) or spent_daily_budget

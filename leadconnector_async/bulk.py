@@ -1,0 +1,391 @@
+"""One generic concurrent bulk runner: bounded concurrency, lazy input, every row accounted for.
+
+A :class:`BulkJob` reads its input a chunk at a time, only when a slot is free, so at most
+``concurrency`` chunks (``chunk_size`` rows each) are in memory however long the input is. Every
+chunk goes through the client's ``send`` loop (rate limiter, token, retries), and every row read
+comes out exactly once: as a :class:`BulkOutcome` when you iterate the job, summed up in a
+:class:`BulkResult` when you ``await job.run()``.
+
+Rows finish out of order, so the checkpoint is a low-water mark: the first row not yet finished.
+A restart with ``start_at=checkpoint`` neither skips nor repeats a row that was reported; rows
+above it that had already finished are sent again, so resumable jobs should use an operation that
+is safe to repeat (upsert, update, delete), not create.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections import deque
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+    Sized,
+)
+from itertools import islice
+from types import TracebackType
+from typing import Any, Generic, TypedDict, TypeVar
+
+from ._bulk_tally import Tally
+from .client import LeadConnector, RequestCounts
+from .errors import APIError, ConfigurationError, LeadConnectorError
+from .models.bulk import BulkOutcome, BulkProgress, BulkResult
+from .models.tags import BulkTagsEntry, BulkTagsResult
+
+__all__ = ["BulkJob", "BulkOptions", "Rows", "SendChunk", "each", "per_contact"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Rows = Iterable[T] | AsyncIterable[T]
+"""A bulk job's input: any iterable or async iterable, read lazily."""
+
+SendChunk = Callable[[list[T]], Awaitable[Sequence[R | LeadConnectorError]]]
+"""Sends one chunk of rows; returns one result, or one error, per row, in order."""
+
+ProgressCallback = Callable[[BulkProgress], object]
+"""Receives progress; may be a coroutine function (it is awaited)."""
+
+RowShape = type | tuple[type, ...]
+"""What a row must be: a type, or a tuple of types for rows that are tuples (element-wise)."""
+
+_Row = tuple[int, T]
+_Finished = list[tuple[int, T, R | LeadConnectorError]]
+
+
+class BulkOptions(TypedDict, total=False):
+    """Keyword options every bulk method accepts; see :class:`BulkJob` for each one."""
+
+    start_at: int
+    total: int | None
+    stop_on_error: bool
+    on_progress: ProgressCallback | None
+    progress_interval: float
+
+
+def each(op: Callable[[T], Awaitable[R]], shape: RowShape) -> SendChunk[T, R]:
+    """Adapt a one-row call (``contacts.upsert``) to a job whose ``chunk_size`` is 1.
+
+    A row that does not fit ``shape`` fails with a :class:`ConfigurationError` and nothing is
+    sent for it.
+    """
+
+    async def send(rows: list[T]) -> list[R | LeadConnectorError]:
+        (row,) = rows
+        if not _fits(row, shape):
+            return [
+                ConfigurationError(
+                    f"a bulk row must be {_describe(shape)}, got {type(row).__name__}; "
+                    "nothing was sent for it"
+                )
+            ]
+        return [await op(row)]
+
+    return send
+
+
+def per_contact(
+    update: Callable[[list[str]], Awaitable[BulkTagsResult]],
+) -> SendChunk[str, BulkTagsEntry | None]:
+    """Adapt a call on many contacts (``contacts.bulk_tags.add``) to a chunked job.
+
+    Each contact's ``responses`` entry of type ``error`` fails that row with an ``APIError``
+    carrying the server's message; a row that is not a non-empty string fails with a
+    ``ConfigurationError`` and is left out of the request.
+    """
+
+    async def send(ids: list[str]) -> list[BulkTagsEntry | LeadConnectorError | None]:
+        valid = [i for i in ids if _is_id(i)]
+        answer = await update(valid) if valid else BulkTagsResult()
+        entries: dict[str, deque[BulkTagsEntry]] = {}
+        for entry in answer.responses:
+            if isinstance(entry, BulkTagsEntry) and entry.contact_id is not None:
+                entries.setdefault(entry.contact_id, deque()).append(entry)
+        return [_tagged(i, entries.get(i) if _is_id(i) else None) for i in ids]
+
+    return send
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _tagged(
+    contact_id: str, entries: deque[BulkTagsEntry] | None
+) -> BulkTagsEntry | LeadConnectorError | None:
+    if not _is_id(contact_id):
+        return ConfigurationError(
+            f"a contact id must be a non-empty string, got {contact_id!r}; it was not sent"
+        )
+    entry = entries.popleft() if entries else None
+    if entry is not None and entry.type == "error":
+        return APIError(f"contact {contact_id} was not updated: {entry.message or 'error'}")
+    return entry
+
+
+class BulkJob(Generic[T, R]):
+    """A bulk job: iterate it for outcomes as rows finish, or ``await job.run()`` for the result.
+
+    When you may leave the loop early, use ``async with job: async for outcome in job: ...``:
+    leaving the block cancels the rows still in flight and waits for them. Cancelling the task
+    that runs the job does the same.
+
+    Args:
+        client: Sends every request (its rate limiter, token and retries apply).
+        items: The rows: any iterable or async iterable, read lazily.
+        send: Sends one chunk of rows and returns one result or error per row.
+        concurrency: Chunks in flight at once.
+        chunk_size: Rows per chunk (1: one request per row).
+        start_at: Input rows to skip without sending them (a previous run's checkpoint).
+        total: Rows this run will process, for progress; ``len(items) - start_at`` when sized.
+        stop_on_error: Stop reading input at the first failed row. A rejected token, a closed
+            client or a spent daily budget always stops the job. Rows already in flight finish
+            and are reported; ``BulkResult.stopped_by`` says why it stopped.
+        on_progress: Called with a :class:`BulkProgress` every ``progress_interval`` seconds
+            and once at the end (awaited if it returns an awaitable).
+        progress_interval: Seconds between progress calls.
+        is_new: From a row's result, whether it created (True) or updated (False) a contact.
+
+    Raises:
+        ConfigurationError: A bad argument, before anything is read or sent.
+    """
+
+    def __init__(
+        self,
+        client: LeadConnector,
+        items: Rows[T],
+        send: SendChunk[T, R],
+        *,
+        concurrency: int = 20,
+        chunk_size: int = 1,
+        start_at: int = 0,
+        total: int | None = None,
+        stop_on_error: bool = False,
+        on_progress: ProgressCallback | None = None,
+        progress_interval: float = 0.5,
+        is_new: Callable[[R], bool | None] | None = None,
+    ) -> None:
+        _check_options(items, concurrency, chunk_size, start_at, progress_interval)
+        if total is None and isinstance(items, Sized):
+            total = max(0, len(items) - start_at)
+        self._client = client
+        self._reader = _Reader(items, start_at, chunk_size)
+        self._send = send
+        self._concurrency = concurrency
+        self._total = total
+        self._on_progress = on_progress
+        self._interval = progress_interval
+        self._tally: Tally[T, R] = Tally(start_at, stop_on_error=stop_on_error, is_new=is_new)
+        self._started = self._ended = self._next_report = 0.0
+        self._counts_at_start: RequestCounts | None = None
+        self._counts_at_end: RequestCounts | None = None
+        self._outcomes = self._generate()
+
+    @property
+    def checkpoint(self) -> int:
+        """Every input row below this index is finished and was reported."""
+        return self._tally.checkpoint
+
+    def __aiter__(self) -> AsyncIterator[BulkOutcome[T, R]]:
+        return self._outcomes
+
+    async def __aenter__(self) -> BulkJob[T, R]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the job: cancel the rows in flight and wait for them to end."""
+        await self._outcomes.aclose()
+
+    async def run(self) -> BulkResult[T]:
+        """Run the job to the end (or until it stops) and return what it did."""
+        async with self:
+            async for _ in self:
+                pass
+        return self.result()
+
+    def progress(self) -> BulkProgress:
+        """The job's figures so far."""
+        return self._tally.progress(self._elapsed(), self._total, self._counts().rate_limited)
+
+    def result(self) -> BulkResult[T]:
+        """What the job did so far (all of it once iteration ended)."""
+        counts = self._counts()
+        return self._tally.result(self._elapsed(), counts.sent, counts.rate_limited)
+
+    async def _generate(self) -> AsyncGenerator[BulkOutcome[T, R], None]:
+        self._started = self._next_report = time.monotonic()
+        self._next_report += self._interval
+        self._counts_at_start = self._client.request_counts
+        finished: deque[asyncio.Task[_Finished[T, R]]] = deque()
+        wake = asyncio.Event()
+        running: set[asyncio.Task[_Finished[T, R]]] = set()
+
+        def on_done(task: asyncio.Task[_Finished[T, R]]) -> None:
+            finished.append(task)
+            wake.set()
+
+        try:
+            exhausted = False
+            while True:
+                while (
+                    not (exhausted or self._tally.stopped_by) and len(running) < self._concurrency
+                ):
+                    rows = await self._reader.chunk()
+                    exhausted = not rows
+                    if rows:
+                        task = asyncio.create_task(self._send_chunk(rows))
+                        task.add_done_callback(on_done)
+                        running.add(task)
+                if not running:
+                    break
+                await self._wait(finished, wake)
+                task = finished.popleft()
+                running.discard(task)
+                for index, item, value in task.result():
+                    yield self._tally.record(index, item, value)
+                if time.monotonic() >= self._next_report:
+                    await self._report()
+            self._end()
+            await self._report()
+        finally:
+            self._end()
+            await _cancel(running)
+
+    async def _send_chunk(self, rows: list[_Row[T]]) -> _Finished[T, R]:
+        try:
+            results = await self._send([item for _, item in rows])
+        except LeadConnectorError as error:
+            results = [error] * len(rows)
+        return [(index, item, value) for (index, item), value in zip(rows, results, strict=True)]
+
+    async def _wait(self, finished: deque[Any], wake: asyncio.Event) -> None:
+        """Wait for a finished chunk, reporting progress on time while none finishes."""
+        while not finished:
+            wake.clear()
+            if self._on_progress is None:
+                await wake.wait()
+                continue
+            try:
+                async with asyncio.timeout(self._next_report - time.monotonic()):
+                    await wake.wait()
+            except TimeoutError:
+                await self._report()
+
+    async def _report(self) -> None:
+        self._next_report = time.monotonic() + self._interval
+        if self._on_progress is not None:
+            reply = self._on_progress(self.progress())
+            if inspect.isawaitable(reply):
+                await reply
+
+    def _end(self) -> None:
+        if self._counts_at_end is None:
+            self._ended = time.monotonic()
+            self._counts_at_end = self._client.request_counts
+
+    def _elapsed(self) -> float:
+        if self._counts_at_start is None:
+            return 0.0
+        ended = self._ended if self._counts_at_end is not None else time.monotonic()
+        return ended - self._started
+
+    def _counts(self) -> RequestCounts:
+        start = self._counts_at_start
+        if start is None:
+            return RequestCounts()
+        now = self._counts_at_end or self._client.request_counts
+        return RequestCounts(now.sent - start.sent, now.rate_limited - start.rate_limited)
+
+
+class _Reader(Generic[T]):
+    """Reads the input lazily, a chunk at a time, numbering rows from ``start_at``."""
+
+    def __init__(self, items: Rows[T], start_at: int, size: int) -> None:
+        self._async = aiter(items) if isinstance(items, AsyncIterable) else None
+        self._sync = iter(items) if isinstance(items, Iterable) and self._async is None else None
+        self._to_skip = start_at
+        self._index = start_at
+        self._size = size
+
+    async def chunk(self) -> list[_Row[T]]:
+        """The next rows with their indices; empty once the input is exhausted."""
+        if self._to_skip:
+            await self._skip(self._to_skip)
+            self._to_skip = 0
+        if self._sync is not None:
+            items = list(islice(self._sync, self._size))
+        else:
+            items = await self._take(self._size)
+        rows = list(zip(range(self._index, self._index + len(items)), items, strict=True))
+        self._index += len(items)
+        return rows
+
+    async def _skip(self, count: int) -> None:
+        if self._sync is not None:
+            deque(islice(self._sync, count), maxlen=0)
+            return
+        for _ in range(count):
+            if not await self._take(1):
+                return
+
+    async def _take(self, count: int) -> list[T]:
+        assert self._async is not None
+        items: list[T] = []
+        while len(items) < count:
+            try:
+                items.append(await anext(self._async))
+            except StopAsyncIteration:
+                break
+        return items
+
+
+async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _check_options(
+    items: object, concurrency: int, chunk_size: int, start_at: int, interval: float
+) -> None:
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable | AsyncIterable):
+        raise ConfigurationError(
+            f"bulk items must be an iterable or async iterable of rows, not {type(items).__name__}"
+        )
+    for name, value, least in (("concurrency", concurrency, 1), ("chunk_size", chunk_size, 1),
+                               ("start_at", start_at, 0)):  # fmt: skip
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigurationError(f"{name} must be an int of at least {least}, got {value!r}")
+    if not interval > 0:
+        raise ConfigurationError(f"progress_interval must be positive, got {interval!r}")
+
+
+def _fits(row: object, shape: RowShape) -> bool:
+    if isinstance(shape, tuple):
+        return (
+            isinstance(row, tuple)
+            and len(row) == len(shape)
+            and all(isinstance(value, kind) for value, kind in zip(row, shape, strict=True))
+        )
+    return isinstance(row, shape)
+
+
+def _describe(shape: RowShape) -> str:
+    if isinstance(shape, tuple):
+        return "a tuple (" + ", ".join(kind.__name__ for kind in shape) + ")"
+    return f"a {shape.__name__}"

@@ -1,0 +1,116 @@
+"""What a bulk job reports: per-row outcomes, periodic progress and the final result.
+
+These are plain dataclasses, not wire structs: nothing here is sent or received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ..errors import LeadConnectorError
+
+__all__ = ["BulkFailure", "BulkOutcome", "BulkProgress", "BulkResult"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFailure(Generic[T]):
+    """One input row that failed.
+
+    Attributes:
+        index: The row's position in the input, counting from 0 (skipped rows included).
+        item: The row as it was read.
+        error: Why it failed, e.g. ``TransportError(outcome_unknown=True)`` when a create may or
+            may not have been applied.
+    """
+
+    index: int
+    item: T
+    error: LeadConnectorError
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome(Generic[T, R]):
+    """One finished row, as a streaming job yields it.
+
+    Attributes:
+        index: The row's position in the input, counting from 0.
+        item: The row as it was read.
+        result: What the call returned (``None`` when it failed).
+        error: Why it failed (``None`` when it succeeded).
+        checkpoint: Every row below this index is finished, this one included: restart with
+            ``start_at=checkpoint`` to resume after it.
+    """
+
+    index: int
+    item: T
+    result: R | None
+    error: LeadConnectorError | None
+    checkpoint: int
+
+    @property
+    def ok(self) -> bool:
+        """True when the row succeeded."""
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkProgress:
+    """A job's figures so far, passed to ``on_progress`` every interval and at the end.
+
+    Attributes:
+        done: Rows finished in this run, failed ones included.
+        failed: Rows that failed.
+        total: Rows this run will process, when known (a sized input, or ``total=``).
+        elapsed: Seconds since the job started.
+        rate: Rows finished per second so far.
+        eta: Seconds left at that rate, when the total is known.
+        rate_limited: 429 answers seen so far (retried by the client).
+        checkpoint: Every row below this index is finished (see :class:`BulkOutcome`).
+    """
+
+    done: int
+    failed: int
+    total: int | None
+    elapsed: float
+    rate: float
+    eta: float | None
+    rate_limited: int
+    checkpoint: int
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult(Generic[T]):
+    """What a bulk job did: every row it read is either counted in ``ok`` or listed in ``failed``.
+
+    Attributes:
+        ok: Rows that succeeded.
+        failed: Rows that failed, in the order they finished, each with its cause.
+        created: Rows that created a contact (upsert: ``new`` was true; create: every success).
+        updated: Rows that changed an existing contact.
+        elapsed: Seconds the job ran.
+        requests: HTTP requests the client sent while the job ran, retries included.
+        rate_limited: How many of those the server answered 429.
+        checkpoint: Every input row below this index is finished; restart with
+            ``start_at=checkpoint`` to resume without skipping or repeating a row.
+        stopped_by: The error that stopped the job early (``stop_on_error=True``, a rejected
+            token, a closed client or a spent daily budget), or ``None`` if all input was read.
+    """
+
+    ok: int
+    failed: list[BulkFailure[T]]
+    created: int
+    updated: int
+    elapsed: float
+    requests: int
+    rate_limited: int
+    checkpoint: int
+    stopped_by: LeadConnectorError | None = None
+
+    @property
+    def read(self) -> int:
+        """Rows read from the input in this run (``ok + len(failed)``)."""
+        return self.ok + len(self.failed)

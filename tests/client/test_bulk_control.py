@@ -1,0 +1,177 @@
+"""Steering bulk jobs: stop policies, cancellation, resume from a checkpoint, progress cadence."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults, TokenInfo
+
+PACKAGE = Path(lc.__file__).parent
+
+
+def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> lc.LeadConnector:
+    kw.setdefault("rate_limit", None)
+    return lc.LeadConnector(token or fake.token, location_id=fake.location_id,
+                            base_url=fake.url, **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+class Rows:
+    """Contacts ``{prefix}{i}@x.com``, recording how many were taken."""
+
+    def __init__(self, count: int, prefix: str = "u") -> None:
+        self.count = count
+        self.prefix = prefix
+        self.taken = 0
+
+    def __iter__(self) -> Iterator[lc.ContactCreate]:
+        for i in range(self.count):
+            self.taken += 1
+            yield lc.ContactCreate(email=f"{self.prefix}{i}@x.com")
+
+
+def _our_tasks() -> list[asyncio.Task[object]]:
+    """Tasks running code of the client package (the fake server's are left out)."""
+    ours = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        path = Path(code.co_filename) if code is not None else None
+        if path is not None and PACKAGE in path.parents and "testing" not in path.parts:
+            ours.append(task)
+    return ours
+
+
+async def _cancel_when(task: asyncio.Task[Any], event: asyncio.Event) -> None:
+    """Cancel ``task`` once ``event`` is set; check it ended and left no task of ours behind."""
+    await event.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _our_tasks() == []
+
+
+async def test_stop_on_error_stops_reading_and_accounts_for_what_was_read() -> None:
+    async with FakeLeadConnector() as fake, _client(fake) as client:
+        fake.store.create(fake.location_id, {"email": "u30@x.com"})
+        existing = fake.store.create(fake.location_id, {"email": "v30@x.com"})
+        kept_going = await client.contacts.bulk_create(Rows(100), concurrency=5)
+        rows = Rows(10_000, "v")
+        stopped = await client.contacts.bulk_create(rows, concurrency=5, stop_on_error=True)
+    assert (kept_going.ok, [f.index for f in kept_going.failed]) == (99, [30])
+    assert kept_going.stopped_by is None
+    error = stopped.stopped_by
+    assert isinstance(error, lc.DuplicateContactError)
+    assert error.existing_id == existing["id"]
+    assert rows.taken <= 31 + 5
+    assert stopped.read == rows.taken == stopped.checkpoint
+    assert [f.index for f in stopped.failed] == [30]
+
+
+@pytest.mark.parametrize(
+    ("token", "error_type"), [("not-a-token", lc.AuthenticationError), ("ro", lc.ScopeError)]
+)
+async def test_a_rejected_token_stops_the_job_at_once(
+    token: str, error_type: type[lc.AuthenticationError]
+) -> None:
+    tokens = {"ro": TokenInfo(scopes=frozenset({"contacts.readonly"}))}
+    rows = Rows(100_000)
+    async with FakeLeadConnector(tokens=tokens) as fake, _client(fake, token) as client:
+        result = await client.contacts.bulk_upsert(rows, concurrency=20)
+    assert type(result.stopped_by) is error_type
+    assert result.ok == 0
+    assert len(result.failed) == rows.taken <= 20
+    assert all(isinstance(f.error, error_type) for f in result.failed)
+    assert fake.stats.requests == rows.taken
+    assert "not-a-token" not in repr(result)
+
+
+async def test_cancel_after_some_outcomes_then_resume_from_the_checkpoint() -> None:
+    total = 1_000
+    async with FakeLeadConnector(record=True) as fake, _client(fake) as client:
+        job = client.contacts.bulk_upsert_stream(Rows(total), concurrency=10)
+        reported: list[int] = []
+        enough = asyncio.Event()
+
+        async def consume() -> None:
+            async with job:
+                async for outcome in job:
+                    reported.append(outcome.index)
+                    if len(reported) == 300:
+                        enough.set()
+
+        await _cancel_when(asyncio.create_task(consume()), enough)
+        checkpoint = job.checkpoint
+        assert set(range(checkpoint)) <= set(reported)
+        assert checkpoint < total
+        sent_before = len(fake.stats.exchanges)
+        resumed = await client.contacts.bulk_upsert(Rows(total), start_at=checkpoint)
+    resent = Counter(e.request_body["email"] for e in fake.stats.exchanges[sent_before:])
+    assert resent == Counter(f"u{i}@x.com" for i in range(checkpoint, total))
+    assert resumed.ok + len(resumed.failed) == total - checkpoint
+    assert resumed.checkpoint == total
+    emails = Counter(c["email"] for c in fake.store.contacts.values())
+    assert emails == Counter(f"u{i}@x.com" for i in range(total))
+
+
+async def test_cancelling_the_task_stops_input_and_leaves_no_task_behind() -> None:
+    rows = Rows(100_000)
+    async with FakeLeadConnector() as fake, _client(fake) as client:
+        started = asyncio.Event()
+
+        def on_progress(progress: lc.BulkProgress) -> None:
+            if progress.done >= 50:
+                started.set()
+
+        job = client.contacts.bulk_upsert(rows, on_progress=on_progress, progress_interval=0.001)
+        await _cancel_when(asyncio.create_task(job), started)
+        taken = rows.taken
+        await client.contacts.get(next(iter(fake.store.contacts)))
+    assert rows.taken == taken < 1_000
+    assert len(fake.store.contacts) <= taken
+
+
+async def test_progress_is_time_based_and_ends_with_the_totals() -> None:
+    limit = FakeRateLimit(max_requests=100, period=0.1)
+    client_limit = lc.RateLimit(limit.max_requests, limit.period, daily=None)
+    calls: list[lc.BulkProgress] = []
+    rows = [lc.ContactCreate(email=f"p{i}@x.com") for i in range(500)]
+    async with (
+        FakeLeadConnector(rate_limit=limit) as fake,
+        _client(fake, rate_limit=client_limit) as client,
+    ):
+        result = await client.contacts.bulk_upsert(rows, on_progress=calls.append,
+                                                   progress_interval=0.05)  # fmt: skip
+    last = calls[-1]
+    assert (last.done, last.failed, last.total, last.checkpoint, last.eta) == (500, 0, 500, 500, 0)
+    assert last.elapsed == result.elapsed
+    assert 3 <= len(calls) <= result.elapsed / 0.05 + 2
+    gaps = [b.elapsed - a.elapsed for a, b in itertools.pairwise(calls[:-1])]
+    assert min(gaps) >= 0.045
+    assert [c.done for c in calls] == sorted(c.done for c in calls)
+    middle = calls[len(calls) // 2]
+    assert middle.rate > 0
+    assert middle.eta == pytest.approx((500 - middle.done) / middle.rate)
+
+
+async def test_progress_keeps_coming_while_no_row_finishes_and_may_be_async() -> None:
+    calls: list[lc.BulkProgress] = []
+
+    async def on_progress(progress: lc.BulkProgress) -> None:
+        calls.append(progress)
+
+    async with FakeLeadConnector(faults=Faults(latency=0.2)) as fake, _client(fake) as client:
+        result = await client.contacts.bulk_upsert([lc.ContactCreate(email="slow@x.com")],
+                                                   on_progress=on_progress,
+                                                   progress_interval=0.02)  # fmt: skip
+    assert result.ok == 1
+    waiting = [c for c in calls if c.done == 0]
+    assert len(waiting) >= 5
+    assert all(c.eta is None and c.rate == 0 for c in waiting)
+    assert calls[-1].done == 1

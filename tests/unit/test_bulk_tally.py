@@ -1,0 +1,93 @@
+"""A bulk job's bookkeeping, without a server or an event loop."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import leadconnector_async as lc
+from leadconnector_async._bulk_tally import Tally, stops_job
+from leadconnector_async.bulk import BulkJob, each
+
+
+@given(st.integers(0, 5), st.permutations(range(40)))
+def test_checkpoint_is_the_first_unfinished_row_whatever_the_finishing_order(
+    start_at: int, order: list[int]
+) -> None:
+    tally: Tally[int, str] = Tally(start_at)
+    finished: set[int] = set()
+    for offset in order:
+        index = start_at + offset
+        outcome = tally.record(index, offset, "ok")
+        finished.add(index)
+        expected = start_at
+        while expected in finished:
+            expected += 1
+        assert outcome.checkpoint == tally.checkpoint == expected
+    assert tally.checkpoint == start_at + 40
+
+
+def test_counts_failures_created_and_updated() -> None:
+    tally: Tally[str, bool] = Tally(0, is_new=lambda new: new)
+    tally.record(0, "a", True)
+    tally.record(1, "b", False)
+    missing = lc.NotFoundError("gone", status_code=404)
+    failed = tally.record(2, "c", missing)
+    assert (failed.ok, failed.result, failed.error) == (False, None, missing)
+    result = tally.result(elapsed=2.0, requests=5, rate_limited=1)
+    assert (result.ok, result.created, result.updated, result.read) == (2, 1, 1, 3)
+    assert [(f.index, f.item, f.error) for f in result.failed] == [(2, "c", missing)]
+    assert (result.requests, result.rate_limited, result.checkpoint) == (5, 1, 3)
+    assert result.stopped_by is None
+
+
+def test_stop_on_error_remembers_the_first_failure() -> None:
+    tally: Tally[str, str] = Tally(0, stop_on_error=True)
+    first, second = lc.ServerError("boom", status_code=500), lc.ServerError("again")
+    tally.record(0, "a", first)
+    tally.record(1, "b", second)
+    assert tally.stopped_by is first
+
+
+@pytest.mark.parametrize(
+    ("error", "stops"),
+    [
+        (lc.AuthenticationError("Invalid JWT", status_code=401), True),
+        (lc.ScopeError("not authorized for this scope", status_code=401), True),
+        (lc.ClientClosedError("closed"), True),
+        (lc.RateLimitError("daily budget spent", status_code=None), True),
+        (lc.RateLimitError("Too Many Requests"), False),
+        (lc.NotFoundError("gone"), False),
+        (lc.TransportError("reset", outcome_unknown=True), False),
+        (lc.ConfigurationError("a bulk row must be a ContactCreate"), False),
+    ],
+)
+def test_errors_that_would_fail_every_row_stop_the_job(
+    error: lc.LeadConnectorError, stops: bool
+) -> None:
+    assert stops_job(error) is stops
+    tally: Tally[str, str] = Tally(0)
+    tally.record(0, "a", error)
+    assert (tally.stopped_by is error) is stops
+
+
+def test_progress_rate_and_eta() -> None:
+    tally: Tally[int, int] = Tally(10)
+    assert tally.progress(elapsed=0.0, total=100, rate_limited=0).eta is None
+    for index in range(10, 35):
+        tally.record(index, index, index)
+    progress = tally.progress(elapsed=5.0, total=100, rate_limited=3)
+    assert (progress.done, progress.failed, progress.rate, progress.eta) == (25, 0, 5.0, 15.0)
+    assert (progress.checkpoint, progress.rate_limited) == (35, 3)
+    assert tally.progress(elapsed=5.0, total=None, rate_limited=0).eta is None
+
+
+def test_total_comes_from_a_sized_input_minus_the_rows_skipped() -> None:
+    client = lc.LeadConnector("token", location_id="loc")
+    rows = [lc.ContactCreate(email=f"{i}@x.com") for i in range(10)]
+    job = BulkJob(client, rows, each(client.contacts.upsert, lc.ContactCreate), start_at=3)
+    assert job.progress().total == 7
+    assert job.checkpoint == 3
+    generated = BulkJob(client, iter(rows), each(client.contacts.upsert, lc.ContactCreate))
+    assert generated.progress().total is None
