@@ -36,14 +36,10 @@ async def worker(
     limiter = RedisLimiter(redis_url, LIMIT, on_unavailable="local", local_share=share)
     async with limiter, lc.LeadConnector(token, location_id=location, base_url=url,
                                          limiter=limiter) as client:  # fmt: skip
-        gate = asyncio.Semaphore(10)
-
-        async def upsert(n: int) -> None:
-            async with gate:
-                await client.contacts.upsert(lc.ContactCreate(email=f"row{n}@example.com"))
-
         started = time.time()
-        await asyncio.gather(*(upsert(n) for n in rows))
+        items = (lc.ContactCreate(email=f"row{n}@example.com") for n in rows)
+        result = await client.contacts.bulk_upsert(items, concurrency=10)
+        assert not result.failed, result.failed
     return started, time.time()
 
 

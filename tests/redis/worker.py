@@ -1,7 +1,8 @@
 """One worker process of the many-workers tests: upsert a range of rows into one location.
 
-Prints ``ready``, waits for a line on stdin (so every worker starts at once), prints ``row`` as
-each row finishes, and ends with ``result {json}``. Without ``--redis`` it uses the default
+Prints ``ready``, waits for a line on stdin (so every worker starts at once), runs
+``contacts.bulk_upsert_stream`` printing ``row`` as each row finishes, and ends with
+``result {json}``. Without ``--redis`` it uses the default
 in-process limiter, which is what the Redis limiter exists to replace.
 """
 
@@ -31,18 +32,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--redis")
     parser.add_argument("--key-prefix", default="test")
     parser.add_argument("--on-unavailable", default="fail")
-    parser.add_argument("--local-share", type=float)
     return parser.parse_args()
-
-
-async def _upsert(client: lc.LeadConnector, row: lc.ContactCreate) -> str | None:
-    try:
-        await client.contacts.upsert(row)
-    except lc.LeadConnectorError as error:
-        return type(error).__name__
-    finally:
-        print("row", flush=True)
-    return None
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
@@ -50,26 +40,24 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     limiter = None
     if args.redis:
         limiter = RedisLimiter(args.redis, limit, key_prefix=args.key_prefix,
-                               on_unavailable=args.on_unavailable,
-                               local_share=args.local_share)  # fmt: skip
+                               on_unavailable=args.on_unavailable)  # fmt: skip
     rows = [lc.ContactCreate(email=f"row{n}@example.com", first_name=f"Row {n}")
             for n in range(args.first, args.first + args.rows)]  # fmt: skip
-    gate = asyncio.Semaphore(args.concurrency)
-
-    async def bounded(row: lc.ContactCreate) -> str | None:
-        async with gate:
-            return await _upsert(client, row)
-
+    failed: list[str] = []
     started = time.time()
-    async with lc.LeadConnector(args.token, location_id=args.location, base_url=args.url,
-                                rate_limit=limit, limiter=limiter,
-                                max_retries=args.max_retries) as client:  # fmt: skip
-        errors = await asyncio.gather(*(bounded(row) for row in rows))
+    async with (
+        lc.LeadConnector(args.token, location_id=args.location, base_url=args.url,
+                         rate_limit=limit, limiter=limiter, max_retries=args.max_retries) as client,
+        client.contacts.bulk_upsert_stream(rows, concurrency=args.concurrency) as job,
+    ):  # fmt: skip
+        async for outcome in job:
+            print("row", flush=True)
+            if outcome.error is not None:
+                failed.append(type(outcome.error).__name__)
     finished = time.time()
     degraded = limiter is not None and limiter.degraded
     if limiter is not None:
         await limiter.aclose()
-    failed = [error for error in errors if error is not None]
     return {"ok": len(rows) - len(failed), "failed": failed, "started": started,
             "finished": finished, "degraded": degraded}  # fmt: skip
 
