@@ -254,7 +254,7 @@ class LeadConnector:
                 )
                 if delay is None:
                     raise
-                if isinstance(error, RateLimitError):
+                if isinstance(error, RateLimitError) and call.authenticated:
                     self._pool.limiter.penalize(key, delay)
                 logger.info(
                     "retrying %s %s in %.2fs after attempt %d: %s",
