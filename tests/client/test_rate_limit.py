@@ -11,7 +11,7 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
-MAX, PERIOD = 40, 0.5
+MAX, PERIOD = 20, 1.0
 
 
 def _client(fake: FakeLeadConnector, limit: lc.RateLimit | None, **kw: object) -> lc.LeadConnector:
@@ -35,7 +35,7 @@ async def _get_many(client: lc.LeadConnector, contact_id: str, total: int, worke
 
 
 async def test_saturating_a_strict_window_gives_zero_429s_at_full_rate() -> None:
-    total = 8 * MAX
+    total = 4 * MAX
     async with FakeLeadConnector(rate_limit=FakeRateLimit(MAX, PERIOD)) as fake:
         contact_id = await _seeded(fake)
         async with _client(fake, lc.RateLimit(MAX, PERIOD, daily=None)) as client:
