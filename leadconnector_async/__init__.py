@@ -59,7 +59,9 @@ from .models import (
     UpsertResult,
 )
 from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
+from .models.search import Filter, FilterGroup, Range, Sort
 from .oauth import AgencyTokens, authorization_url, exchange_code
+from .pagination import Page, Paginator
 
 __all__ = [
     "APIError",
@@ -89,6 +91,8 @@ __all__ = [
     "DndSettings",
     "DndSettingsInput",
     "DuplicateContactError",
+    "Filter",
+    "FilterGroup",
     "FollowersResult",
     "InboundDndSettings",
     "LeadConnector",
@@ -100,7 +104,10 @@ __all__ = [
     "NoteUpdate",
     "OAuthToken",
     "Opportunity",
+    "Page",
+    "Paginator",
     "PermissionDeniedError",
+    "Range",
     "RateLimit",
     "RateLimitError",
     "RateLimitSnapshot",
@@ -109,6 +116,7 @@ __all__ = [
     "RetryPolicy",
     "ScopeError",
     "ServerError",
+    "Sort",
     "StaticToken",
     "Task",
     "TaskCreate",

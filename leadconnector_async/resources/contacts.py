@@ -29,6 +29,7 @@ from ..models.tags import BulkBusinessResult
 from ._base import Resource, SubResource, contact_path, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
+from .listings import ContactListings
 from .records import NotesResource, TasksResource
 
 _CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
@@ -39,8 +40,11 @@ _MAYBE_CONTACT = unwrap(MaybeContactEnvelope, attrgetter("contact"))
 _APPOINTMENTS = unwrap(AppointmentList, attrgetter("events"))
 
 
-class ContactsResource(Resource):
-    """Contacts of a location. Reached as ``client.contacts``."""
+class ContactsResource(ContactListings, Resource):
+    """Contacts of a location. Reached as ``client.contacts``.
+
+    Listings (``search``, ``list``, ``by_business``) come from :class:`ContactListings`.
+    """
 
     __slots__ = ()
 

@@ -42,6 +42,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         _routes_lookups,
         _routes_oauth,
         _routes_records,
+        _routes_search,
     )
 
     _routes_contacts.add_routes(router)
@@ -50,3 +51,4 @@ def add_routes(router: web.UrlDispatcher) -> None:
     _routes_lookups.add_routes(router)
     _routes_bulk.add_routes(router)
     _routes_oauth.add_routes(router)
+    _routes_search.add_routes(router)

@@ -43,4 +43,5 @@ PINNED = [
     "Appointment", "BulkBusinessResult", "BulkTagsEntry", "BulkTagsResult", "FollowersResult",
     "Note", "NoteCreate", "NoteUpdate", "Task", "TaskCreate", "TaskUpdate",
     "BulkFailure", "BulkJob", "BulkOutcome", "BulkProgress", "BulkResult", "RequestCounts",
+    "Filter", "FilterGroup", "Page", "Paginator", "Range", "Sort",
 ]  # fmt: skip

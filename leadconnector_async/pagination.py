@@ -1,0 +1,245 @@
+"""One generic paginator, walked lazily page by page, and the cursor policies of each listing.
+
+A :class:`Paginator` is told how to fetch one page for a cursor and how to find the next cursor
+from a page; every listing (search, the legacy list, contacts by business) is one of these with a
+different pair. It holds one page at a time (two with ``read_ahead``), so memory stays flat
+however long the listing is.
+
+It is a plain async iterator rather than an ``async def`` generator on purpose: an abandoned
+native async generator is finalised by a task the event loop schedules later, so breaking out of
+``async for`` would leave a task behind. Breaking out of ours leaves nothing running unless
+``read_ahead`` started a fetch; ``aclose()`` (or ``async with``) cancels and awaits that one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from .errors import ConfigurationError, LeadConnectorError, TransportError
+
+__all__ = ["FetchPage", "NextCursor", "Page", "Paginator", "by_offset", "by_search_after",
+           "by_server_cursor"]  # fmt: skip
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing.
+
+    Attributes:
+        items: The page's items, in the server's order.
+        total: How many items the whole listing holds, as the server reported it with this page
+            (``None`` when it did not say).
+        cursor: The opaque cursor the server gave for the page after this one, sent back exactly
+            as received (``None`` when it gave none).
+    """
+
+    items: list[T]
+    total: int | None = None
+    cursor: Any = None
+
+
+FetchPage = Callable[[Any], Coroutine[Any, Any, Page[T]]]
+"""Fetches the page a cursor points at (the first page for the first cursor)."""
+
+NextCursor = Callable[[Page[T], Any], Any]
+"""``(page, cursor that fetched it) -> the next page's cursor``, or ``None`` after the last."""
+
+
+def by_server_cursor(page: Page[Any], sent: Any) -> Any:
+    """Follow the cursor the server sends with each page, until it sends none or no items."""
+    return page.cursor if page.items else None
+
+
+def by_search_after(page_size: int) -> NextCursor[Any]:
+    """Follow the last item's cursor until a page comes back shorter than ``page_size``.
+
+    Raises:
+        TransportError: A full page came without a cursor: going on is impossible, and stopping
+            quietly would lose the rest of the listing.
+    """
+
+    def next_cursor(page: Page[Any], sent: Any) -> Any:
+        if len(page.items) < page_size:
+            return None
+        if page.cursor is None:
+            raise TransportError("a full page came without a cursor to the next one")
+        return page.cursor
+
+    return next_cursor
+
+
+def by_offset(page: Page[Any], skip: int) -> int | None:
+    """Skip what was received so far, until a page comes back empty.
+
+    Stopping at an empty page rather than a short one costs one request per walk, and keeps a
+    server that caps page sizes below the one asked for from ending the walk early.
+    """
+    return skip + len(page.items) if page.items else None
+
+
+class Paginator(Generic[T]):
+    """Every item of a listing, fetched lazily page by page: ``async for item in paginator``.
+
+    One paginator is one walk, like a generator: iterate it once, by items or by
+    :meth:`pages`. Errors are raised to the consumer where they happen, after the items already
+    yielded; the walk ends there.
+
+    Args:
+        fetch: Fetches the page a cursor points at.
+        next_cursor: Finds the next cursor from a page, ``None`` after the last page.
+        first: The cursor of the first page.
+        max_items: Stop after this many items (``None``: all of them).
+        read_ahead: Fetch the next page while the consumer works on this one (one page ahead
+            at most, through the same rate limiter). Breaking out early then leaves that fetch
+            running until :meth:`aclose` or ``async with`` ends it.
+
+    Raises:
+        ConfigurationError: ``max_items`` is not a non-negative int.
+    """
+
+    __slots__ = ("_ahead", "_cursor", "_error", "_fetch", "_index", "_items", "_mode", "_more",
+                 "_next_cursor", "_read_ahead", "_remaining")  # fmt: skip
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        next_cursor: NextCursor[T],
+        *,
+        first: Any = None,
+        max_items: int | None = None,
+        read_ahead: bool = False,
+    ) -> None:
+        self._ahead: asyncio.Task[Page[T]] | None = None  # first: ``__del__`` reads it
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise ConfigurationError(f"max_items must be an int >= 0 or None, got {max_items!r}")
+        self._fetch = fetch
+        self._next_cursor = next_cursor
+        self._cursor = first
+        self._remaining = max_items
+        self._more = max_items != 0
+        self._read_ahead = read_ahead
+        self._error: LeadConnectorError | None = None
+        self._items: list[T] = []
+        self._index = 0
+        self._mode: str | None = None
+
+    def __aiter__(self) -> Paginator[T]:
+        self._claim("items")
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._items):
+            self._items, self._index = [], 0  # let the consumed page go
+            self._items = (await self._next_page()).items
+        item = self._items[self._index]
+        self._index += 1
+        return item
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate page by page instead of item by item (``max_items`` still counts items).
+
+        Raises:
+            RuntimeError: This paginator is already being iterated by items.
+        """
+        self._claim("pages")
+        return _Pages(self)
+
+    async def aclose(self) -> None:
+        """End the walk: cancel and await a read-ahead fetch, if one is running."""
+        self._more = False
+        self._items, self._index = [], 0
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        ahead.cancel()
+        await asyncio.wait([ahead])  # unlike ``await ahead``, never swallows our own cancel
+        if not ahead.cancelled():
+            ahead.exception()  # retrieved, so it is not logged as never retrieved
+
+    async def __aenter__(self) -> Paginator[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        ahead = self._ahead
+        if ahead is None or ahead.get_loop().is_closed():
+            return
+        if ahead.done():
+            if not ahead.cancelled():
+                ahead.exception()
+        else:
+            ahead.cancel()
+
+    def _claim(self, mode: str) -> None:
+        if self._mode not in (None, mode):
+            raise RuntimeError(f"this paginator is already iterated by {self._mode}; "
+                               "call the listing again for another walk")  # fmt: skip
+        self._mode = mode
+
+    async def _next_page(self) -> Page[T]:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if not self._more:
+            raise StopAsyncIteration
+        self._more = False  # until this page arrives: a failure ends the walk
+        ahead, self._ahead = self._ahead, None
+        sent = self._cursor
+        page = await (ahead if ahead is not None else self._fetch(sent))
+        try:
+            cursor = self._next_cursor(page, sent)
+            if cursor is not None and cursor == sent:
+                raise TransportError(f"the server sent the same cursor again ({sent!r})")
+        except LeadConnectorError as error:
+            self._error = error  # raised once this page's items are consumed
+            cursor = None
+        page = self._count(page)
+        if cursor is not None and self._remaining != 0:
+            self._cursor, self._more = cursor, True
+            if self._read_ahead:
+                self._ahead = asyncio.ensure_future(self._fetch(cursor))
+        return page
+
+    def _count(self, page: Page[T]) -> Page[T]:
+        """The page cut to what ``max_items`` still allows, counted against it."""
+        if self._remaining is None:
+            return page
+        if len(page.items) > self._remaining:
+            page = dataclasses.replace(page, items=page.items[: self._remaining])
+        self._remaining -= len(page.items)
+        return page
+
+
+class _Pages(Generic[T]):
+    """The page-by-page view of a :class:`Paginator`'s walk."""
+
+    __slots__ = ("_walk",)
+
+    def __init__(self, walk: Paginator[T]) -> None:
+        self._walk = walk
+
+    def __aiter__(self) -> _Pages[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        return await self._walk._next_page()
+
+    async def aclose(self) -> None:
+        """End the walk (see :meth:`Paginator.aclose`)."""
+        await self._walk.aclose()
