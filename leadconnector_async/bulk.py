@@ -227,8 +227,8 @@ class BulkJob(Generic[T, R]):
         return self._tally.result(self._elapsed(), counts.sent, counts.rate_limited)
 
     async def _generate(self) -> AsyncGenerator[BulkOutcome[T, R], None]:
-        self._started = self._next_report = time.monotonic()
-        self._next_report += self._interval
+        self._started = time.monotonic()
+        self._next_report = self._started + self._interval
         self._counts_at_start = self._client.request_counts
         finished: deque[asyncio.Task[_Finished[T, R]]] = deque()
         wake = asyncio.Event()
