@@ -34,6 +34,24 @@ _SLOT_MARGIN = 1.001
 
 
 @dataclass(frozen=True, slots=True)
+class SendTicket:
+    """What the limiter knew when it let one request through, for reading that request's answer.
+
+    The server counts a request when it arrives, and says what remains as of then; by the time
+    the answer reaches us, some of our slots may have come back. Knowing how many slots were
+    held at send time and how many were taken since bounds what the server can have counted of
+    ours, so its figures are not mistaken for someone else's use.
+
+    Attributes:
+        held: Slots held just after this request took its own.
+        acquired: Slots taken for this location so far, this one included.
+    """
+
+    held: int
+    acquired: int
+
+
+@dataclass(frozen=True, slots=True)
 class RateLimitStatus:
     """The latest picture of one location's budget, for dashboards.
 
@@ -55,14 +73,16 @@ class RateLimitStatus:
 class Limiter(Protocol):
     """The seam the client sends through; in-process by default, shareable via other backends."""
 
-    async def acquire(self, key: str) -> None:
-        """Wait until one more request for ``key`` may be sent."""
+    async def acquire(self, key: str) -> SendTicket | None:
+        """Wait until one more request for ``key`` may be sent; return its ticket, if any."""
 
     def release(self, key: str) -> None:
         """The request's response arrived (or the attempt ended): its slot may start cooling."""
 
-    def observe(self, key: str, snapshot: RateLimitSnapshot) -> None:
-        """Let the server's rate-limit headers correct the local picture."""
+    def observe(
+        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
+    ) -> None:
+        """Let the headers of the answer to ``ticket``'s request correct the local picture."""
 
     def penalize(self, key: str, seconds: float) -> None:
         """The server answered 429: send nothing more for ``key`` for ``seconds``."""
@@ -126,8 +146,9 @@ class _LocationLimiter:
         self._day_start = clock()
         self._daily_used = 0
         self._daily_left: int | None = None
+        self._acquired = 0
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> SendTicket:
         self._check_daily()
         pause = self._paused_until - self._clock()
         if pause > 0:
@@ -141,6 +162,8 @@ class _LocationLimiter:
         self._daily_used += 1
         if self._daily_left is not None:
             self._daily_left -= 1
+        self._acquired += 1
+        return SendTicket(self._slots.used, self._acquired)
 
     def release(self) -> None:
         self._cool(1)
@@ -168,7 +191,7 @@ class _LocationLimiter:
         )
         self._slots.release(returned)
 
-    def observe(self, snapshot: RateLimitSnapshot) -> None:
+    def observe(self, snapshot: RateLimitSnapshot, ticket: SendTicket | None) -> None:
         self._server = snapshot
         if snapshot.interval_ms:
             self._period = max(self._period, snapshot.interval_ms / 1000.0)
@@ -176,13 +199,15 @@ class _LocationLimiter:
             self._slots.capacity = snapshot.max
         if snapshot.daily_remaining is not None:
             self._daily_left = snapshot.daily_remaining
-        if snapshot.remaining is not None:
-            self._hold_foreign_slots(snapshot.remaining)
+        if snapshot.remaining is not None and ticket is not None:
+            self._hold_foreign_slots(snapshot.remaining, ticket)
 
-    def _hold_foreign_slots(self, server_remaining: int) -> None:
-        # Slots the server says are gone but that we did not use were spent by someone else
-        # sharing this budget; hold that many back for a period.
-        foreign = (self._slots.capacity - self._slots.used) - server_remaining
+    def _hold_foreign_slots(self, server_remaining: int, ticket: SendTicket) -> None:
+        # Every request of ours the server counted held its slot when this one arrived, so at
+        # most ticket.held + (taken since) of the server's count is ours; the rest was spent by
+        # someone else sharing this budget. Hold that many back for a period.
+        ours_at_most = ticket.held + (self._acquired - ticket.acquired)
+        foreign = (self._slots.capacity - ours_at_most) - server_remaining
         if foreign > 0:
             self._slots.take(foreign)
             self._cool(foreign)
@@ -230,14 +255,16 @@ class LocalLimiter:
             limiter = self._locations[key] = _LocationLimiter(key, self._limit, self._clock)
         return limiter
 
-    async def acquire(self, key: str) -> None:
-        await self._for(key).acquire()
+    async def acquire(self, key: str) -> SendTicket:
+        return await self._for(key).acquire()
 
     def release(self, key: str) -> None:
         self._for(key).release()
 
-    def observe(self, key: str, snapshot: RateLimitSnapshot) -> None:
-        self._for(key).observe(snapshot)
+    def observe(
+        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
+    ) -> None:
+        self._for(key).observe(snapshot, ticket)
 
     def penalize(self, key: str, seconds: float) -> None:
         self._for(key).penalize(seconds)
@@ -256,7 +283,9 @@ class Unlimited:
     def release(self, key: str) -> None:
         return None
 
-    def observe(self, key: str, snapshot: RateLimitSnapshot) -> None:
+    def observe(
+        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
+    ) -> None:
         return None
 
     def penalize(self, key: str, seconds: float) -> None:

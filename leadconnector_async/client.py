@@ -270,7 +270,7 @@ class LeadConnector:
         # An OAuth token request carries no bearer token and counts against no location; it
         # must not wait for slots held by requests that are waiting for the token it fetches.
         limiter: Limiter = self._pool.limiter if call.authenticated else _UNLIMITED
-        await limiter.acquire(key)
+        ticket = await limiter.acquire(key)
         token: str | None = None
         try:
             if call.authenticated:
@@ -283,7 +283,7 @@ class LeadConnector:
         self._pool.rate_limited += response.status == 429
         snapshot = read_rate_limit(response.headers)
         if snapshot is not None:
-            limiter.observe(key, snapshot)
+            limiter.observe(key, snapshot, ticket)
         try:
             return parse_response(call, response)
         except AuthenticationError as error:

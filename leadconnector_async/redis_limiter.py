@@ -54,7 +54,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 
 from ._config import RateLimit
 from ._protocol import RateLimitSnapshot
-from ._ratelimit import LocalLimiter, RateLimitStatus
+from ._ratelimit import LocalLimiter, RateLimitStatus, SendTicket
 from .errors import ConfigurationError, RateLimitError, RateLimiterUnavailableError
 
 __all__ = ["RedisLimiter"]
@@ -231,7 +231,9 @@ class RedisLimiter:
         arrived = self._redis_now()
         self._spawn(self._redis.zadd(self._key(key, "window"), {member: arrived}, xx=True))
 
-    def observe(self, key: str, snapshot: RateLimitSnapshot) -> None:
+    def observe(
+        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
+    ) -> None:
         """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
         state = self._state(key)
         state.server = snapshot

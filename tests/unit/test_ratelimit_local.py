@@ -102,3 +102,32 @@ async def test_unlimited_never_waits() -> None:
         await limiter.acquire("x")
         limiter.release("x")
     assert limiter.status("x") is None
+
+
+async def test_a_stale_remaining_is_not_taken_for_someone_elses_use() -> None:
+    """The server counted our earlier requests when this one arrived; their slots came back
+    before its answer did. That is not foreign use, so nothing is held back."""
+    limiter = LocalLimiter(lc.RateLimit(max_requests=10, period=0.05, daily=None))
+    for _ in range(5):
+        await limiter.acquire("loc")
+    ticket = await limiter.acquire("loc")
+    for _ in range(5):
+        limiter.release("loc")
+    await asyncio.sleep(0.08)  # past one period: the five earlier slots have cooled and returned
+    limiter.observe("loc", RateLimitSnapshot(remaining=4, max=10), ticket)
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 1
+
+
+async def test_use_the_server_saw_beyond_ours_is_held_back() -> None:
+    limiter = LocalLimiter(lc.RateLimit(max_requests=10, period=5.0, daily=None))
+    ticket = await limiter.acquire("loc")
+    limiter.observe("loc", RateLimitSnapshot(remaining=2, max=10), ticket)
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 1 + 7  # ours, plus the seven someone else spent
+    limiter.observe("loc", RateLimitSnapshot(remaining=2, max=10))  # no ticket: no guess
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 8
