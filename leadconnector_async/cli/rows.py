@@ -9,8 +9,8 @@ API's camelCase (``first_name`` or ``firstName``), plus:
 - ``id``, ``date_added``, ``date_updated``: read-only columns an export writes; ignored on import
   so an exported CSV can be imported again.
 
-An unknown column stops the import before anything is sent (its data would otherwise be lost);
-a bad value rejects only its row.
+An unknown CSV column stops the import before anything is sent (its data would otherwise be
+lost); an unknown NDJSON key or a bad value rejects only its row.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 
@@ -96,7 +96,9 @@ def check_columns(columns: list[str]) -> None:
 def read_rows(
     path: Path, *, tag_delimiter: str = ";", start_line: int = 0
 ) -> Iterator[Row | RowError]:
-    """Yield a verdict for every data row of ``path`` (CSV, or NDJSON for .ndjson/.jsonl).
+    """A verdict for every data row of ``path`` (CSV, or NDJSON for .ndjson/.jsonl), lazily.
+
+    The file and its CSV header are checked at once, before the first row is asked for.
 
     Args:
         path: The file to read.
@@ -104,63 +106,76 @@ def read_rows(
         start_line: Rows on lines before this one are skipped unread (resuming).
 
     Raises:
-        ImportFileError: The file is missing or unreadable, or has an unknown column.
+        ImportFileError: The file is missing or unreadable, or its header has an unknown column.
     """
-    if not path.is_file():
-        raise ImportFileError(f"no such file: {path}")
-    records = _ndjson_records(path) if path.suffix in (".ndjson", ".jsonl") else _csv_records(path)
-    for line, record in records:
-        if line < start_line:
-            continue
-        if isinstance(record, RowError):
-            yield record
-        else:
-            yield to_row(line, record, tag_delimiter)
-
-
-def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc}") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ImportFileError(f"{path}: header is not valid CSV: {exc}") from None
-        columns = [c.strip() for c in header]
-        check_columns(columns)
-        yield from _csv_body(reader, columns)
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if path.suffix in (".ndjson", ".jsonl"):
+        records = _ndjson_records(handle)
+    else:
+        records = _csv_records(handle, path)
+    return _verdicts(records, tag_delimiter, start_line)
 
 
-def _csv_body(reader: Any, columns: list[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            yield reader.line_num, RowError(reader.line_num, None, f"not valid CSV: {exc}", {})
+def count_rows(path: Path) -> int:
+    """About how many data rows ``path`` holds (its line count less a CSV header), for ETAs."""
+    newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            newlines += chunk.count(b"\n")
+    return max(0, newlines - (0 if path.suffix in (".ndjson", ".jsonl") else 1))
+
+
+def _verdicts(
+    records: Iterator[tuple[int, dict[str, Any] | RowError]], tag_delimiter: str, start_line: int
+) -> Iterator[Row | RowError]:
+    for line, record in records:
+        if line < start_line:
             continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            raw = dict(enumerate(cells))
-            reason = f"has {len(cells)} cells, the header has {len(columns)}"
-            yield line, RowError(line, None, reason, {str(k): v for k, v in raw.items()})
-            continue
-        yield line, {c: v for c, v in zip(columns, cells, strict=True) if v.strip() != ""}
+        yield record if isinstance(record, RowError) else to_row(line, record, tag_delimiter)
 
 
-def _ndjson_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+def _csv_records(handle: IO[str], path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+    reader = csv.reader(handle)
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc}") from None
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        handle.close()
+        raise ImportFileError(f"{path}: the header is not valid CSV: {exc}") from None
+    columns = [c.strip() for c in header or []]
+    try:
+        check_columns(columns)
+    except ImportFileError:
+        handle.close()
+        raise
+    return _csv_body(handle, reader, columns)
+
+
+def _csv_body(
+    handle: IO[str], reader: Any, columns: list[str]
+) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+    with handle:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield reader.line_num, RowError(reader.line_num, None, f"not valid CSV: {exc}", {})
+                continue
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                reason = f"has {len(cells)} cells, the header has {len(columns)}"
+                yield line, RowError(line, None, reason, {"cells": cells})
+                continue
+            yield line, {c: v for c, v in zip(columns, cells, strict=True) if v.strip() != ""}
+
+
+def _ndjson_records(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     with handle:
         for line, text in enumerate(handle, start=1):
             if not text.strip():
@@ -173,7 +188,11 @@ def _ndjson_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError
             if not isinstance(record, dict):
                 yield line, RowError(line, None, "is not a JSON object", {"text": text[:200]})
                 continue
-            check_columns(list(record))
+            try:
+                check_columns(list(record))
+            except ImportFileError as exc:
+                yield line, RowError(line, None, str(exc), record)
+                continue
             yield line, record
 
 

@@ -59,12 +59,21 @@ def test_a_row_with_the_wrong_number_of_cells_is_rejected(tmp_path: Path) -> Non
 
 def test_unknown_columns_stop_the_import_before_any_row(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="'favourite'"):
-        list(read_rows(_csv(tmp_path, "email,favourite\na@x.com,x\n")))
+        read_rows(_csv(tmp_path, "email,favourite\na@x.com,x\n"))
 
 
-def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
-    with pytest.raises(ImportFileError, match="no such file"):
-        list(read_rows(tmp_path / "nope.csv"))
+def test_missing_file_is_a_file_error_before_iteration(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="No such file"):
+        read_rows(tmp_path / "nope.csv")
+
+
+def test_an_unknown_ndjson_key_rejects_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"email": "a@x.com", "shoe": 9}\n{"email": "b@x.com"}\n')
+    first, second = read_rows(path)
+    assert isinstance(first, RowError)
+    assert "'shoe'" in first.reason
+    assert isinstance(second, Row)
 
 
 def test_ndjson_rows_keep_types_and_report_bad_lines(tmp_path: Path) -> None:
