@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from ._related_store import RelatedStore
-from ._routes import fake_of, read_body, scope_denied
+from ._routes import checked_body, fake_of
 from ._server import FakeLeadConnector
 from ._validation import Schema
 
@@ -57,9 +57,7 @@ def contact_route(scope: str, schema: Schema | None = None) -> Callable[[Contact
 
     def wrap(handler: ContactHandler) -> Route:
         async def route(request: web.Request) -> web.Response:
-            if denied := scope_denied(request, scope):
-                return denied
-            body = await read_body(request, schema) if schema is not None else {}
+            body = await checked_body(request, scope, schema)
             if isinstance(body, web.Response):
                 return body
             fake = fake_of(request)

@@ -26,6 +26,18 @@ async def read_body(request: web.Request, schema: Schema) -> dict[str, Any] | we
     return respond.unprocessable(messages) if messages else body
 
 
+async def checked_body(
+    request: web.Request, scope: str, schema: Schema | None
+) -> dict[str, Any] | web.Response:
+    """The validated body (``{}`` when ``schema`` is None), or the error to answer instead.
+
+    The scope is checked first, as the real API answers a token without it before reading.
+    """
+    if denied := scope_denied(request, scope):
+        return denied
+    return await read_body(request, schema) if schema is not None else {}
+
+
 def scope_denied(request: web.Request, scope: str) -> web.Response | None:
     """A 401 scope error when the token lacks ``scope`` (as the real API answers)."""
     if fake_of(request).scope_allowed(request, scope):

@@ -12,11 +12,10 @@ from aiohttp import web
 
 from . import _responses as respond
 from ._related_store import change_members
-from ._routes import fake_of, read_body, scope_denied
+from ._routes import checked_body, fake_of
 from ._routes_contacts import WRITE
 from ._schemas_related import BULK_BUSINESS, BULK_TAGS
 from ._server import FakeLeadConnector
-from ._validation import Schema
 
 MAX_BUSINESS_IDS = 50
 
@@ -24,7 +23,7 @@ MAX_BUSINESS_IDS = 50
 async def update_tags(request: web.Request) -> web.Response:
     """Add or remove tags on each contact; one entry per contact id, errors included."""
     action = request.match_info["type"]
-    body = await _write_body(request, BULK_TAGS)
+    body = await checked_body(request, WRITE, BULK_TAGS)
     if isinstance(body, web.Response):
         return body
     if messages := _tag_errors(action, body):
@@ -53,7 +52,7 @@ def _retag(
 
 async def update_business(request: web.Request) -> web.Response:
     """Set (or, with ``businessId: null``, clear) the business of contacts of the location."""
-    body = await _write_body(request, BULK_BUSINESS)
+    body = await checked_body(request, WRITE, BULK_BUSINESS)
     if isinstance(body, web.Response):
         return body
     if messages := _business_errors(body):
@@ -84,12 +83,6 @@ def _business_errors(body: dict[str, Any]) -> list[str]:
     if len(body["ids"]) > MAX_BUSINESS_IDS:
         messages.append(f"ids must contain no more than {MAX_BUSINESS_IDS} elements")
     return messages
-
-
-async def _write_body(request: web.Request, schema: Schema) -> dict[str, Any] | web.Response:
-    if denied := scope_denied(request, WRITE):
-        return denied
-    return await read_body(request, schema)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

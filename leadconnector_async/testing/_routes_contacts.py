@@ -5,16 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import _responses as respond
-from ._routes import fake_of, read_body, scope_denied
+from ._route_kit import ContactRequest, contact_route
+from ._routes import checked_body, fake_of
 from ._validation import CREATE_CONTACT, UPDATE_CONTACT, UPSERT_CONTACT
 
 READ, WRITE = "contacts.readonly", "contacts.write"
 
 
 async def create_contact(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, WRITE):
-        return denied
-    body = await read_body(request, CREATE_CONTACT)
+    body = await checked_body(request, WRITE, CREATE_CONTACT)
     if isinstance(body, web.Response):
         return body
     fake = fake_of(request)
@@ -33,47 +32,26 @@ async def create_contact(request: web.Request) -> web.Response:
     return respond.ok({"contact": contact}, status=201)
 
 
-async def get_contact(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, READ):
-        return denied
-    fake = fake_of(request)
-    contact_id = request.match_info["contactId"]
-    contact = fake.store.get(contact_id)
-    if contact is None:
-        return fake.contact_not_found(contact_id)
-    return respond.ok({"contact": contact})
+@contact_route(READ)
+async def get_contact(req: ContactRequest) -> web.Response:
+    return respond.ok({"contact": req.contact})
 
 
-async def update_contact(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, WRITE):
-        return denied
-    body = await read_body(request, UPDATE_CONTACT)
-    if isinstance(body, web.Response):
-        return body
-    fake = fake_of(request)
-    contact_id = request.match_info["contactId"]
-    if fake.store.get(contact_id) is None:
-        return fake.contact_not_found(contact_id)
-    contact = fake.store.update(contact_id, body)
-    fake.emit("ContactUpdate", contact)
+@contact_route(WRITE, UPDATE_CONTACT)
+async def update_contact(req: ContactRequest) -> web.Response:
+    contact = req.fake.store.update(req.contact_id, req.body)
+    req.fake.emit("ContactUpdate", contact)
     return respond.ok({"succeded": True, "contact": contact})
 
 
-async def delete_contact(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, WRITE):
-        return denied
-    fake = fake_of(request)
-    contact_id = request.match_info["contactId"]
-    if fake.store.get(contact_id) is None:
-        return fake.contact_not_found(contact_id)
-    fake.emit("ContactDelete", fake.store.delete(contact_id))
+@contact_route(WRITE)
+async def delete_contact(req: ContactRequest) -> web.Response:
+    req.fake.emit("ContactDelete", req.fake.store.delete(req.contact_id))
     return respond.ok({"succeded": True})
 
 
 async def upsert_contact(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, WRITE):
-        return denied
-    body = await read_body(request, UPSERT_CONTACT)
+    body = await checked_body(request, WRITE, UPSERT_CONTACT)
     if isinstance(body, web.Response):
         return body
     fake = fake_of(request)

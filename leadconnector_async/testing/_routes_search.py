@@ -23,7 +23,7 @@ import msgspec
 from aiohttp import web
 
 from . import _responses as respond
-from ._routes import fake_of, read_body, scope_denied
+from ._routes import checked_body, fake_of, scope_denied
 from ._routes_contacts import READ
 from ._search_engine import Contact, FilterCompiler, Order, Predicate, Snapshot, text_query
 from ._server import FakeLeadConnector
@@ -91,9 +91,7 @@ def _json(payload: dict[str, Any]) -> web.Response:
 
 
 async def search_contacts(request: web.Request) -> web.Response:
-    if denied := scope_denied(request, READ):
-        return denied
-    body = await read_body(request, SEARCH_BODY)
+    body = await checked_body(request, READ, SEARCH_BODY)
     if isinstance(body, web.Response):
         return body
     compiler = FilterCompiler()
