@@ -29,10 +29,10 @@ from collections.abc import (
     Sized,
 )
 from itertools import islice
-from types import TracebackType
 from typing import Any, Generic, TypedDict, TypeVar
 
 from ._bulk_tally import Tally
+from ._closing import AsyncClosing
 from .client import LeadConnector, RequestCounts
 from .errors import APIError, ConfigurationError, LeadConnectorError
 from .models.bulk import BulkOutcome, BulkProgress, BulkResult
@@ -129,7 +129,7 @@ def _tagged(
     return entry
 
 
-class BulkJob(Generic[T, R]):
+class BulkJob(Generic[T, R], AsyncClosing):
     """A bulk job: iterate it for outcomes as rows finish, or ``await job.run()`` for the result.
 
     When you may leave the loop early, use ``async with job: async for outcome in job: ...``:
@@ -194,17 +194,6 @@ class BulkJob(Generic[T, R]):
 
     def __aiter__(self) -> AsyncIterator[BulkOutcome[T, R]]:
         return self._outcomes
-
-    async def __aenter__(self) -> BulkJob[T, R]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the job: cancel the rows in flight and wait for them to end."""

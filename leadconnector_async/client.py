@@ -11,12 +11,12 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from functools import cached_property
-from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from ._closing import AsyncClosing
 from ._config import DEFAULT_BASE_URL, ClientConfig, RateLimit, RetryPolicy, Timeouts
 from ._protocol import Call, build_request, parse_response, read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
@@ -67,7 +67,7 @@ class _Pool:
         self.rate_limited = 0
 
 
-class LeadConnector:
+class LeadConnector(AsyncClosing):
     """Async client for the LeadConnector Contacts API v2.
 
     Use it as ``async with LeadConnector(token, location_id=...) as client:`` or call
@@ -302,14 +302,6 @@ class LeadConnector:
         if self.closed:
             raise ClientClosedError("this LeadConnector client is closed; create a new one")
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"

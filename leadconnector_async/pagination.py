@@ -17,9 +17,9 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from ._closing import AsyncClosing
 from .errors import ConfigurationError, LeadConnectorError, TransportError
 
 __all__ = ["FetchPage", "NextCursor", "Page", "Paginator", "by_offset", "by_search_after",
@@ -84,7 +84,7 @@ def by_offset(page: Page[Any], skip: int) -> int | None:
     return skip + len(page.items) if page.items else None
 
 
-class Paginator(Generic[T]):
+class Paginator(Generic[T], AsyncClosing):
     """Every item of a listing, fetched lazily page by page: ``async for item in paginator``.
 
     One paginator is one walk, like a generator: iterate it once, by items or by
@@ -164,17 +164,6 @@ class Paginator(Generic[T]):
         await asyncio.wait([ahead])  # unlike ``await ahead``, never swallows our own cancel
         if not ahead.cancelled():
             ahead.exception()  # retrieved, so it is not logged as never retrieved
-
-    async def __aenter__(self) -> Paginator[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __del__(self) -> None:
         ahead = self._ahead

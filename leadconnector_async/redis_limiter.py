@@ -40,7 +40,6 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from itertools import count
-from types import TracebackType
 from typing import Any, Literal
 
 try:
@@ -52,6 +51,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "RedisLimiter needs redis-py: pip install 'leadconnector-async[redis]'"
     ) from missing
 
+from ._closing import AsyncClosing
 from ._config import RateLimit
 from ._protocol import RateLimitSnapshot
 from ._ratelimit import LocalLimiter, RateLimitStatus, SendTicket
@@ -87,7 +87,7 @@ class _Location:
     paused_until: float = 0.0
 
 
-class RedisLimiter:
+class RedisLimiter(AsyncClosing):
     """A :class:`~leadconnector_async.Limiter` whose windows live in Redis, shared by all workers.
 
     Pass it to every worker's client: ``LeadConnector(token, limiter=RedisLimiter(url, limit))``.
@@ -281,17 +281,6 @@ class RedisLimiter:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._owns_redis:
             await self._redis.aclose()
-
-    async def __aenter__(self) -> RedisLimiter:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         mode = "degraded" if self.degraded else "shared"

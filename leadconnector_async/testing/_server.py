@@ -8,11 +8,11 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
+from .._closing import AsyncClosing
 from . import _responses as respond
 from ._faults import FaultDice, FaultKind, Faults
 from ._limits import FakeRateLimit, RollingWindow
@@ -63,7 +63,7 @@ class Exchange:
     response_body: Any
 
 
-class FakeLeadConnector:
+class FakeLeadConnector(AsyncClosing):
     """An in-process LeadConnector Contacts API over real HTTP on a loopback port.
 
     Args:
@@ -144,12 +144,8 @@ class FakeLeadConnector:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """The same as :meth:`stop`."""
         await self.stop()
 
     def force_fault(self, kind: FaultKind, count: int = 1) -> None:

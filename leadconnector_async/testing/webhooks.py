@@ -18,12 +18,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import msgspec
 
+from .._closing import AsyncClosing
 from ..errors import ConfigurationError
 from ..webhooks import (
     _MISSING_CRYPTOGRAPHY,
@@ -181,7 +181,7 @@ def signed_delivery(
     return body, headers
 
 
-class WebhookSender:
+class WebhookSender(AsyncClosing):
     """POSTs signed deliveries to a webhook URL, as the platform does.
 
     ``deliver`` matches the fake server's subscriber signature, so a sender can be subscribed
@@ -265,17 +265,6 @@ class WebhookSender:
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
-
-    async def __aenter__(self) -> WebhookSender:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def _public_pem(public_key: Ed25519PublicKey | RSAPublicKey) -> bytes:
