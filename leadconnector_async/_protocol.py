@@ -179,7 +179,10 @@ class _ErrorBody(msgspec.Struct, rename="camel"):
     trace_id: str | None = None
 
 
-_NOT_FOUND = re.compile(r"not\s*found|does\s*n[o']t\s*exist|no longer exists", re.IGNORECASE)
+_NOT_FOUND = re.compile(
+    r"not\s*found|does\s*n[o']t\s*exist|no longer exists|\bno such\b|\bunknown (contact|id)\b",
+    re.IGNORECASE,
+)
 _DUPLICATE = re.compile(r"duplicat", re.IGNORECASE)
 _SCOPE = re.compile(r"not authorized for this scope|scope", re.IGNORECASE)
 

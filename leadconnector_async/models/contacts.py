@@ -122,8 +122,8 @@ class Contact(Model):
     website: str | None = None
     tags: list[str] | None = None
     date_of_birth: str | None = None
-    birth_month: int | None = None
-    birth_day: int | None = None
+    birth_month: int | float | None = None
+    birth_day: int | float | None = None
     date_added: str | None = None
     date_updated: str | None = None
     last_activity: str | None = None
