@@ -1,8 +1,8 @@
 """The clients ``compare.py`` races: ours, the official SDK, and bare aiohttp as the floor.
 
 Each contender offers the same two calls: ``get(contact_id)`` returns one contact, and
-``page(cursor)`` returns one search page's contacts (the library's own types: our structs, the
-SDK's ``response.json()`` dicts, ``json.loads`` dicts for bare aiohttp).
+``walk()`` yields every contact of the location through search pages, each in the library's own
+type: our structs, the SDK's ``response.json()`` dicts, ``json.loads`` dicts for bare aiohttp.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Ours:
         return await self._client.contacts.get(contact_id)
 
     async def walk(self) -> AsyncIterator[object]:
-        async for contact in self._client.contacts.search(page_size=PAGE_SIZE):  # type: ignore[attr-defined]
+        async for contact in self._client.contacts.search(page_size=PAGE_SIZE):
             yield contact
 
     async def aclose(self) -> None:
