@@ -38,18 +38,27 @@ class ImportOptions:
         return self.rejects or self.path.with_name(self.path.name + ".rejects.csv")
 
 
-class _Lines:
-    """The file line of every row handed to the bulk job, by job index (4 bytes a row)."""
+class _Ledger:
+    """The file line of every row handed to the bulk job, by job index (4 bytes a row), and
+    the rows finished past the job's checkpoint (at most ``concurrency`` of them)."""
 
     def __init__(self) -> None:
         self.of_index = array("I")
         self.last_read = 0
+        self._finished_past: set[int] = set()
 
-    def next_line(self, checkpoint: int) -> int:
-        """The first line not yet finished, given the job's checkpoint."""
-        if checkpoint < len(self.of_index):
-            return self.of_index[checkpoint]
-        return self.last_read + 1
+    def finished(self, index: int, job_checkpoint: int) -> None:
+        self._finished_past.add(index)
+        self._finished_past = {i for i in self._finished_past if i >= job_checkpoint}
+
+    def checkpoint(self, path: Path, job_checkpoint: int) -> Checkpoint:
+        """Where a rerun with ``--resume`` starts, and which later rows it skips."""
+        if job_checkpoint < len(self.of_index):
+            next_line = self.of_index[job_checkpoint]
+        else:
+            next_line = self.last_read + 1
+        done = tuple(sorted(self.of_index[i] for i in self._finished_past if i >= job_checkpoint))
+        return Checkpoint.for_file(path, next_line, done)
 
 
 async def run_import(
@@ -60,15 +69,16 @@ async def run_import(
     Raises:
         ImportFileError: The file cannot be read or its header has an unknown column.
     """
-    start_line = _resume_line(options, err)
+    resumed = _resume_point(options, err)
+    start_line = resumed.next_line if resumed else 0
     rows = read_rows(options.path, tag_delimiter=options.tag_delimiter, start_line=start_line)
-    rejects = RejectsFile(options.rejects_path, keep_below=start_line if start_line else None)
-    lines = _Lines()
+    rejects = RejectsFile(options.rejects_path, resumed=resumed)
+    ledger = _Ledger()
     display = ProgressDisplay(err)
     started = time.monotonic()
     try:
-        contacts = _contacts(rows, lines, rejects)
-        result = await _run_job(client, options, contacts, start_line, lines, rejects, display)
+        contacts = _contacts(rows, ledger, rejects, resumed)
+        result = await _run_job(client, options, contacts, start_line, ledger, rejects, display)
     except asyncio.CancelledError:
         display.finish()
         print(
@@ -85,27 +95,35 @@ async def run_import(
     return 0 if rejects.count == 0 and result.stopped_by is None else 1
 
 
-def _resume_line(options: ImportOptions, err: TextIO) -> int:
+def _resume_point(options: ImportOptions, err: TextIO) -> Checkpoint | None:
     if not options.resume:
         Checkpoint.clear(options.path)
-        return 0
+        return None
     checkpoint = Checkpoint.load(options.path)
     if checkpoint is None or not checkpoint.matches(options.path):
         reason = "none was recorded" if checkpoint is None else "the file changed since"
         print(f"--resume: starting from the top ({reason})", file=err)
-        return 0
+        return None
     print(f"--resume: continuing from line {checkpoint.next_line}", file=err)
-    return checkpoint.next_line
+    return checkpoint
 
 
 def _contacts(
-    rows: Iterator[Row | RowError], lines: _Lines, rejects: RejectsFile
+    rows: Iterator[Row | RowError],
+    ledger: _Ledger,
+    rejects: RejectsFile,
+    resumed: Checkpoint | None,
 ) -> Iterator[ContactCreate]:
-    """The rows' contacts, recording each one's line; bad rows go straight to the rejects."""
+    """The rows' contacts, recording each one's line; bad rows go straight to the rejects.
+
+    Rows the interrupted run already finished are skipped, so a resume repeats none of them.
+    """
     for verdict in rows:
-        lines.last_read = verdict.line
+        ledger.last_read = verdict.line
+        if resumed is not None and resumed.is_done(verdict.line):
+            continue
         if isinstance(verdict, Row):
-            lines.of_index.append(verdict.line)
+            ledger.of_index.append(verdict.line)
             yield verdict.contact
         else:
             rejects.write(verdict.line, verdict.column, verdict.reason, verdict.raw)
@@ -116,7 +134,7 @@ async def _run_job(
     options: ImportOptions,
     contacts: Iterator[ContactCreate],
     start_line: int,
-    lines: _Lines,
+    ledger: _Ledger,
     rejects: RejectsFile,
     display: ProgressDisplay,
 ) -> BulkResult[ContactCreate]:
@@ -131,19 +149,16 @@ async def _run_job(
     async with job:
         try:
             async for outcome in job:
+                ledger.finished(outcome.index, job.checkpoint)
                 if outcome.error is not None:
-                    rejects.write(lines.of_index[outcome.index], None, str(outcome.error),
+                    rejects.write(ledger.of_index[outcome.index], None, str(outcome.error),
                                   _describe(outcome.item))  # fmt: skip
                 if time.monotonic() >= next_save:
                     next_save = time.monotonic() + _CHECKPOINT_EVERY
-                    _save_checkpoint(options.path, lines, job.checkpoint)
+                    ledger.checkpoint(options.path, job.checkpoint).save(options.path)
         finally:
-            _save_checkpoint(options.path, lines, job.checkpoint)
+            ledger.checkpoint(options.path, job.checkpoint).save(options.path)
     return job.result()
-
-
-def _save_checkpoint(path: Path, lines: _Lines, job_checkpoint: int) -> None:
-    Checkpoint.for_file(path, lines.next_line(job_checkpoint)).save(path)
 
 
 def _describe(contact: ContactCreate) -> object:

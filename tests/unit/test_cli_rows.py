@@ -131,3 +131,32 @@ def test_account_comes_from_env_or_a_file_never_half_set(tmp_path: Path) -> None
     assert "secret-pit" not in repr(account)
     with pytest.raises(lc.ConfigurationError, match="LEADCONNECTOR_LOCATION_ID"):
         account_from_env({"LEADCONNECTOR_TOKEN": "t"})
+
+
+def test_a_checkpoint_remembers_rows_finished_out_of_order(tmp_path: Path) -> None:
+    from leadconnector_async.cli.import_cmd import _Ledger
+    from leadconnector_async.cli.journal import Checkpoint, RejectsFile
+
+    source = _csv(tmp_path, "email\n" + "".join(f"p{n}@x.com\n" for n in range(6)))
+    ledger = _Ledger()
+    ledger.of_index.extend([2, 3, 4, 5, 6, 7])  # job index -> file line
+    ledger.last_read = 7
+    ledger.finished(0, job_checkpoint=1)
+    ledger.finished(3, job_checkpoint=1)  # row 3 (line 5) done while rows 1-2 are in flight
+    ledger.finished(4, job_checkpoint=1)
+    checkpoint = ledger.checkpoint(source, job_checkpoint=1)
+    assert (checkpoint.next_line, checkpoint.done_lines) == (3, (5, 6))
+    checkpoint.save(source)
+    loaded = Checkpoint.load(source)
+    assert loaded == checkpoint
+    assert loaded is not None
+    assert [line for line in range(2, 8) if not loaded.is_done(line)] == [3, 4, 7]
+
+    rejects = RejectsFile(tmp_path / "r.csv")
+    rejects.write(2, "email", "bad", {})
+    rejects.write(4, None, "in flight when interrupted", {})
+    rejects.write(6, None, "API error, finished", {})
+    rejects.close()
+    again = RejectsFile(tmp_path / "r.csv", resumed=loaded)
+    again.close()
+    assert again.count == 2  # lines 2 and 6 were finished; line 4 is judged again
