@@ -40,6 +40,12 @@ RATIOS = (
           "pydantic_json", "ours"),
     Ratio("concurrent CPU per request, ours / bare aiohttp", "concurrent", "cpu_us", "ours",
           "aiohttp"),
+    Ratio("sequential CPU per call, ours with limiter / bare aiohttp", "sequential", "cpu_us",
+          "ours_limited", "aiohttp"),
+    Ratio("requests/s at 64, ours with limiter / bare aiohttp", "concurrent", "rate",
+          "ours_limited", "aiohttp"),
+    Ratio("concurrent CPU per request, ours with limiter / bare aiohttp", "concurrent", "cpu_us",
+          "ours_limited", "aiohttp"),
     Ratio("walk contacts/s, ours / bare aiohttp", "walk", "rate", "ours", "aiohttp"),
     Ratio("walk contacts/s, ours / SDK", "walk", "rate", "ours", "sdk"),
     Ratio("walk peak RSS, SDK / ours", "walk", "peak_rss_mb", "sdk", "ours"),
@@ -77,6 +83,7 @@ Results = dict[tuple[str, str], list[Sample]]
 
 
 NAMES = {"ours": "leadconnector_async", "sdk": "official SDK", "aiohttp": "bare aiohttp"}
+COLUMNS = {**NAMES, "ours_limited": "leadconnector_async, limiter on"}
 DECODER_NAMES = {
     "ours": "msgspec into `lc.Contact` structs",
     "sdk": "`json.loads` + pydantic `GetContactByIdSchemaV3.model_validate`",
@@ -108,13 +115,18 @@ def spread(values: list[float], fmt: str) -> str:
 
 def figures_table(results: Results) -> list[str]:
     lines = [
-        "| figure: median (min-max) over rounds | " + " | ".join(NAMES.values()) + " |",
-        "|---|---:|---:|---:|",
+        "| figure: median (min-max) over rounds | " + " | ".join(COLUMNS.values()) + " |",
+        "|---|" + "---:|" * len(COLUMNS),
     ]
     for workload, figure, label, fmt in ROWS:
         if (workload, "ours") not in results:
             continue
-        cells = [spread([getattr(s, figure) for s in results[workload, k]], fmt) for k in NAMES]
+        cells = [
+            spread([getattr(s, figure) for s in results[workload, key]], fmt)
+            if (workload, key) in results
+            else "-"
+            for key in COLUMNS
+        ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
@@ -153,16 +165,46 @@ def environment() -> str:
 
 NOTES = """\
 What the figures mean:
-- The fake server runs in its own process with its rate limit off. CPU figures are the
-  benchmark process's own (`time.process_time`), so the server's cost is not counted; wall
-  figures and requests/s include the server's time and the machine's noise.
-- leadconnector_async runs its whole pipeline: limiter (sized out of reach), retry loop, typed
-  `lc.Contact` results. The official SDK (`gohighlevel-api-client`, httpx) returns
-  `response.json()` dicts; a subclass points it at the fake (`BASE_URL`, `API_VERSION`).
-  Bare aiohttp is one session and `json.loads`: the floor.
-- Decoding: {decoders}.
-- Walk: one fresh client process per run; its peak RSS includes the interpreter and imports.
+- Sequential get: one `contacts.get` (or the equivalent) after another; wall µs per call
+  includes the server's time, client CPU µs per call is the client's own overhead.
+- Concurrent get: 64 calls kept in flight for the run; requests/s is largely bounded by the server
+  (one Python process on the other core), so CPU µs per request shows the client's cost.
+- Decode: the fake's first 100-contact `POST /contacts/search` page, decoded over and over
+  ({decoders}).
+- Walk: one fresh client process per run pages through every contact (100 per page, each
+  next page asked for with the last contact's `searchAfter`); peak RSS includes the
+  interpreter and imports (the benchmark module imports leadconnector_async in every child).
+- The fake server runs in its own process with its rate limit off; CPU figures are the
+  client process's own (`time.process_time`), so the server's cost is not counted.
+- None of the three limits its own rate here, so they do the same work: leadconnector_async
+  (`rate_limit=None`) runs its pipeline (retry loop, error mapping, typed `lc.Contact` results);
+  the official SDK (`gohighlevel-api-client`, httpx) returns `response.json()` dicts, pointed at
+  the fake by a subclass (`BASE_URL`, `API_VERSION`); bare aiohttp is one session and
+  `json.loads`: the floor. "Ours with limiter" is the default set-up, its limiter sized so it
+  never waits: those rows show what the limiter's bookkeeping costs per request.
+- Ratios are taken within each round (same minute, same machine load), then the median over
+  rounds; read them rather than absolute figures, which move with the machine's load.
 """
+
+
+def noise(results: Results) -> str:
+    """How far single rounds strayed from their medians: the machine's noise in this run."""
+    widest: dict[bool, tuple[float, str]] = {True: (0.0, "-"), False: (0.0, "-")}
+    for workload, figure, label, _ in ROWS:
+        for key, name in COLUMNS.items():
+            values = [getattr(s, figure) for s in results.get((workload, key), [])]
+            if not values:
+                continue
+            middle = statistics.median(values)
+            stray = max(abs(value / middle - 1) for value in values)
+            is_cpu = "cpu" in figure
+            if stray > widest[is_cpu][0]:
+                widest[is_cpu] = (stray, f"{label}, {name}")
+    (cpu, cpu_where), (other, other_where) = widest[True], widest[False]
+    return (
+        f"Noise: a single round strayed at most {cpu:.0%} from its median in the CPU figures "
+        f"({cpu_where}) and {other:.0%} in the others ({other_where})."
+    )
 
 
 def _version_of(name: str) -> str:
@@ -181,7 +223,7 @@ def report(results: Results, command: str, load: tuple[float, float]) -> str:
             "",
             f"Machine: {environment()}",
             "",
-            f"Load average (1 min) before / after: {load[0]:.2f} / {load[1]:.2f}.",
+            f"Load average (1 min) before / after: {load[0]:.2f} / {load[1]:.2f}. {noise(results)}",
             "",
             *figures_table(results),
             "",

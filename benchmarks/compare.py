@@ -36,8 +36,8 @@ from pathlib import Path
 import msgspec
 
 import leadconnector_async as lc
-from benchmarks._compare_report import CONCURRENCY, NAMES, PAGE, Results, Sample, report
-from benchmarks._contenders import CONTENDERS, Contender, Server
+from benchmarks._compare_report import CONCURRENCY, PAGE, Results, Sample, report
+from benchmarks._contenders import CONTENDERS, LIMITED, Contender, Server
 from benchmarks._results import write_section
 from leadconnector_async._protocol import unwrap
 from leadconnector_async.models.search import SearchResponse
@@ -167,15 +167,20 @@ async def bench_contact(server: Server) -> str:
 async def run_http(server: Server, rounds: int, seconds: float, results: Results) -> None:
     """Workloads 1 and 2, all contenders in one process, interleaved."""
     contact_id = await bench_contact(server)
-    clients: dict[str, Contender] = {key: cls(server) for key, cls in CONTENDERS.items()}
+    kinds = {**CONTENDERS, **LIMITED}
+    clients: dict[str, Contender] = {key: cls(server) for key, cls in kinds.items()}
     try:
         for client in clients.values():  # warm up: connections, imports, caches
             await concurrent(client.get, contact_id, 0.3, [])
         for _ in range(rounds):
             for key, client in clients.items():
-                await sequential(client.get, contact_id, seconds, results["sequential", key])
+                await sequential(
+                    client.get, contact_id, seconds, results.setdefault(("sequential", key), [])
+                )
             for key, client in clients.items():
-                await concurrent(client.get, contact_id, seconds, results["concurrent", key])
+                await concurrent(
+                    client.get, contact_id, seconds, results.setdefault(("concurrent", key), [])
+                )
     finally:
         for client in clients.values():
             await client.aclose()
@@ -206,7 +211,8 @@ def run_walks(server: Server, rounds: int, total: int, results: Results) -> None
                 json.dumps(asdict(server)),
             ]
             out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-            results["walk", key].append(Sample(**json.loads(out.splitlines()[-1])))
+            sample = Sample(**json.loads(out.splitlines()[-1]))
+            results.setdefault(("walk", key), []).append(sample)
 
 
 def _memory_mb(field: str) -> float:
@@ -255,12 +261,11 @@ def main() -> None:
         f"--walk {args.walk}"
     )
     load_before = os.getloadavg()[0]
-    results: Results = {(w, k): [] for w in ("sequential", "concurrent", "decode") for k in NAMES}
+    results: Results = {}
     with fake_server(seed=max(args.walk, PAGE)) as server:
         asyncio.run(run_http(server, args.rounds, args.seconds, results))
         run_decode(server, args.rounds, args.seconds, results)
         if args.walk:
-            results.update({("walk", k): [] for k in NAMES})
             run_walks(server, args.rounds, args.walk, results)
     text = report(results, command, (load_before, os.getloadavg()[0]))
     print(text)

@@ -23,7 +23,7 @@ def test_benchmark_script_compiles(script: Path) -> None:
 def test_compare_imports_without_the_official_sdk() -> None:
     from benchmarks import compare
 
-    assert set(compare.NAMES) == {"ours", "sdk", "aiohttp"}
+    assert set(compare.CONTENDERS) == {"ours", "sdk", "aiohttp"}
 
 
 def test_compare_report_renders_medians_and_ratios() -> None:
