@@ -44,17 +44,20 @@ class RetryPolicy:
         backoff_base: First backoff ceiling in seconds; doubles per attempt (full jitter).
         backoff_max: Ceiling of any single backoff wait.
         deadline: Total seconds one call may take across all attempts, or ``None``.
+        max_wait: Longest wait the server may ask for (``Retry-After`` on a 429) that is still
+            waited out; a longer one raises ``RateLimitError`` with ``.retry_after`` at once.
     """
 
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     deadline: float | None = None
+    max_wait: float = 60.0
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ConfigurationError("max_retries must be 0 or more")
-        if self.backoff_base < 0 or self.backoff_max < 0:
+        if self.backoff_base < 0 or self.backoff_max < 0 or self.max_wait < 0:
             raise ConfigurationError("backoff values must not be negative")
 
 

@@ -86,6 +86,8 @@ class Call(Generic[T]):
         idempotent: Whether repeating the request after an unknown outcome is harmless.
         location_id: The location whose rate limit this call counts against.
         authenticated: Whether to send the bearer token.
+        gone_when_absent: A delete: if an earlier attempt's outcome is unknown and a retry
+            finds nothing, that earlier attempt did the work, so the call succeeds (``None``).
     """
 
     method: str
@@ -98,6 +100,7 @@ class Call(Generic[T]):
     idempotent: bool = True
     location_id: str | None = None
     authenticated: bool = True
+    gone_when_absent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,12 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
         body = urlencode(call.form).encode()
     elif call.body is not None:
         headers["Content-Type"] = "application/json"
-        body = _ENCODER.encode(call.body)
+        try:
+            body = _ENCODER.encode(call.body)
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise ConfigurationError(
+                f"cannot send the body of {call.method} {call.path}: {exc}; nothing was sent"
+            ) from None
     return Request(call.method, url, headers, body)
 
 

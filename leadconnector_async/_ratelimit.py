@@ -149,6 +149,20 @@ class _LocationLimiter:
         self._acquired = 0
 
     async def acquire(self) -> SendTicket:
+        while not await self._try_acquire():
+            pass
+        self._daily_used += 1
+        if self._daily_left is not None:
+            self._daily_left -= 1
+        self._acquired += 1
+        return SendTicket(self._slots.used, self._acquired)
+
+    async def _try_acquire(self) -> bool:
+        """Take a slot; False when a 429 paused the location while we waited (try again).
+
+        The daily budget and the pause are checked again once the slot is ours, because many
+        requests may have queued behind one that spent the budget or drew a 429.
+        """
         self._check_daily()
         pause = self._paused_until - self._clock()
         if pause > 0:
@@ -156,14 +170,14 @@ class _LocationLimiter:
         await self._slots.acquire()
         try:
             await self._bucket.acquire()
+            self._check_daily()
         except BaseException:
             self._slots.release()
             raise
-        self._daily_used += 1
-        if self._daily_left is not None:
-            self._daily_left -= 1
-        self._acquired += 1
-        return SendTicket(self._slots.used, self._acquired)
+        if self._paused_until > self._clock():
+            self._slots.release()  # never used: it goes back at once
+            return False
+        return True
 
     def release(self) -> None:
         self._cool(1)

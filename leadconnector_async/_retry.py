@@ -54,7 +54,9 @@ def _delay_for(
         if error.status_code != 429:
             return None  # the local daily budget is spent: waiting minutes helps nobody
         if error.retry_after is not None:
-            return error.retry_after
+            # A longer wait is handed to the caller rather than slept through (pausing the
+            # location) for what may be hours.
+            return error.retry_after if error.retry_after <= policy.max_wait else None
         return backoff(policy, attempt, rand)
     if isinstance(error, ServerError) and error.status_code is not None:
         if error.status_code in _REFUSED_STATUSES or (

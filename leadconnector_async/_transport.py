@@ -9,7 +9,7 @@ from yarl import URL
 
 from ._config import Timeouts
 from ._protocol import Request, Response
-from .errors import TransportError
+from .errors import ClientClosedError, TransportError
 
 
 class Transport(Protocol):
@@ -42,6 +42,7 @@ class AiohttpTransport:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._closed = False
         self._connection_limit = connection_limit
         self._keepalive_timeout = keepalive_timeout
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
@@ -51,10 +52,17 @@ class AiohttpTransport:
         connector = aiohttp.TCPConnector(
             limit=self._connection_limit, keepalive_timeout=self._keepalive_timeout
         )
-        self._session = aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector, auto_decompress=True, raise_for_status=False
         )
-        return self._session
+        # aiohttp quietly sends an idempotent request a second time after a disconnect. That
+        # second send would bypass our rate-limit slot and hide an unknown outcome from our
+        # retry policy, so our own session leaves every retry to the client (aiohttp's test
+        # client turns the same switch off; it has no public argument).
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        self._session = session
+        return session
 
     @property
     def session(self) -> aiohttp.ClientSession | None:
@@ -70,6 +78,8 @@ class AiohttpTransport:
         return timeout
 
     async def send(self, request: Request, timeouts: Timeouts) -> Response:
+        if self._closed:
+            raise ClientClosedError("the connection pool is closed; create a new client")
         session = self._session or self._open_session()
         try:
             async with session.request(
@@ -94,6 +104,7 @@ class AiohttpTransport:
             ) from None
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None

@@ -259,6 +259,10 @@ class BulkJob(Generic[T, R], AsyncClosing):
             results = await self._send([item for _, item in rows])
         except LeadConnectorError as error:
             results = [error] * len(rows)
+        except Exception as exc:  # a row we could not even send still has to be accounted for
+            unexpected = LeadConnectorError(f"unexpected {type(exc).__name__}: {exc}")
+            unexpected.__cause__ = exc
+            results = [unexpected] * len(rows)
         return [(index, item, value) for (index, item), value in zip(rows, results, strict=True)]
 
     async def _wait(self, finished: deque[Any], wake: asyncio.Event) -> None:

@@ -28,8 +28,10 @@ from .errors import (
     ClientClosedError,
     ConfigurationError,
     LeadConnectorError,
+    NotFoundError,
     RateLimitError,
     ScopeError,
+    TransportError,
 )
 
 if TYPE_CHECKING:
@@ -228,16 +230,20 @@ class LeadConnector(AsyncClosing):
             ClientClosedError: The client was closed.
             LeadConnectorError: The typed error for whatever failed last.
         """
-        if self.closed:
-            raise ClientClosedError("this LeadConnector client is closed; create a new one")
         key = call.location_id or self._location_id or _NO_LOCATION
         started = time.monotonic()
         attempt = 0
         refreshed = False
+        maybe_applied = False
         while True:
             attempt += 1
             try:
                 return await self._attempt(call, key)
+            except NotFoundError:
+                # A delete whose earlier attempt may have been applied finds nothing: done.
+                if call.gone_when_absent and maybe_applied:
+                    return None  # type: ignore[return-value]
+                raise
             except _TokenRejectedError as rejected:
                 # At most one refresh per call, so a server that keeps refusing cannot loop us.
                 if refreshed or not await self._token.token_rejected(rejected.token):
@@ -254,6 +260,7 @@ class LeadConnector(AsyncClosing):
                 )
                 if delay is None:
                     raise
+                maybe_applied |= isinstance(error, TransportError) and error.outcome_unknown
                 if isinstance(error, RateLimitError) and call.authenticated:
                     self._pool.limiter.penalize(key, delay)
                 logger.info(
@@ -270,12 +277,14 @@ class LeadConnector(AsyncClosing):
         # An OAuth token request carries no bearer token and counts against no location; it
         # must not wait for slots held by requests that are waiting for the token it fetches.
         limiter: Limiter = self._pool.limiter if call.authenticated else _UNLIMITED
+        self._refuse_if_closed()
         ticket = await limiter.acquire(key)
         token: str | None = None
         try:
             if call.authenticated:
                 token = await self._token.get_token()
             request = build_request(call, self._config, token)
+            self._refuse_if_closed()  # closed while this request waited for a slot or a token
             self._pool.sent += 1
             response = await self._pool.transport.send(request, self._config.timeouts)
         finally:
@@ -291,6 +300,10 @@ class LeadConnector(AsyncClosing):
                 raise
             raise _TokenRejectedError(error, token) from None
 
+    def _refuse_if_closed(self) -> None:
+        if self.closed:
+            raise ClientClosedError("this LeadConnector client is closed; create a new one")
+
     async def aclose(self) -> None:
         """Close the client. The root client also closes the pool it created."""
         self._closed = True
@@ -299,8 +312,7 @@ class LeadConnector(AsyncClosing):
             await self._pool.transport.aclose()
 
     async def __aenter__(self) -> LeadConnector:
-        if self.closed:
-            raise ClientClosedError("this LeadConnector client is closed; create a new one")
+        self._refuse_if_closed()
         return self
 
     def __repr__(self) -> str:

@@ -160,7 +160,9 @@ class MemoryReplayStore:
         return False
 
     def _drop_expired(self, now: float) -> None:
-        while self._by_expiry and self._by_expiry[0][0] <= now:
+        # An id is kept through the instant it expires: a delivery exactly at the tolerance
+        # limit is still accepted by the timestamp check, so it must still be caught here.
+        while self._by_expiry and self._by_expiry[0][0] < now:
             self._drop_soonest()
 
     def _drop_soonest(self) -> None:

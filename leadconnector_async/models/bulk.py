@@ -90,7 +90,9 @@ class BulkResult(Generic[T]):
         ok: Rows that succeeded.
         failed: Rows that failed, in the order they finished, each with its cause.
         created: Rows that created a contact (upsert: ``new`` was true; create: every success).
-        updated: Rows that changed an existing contact.
+        updated: Rows that changed an existing contact. An upsert retried after a lost answer
+            reports ``new=False`` for the contact its first attempt created, so after retries
+            these two counts are approximate; ``ok`` is exact.
         elapsed: Seconds the job ran.
         requests: HTTP requests the client sent while the job ran, retries included.
         rate_limited: How many of those the server answered 429.

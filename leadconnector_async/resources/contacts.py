@@ -11,7 +11,6 @@ from msgspec import UNSET
 from .._protocol import Call, segment, unwrap
 from ..bulk import BulkJob, BulkOptions, Rows, each, per_contact
 from ..errors import ConfigurationError
-from ..models._base import Succeeded
 from ..models.appointments import Appointment, AppointmentList
 from ..models.bulk import BulkResult
 from ..models.contacts import (
@@ -26,7 +25,7 @@ from ..models.contacts import (
 )
 from ..models.contacts import with_location as _with_location
 from ..models.tags import BulkBusinessResult
-from ._base import Resource, SubResource, contact_path, string_list
+from ._base import Resource, SubResource, acknowledged, contact_path, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
 from .listings import ContactListings
@@ -35,7 +34,6 @@ from .records import NotesResource, TasksResource
 _CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
 _UPDATED = unwrap(UpdatedContactEnvelope, attrgetter("contact"))
 _UPSERTED = unwrap(UpsertResult, lambda result: result)
-_DELETED = unwrap(Succeeded, attrgetter("ok"))
 _MAYBE_CONTACT = unwrap(MaybeContactEnvelope, attrgetter("contact"))
 _APPOINTMENTS = unwrap(AppointmentList, attrgetter("events"))
 
@@ -98,7 +96,7 @@ class ContactsResource(ContactListings, Resource):
             NotFoundError: No contact has that id.
         """
         path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        await self._client.send(Call("DELETE", path, _DELETED))
+        await self._client.send(Call("DELETE", path, acknowledged, gone_when_absent=True))
 
     async def find_duplicate(
         self, *, email: str | None = None, number: str | None = None, location_id: str | None = None

@@ -91,7 +91,8 @@ class RecordsResource(Resource, Generic[R, C, U]):
         Raises:
             NotFoundError: No contact, or no record of it, has that id.
         """
-        await self._client.send(Call("DELETE", self._path(contact_id, record_id), acknowledged))
+        path = self._path(contact_id, record_id)
+        await self._client.send(Call("DELETE", path, acknowledged, gone_when_absent=True))
 
     def _path(self, contact_id: str, record_id: str | None = None, *rest: str) -> str:
         kind = self._kind

@@ -229,3 +229,16 @@ async def test_bulk_tags_in_chunks_with_per_contact_failures() -> None:
     assert {f.index for f in removed.failed} == set(range(50))
     assert all(isinstance(f.error, lc.ServerError) for f in removed.failed)
     assert [i for i in ids if fake.store.contacts[i]["tags"]] == ids[:50]
+
+
+async def test_a_row_that_cannot_be_encoded_fails_alone(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    rows = [lc.ContactCreate(email=f"enc{n}@x.com") for n in range(20)]
+    rows[7] = lc.ContactCreate(email="bad@x.com", first_name=object())  # type: ignore[arg-type]
+    result = await leadconnector_client.contacts.bulk_upsert(rows, concurrency=4)
+    assert result.ok == 19
+    assert [f.index for f in result.failed] == [7]
+    assert isinstance(result.failed[0].error, lc.ConfigurationError)
+    assert "nothing was sent" in str(result.failed[0].error)
+    assert len(fake_leadconnector.store.contacts) == 19

@@ -136,3 +136,39 @@ async def test_cancellation_during_backoff_is_not_swallowed() -> None:
     finally:
         logger.removeHandler(handler)
     assert fake.stats.requests == 1
+
+
+async def test_a_delete_whose_answer_was_lost_still_succeeds() -> None:
+    async with FakeLeadConnector() as fake, _client(fake, retry=FAST_RETRY) as client:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "D"})["id"]
+        task = {"title": "t", "dueDate": "2026-01-01", "completed": False}
+        task_id = fake.related.add_record("tasks", contact_id, task)["id"]
+        fake.force_fault("reset_after", count=1)
+        await client.contacts.tasks.delete(contact_id, task_id)
+        fake.force_fault("reset_after", count=1)
+        assert await client.contacts.delete(contact_id) is None
+        with pytest.raises(lc.NotFoundError):  # without a lost answer, not found stays an error
+            await client.contacts.delete(contact_id)
+    assert contact_id not in fake.store.contacts
+    assert fake.stats.faults["reset_after"] == 2
+
+
+async def test_closing_during_a_retry_wait_stops_the_call_and_opens_nothing() -> None:
+    handler = _RetryLogged()
+    logger = logging.getLogger("leadconnector_async")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.05, backoff_max=0.05)
+    try:
+        async with FakeLeadConnector() as fake:
+            client = _client(fake, retry=retry)
+            fake.force_fault("unavailable")
+            task = asyncio.ensure_future(client.contacts.get("x"))
+            await asyncio.wait_for(handler.event.wait(), 5.0)
+            await client.aclose()
+            with pytest.raises(lc.ClientClosedError):
+                await task
+    finally:
+        logger.removeHandler(handler)
+    assert fake.stats.requests == 1
+    assert client._pool.transport.session is None  # type: ignore[attr-defined]

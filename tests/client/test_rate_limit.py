@@ -154,3 +154,15 @@ async def test_locations_are_limited_independently() -> None:
     assert busy_status is not None
     assert busy_status.in_use == 3
     assert fake.stats.requests == 4
+
+
+async def test_requests_queued_behind_the_last_of_the_daily_budget_are_refused() -> None:
+    async with FakeLeadConnector() as fake:
+        contact_id = await _seeded(fake)
+        async with _client(fake, lc.RateLimit(max_requests=2, period=0.2, daily=3)) as client:
+            results = await asyncio.gather(
+                *(client.contacts.get(contact_id) for _ in range(10)), return_exceptions=True
+            )
+    refused = [r for r in results if isinstance(r, lc.RateLimitError)]
+    assert len(refused) == 7
+    assert fake.stats.requests == 3

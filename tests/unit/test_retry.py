@@ -85,3 +85,10 @@ def test_backoff_is_capped_exponential_with_full_jitter() -> None:
         [1.0, 2.0, 4.0, 8.0, 8.0], rel=1e-3
     )
     assert backoff(POLICY, 3, lambda: 0.0) == 0.0
+
+
+def test_a_retry_after_longer_than_any_backoff_is_handed_to_the_caller() -> None:
+    error = error_from_response(429, {"Retry-After": "86400"}, b"")
+    assert decide(error) is None
+    assert isinstance(error, lc.RateLimitError)
+    assert error.retry_after == 86400.0

@@ -304,7 +304,9 @@ def test_memory_store_forgets_ids_once_they_expire(clock: Clock) -> None:
 
     assert store.seen("a", NOW + 10) is False
     assert store.seen("a", NOW + 10) is True
-    clock.now = NOW + 10
+    clock.now = NOW + 10  # the very instant it expires, a replay is still caught
+    assert store.seen("a", NOW + 10) is True
+    clock.now = NOW + 10.001
     assert store.seen("b", NOW + 20) is False
     assert len(store) == 1
     assert store.seen("a", NOW + 20) is False
@@ -503,3 +505,13 @@ def test_random_signed_payloads_give_an_event_or_a_verification_error(
         return
     assert event.type == payload["type"]
     assert event.webhook_id == payload["webhookId"]
+
+
+def test_a_replay_exactly_at_the_tolerance_limit_is_rejected(
+    keys: WebhookTestKeys, verifier: WebhookVerifier, clock: Clock
+) -> None:
+    body, headers = ed25519_delivery(keys, at=NOW)
+    clock.now = NOW + 300.0  # the default tolerance: still fresh, for the last time
+    verifier.verify(body, headers)
+    with pytest.raises(WebhookVerificationError, match="replay"):
+        verifier.verify(body, headers)
