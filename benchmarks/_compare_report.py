@@ -182,8 +182,10 @@ What the figures mean:
   the fake by a subclass (`BASE_URL`, `API_VERSION`); bare aiohttp is one session and
   `json.loads`: the floor. "Ours with limiter" is the default set-up, its limiter sized so it
   never waits: those rows show what the limiter's bookkeeping costs per request.
-- Ratios are taken within each round (same minute, same machine load), then the median over
-  rounds; read them rather than absolute figures, which move with the machine's load.
+- Ratios are taken within each round (same seconds, same machine load), then the median over
+  rounds; read them rather than absolute figures. The machine (2 cores) is shared with other
+  engineers' test runs while this runs: the Noise line above says how far single rounds
+  strayed, and the (min-max) ranges show where.
 """
 
 

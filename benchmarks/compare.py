@@ -1,6 +1,6 @@
 """Side by side: leadconnector_async, the official SDK and bare aiohttp against one fake server.
 
-    python -m benchmarks.compare [--rounds 7] [--seconds 1.0] [--walk 20000]
+    python -m benchmarks.compare [--rounds 15] [--seconds 0.5] [--walk 20000]
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). The fake server runs in its own
 process with no rate limit, so the figures below are the client's: CPU time is this process's
@@ -247,8 +247,8 @@ async def child_walk(key: str, server: Server, total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=float, default=1.0, help="per timed run")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--seconds", type=float, default=0.5, help="per timed run")
     parser.add_argument("--walk", type=int, default=20_000, help="contacts to walk (0: skip)")
     parser.add_argument("--child-walk", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--server", type=json.loads, help=argparse.SUPPRESS)
