@@ -269,7 +269,7 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
 
     Returns ``None`` when the response gives no hint.
     """
-    value = _header(headers, "retry-after")
+    value = header(headers, "retry-after")
     if value:
         try:
             return max(0.0, float(value))
@@ -286,12 +286,14 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     return None
 
 
-def _header(headers: Mapping[str, str], lower_name: str) -> str | None:
-    value = headers.get(lower_name)
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name`` matched case-insensitively in any mapping, or ``None``."""
+    wanted = name.lower()
+    value = headers.get(wanted)  # one lookup for case-insensitive mappings (aiohttp's)
     if value is not None:
         return value
     for key, candidate in headers.items():
-        if key.lower() == lower_name:
+        if key.lower() == wanted:
             return candidate
     return None
 

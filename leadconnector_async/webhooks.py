@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import msgspec
 
+from ._protocol import header
 from .errors import ConfigurationError, WebhookVerificationError
 from .models.webhooks import WebhookEvent, decode_webhook_payload, event_from_payload
 
@@ -267,14 +268,14 @@ class WebhookVerifier:
         return _typed_event(payload), webhook_id, sent_at + self._tolerance
 
     def _check_signature(self, body: bytes, headers: Mapping[str, str]) -> None:
-        ed25519_value = _header(headers, ED25519_SIGNATURE_HEADER)
+        ed25519_value = header(headers, ED25519_SIGNATURE_HEADER)
         if ed25519_value is not None:
             signature = _signature_bytes(ed25519_value, ED25519_SIGNATURE_HEADER)
             _require_size(signature, _ED25519_SIGNATURE_SIZE, ED25519_SIGNATURE_HEADER)
             valid = _ed25519_valid(self._ed25519_key, signature, body)
-            header = ED25519_SIGNATURE_HEADER
+            checked = ED25519_SIGNATURE_HEADER
         else:
-            rsa_value = _header(headers, RSA_SIGNATURE_HEADER)
+            rsa_value = header(headers, RSA_SIGNATURE_HEADER)
             if rsa_value is None:
                 raise WebhookVerificationError(
                     f"missing signature header: expected {ED25519_SIGNATURE_HEADER} "
@@ -283,17 +284,9 @@ class WebhookVerifier:
             signature = _signature_bytes(rsa_value, RSA_SIGNATURE_HEADER)
             _require_size(signature, self._rsa_key.key_size // 8, RSA_SIGNATURE_HEADER)
             valid = _rsa_valid(self._rsa_key, signature, body)
-            header = RSA_SIGNATURE_HEADER
+            checked = RSA_SIGNATURE_HEADER
         if not valid:
-            raise WebhookVerificationError(f"signature mismatch: {header} does not match the body")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
+            raise WebhookVerificationError(f"signature mismatch: {checked} does not match the body")
 
 
 def _signature_bytes(value: str, header: str) -> bytes:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..auth import redact
 from ..errors import ConfigurationError
 
 TOKEN_VAR = "LEADCONNECTOR_TOKEN"
@@ -23,7 +24,7 @@ class Account:
     base_url: str | None
 
     def __repr__(self) -> str:
-        return f"Account(location_id={self.location_id!r}, token=<redacted>)"
+        return f"Account(location_id={self.location_id!r}, token={redact(self.token)})"
 
 
 def account_from_env(env: dict[str, str] | None = None) -> Account | None:

@@ -11,7 +11,7 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._store import ContactStore
+from ._store import ContactStore, api_time
 
 _ALPHABET = string.ascii_letters + string.digits
 _FIRST = ("Jane", "John", "Ana", "Luis", "Mei", "Omar", "Priya", "Tom", "Zoe", "Ivan")
@@ -47,7 +47,7 @@ def seed_many(
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         if n % per_second == 0:
             moment = START + timedelta(seconds=n // per_second)
-            stamp = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            stamp = api_time(moment)
         contact: dict[str, Any] = {
             "id": "".join(rng.choices(_ALPHABET, k=20)),
             "locationId": location_id,

@@ -9,9 +9,14 @@ from typing import Any
 from ._responses import new_id
 
 
+def api_time(moment: datetime) -> str:
+    """A UTC time as the API writes it (``2021-07-02T05:18:26.704Z``)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_iso() -> str:
-    """The current time as the API writes it (``2021-07-02T05:18:26.704Z``)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time as the API writes it."""
+    return api_time(datetime.now(UTC))
 
 
 class ContactStore:

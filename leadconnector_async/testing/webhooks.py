@@ -33,6 +33,7 @@ from ..webhooks import (
     ReplayStore,
     WebhookVerifier,
 )
+from ._store import api_time
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -145,8 +146,7 @@ def sign_rsa(body: bytes, private_key: RSAPrivateKey) -> str:
 
 def format_timestamp(unix_time: float) -> str:
     """Format Unix time as the ISO 8601 UTC ``timestamp`` a delivery carries."""
-    moment = datetime.fromtimestamp(unix_time, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return api_time(datetime.fromtimestamp(unix_time, UTC))
 
 
 def signed_delivery(
