@@ -15,12 +15,14 @@ from ._version import __version__
 from .auth import OAuthToken, StaticToken, TokenSource
 from .bulk import BulkJob
 from .client import LeadConnector, RequestCounts
+from .custom_fields import CustomFieldDirectory
 from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    CustomFieldError,
     DuplicateContactError,
     LeadConnectorError,
     NotFoundError,
@@ -42,6 +44,7 @@ from .models import (
     Contact,
     ContactCreate,
     ContactUpdate,
+    CustomField,
     CustomFieldInput,
     CustomFieldValue,
     DndChannel,
@@ -85,6 +88,9 @@ __all__ = [
     "Contact",
     "ContactCreate",
     "ContactUpdate",
+    "CustomField",
+    "CustomFieldDirectory",
+    "CustomFieldError",
     "CustomFieldInput",
     "CustomFieldValue",
     "DndChannel",

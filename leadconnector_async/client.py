@@ -36,6 +36,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .resources.contacts import ContactsResource
+    from .resources.locations import LocationsResource
 
 T = TypeVar("T")
 
@@ -201,6 +202,13 @@ class LeadConnector(AsyncClosing):
         from .resources.contacts import ContactsResource
 
         return ContactsResource(self)
+
+    @cached_property
+    def locations(self) -> LocationsResource:
+        """Location settings: custom field definitions."""
+        from .resources.locations import LocationsResource
+
+        return LocationsResource(self)
 
     def require_location(self, location_id: str | None = None) -> str:
         """Return ``location_id`` or the client's default; raise if neither is known."""

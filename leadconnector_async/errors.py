@@ -16,6 +16,7 @@ The tree::
     ├── TransportError                  no usable response: connection, timeout, malformed body
     ├── ClientClosedError               the client was closed; it sends nothing more
     ├── ConfigurationError              bad arguments, caught before anything is sent
+    │   └── CustomFieldError            a custom field name/key no definition (or several) has
     ├── RateLimiterUnavailableError     the shared (Redis) rate limiter is unreachable; nothing sent
     └── WebhookVerificationError        bad signature, stale or replayed webhook delivery
 
@@ -30,6 +31,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "CustomFieldError",
     "DuplicateContactError",
     "LeadConnectorError",
     "NotFoundError",
@@ -187,6 +189,22 @@ class ClientClosedError(LeadConnectorError):
 
 class ConfigurationError(LeadConnectorError, ValueError):
     """Bad arguments or settings, detected before anything was sent."""
+
+
+class CustomFieldError(ConfigurationError):
+    """A custom field given by name or key that no definition has, or that several share.
+
+    Raised before anything is written for the row (or the file) that names it.
+
+    Attributes:
+        reference: The id, key or name as given.
+        candidates: The ids of the definitions it could mean (empty when unknown).
+    """
+
+    def __init__(self, message: str, *, reference: str = "", candidates: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.reference = reference
+        self.candidates = candidates
 
 
 class RateLimiterUnavailableError(LeadConnectorError):

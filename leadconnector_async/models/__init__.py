@@ -16,6 +16,7 @@ from .contacts import (
     Opportunity,
     UpsertResult,
 )
+from .custom_fields import CustomField
 from .notes import Note, NoteCreate, NoteUpdate
 from .tags import BulkBusinessResult, BulkTagsEntry, BulkTagsResult, FollowersResult
 from .tasks import Task, TaskCreate, TaskUpdate
@@ -29,6 +30,7 @@ __all__ = [
     "Contact",
     "ContactCreate",
     "ContactUpdate",
+    "CustomField",
     "CustomFieldInput",
     "CustomFieldValue",
     "DndChannel",

@@ -10,7 +10,7 @@ import asyncio
 
 from ._limits import FakeRateLimit
 from ._report import stats_line, until_signalled
-from ._seed import seed_contacts
+from ._seed import seed_contacts, seed_custom_fields
 from ._server import FakeLeadConnector
 
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     limit = FakeRateLimit(args.rate_limit, args.period) if args.rate_limit else None
     fake = FakeLeadConnector(rate_limit=limit)
     seed_contacts(fake.store, fake.location_id, args.seed)
+    seed_custom_fields(fake.custom_fields, fake.location_id)
     asyncio.run(_serve(fake, args.host, args.port))
 
 

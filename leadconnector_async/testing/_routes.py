@@ -51,6 +51,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         _routes_associations,
         _routes_bulk,
         _routes_contacts,
+        _routes_locations,
         _routes_lookups,
         _routes_oauth,
         _routes_records,
@@ -64,3 +65,4 @@ def add_routes(router: web.UrlDispatcher) -> None:
     _routes_bulk.add_routes(router)
     _routes_oauth.add_routes(router)
     _routes_search.add_routes(router)
+    _routes_locations.add_routes(router)

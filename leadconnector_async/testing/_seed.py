@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ._custom_fields import CustomFieldStore
 from ._store import ContactStore
 
 _FIRST = ("Jane", "John", "Ana", "Luis", "Mei", "Omar", "Priya", "Tom", "Zoe", "Ivan")
@@ -65,3 +66,10 @@ def seed_contacts(
     """
     rng = random.Random(seed)
     return [store.create(location_id, contact_fields(rng, n)) for n in range(count)]
+
+
+def seed_custom_fields(fields: CustomFieldStore, location_id: str) -> None:
+    """Define the custom fields :func:`contact_fields` fills (``Plan``, ``Score``)."""
+    fields.add(location_id, "Plan", field_id="cf_plan", data_type="SINGLE_OPTIONS",
+               picklist_options=("basic", "pro", "team"))  # fmt: skip
+    fields.add(location_id, "Score", field_id="cf_score", data_type="NUMERICAL")

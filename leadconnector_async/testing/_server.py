@@ -14,6 +14,7 @@ from aiohttp import web
 
 from .._closing import AsyncClosing
 from . import _responses as respond
+from ._custom_fields import CustomFieldStore
 from ._faults import FaultDice, FaultKind, Faults
 from ._limits import FakeRateLimit, RollingWindow
 from ._related_store import RelatedStore
@@ -106,6 +107,7 @@ class FakeLeadConnector(AsyncClosing):
         self.record = record
         self.store = ContactStore()
         self.related = RelatedStore()
+        self.custom_fields = CustomFieldStore()
         self.stats = Stats()
         self.extensions: dict[str, Any] = {}
         self._subscribers: list[Subscriber] = []

@@ -32,15 +32,21 @@ def spec() -> dict[str, Any]:
 
 
 @cache
+def locations_spec() -> dict[str, Any]:
+    """The Locations API spec (custom field definitions)."""
+    return json.loads((SPEC_DIR / "locations.json").read_text())
+
+
+@cache
 def common() -> dict[str, Any]:
     return json.loads((SPEC_DIR / "common" / "common-schemas.json").read_text())
 
 
-def operations() -> set[tuple[str, str]]:
-    """Every (METHOD, path template) the spec declares."""
+def operations(doc: dict[str, Any] | None = None) -> set[tuple[str, str]]:
+    """Every (METHOD, path template) the spec declares (``doc``: another vendored spec)."""
     return {
         (method.upper(), path)
-        for path, ops in spec()["paths"].items()
+        for path, ops in (doc or spec())["paths"].items()
         for method in ops
         if method in {"get", "post", "put", "delete", "patch"}
     }
@@ -50,18 +56,19 @@ def operation(method: str, path: str) -> dict[str, Any]:
     return spec()["paths"][path][method.lower()]
 
 
-def _to_jsonschema(node: Any) -> Any:
-    """OpenAPI 3.0 -> JSON Schema: inline refs, turn ``nullable`` into a null type."""
+def _to_jsonschema(node: Any, doc: dict[str, Any] | None = None) -> Any:
+    """OpenAPI 3.0 -> JSON Schema: inline refs (local ones against ``doc``, default the
+    Contacts spec), turn ``nullable`` into a null type."""
     if isinstance(node, list):
-        return [_to_jsonschema(item) for item in node]
+        return [_to_jsonschema(item, doc) for item in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
         ref: str = node["$ref"]
-        source = common() if ref.startswith(COMMON_REF) else spec()
+        source = common() if ref.startswith(COMMON_REF) else doc or spec()
         name = ref.rsplit("/", 1)[-1]
-        return _to_jsonschema(source["components"]["schemas"][name])
-    out = {k: _to_jsonschema(v) for k, v in node.items() if k not in ("nullable", "example")}
+        return _to_jsonschema(source["components"]["schemas"][name], doc)
+    out = {k: _to_jsonschema(v, doc) for k, v in node.items() if k not in ("nullable", "example")}
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
     return out
@@ -74,12 +81,16 @@ def request_schema(method: str, path: str) -> dict[str, Any] | None:
     return _to_jsonschema(body["content"]["application/json"]["schema"])
 
 
-def response_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
-    response = operation(method, path)["responses"].get(str(status))
+def response_schema(
+    method: str, path: str, status: int, doc: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The JSON schema of a response (``doc``: another vendored spec than Contacts)."""
+    op = (doc or spec())["paths"][path][method.lower()]
+    response = op["responses"].get(str(status))
     content = (response or {}).get("content", {}).get("application/json")
     if not content or not content.get("schema"):
         return None
-    return _to_jsonschema(content["schema"])
+    return _to_jsonschema(content["schema"], doc)
 
 
 def validation_errors(schema: dict[str, Any], instance: Any) -> list[str]:

@@ -32,6 +32,7 @@ PINNED = [
     "APIError", "AgencyTokens", "AttributionSource", "AuthenticationError", "BadRequestError",
     "Call",
     "ClientClosedError", "ConfigurationError", "Contact", "ContactCreate", "ContactUpdate",
+    "CustomField", "CustomFieldDirectory", "CustomFieldError",
     "CustomFieldInput", "CustomFieldValue", "DndChannel", "DndChannelInput", "DndSettings",
     "DndSettingsInput", "DuplicateContactError", "InboundDndSettings", "LeadConnector",
     "LeadConnectorError", "Limiter", "NotFoundError", "OAuthToken", "Opportunity",
