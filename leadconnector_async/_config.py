@@ -10,6 +10,8 @@ from .errors import ConfigurationError
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 CONTACTS_API_VERSION = "2021-07-28"
 USER_AGENT = f"leadconnector-async/{__version__}"
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""Largest response body read (after decompression): ~30x a 500-contact search page."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ScopeError,
     ServerError,
     TransportError,
@@ -64,10 +65,20 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     return decode_and_unwrap
 
 
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def segment(value: str, name: str) -> str:
-    """Quote one path segment, refusing an empty one (it would change the route)."""
+    """Quote one path segment (``/`` and every other reserved character percent-encoded).
+
+    Raises:
+        ConfigurationError: An empty value, or ``.`` / ``..``: a proxy or server that
+            normalises paths would turn ``/contacts/c1/campaigns/..`` into ``/contacts/c1``.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
+    if value.strip() in _DOT_SEGMENTS:
+        raise ConfigurationError(f"{name} cannot be {value!r}: it would change the path")
     return quote(value, safe="")
 
 
@@ -138,6 +149,10 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
     if call.version is not None:
         headers["Version"] = call.version
     if call.authenticated and token is not None:
+        if not token.isprintable():  # CR/LF would split the header; the message omits it
+            raise ConfigurationError(
+                "the access token contains a control character (such as CR or LF); nothing was sent"
+            )
         headers["Authorization"] = f"Bearer {token}"
     body: bytes | None = None
     if call.form is not None:
@@ -168,12 +183,15 @@ def parse_response(call: Call[T], response: Response) -> T:
     try:
         return call.decode(response.body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise TransportError(
-            f"malformed response body from {call.method} {call.path}: {exc}; "
-            f"body starts {_excerpt(response.body)}",
-            outcome_unknown=True,
-            status_code=response.status,
-        ) from None
+        problem = str(exc)
+    except RecursionError:
+        problem = "JSON nested deeper than the decoder allows"
+    raise TransportError(
+        f"malformed response body from {call.method} {call.path}: {problem}; "
+        f"body starts {_excerpt(response.body)}",
+        outcome_unknown=True,
+        status_code=response.status,
+    )
 
 
 class _ErrorBody(msgspec.Struct, rename="camel"):
@@ -215,6 +233,15 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
         return UnprocessableEntityError(text, messages=messages, trace_id=trace_id)
     if status == 429:
         return RateLimitError(text, retry_after=retry_after(headers), trace_id=trace_id)
+    if 300 <= status < 400:
+        location = header(headers, "location")
+        return RedirectError(
+            f"HTTP {status} redirect to {location!r} was not followed (the API does not "
+            "redirect; check base_url and any proxy in between)",
+            location=location,
+            status_code=status,
+            trace_id=trace_id,
+        )
     return _by_status(status, text, trace_id)
 
 
@@ -236,7 +263,7 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
 def _read_error_body(body: bytes) -> _ErrorBody | None:
     try:
         return decoder_for(_ErrorBody).decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 
 
@@ -326,6 +353,6 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
         if name is not None:
             try:
                 found[name] = int(float(value))
-            except ValueError:
+            except (ValueError, OverflowError):  # "abc", "nan", "inf": no figure at all
                 continue
     return RateLimitSnapshot(**found) if found else None

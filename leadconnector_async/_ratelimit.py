@@ -110,7 +110,7 @@ class _Slots:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # the slot was handed to us as we were cancelled: pass it on
-            else:
+            elif waiter in self._waiters:  # ``_wake`` may have dropped it (cancelled) already
                 self._waiters.remove(waiter)
             raise
 

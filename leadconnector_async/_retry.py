@@ -6,7 +6,13 @@ import random
 from collections.abc import Callable
 
 from ._config import RetryPolicy
-from .errors import LeadConnectorError, RateLimitError, ServerError, TransportError
+from .errors import (
+    LeadConnectorError,
+    RateLimitError,
+    ResponseTooLargeError,
+    ServerError,
+    TransportError,
+)
 
 # 503 means the server refused to start the work, so even a create is safe to repeat;
 # a 502 or 504 may come from a gateway after the application already acted.
@@ -64,9 +70,23 @@ def _delay_for(
         ):
             return backoff(policy, attempt, rand)
         return None
+    if isinstance(error, ResponseTooLargeError):
+        return None  # the same request would bring the same oversized answer
     if isinstance(error, TransportError) and (idempotent or not error.outcome_unknown):
         return backoff(policy, attempt, rand)
     return None
+
+
+def may_have_been_applied(error: LeadConnectorError) -> bool:
+    """Whether the attempt that raised ``error`` may have done its work on the server.
+
+    A lost answer (``TransportError(outcome_unknown=True)``) or a gateway's 502/504 (the
+    application may have acted behind it) leaves the outcome open; anything else the server
+    answered itself.
+    """
+    if isinstance(error, TransportError):
+        return error.outcome_unknown
+    return isinstance(error, ServerError) and error.status_code in _GATEWAY_STATUSES
 
 
 def backoff(policy: RetryPolicy, attempt: int, rand: Callable[[], float]) -> float:

@@ -7,9 +7,11 @@ from typing import Protocol
 import aiohttp
 from yarl import URL
 
-from ._config import Timeouts
+from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
 from ._protocol import Request, Response
-from .errors import ClientClosedError, TransportError
+from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError, TransportError
+
+_CHUNK = 64 * 1024
 
 
 class Transport(Protocol):
@@ -27,10 +29,15 @@ class Transport(Protocol):
 class AiohttpTransport:
     """One ``ClientSession`` over one ``TCPConnector``, shared by every derived client.
 
+    Bodies are read in chunks and counted after decompression, so a server that sends an
+    endless body or a small compressed body that inflates to gigabytes costs at most
+    ``max_response_bytes`` of memory. Redirects are never followed.
+
     Args:
         session: A session to borrow; it is never closed by us.
         connection_limit: Most connections open at once (our own connector only).
         keepalive_timeout: Seconds an idle connection is kept for reuse (our own connector only).
+        max_response_bytes: Largest response body accepted, counted after decompression.
     """
 
     def __init__(
@@ -39,12 +46,22 @@ class AiohttpTransport:
         *,
         connection_limit: int = 100,
         keepalive_timeout: float = 30.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or (max_response_bytes < 1)
+        ):
+            raise ConfigurationError(
+                f"max_response_bytes must be a positive int, got {max_response_bytes!r}"
+            )
         self._session = session
         self._owns_session = session is None
         self._closed = False
         self._connection_limit = connection_limit
         self._keepalive_timeout = keepalive_timeout
+        self._max_body = max_response_bytes
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
@@ -72,6 +89,8 @@ class AiohttpTransport:
     def _timeout(self, timeouts: Timeouts) -> aiohttp.ClientTimeout:
         timeout = self._timeouts.get(timeouts)
         if timeout is None:
+            # ``total`` runs until the last body byte is read, so a server that drips its
+            # body slowly is cut off too.
             timeout = self._timeouts[timeouts] = aiohttp.ClientTimeout(
                 total=timeouts.total, connect=timeouts.connect
             )
@@ -81,6 +100,9 @@ class AiohttpTransport:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
         session = self._session or self._open_session()
+        # The errors are raised after the ``except`` blocks on purpose: raised inside one,
+        # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
+        # holds the request's headers, bearer token included.
         try:
             async with session.request(
                 request.method,
@@ -88,23 +110,56 @@ class AiohttpTransport:
                 headers=request.headers,
                 data=request.body,
                 timeout=self._timeout(timeouts),
+                allow_redirects=False,
             ) as response:
-                body = await response.read()
+                body = await _read_body(response, self._max_body, request)
                 return Response(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise TransportError(
+            failure = TransportError(
                 f"could not connect for {request!r}: {type(exc).__name__}: {exc}",
                 outcome_unknown=False,
-            ) from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise TransportError(
+            )
+        except (OSError, aiohttp.ClientError) as exc:  # TimeoutError is an OSError
+            failure = TransportError(
                 f"no complete response for {request!r} (it may have been applied): "
                 f"{type(exc).__name__}: {exc}",
                 outcome_unknown=True,
-            ) from None
+            )
+        raise failure
 
     async def aclose(self) -> None:
         self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int, request: Request) -> bytes:
+    """The whole body, decompressed, or :class:`ResponseTooLargeError` once it passes ``limit``.
+
+    aiohttp inflates a compressed body chunk by chunk as it is read, so counting what comes
+    out of ``response.content`` bounds memory however well the body compresses.
+    """
+    declared = response.content_length
+    if declared is not None and declared > limit and not response.headers.get("Content-Encoding"):
+        raise _too_large(response, limit, request, f"it declares {declared} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(response, limit, request, f"{size} bytes read so far")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(
+    response: aiohttp.ClientResponse, limit: int, request: Request, seen: str
+) -> ResponseTooLargeError:
+    response.close()  # drop the connection: the rest of the body is never read
+    return ResponseTooLargeError(
+        f"the response to {request!r} is larger than max_response_bytes={limit} ({seen}); "
+        "reading stopped (it may have been applied)",
+        limit=limit,
+        status_code=response.status,
+    )

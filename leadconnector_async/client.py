@@ -17,10 +17,17 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from ._closing import AsyncClosing
-from ._config import DEFAULT_BASE_URL, ClientConfig, RateLimit, RetryPolicy, Timeouts
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientConfig,
+    RateLimit,
+    RetryPolicy,
+    Timeouts,
+)
 from ._protocol import Call, build_request, parse_response, read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
-from ._retry import retry_delay
+from ._retry import may_have_been_applied, retry_delay
 from ._transport import AiohttpTransport, Transport
 from .auth import ClientBound, NoToken, StaticToken, TokenSource
 from .errors import (
@@ -31,7 +38,6 @@ from .errors import (
     NotFoundError,
     RateLimitError,
     ScopeError,
-    TransportError,
 )
 
 if TYPE_CHECKING:
@@ -91,6 +97,8 @@ class LeadConnector(AsyncClosing):
         connection_limit: Most connections the client's own connector opens at once.
         keepalive_timeout: Seconds an idle connection is kept for reuse.
         limiter: A rate limiter backend (e.g. the Redis-shared one); overrides ``rate_limit``.
+        max_response_bytes: Largest response body read, counted after decompression (default
+            32 MiB); a larger one raises :class:`ResponseTooLargeError`.
 
     Raises:
         ConfigurationError: A bad argument.
@@ -110,6 +118,7 @@ class LeadConnector(AsyncClosing):
         connection_limit: int = 100,
         keepalive_timeout: float = 30.0,
         limiter: Limiter | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._config = ClientConfig(
             base_url=_checked_base_url(base_url),
@@ -123,7 +132,10 @@ class LeadConnector(AsyncClosing):
             limiter = LocalLimiter(rate_limit) if rate_limit is not None else Unlimited()
         self._pool = _Pool(
             AiohttpTransport(
-                session, connection_limit=connection_limit, keepalive_timeout=keepalive_timeout
+                session,
+                connection_limit=connection_limit,
+                keepalive_timeout=keepalive_timeout,
+                max_response_bytes=max_response_bytes,
             ),
             limiter,
         )
@@ -253,11 +265,7 @@ class LeadConnector(AsyncClosing):
                     return None  # type: ignore[return-value]
                 raise
             except _TokenRejectedError as rejected:
-                # At most one refresh per call, so a server that keeps refusing cannot loop us.
-                if refreshed or not await self._token.token_rejected(rejected.token):
-                    raise rejected.error from None
-                refreshed = True
-                attempt -= 1
+                error_401, rejected_token = rejected.error, rejected.token
             except LeadConnectorError as error:
                 delay = retry_delay(
                     self._config.retry,
@@ -268,7 +276,7 @@ class LeadConnector(AsyncClosing):
                 )
                 if delay is None:
                     raise
-                maybe_applied |= isinstance(error, TransportError) and error.outcome_unknown
+                maybe_applied |= may_have_been_applied(error)
                 if isinstance(error, RateLimitError) and call.authenticated:
                     self._pool.limiter.penalize(key, delay)
                 logger.info(
@@ -280,6 +288,14 @@ class LeadConnector(AsyncClosing):
                     error,
                 )
                 await asyncio.sleep(delay)
+                continue
+            # Decided outside the ``except`` block, so the error raised has no ``__context__``
+            # (the internal exception holding the rejected token). At most one refresh per
+            # call, so a server that keeps refusing cannot loop us.
+            if refreshed or not await self._token.token_rejected(rejected_token):
+                raise error_401
+            refreshed = True
+            attempt -= 1
 
     async def _attempt(self, call: Call[T], key: str) -> T:
         # An OAuth token request carries no bearer token and counts against no location; it

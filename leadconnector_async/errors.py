@@ -12,15 +12,20 @@ The tree::
     │   ├── NotFoundError               404, or 400 with a not-found message
     │   ├── UnprocessableEntityError    422 (.messages: list[str])
     │   ├── RateLimitError              429, or the local daily budget is spent
+    │   ├── RedirectError               3xx: redirects are never followed (.location)
     │   └── ServerError                 5xx
     ├── TransportError                  no usable response: connection, timeout, malformed body
+    │   ├── ResponseTooLargeError       the body exceeded the client's size limit (.limit)
+    │   └── PaginationError             the server's pages do not lead anywhere (loop, overrun)
     ├── ClientClosedError               the client was closed; it sends nothing more
     ├── ConfigurationError              bad arguments, caught before anything is sent
     │   └── CustomFieldError            a custom field name/key no definition (or several) has
     ├── RateLimiterUnavailableError     the shared (Redis) rate limiter is unreachable; nothing sent
     └── WebhookVerificationError        bad signature, stale or replayed webhook delivery
 
-Messages never contain a token: the request's headers are not kept on errors.
+Messages never contain a token: the request's headers are not kept on errors, and no error
+raised by a call has the underlying library's exception (which may hold the request's headers)
+as its ``__context__`` or ``__cause__``.
 """
 
 from __future__ import annotations
@@ -35,9 +40,12 @@ __all__ = [
     "DuplicateContactError",
     "LeadConnectorError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiterUnavailableError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "ScopeError",
     "ServerError",
     "TransportError",
@@ -159,6 +167,28 @@ class RateLimitError(APIError):
         self.retry_after = retry_after
 
 
+class RedirectError(APIError):
+    """3xx: the server (or something in front of it) redirected; the API never does.
+
+    Redirects are not followed: following one would re-send the request, its body and its
+    token to wherever the ``Location`` points.
+
+    Attributes:
+        location: The ``Location`` header the response carried (``None`` if it had none).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: str | None,
+        status_code: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.location = location
+
+
 class ServerError(APIError):
     """5xx: the server failed."""
 
@@ -181,6 +211,34 @@ class TransportError(LeadConnectorError):
     ) -> None:
         super().__init__(message, status_code=status_code, trace_id=trace_id)
         self.outcome_unknown = outcome_unknown
+
+
+class ResponseTooLargeError(TransportError):
+    """The response body (after decompression) grew past the client's limit; reading stopped.
+
+    Attributes:
+        limit: The limit in bytes (``LeadConnector(max_response_bytes=...)``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        outcome_unknown: bool = True,
+        status_code: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, outcome_unknown=outcome_unknown, status_code=status_code, trace_id=trace_id
+        )
+        self.limit = limit
+
+
+class PaginationError(TransportError):
+    """A listing's pages lead nowhere: a cursor came back again, ``skip`` was ignored, or the
+    walk went past the total the server itself reported. Raised after every new item was
+    yielded."""
 
 
 class ClientClosedError(LeadConnectorError):

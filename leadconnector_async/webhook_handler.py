@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -32,19 +33,24 @@ logger = logging.getLogger(__name__)
 
 
 def webhook_handler(
-    verifier: WebhookVerifier, callback: WebhookCallback
+    verifier: WebhookVerifier, callback: WebhookCallback, *, timeout: float | None = 10.0
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """Build an aiohttp.web handler for the app's webhook URL.
 
-    The handler reads the raw body, verifies it with :meth:`WebhookVerifier.averify`, awaits
+    The handler reads the raw body, verifies it with the ``verifier``, awaits
     ``callback(event)`` and answers ``200 {"ok": true}``. A delivery that fails verification gets
-    ``401 {"ok": false, "error": "<reason>"}`` and never reaches the callback. The platform only
-    redelivers on 429, so the callback should be quick (enqueue, then work) and idempotent.
-    An exception from the callback propagates, and aiohttp answers 500.
+    ``401 {"ok": false, "error": "<reason>"}`` and never reaches the callback.
+
+    The platform delivers again only when the answer is 429, so when the callback raises or
+    takes longer than ``timeout`` the answer is ``429`` and the event's id is forgotten by the
+    replay store: the next delivery is handled afresh. A delivery of an event whose callback
+    already succeeded is answered ``200 {"ok": true, "duplicate": true}`` without calling the
+    callback again. Keep the callback quick (enqueue, then work) and idempotent.
 
     Args:
         verifier: Checks signatures, freshness and replays.
         callback: An async function called once per accepted event.
+        timeout: Seconds the callback may take (``None``: no limit).
 
     Returns:
         A handler for ``app.router.add_post(path, handler)``.
@@ -53,11 +59,32 @@ def webhook_handler(
     async def handle(request: web.Request) -> web.Response:
         body = await request.read()
         try:
-            event = await verifier.averify(body, request.headers)
+            event, first = await verifier.averify_first(body, request.headers)
         except WebhookVerificationError as exc:
             logger.info("rejected a webhook delivery: %s", exc.message)
             return web.json_response({"ok": False, "error": exc.message}, status=401)
-        await callback(event)
+        if not first:
+            logger.info("acknowledged a repeated delivery of webhook %s", event.webhook_id)
+            return web.json_response({"ok": True, "duplicate": True})
+        try:
+            async with asyncio.timeout(timeout):
+                await callback(event)
+        except Exception:
+            logger.exception("webhook %s: the callback failed; answering 429", event.webhook_id)
+            await _forget(verifier, event)
+            return web.json_response({"ok": False, "error": "not handled, retry"}, status=429)
+        except BaseException:  # cancelled: not handled, so its redelivery must not be refused
+            await _forget(verifier, event)
+            raise
         return web.json_response({"ok": True})
 
     return handle
+
+
+async def _forget(verifier: WebhookVerifier, event: WebhookEvent) -> None:
+    if not await verifier.aforget(event):
+        logger.warning(
+            "webhook %s will be refused as a replay when delivered again: the replay store "
+            "has no forget() method",
+            event.webhook_id,
+        )

@@ -41,6 +41,7 @@ __all__ = [
     "ED25519_SIGNATURE_HEADER",
     "RSA_SIGNATURE_HEADER",
     "AsyncReplayStore",
+    "ForgettingStore",
     "MemoryReplayStore",
     "ReplayStore",
     "WebhookEvent",
@@ -124,6 +125,20 @@ class AsyncReplayStore(Protocol):
         ...
 
 
+class ForgettingStore(Protocol):
+    """A replay store that can also forget an id (sync or async ``forget``).
+
+    :func:`~leadconnector_async.webhook_handler.webhook_handler` forgets the id of an event
+    whose callback failed, so the platform's redelivery is handled rather than refused as a
+    replay. For the Redis store above: ``async def forget(self, webhook_id): await
+    self._redis.delete(f"lc:webhook:{webhook_id}")``.
+    """
+
+    def forget(self, webhook_id: str) -> Any:
+        """Drop ``webhook_id``, so a later delivery of it is accepted again."""
+        ...
+
+
 class MemoryReplayStore:
     """The default in-process :class:`ReplayStore`, bounded in time and size.
 
@@ -160,6 +175,10 @@ class MemoryReplayStore:
             self._drop_soonest()
         return False
 
+    def forget(self, webhook_id: str) -> None:
+        """Drop ``webhook_id`` (its heap entry goes when it expires), so it is accepted again."""
+        self._expiry.pop(webhook_id, None)
+
     def _drop_expired(self, now: float) -> None:
         # An id is kept through the instant it expires: a delivery exactly at the tolerance
         # limit is still accepted by the timestamp check, so it must still be caught here.
@@ -167,8 +186,9 @@ class MemoryReplayStore:
             self._drop_soonest()
 
     def _drop_soonest(self) -> None:
-        _, webhook_id = heapq.heappop(self._by_expiry)
-        del self._expiry[webhook_id]
+        expires_at, webhook_id = heapq.heappop(self._by_expiry)
+        if self._expiry.get(webhook_id) == expires_at:  # not forgotten (or re-recorded) since
+            del self._expiry[webhook_id]
 
 
 class WebhookVerifier:
@@ -244,12 +264,41 @@ class WebhookVerifier:
             WebhookVerificationError: Any check failed; the message says which.
         """
         event, webhook_id, expires_at = self._check(raw_body, headers)
-        if self._store_is_async:
-            replayed = await cast(AsyncReplayStore, self._store).seen(webhook_id, expires_at)
-        else:
-            replayed = cast(ReplayStore, self._store).seen(webhook_id, expires_at)
-        _reject_replay(replayed, webhook_id)
+        _reject_replay(await self._seen(webhook_id, expires_at), webhook_id)
         return event
+
+    async def averify_first(
+        self, raw_body: bytes, headers: Mapping[str, str]
+    ) -> tuple[WebhookEvent, bool]:
+        """Like :meth:`averify`, but a verified replay is returned rather than raised.
+
+        Returns:
+            The event, and True when its ``webhookId`` was not accepted before.
+
+        Raises:
+            WebhookVerificationError: The signature, timestamp or body failed a check.
+        """
+        event, webhook_id, expires_at = self._check(raw_body, headers)
+        return event, not await self._seen(webhook_id, expires_at)
+
+    async def aforget(self, event: WebhookEvent) -> bool:
+        """Forget ``event``'s ``webhookId`` so its next delivery is accepted again.
+
+        Returns:
+            False when the replay store has no ``forget`` method (see :class:`ForgettingStore`).
+        """
+        forget = getattr(self._store, "forget", None)
+        if forget is None or event.webhook_id is None:
+            return False
+        result = forget(event.webhook_id)
+        if inspect.isawaitable(result):
+            await result
+        return True
+
+    async def _seen(self, webhook_id: str, expires_at: float) -> bool:
+        if self._store_is_async:
+            return await cast(AsyncReplayStore, self._store).seen(webhook_id, expires_at)
+        return cast(ReplayStore, self._store).seen(webhook_id, expires_at)
 
     def _check(self, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookEvent, str, float]:
         """Every check except the replay store, which is the only one with a side effect."""

@@ -7,7 +7,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["unavailable", "reset_before", "reset_after", "malformed", "truncated"]
+FaultKind = Literal[
+    "unavailable", "reset_before", "reset_after", "malformed", "truncated", "bad_gateway"
+]
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Faults:
         reset_after: Process the request (a write is committed), then drop the connection.
         malformed: Process, then answer 2xx with a body that is not JSON.
         truncated: Process, then answer 2xx with the JSON cut short.
+        bad_gateway: Process (a write is committed), then answer 502 as a gateway that lost
+            the application's answer would.
         latency: Seconds to wait before processing each request.
         seed: Seed for the fault dice, for reproducible runs.
     """
@@ -29,6 +33,7 @@ class Faults:
     reset_after: float = 0.0
     malformed: float = 0.0
     truncated: float = 0.0
+    bad_gateway: float = 0.0
     latency: float = 0.0
     seed: int | None = None
 
@@ -56,6 +61,7 @@ class FaultDice:
             ("reset_after", f.reset_after),
             ("malformed", f.malformed),
             ("truncated", f.truncated),
+            ("bad_gateway", f.bad_gateway),
         ):
             if roll < chance:
                 return kind  # type: ignore[return-value]

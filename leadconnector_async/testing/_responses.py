@@ -47,3 +47,7 @@ def rate_limited() -> web.Response:
 def unavailable() -> web.Response:
     body = {"statusCode": 503, "message": "Service Unavailable"}
     return web.json_response(body, status=503)
+
+
+def bad_gateway() -> web.Response:
+    return web.Response(status=502, text="<html>502 Bad Gateway</html>", content_type="text/html")

@@ -241,6 +241,8 @@ class FakeLeadConnector(AsyncClosing):
         response = await handler(request)
         if fault == "reset_after":
             return _drop(request)
+        if fault == "bad_gateway":
+            return respond.bad_gateway()
         if fault in ("malformed", "truncated") and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b"{}"
             broken = b"<html>502 Bad Gateway</html>" if fault == "malformed" else body[:-7]

@@ -235,30 +235,69 @@ async def test_a_stale_delivery_gets_401(
     assert await sender.send({"type": "ContactCreate", **CONTACT}) == 401
 
 
-async def test_a_replayed_delivery_gets_401(
-    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
-) -> None:
-    body, headers = signed_delivery(
+def _delivery(keys: WebhookTestKeys, webhook_id: str) -> tuple[bytes, dict[str, str]]:
+    return signed_delivery(
         {"type": "ContactCreate", **CONTACT},
         ed25519_key=keys.ed25519_private_key,
         timestamp=NOW,
-        webhook_id="once",
+        webhook_id=webhook_id,
     )
 
-    assert (await post(session, receiver.url, body, headers))[0] == 200
-    status, answer = await post(session, receiver.url, body, headers)
 
-    assert (status, answer["error"]) == (401, "replayed webhookId 'once'")
+async def test_a_handled_event_delivered_again_is_acknowledged_without_a_second_call(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    body, headers = _delivery(keys, "once")
+
+    assert await post(session, receiver.url, body, headers) == (200, {"ok": True})
+    again = await post(session, receiver.url, body, headers)
+
+    assert again == (200, {"ok": True, "duplicate": True})
     assert len(receiver.events) == 1
 
 
-async def test_a_failing_callback_surfaces_as_a_server_error(
+async def test_a_failing_callback_gets_429_so_the_platform_delivers_again(
     keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
 ) -> None:
+    body, headers = _delivery(keys, "retry-me")
     receiver.fail_with = RuntimeError("queue is down")
-    sender = sender_for(receiver, session, ed25519_key=keys.ed25519_private_key)
 
-    assert await sender.send({"type": "ContactCreate", **CONTACT}) == 500
+    assert (await post(session, receiver.url, body, headers))[0] == 429
+    receiver.fail_with = None
+    assert await post(session, receiver.url, body, headers) == (200, {"ok": True})
+    assert (await post(session, receiver.url, body, headers))[1] == {"ok": True, "duplicate": True}
+
+    assert [event.webhook_id for event in receiver.events] == ["retry-me"]
+
+
+async def test_a_callback_that_times_out_gets_429_and_is_handled_on_redelivery(
+    keys: WebhookTestKeys, session: aiohttp.ClientSession
+) -> None:
+    never = asyncio.Event()
+    handled: list[str | None] = []
+
+    async def on_event(event: WebhookEvent) -> None:
+        if not handled:
+            handled.append(None)
+            await never.wait()  # stuck: the handler's timeout ends it
+        handled.append(event.webhook_id)
+
+    verifier = keys.verifier(clock=Clock())
+    app = web.Application()
+    app.router.add_post("/hook", webhook_handler(verifier, on_event, timeout=0.05))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    body, headers = _delivery(keys, "slow")
+    try:
+        first = await post(session, url, body, headers)
+        second = await post(session, url, body, headers)
+    finally:
+        await runner.cleanup()
+
+    assert (first[0], second) == (429, (200, {"ok": True}))
+    assert handled == [None, "slow"]
 
 
 HEADER_NAMES = st.sampled_from(["X-GHL-Signature", "x-wh-signature", "Content-Type", "X-Other"])
@@ -295,10 +334,11 @@ async def test_random_requests_only_ever_get_200_or_401(
     before = len(receiver.events)
 
     async with session.post(receiver.url, data=body, headers=headers) as response:
-        status = response.status
+        status, answer = response.status, await response.json(content_type=None)
 
     assert status in (200, 401)
-    assert len(receiver.events) == before + (status == 200)
+    handed_over = status == 200 and not answer.get("duplicate")
+    assert len(receiver.events) == before + handed_over
 
 
 # --- examples -----------------------------------------------------------------------------

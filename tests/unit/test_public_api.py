@@ -46,4 +46,5 @@ PINNED = [
     "Note", "NoteCreate", "NoteUpdate", "Task", "TaskCreate", "TaskUpdate",
     "BulkFailure", "BulkJob", "BulkOutcome", "BulkProgress", "BulkResult", "RequestCounts",
     "Filter", "FilterGroup", "Page", "Paginator", "Range", "Sort",
+    "PaginationError", "RedirectError", "ResponseTooLargeError",
 ]  # fmt: skip

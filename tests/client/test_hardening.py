@@ -1,0 +1,155 @@
+"""Issue 14's reproductions against the fake server: each failed before the fix."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async._config import RateLimit
+from leadconnector_async._ratelimit import _Slots
+from leadconnector_async.testing import FakeLeadConnector, Faults
+
+FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.01)
+
+
+def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> lc.LeadConnector:
+    return lc.LeadConnector(
+        token or fake.token,
+        location_id=fake.location_id,
+        base_url=fake.url,
+        rate_limit=None,
+        retry=FAST_RETRY,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def reachable(error: BaseException) -> Iterator[object]:
+    """Everything reachable from an exception: its chain, attributes, and theirs (a few deep)."""
+    seen: set[int] = set()
+    stack: list[tuple[object, int]] = [(error, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        if id(obj) in seen or depth > 6:
+            continue
+        seen.add(id(obj))
+        yield obj
+        children: list[object] = []
+        if isinstance(obj, BaseException):
+            children += [obj.__context__, obj.__cause__, *obj.args]
+        if isinstance(obj, dict):
+            children += [*obj.keys(), *obj.values()]
+        elif isinstance(obj, list | tuple | set | frozenset):
+            children += list(obj)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            children += list(vars(obj).values())
+        for name in getattr(type(obj), "__slots__", ()):
+            children.append(getattr(obj, name, None))
+        if hasattr(obj, "items") and not isinstance(obj, dict):  # multidicts (headers)
+            with contextlib.suppress(Exception):
+                children += [f"{k}: {v}" for k, v in obj.items()]
+        stack += [(child, depth + 1) for child in children if child is not None]
+
+
+def assert_secret_unreachable(error: BaseException, secret: str) -> None:
+    for obj in reachable(error):
+        assert secret not in repr(obj), f"{secret!r} reachable through {type(obj).__name__}"
+
+
+async def test_dot_segments_are_refused_before_anything_is_sent() -> None:
+    async with FakeLeadConnector() as fake, _client(fake) as client:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "D"})["id"]
+        for bad in ("..", ".", " "):
+            with pytest.raises(lc.ConfigurationError):
+                await client.contacts.campaigns.remove(contact_id, bad)
+        with pytest.raises(lc.ConfigurationError):
+            await client.contacts.get("..")
+    assert fake.stats.requests == 0
+    assert contact_id in fake.store.contacts
+
+
+async def test_an_id_with_a_slash_stays_one_segment() -> None:
+    async with FakeLeadConnector() as fake, _client(fake) as client:
+        with pytest.raises(lc.NotFoundError):
+            await client.contacts.get("a/../b")
+    assert list(fake.stats.routes) == ["GET /contacts/{contactId}"]
+
+
+@pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "abc\n", "a\x00b"])
+async def test_a_token_with_control_characters_is_refused_before_sending(token: str) -> None:
+    async with FakeLeadConnector() as fake, _client(fake, token=token) as client:
+        with pytest.raises(lc.ConfigurationError) as caught:
+            await client.contacts.get("c1")
+    assert fake.stats.requests == 0
+    assert token not in str(caught.value)
+
+
+async def test_a_delete_answered_502_then_not_found_succeeds() -> None:
+    async with FakeLeadConnector(not_found_status=404) as fake, _client(fake) as client:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "D"})["id"]
+        fake.force_fault("bad_gateway")
+        assert await client.contacts.delete(contact_id) is None
+    assert contact_id not in fake.store.contacts
+    assert fake.stats.statuses[502] == 1
+    assert fake.stats.statuses[404] == 1
+
+
+async def test_a_get_answered_502_then_not_found_still_raises() -> None:
+    async with FakeLeadConnector(not_found_status=404) as fake, _client(fake) as client:
+        fake.force_fault("bad_gateway")
+        with pytest.raises(lc.NotFoundError):
+            await client.contacts.get("missing")
+    assert fake.stats.statuses[502] == 1
+
+
+async def test_the_rejected_token_is_not_reachable_from_the_401() -> None:
+    secret = "wrong-token-s3cr3t"
+    async with FakeLeadConnector() as fake, _client(fake, token=secret) as client:
+        with pytest.raises(lc.AuthenticationError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.__context__ is None
+    assert_secret_unreachable(caught.value, secret)
+
+
+async def test_the_token_is_not_reachable_from_a_transport_error() -> None:
+    async with FakeLeadConnector(faults=Faults(reset_before=1.0)) as fake, _client(fake) as client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.with_options(max_retries=0).contacts.get("c1")
+    assert caught.value.__context__ is None
+    assert_secret_unreachable(caught.value, fake.token)
+
+
+async def test_cancelled_while_queued_for_a_slot_raises_cancelled_and_frees_nothing_twice() -> None:
+    slots = _Slots(1)
+    await slots.acquire()
+    queued = asyncio.ensure_future(slots.acquire())
+    await asyncio.sleep(0)  # queued behind the held slot
+    queued.cancel()
+    slots.release()  # wakes the queue before the cancelled task runs again
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    assert slots.used == 0
+    await slots.acquire()  # the slot is still usable: the limiter is whole
+    assert slots.used == 1
+
+
+async def test_a_timeout_while_queued_raises_timeout_error_and_keeps_the_limiter() -> None:
+    async with FakeLeadConnector() as fake:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "Q"})["id"]
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=RateLimit(max_requests=1, period=60.0),
+        ) as client:
+            await client.contacts.get(contact_id)
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await client.contacts.get(contact_id)
+            status = client.rate_limit_status()
+    assert fake.stats.requests == 1
+    assert status is not None
+    assert status.in_use == 1  # the first request's slot, cooling; nothing leaked or lost
