@@ -39,11 +39,14 @@ from .errors import (
     WebhookVerificationError,
 )
 from .models import (
+    CLEAR,
+    UNSET,
     Appointment,
     AttributionSource,
     BulkBusinessResult,
     BulkTagsEntry,
     BulkTagsResult,
+    ClearType,
     Contact,
     ContactCreate,
     ContactUpdate,
@@ -63,6 +66,7 @@ from .models import (
     Task,
     TaskCreate,
     TaskUpdate,
+    UnsetType,
     UpsertResult,
 )
 from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
@@ -71,6 +75,8 @@ from .oauth import AgencyTokens, authorization_url, exchange_code
 from .pagination import Page, Paginator
 
 __all__ = [
+    "CLEAR",
+    "UNSET",
     "APIError",
     "AgencyTokens",
     "Appointment",
@@ -86,6 +92,7 @@ __all__ = [
     "BulkTagsEntry",
     "BulkTagsResult",
     "Call",
+    "ClearType",
     "ClientClosedError",
     "ConfigurationError",
     "Contact",
@@ -139,6 +146,7 @@ __all__ = [
     "TokenSource",
     "TransportError",
     "UnprocessableEntityError",
+    "UnsetType",
     "UpsertResult",
     "WebhookVerificationError",
     "__version__",

@@ -31,13 +31,14 @@ from .errors import (
     TransportError,
     UnprocessableEntityError,
 )
+from .models._base import encode_clear
 
 T = TypeVar("T")
 E = TypeVar("E")
 
 Decode = Callable[[bytes], T]
 
-_ENCODER = msgspec.json.Encoder()
+_ENCODER = msgspec.json.Encoder(enc_hook=encode_clear)
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _EXCERPT = 200
 

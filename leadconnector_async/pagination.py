@@ -144,6 +144,16 @@ class Paginator(Generic[T], AsyncClosing):
         self._index += 1
         return item
 
+    def __repr__(self) -> str:
+        state = [f"by={self._mode}"] if self._mode else []
+        if self._remaining is not None:
+            state.append(f"items_left={self._remaining}")
+        if self._read_ahead:
+            state.append("read_ahead=True")
+        if not self._more and not self._items[self._index :]:
+            state.append("done=True")
+        return f"Paginator({', '.join(state)})"
+
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate page by page instead of item by item (``max_items`` still counts items).
 

@@ -1,5 +1,8 @@
 """Every msgspec struct the client sends or receives, by topic."""
 
+from msgspec import UNSET, UnsetType
+
+from ._base import CLEAR, ClearType
 from .appointments import Appointment
 from .contacts import (
     AttributionSource,
@@ -22,6 +25,10 @@ from .tags import BulkBusinessResult, BulkTagsEntry, BulkTagsResult, FollowersRe
 from .tasks import Task, TaskCreate, TaskUpdate
 
 __all__ = [
+    "CLEAR",
+    "UNSET",
+    "ClearType",
+    "UnsetType",
     "Appointment",
     "AttributionSource",
     "BulkBusinessResult",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, final
 
 import msgspec
 
@@ -10,12 +10,47 @@ import msgspec
 JSONValue = str | int | float | bool | list[Any] | dict[str, Any] | None
 
 
-class Model(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
-    """A response model: camelCase on the wire, every field optional, unknown fields ignored."""
+@final
+class ClearType:
+    """The type of :data:`CLEAR` (use the one instance, compared with ``is``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "CLEAR"
+
+    def __reduce__(self) -> str:
+        return "CLEAR"
 
 
-class Input(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
-    """A request body: fields left ``UNSET`` are not sent (``None`` sends ``null`` on purpose)."""
+CLEAR: Final = ClearType()
+"""Clears a field on update: ``ContactUpdate(last_name=lc.CLEAR)`` sends ``"lastName": null``.
+
+``None`` never clears anything: on every request body, ``None`` (like ``UNSET``) means "not
+sent", so an optional value from your own code cannot erase stored data by accident.
+"""
+
+
+def encode_clear(value: object) -> None:
+    """``enc_hook`` for request bodies: :data:`CLEAR` becomes JSON ``null``."""
+    if value is CLEAR:
+        return
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
+
+
+class Model(
+    msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, repr_omit_defaults=True
+):
+    """A response model: camelCase on the wire, every field optional, unknown fields ignored.
+
+    Its repr shows only the fields the server sent a value for.
+    """
+
+
+class Input(
+    msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, repr_omit_defaults=True
+):
+    """A request body: fields left ``UNSET`` are not sent; its repr shows only the set fields."""
 
 
 class Succeeded(Model):

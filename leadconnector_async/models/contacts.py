@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType, field
 
-from ._base import Input, JSONValue, Model, Succeeded
+from ._base import CLEAR, ClearType, Input, JSONValue, Model, Succeeded
 
 __all__ = [
     "AttributionSource",
@@ -198,7 +198,41 @@ class CustomFieldInput(Input):
 
 
 class _ContactFields(Input):
-    """Fields shared by create, update and upsert bodies."""
+    """Fields shared by create, update and upsert bodies.
+
+    ``None`` is never sent: it means the same as ``UNSET`` (the field is left out), so an
+    optional value from your code cannot erase stored data. Only ``CLEAR``, on update, sends
+    ``null``.
+    """
+
+    _accepts_clear: ClassVar[bool] = False
+
+    postal_code: str | UnsetType | None = UNSET
+    dnd: bool | UnsetType | None = UNSET
+    dnd_settings: DndSettingsInput | UnsetType | None = UNSET
+    inbound_dnd_settings: InboundDndSettings | UnsetType | None = UNSET
+    tags: list[str] | UnsetType | None = UNSET
+    custom_fields: list[CustomFieldInput] | UnsetType | None = UNSET
+    country: str | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if value is None:
+                setattr(self, name, UNSET)
+            elif value is CLEAR and not self._accepts_clear:
+                raise TypeError(
+                    f"{type(self).__name__}.{name}: CLEAR clears a field on update only; "
+                    "leave the field unset here"
+                )
+
+
+class ContactCreate(_ContactFields):
+    """Body of create and upsert. ``None`` and unset fields are not sent.
+
+    ``location_id`` defaults to the client's location. ``tags`` on upsert *replaces* every tag of
+    a matched contact; use ``contacts.tags.add`` to add tags incrementally.
+    """
 
     first_name: str | UnsetType | None = UNSET
     last_name: str | UnsetType | None = UNSET
@@ -208,39 +242,42 @@ class _ContactFields(Input):
     address1: str | UnsetType | None = UNSET
     city: str | UnsetType | None = UNSET
     state: str | UnsetType | None = UNSET
-    postal_code: str | UnsetType = UNSET
     website: str | UnsetType | None = UNSET
     timezone: str | UnsetType | None = UNSET
-    dnd: bool | UnsetType = UNSET
-    dnd_settings: DndSettingsInput | UnsetType = UNSET
-    inbound_dnd_settings: InboundDndSettings | UnsetType = UNSET
-    tags: list[str] | UnsetType = UNSET
-    custom_fields: list[CustomFieldInput] | UnsetType = UNSET
     source: str | UnsetType | None = UNSET
     date_of_birth: str | UnsetType | None = UNSET
-    country: str | UnsetType = UNSET
     assigned_to: str | UnsetType | None = UNSET
-
-
-class ContactCreate(_ContactFields):
-    """Body of create and upsert. Unset fields are not sent.
-
-    ``location_id`` defaults to the client's location. ``tags`` on upsert *replaces* every tag of
-    a matched contact; use ``contacts.tags.add`` to add tags incrementally.
-    """
-
-    location_id: str | UnsetType = UNSET
-    gender: str | UnsetType = UNSET
+    location_id: str | UnsetType | None = UNSET
+    gender: str | UnsetType | None = UNSET
     company_name: str | UnsetType | None = UNSET
 
 
 class ContactUpdate(_ContactFields):
-    """Body of update. Unset fields are left as they are; ``None`` clears a field.
+    """Body of update. ``None`` and unset fields are left as they are; ``CLEAR`` clears one.
+
+    Example: ``ContactUpdate(city="Oslo", last_name=lc.CLEAR)`` sets the city, empties the
+    last name and changes nothing else.
 
     There is no ``location_id`` (the API rejects it with 422), and ``tags`` *replaces* every tag
     of the contact: use ``contacts.tags.add`` / ``contacts.tags.remove`` to change tags
     incrementally.
     """
+
+    _accepts_clear: ClassVar[bool] = True
+
+    first_name: str | ClearType | UnsetType | None = UNSET
+    last_name: str | ClearType | UnsetType | None = UNSET
+    name: str | ClearType | UnsetType | None = UNSET
+    email: str | ClearType | UnsetType | None = UNSET
+    phone: str | ClearType | UnsetType | None = UNSET
+    address1: str | ClearType | UnsetType | None = UNSET
+    city: str | ClearType | UnsetType | None = UNSET
+    state: str | ClearType | UnsetType | None = UNSET
+    website: str | ClearType | UnsetType | None = UNSET
+    timezone: str | ClearType | UnsetType | None = UNSET
+    source: str | ClearType | UnsetType | None = UNSET
+    date_of_birth: str | ClearType | UnsetType | None = UNSET
+    assigned_to: str | ClearType | UnsetType | None = UNSET
 
 
 class UpsertBody(ContactCreate):

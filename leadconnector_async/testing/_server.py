@@ -115,6 +115,15 @@ class FakeLeadConnector(AsyncClosing):
         self._runner: web.AppRunner | None = None
         self.url = ""
 
+    def __repr__(self) -> str:
+        state = [f"url={self.url!r}"] if self.url else []
+        state += [f"location_id={self.location_id!r}", f"contacts={len(self.store.contacts)}"]
+        if self.window is not None:
+            state.append("rate_limited=True")
+        if self.record:
+            state.append("record=True")
+        return f"FakeLeadConnector({', '.join(state)})"
+
     def build_app(self) -> web.Application:
         """The aiohttp application, for mounting or for ``aiohttp.test_utils``."""
         from ._routes import add_routes

@@ -90,14 +90,24 @@ def test_export_round_trip_equals_what_was_imported(server: dict[str, str], tmp_
         assert set(back[email]["tags"].split(";")) == set(row["tags"].split(";"))
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_import_resumes_without_losing_or_doubling_a_row(
     server: dict[str, str], tmp_path: Path
 ) -> None:
     source = write_csv(tmp_path / "big.csv", 400)
     first = subprocess.Popen(
         [PYTHON, "-m", "leadconnector_async", "--rate-limit", "50/0.5", "import", str(source)],
-        env=server, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=server,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A runner started with SIGINT ignored (``cmd &`` in a script) passes that on; the
+        # child must get Python's usual Ctrl-C handling whatever this process inherited.
+        preexec_fn=_default_sigint,
+    )
     assert first.stderr is not None
     assert "rows" in first.stderr.readline()  # the first progress line: the import is under way
     first.send_signal(signal.SIGINT)

@@ -26,13 +26,43 @@ async def test_create_fills_location_and_stores_the_contact(
     assert fake_leadconnector.stats.statuses[201] == 1
 
 
-async def test_unset_fields_are_not_sent_and_none_is_sent_as_null() -> None:
+async def test_none_is_never_sent_and_clear_sends_null() -> None:
     async with FakeLeadConnector(record=True) as fake, _client(fake) as client:
-        contact = await client.contacts.create(lc.ContactCreate(first_name="Al"))
-        await client.contacts.update(contact.id, lc.ContactUpdate(email=None))
+        contact = await client.contacts.create(
+            lc.ContactCreate(first_name="Al", last_name="Roe", email="al@x.com", tags=None)
+        )
+        # An optional value from the caller's own model: None must not erase the stored name.
+        result = await client.contacts.upsert(
+            lc.ContactCreate(email="al@x.com", last_name=None, city="Oslo", tags=None)
+        )
+        await client.contacts.update(contact.id, lc.ContactUpdate(email=None, city=lc.UNSET))
+        await client.contacts.update(contact.id, lc.ContactUpdate(last_name=lc.CLEAR))
+        stored = fake.store.contacts[contact.id]
     sent = [e.request_body for e in fake.stats.exchanges]
-    assert sent[0] == {"firstName": "Al", "locationId": fake.location_id}
-    assert sent[1] == {"email": None}
+    assert sent[0] == {
+        "firstName": "Al",
+        "lastName": "Roe",
+        "email": "al@x.com",
+        "locationId": fake.location_id,
+    }
+    assert sent[1] == {"email": "al@x.com", "city": "Oslo", "locationId": fake.location_id}
+    assert (result.new, result.contact.last_name) == (False, "Roe")
+    assert sent[2] == {}
+    assert sent[3] == {"lastName": None}
+    assert stored.get("lastName") is None
+    assert (stored["firstName"], stored["city"]) == ("Al", "Oslo")
+
+
+def test_clear_is_refused_where_it_cannot_mean_anything() -> None:
+    with pytest.raises(TypeError, match="CLEAR clears a field on update only"):
+        lc.ContactCreate(email="a@x.com", last_name=lc.CLEAR)  # type: ignore[arg-type]
+
+
+def test_reprs_show_only_what_is_set() -> None:
+    assert repr(lc.ContactCreate(email="a@x.com", city=None)) == "ContactCreate(email='a@x.com')"
+    assert repr(lc.ContactUpdate(last_name=lc.CLEAR)) == "ContactUpdate(last_name=CLEAR)"
+    contact = lc.Contact(id="c1", first_name="Jane", tags=[])
+    assert repr(contact) == "Contact(id='c1', first_name='Jane', tags=[])"
 
 
 async def test_get_update_delete_round_trip(

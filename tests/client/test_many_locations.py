@@ -39,12 +39,8 @@ def test_a_thousand_location_clients_are_cheap() -> None:
         held = tracemalloc.get_traced_memory()[0] - baseline
     finally:
         tracemalloc.stop()
-    started = time.perf_counter()
-    more = [pool.for_location(f"loc-{i}", token=_token(i)) for i in range(N)]
-    elapsed = time.perf_counter() - started
-    assert len(clients) == len(more) == N
+    assert len(clients) == N
     assert held < 3_000 * N  # measured about 0.6 KB per location, token included
-    assert elapsed < 0.5  # measured about 13 ms for the thousand
 
 
 async def test_a_thousand_locations_are_served_through_one_connector() -> None:
@@ -80,13 +76,10 @@ async def test_a_location_at_its_limit_does_not_slow_another() -> None:
             started = time.perf_counter()
             await asyncio.gather(*(a.contacts.get(a_id) for _ in range(5)))  # A's window is full
             backlog = asyncio.gather(*(a.contacts.get(a_id) for _ in range(10)))
-            b_started = time.perf_counter()
             await b.contacts.get(b_id)
-            b_took = time.perf_counter() - b_started
-            assert not backlog.done()
+            assert not backlog.done()  # B went ahead of A's two windows of backlog
             await backlog
             a_took = time.perf_counter() - started
-    assert b_took < 0.1
     assert a_took >= 2 * 0.3  # fifteen calls at five per window need three windows
     assert fake.stats.rate_limited == 0
     assert fake.stats.requests == 16

@@ -242,3 +242,17 @@ async def test_a_full_page_without_a_cursor_is_an_error_after_its_items(
     with pytest.raises(lc.TransportError, match="without a cursor"):
         await drain(no_cursor, seen)
     assert len(seen) == 10
+
+
+async def test_repr_says_where_the_walk_is(
+    seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    found = leadconnector_client.contacts.search(page_size=100, max_items=150)
+    assert repr(found) == "Paginator(items_left=150)"
+    ids = [c.id async for c in found]
+    assert len(ids) == 150
+    assert repr(found) == "Paginator(by=items, items_left=0, done=True)"
+    assert repr(seeded) == (
+        f"FakeLeadConnector(url={seeded.url!r}, location_id={seeded.location_id!r}, contacts=1000)"
+    )
+    assert seeded.token not in repr(seeded)

@@ -26,7 +26,6 @@ async def test_workers_sharing_redis_use_the_budget_without_a_single_429(
     assert fake.stats["rate_limited"] == 0
     assert fake.stats["statuses"] == {"200": WORKERS * ROWS}  # each row sent exactly once
     assert fake.stats["contacts"] == fake.stats["distinct_emails"] == WORKERS * ROWS
-    assert run.rate >= 0.9 * ALLOWED_RATE, f"{run.rate:.1f}/s of {ALLOWED_RATE:.0f}/s"
 
 
 async def test_workers_with_in_process_limiters_overrun_the_shared_budget() -> None:
