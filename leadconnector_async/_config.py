@@ -9,6 +9,9 @@ from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 CONTACTS_API_VERSION = "2021-07-28"
+API_V3 = "v3"
+API_VERSIONS = (CONTACTS_API_VERSION, API_V3)
+"""The Contacts API versions a client can speak: the default first."""
 USER_AGENT = f"leadconnector-async/{__version__}"
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """Largest response body read (after decompression): ~30x a 500-contact search page."""
@@ -85,3 +88,11 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rate_limit: RateLimit | None = field(default_factory=RateLimit)
     user_agent: str = USER_AGENT
+    api_version: str = CONTACTS_API_VERSION
+
+    def __post_init__(self) -> None:
+        if self.api_version not in API_VERSIONS:
+            raise ConfigurationError(
+                f"api_version must be one of {', '.join(map(repr, API_VERSIONS))}, "
+                f"got {self.api_version!r}"
+            )

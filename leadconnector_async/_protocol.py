@@ -100,6 +100,8 @@ class Call(Generic[T]):
         authenticated: Whether to send the bearer token.
         gone_when_absent: A delete: if an earlier attempt's outcome is unknown and a retry
             finds nothing, that earlier attempt did the work, so the call succeeds (``None``).
+        template: The path template (``/contacts/{contactId}``) for logs and traces, which
+            must not carry ids; ``None`` when ``path`` is already one.
     """
 
     method: str
@@ -113,6 +115,7 @@ class Call(Generic[T]):
     location_id: str | None = None
     authenticated: bool = True
     gone_when_absent: bool = False
+    template: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import aiohttp
 
 from ._closing import AsyncClosing
 from ._config import (
+    CONTACTS_API_VERSION,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES,
     ClientConfig,
@@ -99,6 +100,8 @@ class LeadConnector(AsyncClosing):
         limiter: A rate limiter backend (e.g. the Redis-shared one); overrides ``rate_limit``.
         max_response_bytes: Largest response body read, counted after decompression (default
             32 MiB); a larger one raises :class:`ResponseTooLargeError`.
+        api_version: The Contacts API version to speak: ``"2021-07-28"`` (the default) or
+            ``"v3"``; results decode into the same structs either way.
 
     Raises:
         ConfigurationError: A bad argument.
@@ -119,12 +122,14 @@ class LeadConnector(AsyncClosing):
         keepalive_timeout: float = 30.0,
         limiter: Limiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        api_version: str = CONTACTS_API_VERSION,
     ) -> None:
         self._config = ClientConfig(
             base_url=_checked_base_url(base_url),
             timeouts=timeout if isinstance(timeout, Timeouts) else Timeouts(total=timeout),
             retry=retry or RetryPolicy(max_retries=max_retries),
             rate_limit=rate_limit,
+            api_version=api_version,
         )
         self._token = _token_source(token, self)
         self._location_id = _checked_location(location_id)

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from .._protocol import Call, Decode, segment, unwrap
+from .._protocol import Call
+from ..endpoints import Endpoint
 from ..errors import ConfigurationError
-from ..models._base import Succeeded
 
 if TYPE_CHECKING:
     from ..client import LeadConnector
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Resource")
-
-_SUCCEEDED = unwrap(Succeeded, attrgetter("ok"))
-
-
-def acknowledged(body: bytes) -> bool:
-    """Decode ``{"succeded": true}`` / ``{"succeeded": true}``, or an empty body (a 204).
-
-    Any 2xx counts as success, so the flag is read but never turned into an error; a body that
-    is not JSON still is one (it may be a truncated answer).
-    """
-    return _SUCCEEDED(body) if body.strip() else True
 
 
 class Resource:
@@ -35,6 +23,29 @@ class Resource:
 
     def __init__(self, client: LeadConnector) -> None:
         self._client = client
+
+    async def _send(
+        self,
+        endpoint: Endpoint[T],
+        *path_args: str,
+        body: Any = None,
+        params: Mapping[str, str | int | None] | None = None,
+        location_id: str | None = None,
+    ) -> T:
+        """Send ``endpoint`` in the client's API version; ``path_args`` fill its path."""
+        return await self._client.send(self._call(endpoint, *path_args, body=body, params=params,
+                                                  location_id=location_id))  # fmt: skip
+
+    def _call(
+        self,
+        endpoint: Endpoint[T],
+        *path_args: str,
+        body: Any = None,
+        params: Mapping[str, str | int | None] | None = None,
+        location_id: str | None = None,
+    ) -> Call[T]:
+        return endpoint.call(self._client.config.api_version, *path_args, body=body,
+                             params=params, location_id=location_id)  # fmt: skip
 
 
 class SubResource(Generic[R]):
@@ -55,11 +66,6 @@ class SubResource(Generic[R]):
     def __get__(self, parent: Resource, owner: type[Any]) -> R: ...
     def __get__(self, parent: Resource | None, owner: type[Any]) -> R | SubResource[R]:
         return self if parent is None else self._build(parent._client)
-
-
-def contact_path(contact_id: str, *parts: str) -> str:
-    """``/contacts/{contactId}/...`` with the contact id quoted; ``parts`` are quoted already."""
-    return "/".join(("/contacts", segment(contact_id, "contact_id"), *parts))
 
 
 def string_list(
@@ -83,14 +89,3 @@ def string_list(
     if bad := [item for item in items if not isinstance(item, str) or not item.strip()]:
         raise ConfigurationError(f"{name} must hold non-empty strings, got {bad[0]!r}")
     return items
-
-
-def list_body_call(
-    method: str, contact_id: str, key: str, values: Iterable[str], decode: Decode[T]
-) -> Call[T]:
-    """``POST``/``DELETE /contacts/{contactId}/{key}`` with the body ``{key: [values]}``.
-
-    Adding or removing members of a set (tags, followers) is idempotent, so it may be retried.
-    """
-    body = {key: string_list(values, key)}
-    return Call(method, contact_path(contact_id, key), decode, body=body)

@@ -9,14 +9,10 @@ allows re-entry would enrol the contact a second time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from operator import attrgetter
 
-from .._protocol import Call, segment, unwrap
-from ..models.tags import FollowersResult, TagList
-from ._base import Resource, acknowledged, contact_path, list_body_call
-
-_TAGS = unwrap(TagList, attrgetter("tags"))
-_FOLLOWERS = unwrap(FollowersResult, lambda result: result)
+from .. import endpoints as ep
+from ..models.tags import FollowersResult
+from ._base import Resource, string_list
 
 
 class TagsResource(Resource):
@@ -38,12 +34,13 @@ class TagsResource(Resource):
             ConfigurationError: ``tags`` is empty or a bare string (before sending).
             NotFoundError: No contact has that id.
         """
-        return await self._client.send(list_body_call("POST", contact_id, "tags", tags, _TAGS))
+        return await self._send(ep.TAGS_ADD, contact_id, body={"tags": string_list(tags, "tags")})
 
     async def remove(self, contact_id: str, tags: Iterable[str]) -> list[str]:
         """Remove tags from a contact (``DELETE /contacts/{contactId}/tags``, JSON body) and
         return every tag it still has. Raises as :meth:`add`."""
-        return await self._client.send(list_body_call("DELETE", contact_id, "tags", tags, _TAGS))
+        body = {"tags": string_list(tags, "tags")}
+        return await self._send(ep.TAGS_REMOVE, contact_id, body=body)
 
 
 class FollowersResource(Resource):
@@ -64,14 +61,14 @@ class FollowersResource(Resource):
             ConfigurationError: ``user_ids`` is empty or a bare string (before sending).
             NotFoundError: No contact has that id.
         """
-        call = list_body_call("POST", contact_id, "followers", user_ids, _FOLLOWERS)
-        return await self._client.send(call)
+        body = {"followers": string_list(user_ids, "followers")}
+        return await self._send(ep.FOLLOWERS_ADD, contact_id, body=body)
 
     async def remove(self, contact_id: str, user_ids: Iterable[str]) -> FollowersResult:
         """Remove followers (``DELETE /contacts/{contactId}/followers``, JSON body); the result
         has the remaining ``followers`` and ``followers_removed``. Raises as :meth:`add`."""
-        call = list_body_call("DELETE", contact_id, "followers", user_ids, _FOLLOWERS)
-        return await self._client.send(call)
+        body = {"followers": string_list(user_ids, "followers")}
+        return await self._send(ep.FOLLOWERS_REMOVE, contact_id, body=body)
 
 
 class CampaignsResource(Resource):
@@ -88,8 +85,7 @@ class CampaignsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        path = contact_path(contact_id, "campaigns", segment(campaign_id, "campaign_id"))
-        await self._client.send(Call("POST", path, acknowledged, body={}))
+        await self._send(ep.CAMPAIGNS_ADD, contact_id, campaign_id, body={})
 
     async def remove(self, contact_id: str, campaign_id: str) -> None:
         """Remove a contact from one campaign (``DELETE .../campaigns/{campaignId}``).
@@ -97,18 +93,16 @@ class CampaignsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        path = contact_path(contact_id, "campaigns", segment(campaign_id, "campaign_id"))
-        await self._client.send(Call("DELETE", path, acknowledged))
+        await self._send(ep.CAMPAIGNS_REMOVE, contact_id, campaign_id)
 
     async def remove_all(self, contact_id: str) -> None:
-        """Remove a contact from every campaign (``DELETE .../campaigns/removeAll``).
+        """Remove a contact from every campaign (``DELETE .../campaigns/removeAll``; v3:
+        ``.../campaigns/remove-all``).
 
         Raises:
             NotFoundError: No contact has that id.
         """
-        # The literal v2 path, never a campaign id that happens to read "removeAll".
-        path = contact_path(contact_id, "campaigns", "removeAll")
-        await self._client.send(Call("DELETE", path, acknowledged))
+        await self._send(ep.CAMPAIGNS_REMOVE_ALL, contact_id)
 
 
 class WorkflowsResource(Resource):
@@ -130,8 +124,8 @@ class WorkflowsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        call = _workflow_call("POST", contact_id, workflow_id, event_start_time)
-        await self._client.send(call)
+        await self._send(ep.WORKFLOWS_ADD, contact_id, workflow_id,
+                         body=_workflow_body(event_start_time))  # fmt: skip
 
     async def remove(
         self, contact_id: str, workflow_id: str, *, event_start_time: str | None = None
@@ -141,13 +135,9 @@ class WorkflowsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        call = _workflow_call("DELETE", contact_id, workflow_id, event_start_time)
-        await self._client.send(call)
+        await self._send(ep.WORKFLOWS_REMOVE, contact_id, workflow_id,
+                         body=_workflow_body(event_start_time))  # fmt: skip
 
 
-def _workflow_call(
-    method: str, contact_id: str, workflow_id: str, event_start_time: str | None
-) -> Call[bool]:
-    path = contact_path(contact_id, "workflow", segment(workflow_id, "workflow_id"))
-    body = {} if event_start_time is None else {"eventStartTime": event_start_time}
-    return Call(method, path, acknowledged, body=body, idempotent=method != "POST")
+def _workflow_body(event_start_time: str | None) -> dict[str, str]:
+    return {} if event_start_time is None else {"eventStartTime": event_start_time}

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from msgspec import UNSET, UnsetType
 
-from .._protocol import Call, decoder_for
+from .. import endpoints as ep
+from .._protocol import Call
 from ..errors import ConfigurationError
 from ..models.tags import BulkBusinessBody, BulkBusinessResult, BulkTagsBody, BulkTagsResult
 from ._base import Resource, string_list
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from ..client import LeadConnector
 
 MAX_BUSINESS_IDS = 50
-
-_BULK_TAGS = decoder_for(BulkTagsResult).decode
-_BULK_BUSINESS = decoder_for(BulkBusinessResult).decode
 
 
 class BulkTagsResource(Resource):
@@ -50,7 +48,7 @@ class BulkTagsResource(Resource):
         Raises:
             ConfigurationError: An empty or bare-string argument, or no location (before sending).
         """
-        return await self._send("add", contact_ids, tags, location_id, UNSET)
+        return await self._tag("add", contact_ids, tags, location_id, UNSET)
 
     async def remove(
         self,
@@ -65,9 +63,9 @@ class BulkTagsResource(Resource):
         Arguments, result and errors as :meth:`add`; ``tags`` may be empty when ``remove_all``
         is true, which removes every tag of these contacts.
         """
-        return await self._send("remove", contact_ids, tags, location_id, remove_all)
+        return await self._tag("remove", contact_ids, tags, location_id, remove_all)
 
-    async def _send(
+    async def _tag(
         self,
         action: str,
         contact_ids: Iterable[str],
@@ -79,9 +77,7 @@ class BulkTagsResource(Resource):
         body = BulkTagsBody(contacts=string_list(contact_ids, "contact_ids"), location_id=location,
                             tags=string_list(tags, "tags", empty=remove_all is True),
                             remove_all_tags=remove_all)  # fmt: skip
-        call = Call("POST", f"/contacts/bulk/tags/update/{action}", _BULK_TAGS, body=body,
-                    location_id=location)  # fmt: skip
-        return await self._client.send(call)
+        return await self._send(ep.BULK_TAGS, action, body=body, location_id=location)
 
 
 def business_call(
@@ -94,7 +90,7 @@ def business_call(
     location = client.require_location(location_id)
     ids = string_list(contact_ids, "contact_ids", most=MAX_BUSINESS_IDS)
     body = BulkBusinessBody(location_id=location, ids=ids, business_id=_business(business_id))
-    return Call("POST", "/contacts/bulk/business", _BULK_BUSINESS, body=body, location_id=location)
+    return ep.BULK_BUSINESS.call(client.config.api_version, body=body, location_id=location)
 
 
 def _business(business_id: str | None) -> str | None:

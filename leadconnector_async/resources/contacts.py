@@ -8,34 +8,25 @@ from typing import Unpack
 
 from msgspec import UNSET
 
-from .._protocol import Call, segment, unwrap
+from .. import endpoints as ep
 from ..bulk import BulkJob, BulkOptions, Rows, each, per_contact
 from ..errors import ConfigurationError
-from ..models.appointments import Appointment, AppointmentList
+from ..models.appointments import Appointment
 from ..models.bulk import BulkResult
 from ..models.contacts import (
     Contact,
     ContactCreate,
-    ContactEnvelope,
     ContactUpdate,
-    MaybeContactEnvelope,
-    UpdatedContactEnvelope,
     UpsertBody,
     UpsertResult,
 )
 from ..models.contacts import with_location as _with_location
 from ..models.tags import BulkBusinessResult
-from ._base import Resource, SubResource, acknowledged, contact_path, string_list
+from ._base import Resource, SubResource, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
 from .listings import ContactListings
 from .records import NotesResource, TasksResource
-
-_CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
-_UPDATED = unwrap(UpdatedContactEnvelope, attrgetter("contact"))
-_UPSERTED = unwrap(UpsertResult, lambda result: result)
-_MAYBE_CONTACT = unwrap(MaybeContactEnvelope, attrgetter("contact"))
-_APPOINTMENTS = unwrap(AppointmentList, attrgetter("events"))
 
 
 class ContactsResource(ContactListings, Resource):
@@ -67,9 +58,7 @@ class ContactsResource(ContactListings, Resource):
             UnprocessableEntityError: Validation failed (``.messages``).
         """
         body, location = self._located(contact)
-        call = Call("POST", "/contacts/", _CONTACT, body=body, idempotent=False,
-                    location_id=location)  # fmt: skip
-        return await self._client.send(call)
+        return await self._send(ep.CREATE, body=body, location_id=location)
 
     async def get(self, contact_id: str) -> Contact:
         """Fetch one contact (``GET /contacts/{contactId}``).
@@ -77,16 +66,14 @@ class ContactsResource(ContactListings, Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        return await self._client.send(Call("GET", path, _CONTACT))
+        return await self._send(ep.GET, contact_id)
 
     async def update(self, contact_id: str, changes: ContactUpdate) -> Contact:
         """Change a contact (``PUT /contacts/{contactId}``); unset fields stay as they are.
 
         ``tags`` replaces every tag; use ``contacts.tags.add``/``remove`` for incremental changes.
         """
-        path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        contact = await self._client.send(Call("PUT", path, _UPDATED, body=changes))
+        contact = await self._send(ep.UPDATE, contact_id, body=changes)
         return contact if contact is not None else await self.get(contact_id)
 
     async def delete(self, contact_id: str) -> None:
@@ -95,8 +82,7 @@ class ContactsResource(ContactListings, Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        await self._client.send(Call("DELETE", path, acknowledged, gone_when_absent=True))
+        await self._send(ep.DELETE, contact_id)
 
     async def find_duplicate(
         self, *, email: str | None = None, number: str | None = None, location_id: str | None = None
@@ -116,9 +102,7 @@ class ContactsResource(ContactListings, Resource):
             raise ConfigurationError("find_duplicate needs an email or a number")
         params = {"locationId": self._client.require_location(location_id), "number": number,
                   "email": email}  # fmt: skip
-        call = Call("GET", "/contacts/search/duplicate", _MAYBE_CONTACT, params=params,
-                    location_id=params["locationId"])  # fmt: skip
-        return await self._client.send(call)
+        return await self._send(ep.FIND_DUPLICATE, params=params, location_id=params["locationId"])
 
     async def appointments(self, contact_id: str) -> list[Appointment]:
         """Every appointment of a contact (``GET /contacts/{contactId}/appointments``).
@@ -126,8 +110,7 @@ class ContactsResource(ContactListings, Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        call = Call("GET", contact_path(contact_id, "appointments"), _APPOINTMENTS)
-        return await self._client.send(call)
+        return await self._send(ep.APPOINTMENTS, contact_id)
 
     async def bulk_business(
         self, contact_ids: Iterable[str], business_id: str | None, *, location_id: str | None = None
@@ -166,9 +149,7 @@ class ContactsResource(ContactListings, Resource):
             ),
         )  # fmt: skip
         located, location = self._located(body)
-        call = Call("POST", "/contacts/upsert", _UPSERTED, body=located,
-                    location_id=location)  # fmt: skip
-        return await self._client.send(call)
+        return await self._send(ep.UPSERT, body=located, location_id=location)
 
     async def bulk_upsert(
         self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]

@@ -11,15 +11,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._protocol import Call, segment, unwrap
+from .. import endpoints as ep
+from .._protocol import Call
 from ..models._base import JSONValue
 from ..models.contacts import Contact
 from ..models.search import (
-    CountedResponse,
     Filter,
     FilterGroup,
-    ListResponse,
-    SearchResponse,
     Sort,
     check_page_size,
     search_body,
@@ -35,10 +33,6 @@ from ..pagination import (
 
 if TYPE_CHECKING:
     from ..client import LeadConnector
-
-_SEARCH_PAGE = unwrap(SearchResponse, SearchResponse.page)
-_LIST_PAGE = unwrap(ListResponse, ListResponse.page)
-_COUNTED_PAGE = unwrap(CountedResponse, CountedResponse.page)
 
 LEGACY_PAGE_SIZE = 100
 """The most contacts the legacy ``GET /contacts/`` returns per page."""
@@ -85,10 +79,10 @@ class ContactListings:
         """
         location = self._client.require_location(location_id)
         body = search_body(location, query, filters, sort, page_size)
+        version = self._client.config.api_version
 
         def call_for(after: list[JSONValue] | None) -> Call[Page[Contact]]:
-            return Call("POST", "/contacts/search", _SEARCH_PAGE, body=body.after(after),
-                        location_id=location)  # fmt: skip
+            return ep.SEARCH.call(version, body=body.after(after), location_id=location)
 
         return self._paginate(call_for, by_search_after(page_size), None, max_items, read_ahead)
 
@@ -124,13 +118,15 @@ class ContactListings:
                       "use contacts.search()", DeprecationWarning, stacklevel=2)  # fmt: skip
         check_page_size(page_size, LEGACY_PAGE_SIZE)
         location = self._client.require_location(location_id)
+        version = self._client.config.api_version
+        ep.LIST.route(version)  # v3 removed it: say so here, before anything is sent
 
         def call_for(after: tuple[int | float, str] | None) -> Call[Page[Contact]]:
             params: dict[str, str | int | None] = {"locationId": location, "limit": page_size,
                                                    "query": query}  # fmt: skip
             if after is not None:
                 params.update(startAfter=str(after[0]), startAfterId=after[1])
-            return Call("GET", "/contacts/", _LIST_PAGE, params=params, location_id=location)
+            return ep.LIST.call(version, params=params, location_id=location)
 
         return self._paginate(call_for, by_server_cursor, None, max_items, read_ahead)
 
@@ -161,14 +157,15 @@ class ContactListings:
         Raises:
             ConfigurationError: A bad argument (raised here, before anything is sent).
         """
-        path = f"/contacts/business/{segment(business_id, 'business_id')}"
+        ep.fill(ep.BY_BUSINESS.path, (business_id,))  # a bad id fails here, not when iterated
         check_page_size(page_size, None)
         location = self._client.require_location(location_id)
+        version = self._client.config.api_version
 
         def call_for(skip: int) -> Call[Page[Contact]]:
             params = {"locationId": location, "skip": str(skip), "limit": str(page_size),
                       "query": query}  # fmt: skip
-            return Call("GET", path, _COUNTED_PAGE, params=params, location_id=location)
+            return ep.BY_BUSINESS.call(version, business_id, params=params, location_id=location)
 
         return self._paginate(call_for, by_offset, 0, max_items, read_ahead)
 

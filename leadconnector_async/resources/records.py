@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Generic, TypeVar
 
-from .._protocol import Call, Decode, segment, unwrap
+from .. import endpoints as ep
+from ..endpoints import Endpoint
 from ..models._base import Input
-from ..models.notes import Note, NoteCreate, NoteEnvelope, NoteList, NoteUpdate
-from ..models.tasks import Task, TaskCompletion, TaskCreate, TaskEnvelope, TaskList, TaskUpdate
-from ._base import Resource, acknowledged, contact_path
+from ..models.notes import Note, NoteCreate, NoteUpdate
+from ..models.tasks import Task, TaskCompletion, TaskCreate, TaskUpdate
+from ._base import Resource
 
 R = TypeVar("R")
 C = TypeVar("C", bound=Input)
@@ -24,19 +24,13 @@ U = TypeVar("U", bound=Input)
 
 @dataclass(frozen=True, slots=True)
 class RecordKind(Generic[R]):
-    """Where one kind of record lives and how its answers decode.
+    """The five endpoints of one kind of record (rows of the endpoint table)."""
 
-    Attributes:
-        collection: The path segment after the contact id (``"tasks"``).
-        id_name: The record id's argument name, for error messages (``"task_id"``).
-        one: Decodes ``{"task": {...}}`` into the record.
-        many: Decodes ``{"tasks": [...]}`` into a list.
-    """
-
-    collection: str
-    id_name: str
-    one: Decode[R]
-    many: Decode[list[R]]
+    list: Endpoint[builtins.list[R]]
+    get: Endpoint[R]
+    create: Endpoint[R]
+    update: Endpoint[R]
+    delete: Endpoint[bool]
 
 
 class RecordsResource(Resource, Generic[R, C, U]):
@@ -51,7 +45,7 @@ class RecordsResource(Resource, Generic[R, C, U]):
         Raises:
             NotFoundError: No contact has that id.
         """
-        return await self._client.send(Call("GET", self._path(contact_id), self._kind.many))
+        return await self._send(self._kind.list, contact_id)
 
     async def get(self, contact_id: str, record_id: str) -> R:
         """One record of a contact (``GET /contacts/{contactId}/{collection}/{id}``).
@@ -59,8 +53,7 @@ class RecordsResource(Resource, Generic[R, C, U]):
         Raises:
             NotFoundError: No contact, or no record of it, has that id.
         """
-        call = Call("GET", self._path(contact_id, record_id), self._kind.one)
-        return await self._client.send(call)
+        return await self._send(self._kind.get, contact_id, record_id)
 
     async def create(self, contact_id: str, record: C) -> R:
         """Add a record to a contact (``POST /contacts/{contactId}/{collection}``).
@@ -72,8 +65,7 @@ class RecordsResource(Resource, Generic[R, C, U]):
             NotFoundError: No contact has that id.
             UnprocessableEntityError: The server refused the body (``.messages``).
         """
-        call = Call("POST", self._path(contact_id), self._kind.one, body=record, idempotent=False)
-        return await self._client.send(call)
+        return await self._send(self._kind.create, contact_id, body=record)
 
     async def update(self, contact_id: str, record_id: str, changes: U) -> R:
         """Change a record (``PUT /contacts/{contactId}/{collection}/{id}``); unset fields stay.
@@ -82,8 +74,7 @@ class RecordsResource(Resource, Generic[R, C, U]):
             NotFoundError: No contact, or no record of it, has that id.
             UnprocessableEntityError: The server refused the body (``.messages``).
         """
-        call = Call("PUT", self._path(contact_id, record_id), self._kind.one, body=changes)
-        return await self._client.send(call)
+        return await self._send(self._kind.update, contact_id, record_id, body=changes)
 
     async def delete(self, contact_id: str, record_id: str) -> None:
         """Delete a record (``DELETE /contacts/{contactId}/{collection}/{id}``).
@@ -91,19 +82,13 @@ class RecordsResource(Resource, Generic[R, C, U]):
         Raises:
             NotFoundError: No contact, or no record of it, has that id.
         """
-        path = self._path(contact_id, record_id)
-        await self._client.send(Call("DELETE", path, acknowledged, gone_when_absent=True))
-
-    def _path(self, contact_id: str, record_id: str | None = None, *rest: str) -> str:
-        kind = self._kind
-        record = () if record_id is None else (segment(record_id, kind.id_name),)
-        return contact_path(contact_id, kind.collection, *record, *rest)
+        await self._send(self._kind.delete, contact_id, record_id)
 
 
-_TASKS = RecordKind("tasks", "task_id", unwrap(TaskEnvelope, attrgetter("task")),
-                    unwrap(TaskList, attrgetter("tasks")))  # fmt: skip
-_NOTES = RecordKind("notes", "note_id", unwrap(NoteEnvelope, attrgetter("note")),
-                    unwrap(NoteList, attrgetter("notes")))  # fmt: skip
+_TASKS = RecordKind(ep.TASKS_LIST, ep.TASKS_GET, ep.TASKS_CREATE, ep.TASKS_UPDATE,
+                    ep.TASKS_DELETE)  # fmt: skip
+_NOTES = RecordKind(ep.NOTES_LIST, ep.NOTES_GET, ep.NOTES_CREATE, ep.NOTES_UPDATE,
+                    ep.NOTES_DELETE)  # fmt: skip
 
 
 class TasksResource(RecordsResource[Task, TaskCreate, TaskUpdate]):
@@ -124,9 +109,8 @@ class TasksResource(RecordsResource[Task, TaskCreate, TaskUpdate]):
         Raises:
             NotFoundError: No contact, or no task of it, has that id.
         """
-        call = Call("PUT", self._path(contact_id, task_id, "completed"), _TASKS.one,
-                    body=TaskCompletion(completed=completed))  # fmt: skip
-        return await self._client.send(call)
+        body = TaskCompletion(completed=completed)
+        return await self._send(ep.TASKS_COMPLETE, contact_id, task_id, body=body)
 
 
 class NotesResource(RecordsResource[Note, NoteCreate, NoteUpdate]):

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..endpoints import ENDPOINTS
 from . import _responses as respond
 from ._server import FAKE, FakeLeadConnector
 from ._validation import Schema, validate
@@ -45,24 +46,28 @@ def scope_denied(request: web.Request, scope: str) -> web.Response | None:
     return respond.unauthorized("The token is not authorized for this scope.")
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    """Register every route the fake serves."""
+def handlers() -> dict[str, Any]:
+    """Every API handler, by the name of the endpoint it serves (``"contacts.get"``)."""
     from . import (
         _routes_associations,
         _routes_bulk,
         _routes_contacts,
-        _routes_locations,
         _routes_lookups,
-        _routes_oauth,
         _routes_records,
         _routes_search,
     )
 
-    _routes_contacts.add_routes(router)
-    _routes_records.add_routes(router)
-    _routes_associations.add_routes(router)
-    _routes_lookups.add_routes(router)
-    _routes_bulk.add_routes(router)
+    modules = (_routes_contacts, _routes_records, _routes_associations, _routes_lookups,
+               _routes_bulk, _routes_search)  # fmt: skip
+    return {name: handler for module in modules for name, handler in module.HANDLERS.items()}
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    """Register a handler for every endpoint of the package's table, and the OAuth routes."""
+    from . import _routes_locations, _routes_oauth
+
+    served = handlers()
+    for endpoint in ENDPOINTS:
+        router.add_route(endpoint.method, endpoint.path, served[endpoint.name])
     _routes_oauth.add_routes(router)
-    _routes_search.add_routes(router)
     _routes_locations.add_routes(router)

@@ -10,12 +10,9 @@ from aiohttp import web
 
 from . import _responses as respond
 from ._related_store import change_members
-from ._route_kit import ContactRequest, contact_route
+from ._route_kit import ContactRequest, Route, contact_route
 from ._routes_contacts import WRITE
 from ._schemas_related import CAMPAIGN, FOLLOWERS, TAGS, WORKFLOW
-
-_CAMPAIGN = "/contacts/{contactId}/campaigns/{campaignId}"
-_WORKFLOW = "/contacts/{contactId}/workflow/{workflowId}"
 
 
 def _change(ctx: ContactRequest, key: str, *, add: bool) -> list[str]:
@@ -79,20 +76,14 @@ async def remove_from_workflow(ctx: ContactRequest) -> web.Response:
     return respond.ok({"succeded": True})
 
 
-# The literal removeAll route comes before {campaignId}, which would take "removeAll" as an id.
-_ROUTES = [
-    ("POST", "/contacts/{contactId}/tags", add_tags),
-    ("DELETE", "/contacts/{contactId}/tags", remove_tags),
-    ("POST", "/contacts/{contactId}/followers", add_followers),
-    ("DELETE", "/contacts/{contactId}/followers", remove_followers),
-    ("DELETE", "/contacts/{contactId}/campaigns/removeAll", remove_from_every_campaign),
-    ("POST", _CAMPAIGN, add_to_campaign),
-    ("DELETE", _CAMPAIGN, remove_from_campaign),
-    ("POST", _WORKFLOW, add_to_workflow),
-    ("DELETE", _WORKFLOW, remove_from_workflow),
-]
-
-
-def add_routes(router: web.UrlDispatcher) -> None:
-    for method, path, handler in _ROUTES:
-        router.add_route(method, path, handler)
+HANDLERS: dict[str, Route] = {
+    "contacts.tags.add": add_tags,
+    "contacts.tags.remove": remove_tags,
+    "contacts.followers.add": add_followers,
+    "contacts.followers.remove": remove_followers,
+    "contacts.campaigns.remove_all": remove_from_every_campaign,
+    "contacts.campaigns.add": add_to_campaign,
+    "contacts.campaigns.remove": remove_from_campaign,
+    "contacts.workflows.add": add_to_workflow,
+    "contacts.workflows.remove": remove_from_workflow,
+}

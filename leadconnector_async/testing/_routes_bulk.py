@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import _responses as respond
 from ._related_store import change_members
+from ._route_kit import Route
 from ._routes import checked_body, fake_of
 from ._routes_contacts import WRITE
 from ._schemas_related import BULK_BUSINESS, BULK_TAGS
@@ -85,6 +86,7 @@ def _business_errors(body: dict[str, Any]) -> list[str]:
     return messages
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_post("/contacts/bulk/tags/update/{type}", update_tags)
-    router.add_post("/contacts/bulk/business", update_business)
+HANDLERS: dict[str, Route] = {
+    "contacts.bulk_tags.add": update_tags,
+    "contacts.bulk_business": update_business,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import _responses as respond
-from ._route_kit import ContactRequest, contact_route
+from ._route_kit import ContactRequest, Route, contact_route
 from ._routes import checked_body, fake_of
 from ._validation import CREATE_CONTACT, UPDATE_CONTACT, UPSERT_CONTACT
 
@@ -71,9 +71,10 @@ async def upsert_contact(request: web.Request) -> web.Response:
     return respond.ok({"new": new, "contact": contact, "traceId": respond.new_id()})
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_post("/contacts/", create_contact)
-    router.add_post("/contacts/upsert", upsert_contact)
-    router.add_get("/contacts/{contactId}", get_contact)
-    router.add_put("/contacts/{contactId}", update_contact)
-    router.add_delete("/contacts/{contactId}", delete_contact)
+HANDLERS: dict[str, Route] = {
+    "contacts.create": create_contact,
+    "contacts.upsert": upsert_contact,
+    "contacts.get": get_contact,
+    "contacts.update": update_contact,
+    "contacts.delete": delete_contact,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import _responses as respond
-from ._route_kit import ContactRequest, contact_route
+from ._route_kit import ContactRequest, Route, contact_route
 from ._routes import fake_of, scope_denied
 from ._routes_contacts import READ
 
@@ -27,6 +27,7 @@ async def appointments(ctx: ContactRequest) -> web.Response:
     return respond.ok({"events": ctx.related.appointments.get(ctx.contact_id, [])})
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/contacts/search/duplicate", find_duplicate)
-    router.add_get("/contacts/{contactId}/appointments", appointments)
+HANDLERS: dict[str, Route] = {
+    "contacts.find_duplicate": find_duplicate,
+    "contacts.appointments": appointments,
+}

@@ -30,14 +30,6 @@ class Records:
     update: Schema
     update_event: str | None
 
-    @property
-    def base(self) -> str:
-        return f"/contacts/{{contactId}}/{self.kind}"
-
-    @property
-    def one(self) -> str:
-        return f"{self.base}/{{{self.id_param}}}"
-
     def route(self, scope: str, schema: Schema | None = None) -> Callable[[RecordHandler], Route]:
         """:func:`contact_route` that also finds the record named in the path (or 400/404s)."""
 
@@ -59,8 +51,8 @@ TASKS = Records("tasks", "task", "taskId", "Task", CREATE_TASK, UPDATE_TASK, Non
 NOTES = Records("notes", "note", "id", "Note", CREATE_NOTE, UPDATE_NOTE, "NoteUpdate")
 
 
-def add_record_routes(router: web.UrlDispatcher, records: Records) -> None:
-    """Register list, create, get, update and delete for one kind of record."""
+def record_handlers(records: Records) -> dict[str, Route]:
+    """The list, create, get, update and delete handlers of one kind of record, by endpoint."""
 
     @contact_route(READ)
     async def list_records(ctx: ContactRequest) -> web.Response:
@@ -90,11 +82,10 @@ def add_record_routes(router: web.UrlDispatcher, records: Records) -> None:
         ctx.emit(f"{records.label}Delete", record)
         return respond.ok({"succeded": True})
 
-    router.add_get(records.base, list_records)
-    router.add_post(records.base, create_record)
-    router.add_get(records.one, get_record)
-    router.add_put(records.one, update_record)
-    router.add_delete(records.one, delete_record)
+    name = f"contacts.{records.kind}"
+    return {f"{name}.list": list_records, f"{name}.create": create_record,
+            f"{name}.get": get_record, f"{name}.update": update_record,
+            f"{name}.delete": delete_record}  # fmt: skip
 
 
 @TASKS.route(WRITE, TASK_COMPLETED)
@@ -105,7 +96,8 @@ def complete_task(ctx: ContactRequest, task: dict[str, Any]) -> web.Response:
     return respond.ok({"task": task})
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    add_record_routes(router, TASKS)
-    router.add_put(f"{TASKS.one}/completed", complete_task)
-    add_record_routes(router, NOTES)
+HANDLERS: dict[str, Route] = {
+    **record_handlers(TASKS),
+    "contacts.tasks.complete": complete_task,
+    **record_handlers(NOTES),
+}

@@ -23,6 +23,7 @@ import msgspec
 from aiohttp import web
 
 from . import _responses as respond
+from ._route_kit import Route
 from ._routes import checked_body, fake_of, scope_denied
 from ._routes_contacts import READ
 from ._search_engine import Contact, FilterCompiler, Order, Predicate, Snapshot, text_query
@@ -235,7 +236,8 @@ async def contacts_by_business(request: web.Request) -> web.Response:
     return _json({"contacts": [c for _, c in found], "count": len(snapshot.keys)})
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_post("/contacts/search", search_contacts)
-    router.add_get("/contacts/", list_contacts)
-    router.add_get("/contacts/business/{businessId}", contacts_by_business)
+HANDLERS: dict[str, Route] = {
+    "contacts.search": search_contacts,
+    "contacts.list": list_contacts,
+    "contacts.by_business": contacts_by_business,
+}

@@ -16,7 +16,7 @@ from leadconnector_async._protocol import (
     retry_after,
     segment,
 )
-from leadconnector_async.resources.contacts import _CONTACT
+from leadconnector_async.endpoints import _CONTACT
 
 CONFIG = ClientConfig(base_url="https://api.test")
 
