@@ -1,8 +1,8 @@
-"""THE table of Contacts operations: spec (METHOD, path) -> client method -> an exerciser.
+"""One exerciser per row of the package's endpoint table (``leadconnector_async.endpoints``).
 
-Every operation of the vendored spec has one row here. ``test_operation_coverage`` fails when an
-operation has no row or its client method is missing, and runs every exerciser against the fake
-server, holding what the client sent and what the fake answered to the spec's schemas.
+``test_operation_coverage`` fails when a spec operation has no row, a row has no exerciser or
+its client method is missing, and runs every exerciser against the fake server, holding what the
+client sent and what the fake answered to the spec's schemas.
 """
 
 from __future__ import annotations
@@ -31,14 +31,6 @@ class Fixture:
 Exercise = Callable[[lc.LeadConnector, Fixture], Awaitable[object]]
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    client_method: str
-    exercise: Exercise
-
-
 def seed(fake: FakeLeadConnector) -> Fixture:
     """Put the fixture's records straight into the fake's stores (no request is recorded)."""
     email, phone = "ops+1@example.com", "+15550199"
@@ -64,78 +56,80 @@ def _legacy_list(client: lc.LeadConnector) -> lc.Paginator[lc.Contact]:
         return client.contacts.list()
 
 
-C = "/contacts/{contactId}"
 TASK = lc.TaskCreate(title="Follow up", due_date="2030-02-01T09:00:00Z", body="Ring back")
 NOTE = lc.NoteCreate(body="Prefers email", title="Channel", color="#FFAA00", pinned=True)
 WHEN = "2030-06-23T03:30:00+01:00"
 
 # fmt: off
-OPERATIONS = [
-    Operation("POST", "/contacts/", "contacts.create",
-              lambda c, f: c.contacts.create(lc.ContactCreate(first_name="New", tags=["t"]))),
-    Operation("GET", C, "contacts.get", lambda c, f: c.contacts.get(f.contact_id)),
-    Operation("PUT", C, "contacts.update",
-              lambda c, f: c.contacts.update(f.contact_id, lc.ContactUpdate(city="Oslo"))),
-    Operation("DELETE", C, "contacts.delete", lambda c, f: c.contacts.delete(f.contact_id)),
-    Operation("POST", "/contacts/upsert", "contacts.upsert",
-              lambda c, f: c.contacts.upsert(lc.ContactCreate(email=f.email, city="Rome"))),
-    Operation("POST", "/contacts/search", "contacts.search",
-              lambda c, f: first_page(c.contacts.search("op", sort=lc.Sort("dateAdded")))),
-    Operation("GET", "/contacts/", "contacts.list", lambda c, f: first_page(_legacy_list(c))),
-    Operation("GET", "/contacts/business/{businessId}", "contacts.by_business",
-              lambda c, f: first_page(c.contacts.by_business("biz-1", query="op"))),
-    Operation("GET", "/contacts/search/duplicate", "contacts.find_duplicate",
-              lambda c, f: c.contacts.find_duplicate(email=f.email, number=f.phone)),
-    Operation("GET", f"{C}/tasks", "contacts.tasks.list",
-              lambda c, f: c.contacts.tasks.list(f.contact_id)),
-    Operation("POST", f"{C}/tasks", "contacts.tasks.create",
-              lambda c, f: c.contacts.tasks.create(f.contact_id, TASK)),
-    Operation("GET", f"{C}/tasks/{{taskId}}", "contacts.tasks.get",
-              lambda c, f: c.contacts.tasks.get(f.contact_id, f.task_id)),
-    Operation("PUT", f"{C}/tasks/{{taskId}}", "contacts.tasks.update",
-              lambda c, f: c.contacts.tasks.update(f.contact_id, f.task_id,
-                                                   lc.TaskUpdate(title="Call back"))),
-    Operation("DELETE", f"{C}/tasks/{{taskId}}", "contacts.tasks.delete",
-              lambda c, f: c.contacts.tasks.delete(f.contact_id, f.task_id)),
-    Operation("PUT", f"{C}/tasks/{{taskId}}/completed", "contacts.tasks.complete",
-              lambda c, f: c.contacts.tasks.complete(f.contact_id, f.task_id)),
-    Operation("GET", f"{C}/appointments", "contacts.appointments",
-              lambda c, f: c.contacts.appointments(f.contact_id)),
-    Operation("POST", f"{C}/tags", "contacts.tags.add",
-              lambda c, f: c.contacts.tags.add(f.contact_id, ["vip", "2030"])),
-    Operation("DELETE", f"{C}/tags", "contacts.tags.remove",
-              lambda c, f: c.contacts.tags.remove(f.contact_id, ["seed"])),
-    Operation("GET", f"{C}/notes", "contacts.notes.list",
-              lambda c, f: c.contacts.notes.list(f.contact_id)),
-    Operation("POST", f"{C}/notes", "contacts.notes.create",
-              lambda c, f: c.contacts.notes.create(f.contact_id, NOTE)),
-    Operation("GET", f"{C}/notes/{{id}}", "contacts.notes.get",
-              lambda c, f: c.contacts.notes.get(f.contact_id, f.note_id)),
-    Operation("PUT", f"{C}/notes/{{id}}", "contacts.notes.update",
-              lambda c, f: c.contacts.notes.update(f.contact_id, f.note_id,
-                                                   lc.NoteUpdate(pinned=True))),
-    Operation("DELETE", f"{C}/notes/{{id}}", "contacts.notes.delete",
-              lambda c, f: c.contacts.notes.delete(f.contact_id, f.note_id)),
-    Operation("POST", "/contacts/bulk/tags/update/{type}", "contacts.bulk_tags.add",
-              lambda c, f: c.contacts.bulk_tags.add([f.contact_id, "missing"], ["bulk"])),
-    Operation("POST", "/contacts/bulk/business", "contacts.bulk_business",
-              lambda c, f: c.contacts.bulk_business([f.contact_id], "biz-1")),
-    Operation("POST", f"{C}/followers", "contacts.followers.add",
-              lambda c, f: c.contacts.followers.add(f.contact_id, ["user-1"])),
-    Operation("DELETE", f"{C}/followers", "contacts.followers.remove",
-              lambda c, f: c.contacts.followers.remove(f.contact_id, ["user-1"])),
-    Operation("POST", f"{C}/campaigns/{{campaignId}}", "contacts.campaigns.add",
-              lambda c, f: c.contacts.campaigns.add(f.contact_id, "camp-1")),
-    Operation("DELETE", f"{C}/campaigns/{{campaignId}}", "contacts.campaigns.remove",
-              lambda c, f: c.contacts.campaigns.remove(f.contact_id, "camp-1")),
-    Operation("DELETE", f"{C}/campaigns/removeAll", "contacts.campaigns.remove_all",
-              lambda c, f: c.contacts.campaigns.remove_all(f.contact_id)),
-    Operation("POST", f"{C}/workflow/{{workflowId}}", "contacts.workflows.add",
-              lambda c, f: c.contacts.workflows.add(f.contact_id, "wf-1", event_start_time=WHEN)),
-    Operation("DELETE", f"{C}/workflow/{{workflowId}}", "contacts.workflows.remove",
-              lambda c, f: c.contacts.workflows.remove(f.contact_id, "wf-1",
-                                                       event_start_time=WHEN)),
-]
+EXERCISES: dict[str, Exercise] = {
+    "contacts.create":
+        lambda c, f: c.contacts.create(lc.ContactCreate(first_name="New", tags=["t"])),
+    "contacts.get":
+        lambda c, f: c.contacts.get(f.contact_id),
+    "contacts.update":
+        lambda c, f: c.contacts.update(f.contact_id, lc.ContactUpdate(city="Oslo")),
+    "contacts.delete":
+        lambda c, f: c.contacts.delete(f.contact_id),
+    "contacts.upsert":
+        lambda c, f: c.contacts.upsert(lc.ContactCreate(email=f.email, city="Rome")),
+    "contacts.search":
+        lambda c, f: first_page(c.contacts.search("op", sort=lc.Sort("dateAdded"))),
+    "contacts.list":
+        lambda c, f: first_page(_legacy_list(c)),
+    "contacts.by_business":
+        lambda c, f: first_page(c.contacts.by_business("biz-1", query="op")),
+    "contacts.find_duplicate":
+        lambda c, f: c.contacts.find_duplicate(email=f.email, number=f.phone),
+    "contacts.tasks.list":
+        lambda c, f: c.contacts.tasks.list(f.contact_id),
+    "contacts.tasks.create":
+        lambda c, f: c.contacts.tasks.create(f.contact_id, TASK),
+    "contacts.tasks.get":
+        lambda c, f: c.contacts.tasks.get(f.contact_id, f.task_id),
+    "contacts.tasks.update":
+        lambda c, f: c.contacts.tasks.update(f.contact_id, f.task_id,
+                                             lc.TaskUpdate(title="Call back")),
+    "contacts.tasks.delete":
+        lambda c, f: c.contacts.tasks.delete(f.contact_id, f.task_id),
+    "contacts.tasks.complete":
+        lambda c, f: c.contacts.tasks.complete(f.contact_id, f.task_id),
+    "contacts.appointments":
+        lambda c, f: c.contacts.appointments(f.contact_id),
+    "contacts.tags.add":
+        lambda c, f: c.contacts.tags.add(f.contact_id, ["vip", "2030"]),
+    "contacts.tags.remove":
+        lambda c, f: c.contacts.tags.remove(f.contact_id, ["seed"]),
+    "contacts.notes.list":
+        lambda c, f: c.contacts.notes.list(f.contact_id),
+    "contacts.notes.create":
+        lambda c, f: c.contacts.notes.create(f.contact_id, NOTE),
+    "contacts.notes.get":
+        lambda c, f: c.contacts.notes.get(f.contact_id, f.note_id),
+    "contacts.notes.update":
+        lambda c, f: c.contacts.notes.update(f.contact_id, f.note_id,
+                                             lc.NoteUpdate(pinned=True)),
+    "contacts.notes.delete":
+        lambda c, f: c.contacts.notes.delete(f.contact_id, f.note_id),
+    "contacts.bulk_tags.add":
+        lambda c, f: c.contacts.bulk_tags.add([f.contact_id, "missing"], ["bulk"]),
+    "contacts.bulk_business":
+        lambda c, f: c.contacts.bulk_business([f.contact_id], "biz-1"),
+    "contacts.followers.add":
+        lambda c, f: c.contacts.followers.add(f.contact_id, ["user-1"]),
+    "contacts.followers.remove":
+        lambda c, f: c.contacts.followers.remove(f.contact_id, ["user-1"]),
+    "contacts.campaigns.add":
+        lambda c, f: c.contacts.campaigns.add(f.contact_id, "camp-1"),
+    "contacts.campaigns.remove":
+        lambda c, f: c.contacts.campaigns.remove(f.contact_id, "camp-1"),
+    "contacts.campaigns.remove_all":
+        lambda c, f: c.contacts.campaigns.remove_all(f.contact_id),
+    "contacts.workflows.add":
+        lambda c, f: c.contacts.workflows.add(f.contact_id, "wf-1", event_start_time=WHEN),
+    "contacts.workflows.remove":
+        lambda c, f: c.contacts.workflows.remove(f.contact_id, "wf-1",
+                                                 event_start_time=WHEN),
+}
 # fmt: on
 
 

@@ -11,13 +11,15 @@ import msgspec
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.endpoints import ENDPOINTS, Endpoint
 from leadconnector_async.models.tags import BulkBusinessBody, BulkTagsBody
 from leadconnector_async.models.tasks import TaskCompletion
 from leadconnector_async.testing import FakeLeadConnector
 
 from . import spec
-from .operations import OPERATIONS, RESPONSE_ERRATA, Operation, seed
+from .operations import EXERCISES, RESPONSE_ERRATA, seed
 
+OPERATIONS = [endpoint for endpoint in ENDPOINTS if endpoint.group == "contacts"]
 ROWS = {(op.method, op.path): op for op in OPERATIONS}
 
 
@@ -29,22 +31,29 @@ def test_the_table_has_one_row_per_operation() -> None:
     }
 
 
+def test_every_row_has_one_exerciser_and_the_spec_scope() -> None:
+    assert set(EXERCISES) == {op.name for op in OPERATIONS}
+    for op in OPERATIONS:
+        security = spec.operation(op.method, op.path).get("security")
+        assert op.scope == (security[0]["bearer"][0] if security else None), op.name
+
+
 async def test_every_named_client_method_exists() -> None:
     async with lc.LeadConnector("token", location_id="loc") as client:
         for op in OPERATIONS:
-            method = attrgetter(op.client_method)(client)
+            method = attrgetter(op.name)(client)
             # Listings are plain methods returning a paginator, iterated without ``await``.
             listing = get_origin(get_type_hints(method).get("return")) is lc.Paginator
-            assert inspect.iscoroutinefunction(method) or listing, op.client_method
+            assert inspect.iscoroutinefunction(method) or listing, op.name
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
-async def test_round_trip_fits_the_spec(op: Operation) -> None:
+async def test_round_trip_fits_the_spec(op: Endpoint[object]) -> None:
     async with (
         FakeLeadConnector(record=True) as fake,
         lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url) as client,
     ):
-        await op.exercise(client, seed(fake))
+        await EXERCISES[op.name](client, seed(fake))
     [exchange] = fake.stats.exchanges
     assert (exchange.method, exchange.route) == (op.method, op.path)
     declared = [int(s) for s in spec.operation(op.method, op.path)["responses"] if s < "300"]
@@ -75,11 +84,9 @@ def test_the_readme_lists_every_operation_with_its_method_and_scope() -> None:
     listed = _readme_operations()
     assert set(listed) == spec.operations()
     for op in OPERATIONS:
-        assert f"`client.{op.client_method}`" in listed[(op.method, op.path)], op
-    for (method, path), cells in listed.items():
-        security = spec.operation(method, path).get("security")
-        scope = f"`{security[0]['bearer'][0]}`" if security else "none declared"
-        assert cells.split(" | ")[1].startswith(scope), (method, path)
+        assert f"`client.{op.name}`" in listed[(op.method, op.path)], op
+        scope = f"`{op.scope}`" if op.scope else "none declared"
+        assert listed[(op.method, op.path)].split(" | ")[1].startswith(scope), op
 
 
 @pytest.mark.parametrize(

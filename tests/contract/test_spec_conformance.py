@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.endpoints import ENDPOINTS
 from leadconnector_async.testing import FakeLeadConnector
+from leadconnector_async.testing._routes import handlers
 
 from . import spec
 
@@ -27,6 +29,10 @@ def test_every_route_the_fake_serves_is_in_the_spec() -> None:
     assert served, "the fake serves no routes"
     declared = spec.operations() | spec.operations(spec.locations_spec())
     assert served <= declared, served - declared
+
+
+def test_the_fake_has_one_handler_per_endpoint_of_the_table() -> None:
+    assert set(handlers()) == {endpoint.name for endpoint in ENDPOINTS}
 
 
 async def _round_trip() -> FakeLeadConnector:
