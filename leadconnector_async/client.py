@@ -9,9 +9,10 @@ import asyncio
 import ipaddress
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -26,6 +27,7 @@ from ._config import (
     RetryPolicy,
     Timeouts,
 )
+from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._protocol import Call, build_request, parse_response, read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
 from ._retry import may_have_been_applied, retry_delay
@@ -75,6 +77,20 @@ class _Pool:
         self.closed = False
         self.sent = 0
         self.rate_limited = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def check_loop(self) -> None:
+        """Bind to the running event loop on first use; refuse every other loop after that."""
+        loop = asyncio.get_running_loop()
+        if self.loop is loop:
+            return
+        if self.loop is not None:
+            raise ConfigurationError(
+                "this client is used from another event loop than the one it was opened on "
+                "(its connections and rate limiter belong to that loop): create one client per "
+                "event loop, e.g. inside the coroutine that asyncio.run() runs"
+            )
+        self.loop = loop
 
 
 class LeadConnector(AsyncClosing):
@@ -146,6 +162,29 @@ class LeadConnector(AsyncClosing):
         )
         self._is_root = True
         self._closed = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> LeadConnector:
+        """A client configured from the environment, as the command line is.
+
+        Reads ``LEADCONNECTOR_TOKEN`` (or the file named by ``LEADCONNECTOR_TOKEN_FILE``),
+        ``LEADCONNECTOR_LOCATION_ID`` and ``LEADCONNECTOR_BASE_URL``.
+
+        Args:
+            env: The variables to read (default ``os.environ``).
+            options: Any other :class:`LeadConnector` argument; these win over the environment.
+
+        Raises:
+            ConfigurationError: No token is set, or its file cannot be read.
+        """
+        found = read_environment(env)
+        if found.token is None:
+            raise ConfigurationError(f"{TOKEN_VAR} (or {TOKEN_FILE_VAR}) is not set")
+        if found.location_id is not None:
+            options.setdefault("location_id", found.location_id)
+        if found.base_url is not None:
+            options.setdefault("base_url", found.base_url)
+        return cls(found.token, **options)
 
     @classmethod
     def _derive(
@@ -255,6 +294,7 @@ class LeadConnector(AsyncClosing):
             ClientClosedError: The client was closed.
             LeadConnectorError: The typed error for whatever failed last.
         """
+        self._pool.check_loop()
         key = call.location_id or self._location_id or _NO_LOCATION
         started = time.monotonic()
         attempt = 0
@@ -342,6 +382,7 @@ class LeadConnector(AsyncClosing):
 
     async def __aenter__(self) -> LeadConnector:
         self._refuse_if_closed()
+        self._pool.check_loop()
         return self
 
     def __repr__(self) -> str:

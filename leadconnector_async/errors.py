@@ -30,6 +30,8 @@ as its ``__context__`` or ``__cause__``.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -73,6 +75,12 @@ class LeadConnectorError(Exception):
         self.message = message
         self.status_code = status_code
         self.trace_id = trace_id
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only arguments that ``args`` does not hold, so the default
+        # (``cls(*args)``) cannot rebuild them: restore the attributes instead, so an error
+        # crosses a process boundary (a worker pool, a queue) intact.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -271,3 +279,8 @@ class RateLimiterUnavailableError(LeadConnectorError):
 
 class WebhookVerificationError(LeadConnectorError):
     """A webhook delivery failed verification: bad or missing signature, stale or replayed."""
+
+
+def _rebuild(cls: type[LeadConnectorError], args: tuple[Any, ...]) -> LeadConnectorError:
+    """Unpickle an error without its ``__init__``; pickle then restores its attributes."""
+    return cls.__new__(cls, *args)

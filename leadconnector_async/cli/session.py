@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from typing import TextIO
 
 from .._config import DEFAULT_BASE_URL, RateLimit
+from .._environ import TOKEN_VAR
 from ..client import LeadConnector
 from ..testing import FakeLeadConnector
-from .settings import TOKEN_VAR, account_from_env
+from .settings import account_from_env
 
 
 @asynccontextmanager

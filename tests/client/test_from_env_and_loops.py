@@ -1,0 +1,71 @@
+"""``LeadConnector.from_env`` and a client used from an event loop it was not opened on."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from pathlib import Path
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+
+
+async def test_from_env_reads_token_location_and_base_url(
+    fake_leadconnector: FakeLeadConnector,
+) -> None:
+    env = {
+        "LEADCONNECTOR_TOKEN": fake_leadconnector.token,
+        "LEADCONNECTOR_LOCATION_ID": fake_leadconnector.location_id,
+        "LEADCONNECTOR_BASE_URL": fake_leadconnector.url,
+    }
+    async with lc.LeadConnector.from_env(env, rate_limit=None) as client:
+        created = await client.contacts.create(lc.ContactCreate(first_name="Env"))
+    assert client.location_id == fake_leadconnector.location_id
+    stored = fake_leadconnector.store.contacts[created.id]
+    assert stored["locationId"] == fake_leadconnector.location_id
+
+
+def test_from_env_reads_the_token_file_and_arguments_win(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("file-token\n")
+    env = {"LEADCONNECTOR_TOKEN_FILE": str(secret), "LEADCONNECTOR_LOCATION_ID": "from-env"}
+    client = lc.LeadConnector.from_env(env, location_id="explicit")
+    assert client.location_id == "explicit"
+    assert client.config.base_url == "https://services.leadconnectorhq.com"
+    assert "file-token" not in repr(client)
+
+
+def test_from_env_without_a_token_says_which_variable() -> None:
+    with pytest.raises(lc.ConfigurationError, match="LEADCONNECTOR_TOKEN"):
+        lc.LeadConnector.from_env({"LEADCONNECTOR_LOCATION_ID": "loc"})
+    with pytest.raises(lc.ConfigurationError, match="cannot read LEADCONNECTOR_TOKEN_FILE"):
+        lc.LeadConnector.from_env({"LEADCONNECTOR_TOKEN_FILE": "/nonexistent/token"})
+
+
+def test_a_client_reused_on_a_second_event_loop_raises_a_clear_error() -> None:
+    opened: dict[str, object] = {}
+
+    async def first_run() -> None:
+        async with FakeLeadConnector() as fake:
+            client = lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url)
+            await client.contacts.create(lc.ContactCreate(first_name="A"))
+            opened.update(client=client, fake=fake)
+
+    async def second_run(client: lc.LeadConnector) -> None:
+        with pytest.raises(lc.ConfigurationError, match="another event loop"):
+            await client.contacts.get("anything")
+        with pytest.raises(lc.ConfigurationError, match="another event loop"):
+            async with client:
+                pass
+        await client.aclose()
+
+    asyncio.run(first_run())
+    client = opened["client"]
+    assert isinstance(client, lc.LeadConnector)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no aiolimiter "re-used across loops" warning either
+        asyncio.run(second_run(client))
+    assert client.request_counts.sent == 1
+    assert client.closed
