@@ -10,7 +10,7 @@ Example::
 
 from ._config import RateLimit, RetryPolicy, Timeouts
 from ._protocol import Call, RateLimitSnapshot
-from ._ratelimit import Limiter, RateLimitStatus
+from ._ratelimit import Limiter, Permit, RateLimitStatus
 from ._version import __version__
 from .auth import OAuthToken, StaticToken, TokenSource
 from .bulk import BulkJob
@@ -30,6 +30,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     RateLimiterUnavailableError,
+    RateLimitTimeoutError,
     RedirectError,
     ResponseTooLargeError,
     ScopeError,
@@ -124,6 +125,7 @@ __all__ = [
     "Page",
     "PaginationError",
     "Paginator",
+    "Permit",
     "PermissionDeniedError",
     "Range",
     "RateLimit",
@@ -131,6 +133,7 @@ __all__ = [
     "RateLimiterUnavailableError",
     "RateLimitSnapshot",
     "RateLimitStatus",
+    "RateLimitTimeoutError",
     "RedirectError",
     "RequestCounts",
     "ResponseTooLargeError",

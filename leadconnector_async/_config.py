@@ -24,12 +24,17 @@ class RateLimit:
     Args:
         max_requests: Requests allowed in any window of ``period`` seconds.
         period: The window length in seconds.
-        daily: Requests allowed per day, or ``None`` for no daily budget.
+        daily: Requests allowed per day, or ``None`` for no daily budget. Used only while the
+            server sends no ``X-RateLimit-Daily-Remaining``; when it does, its figure decides.
+        daily_probe_interval: While the server says the daily budget is spent, one request is
+            let through every this many seconds to learn whether it came back (any response
+            showing budget again reopens at once).
     """
 
     max_requests: int = 100
     period: float = 10.0
     daily: int | None = 200_000
+    daily_probe_interval: float = 60.0
 
     def __post_init__(self) -> None:
         if self.max_requests < 1:
@@ -38,6 +43,8 @@ class RateLimit:
             raise ConfigurationError("RateLimit.period must be positive")
         if self.daily is not None and self.daily < 1:
             raise ConfigurationError("RateLimit.daily must be at least 1 or None")
+        if self.daily_probe_interval <= 0:
+            raise ConfigurationError("RateLimit.daily_probe_interval must be positive")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,306 +4,299 @@ Each location has ``max_requests`` send slots. A request takes a slot before it 
 slot comes back one period after the response arrived. The server counted the request at some
 moment before the response reached us, so a reused slot's next request reaches the server at
 least one period after the previous one: no server-side window can hold more than
-``max_requests`` of ours, whatever the latency. An aiolimiter bucket of the same size shapes the
-sends inside that bound, and an idle location still gets its whole burst at once.
+``max_requests`` of ours, whatever the latency, and an idle location gets its whole burst at
+once. (An aiolimiter bucket of the same size, which earlier versions also consulted, never held a
+request the slots had let through, so the hot path no longer pays for it.)
 
-Server headers and 429s correct the picture: slots another process used (seen as a lower
-``X-RateLimit-Remaining`` than ours explains) are held back for a period, a 429 pauses the
-location, and the daily budget refuses to send once it is spent.
+A request that finds no free slot waits as one future in its location's queue, served in order;
+with free slots it takes the O(1) path: one comparison, one daily-budget check, no timer. Slot
+returns of every location share one timer that fires once per tick (a slot comes back up to one
+tick late, never early), so the loop does not re-arm a timer per request.
+
+Server headers and 429s correct the picture (clamped, see ``_feedback``): slots another process
+used (seen as a lower ``X-RateLimit-Remaining`` than ours explains) are held back for a period,
+a 429 pauses the location, the daily budget (``_daily``) refuses while the server says it is
+spent. A location with nothing in flight, nothing cooling and no pause is forgotten, so memory
+follows the active locations only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
-
-from aiolimiter import AsyncLimiter
 
 from ._config import RateLimit
+from ._daily import DailyBudget
+from ._feedback import plausible_capacity, plausible_period, plausible_remaining
+from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
 from ._protocol import RateLimitSnapshot
-from .errors import RateLimitError
 
-_DAY = 86_400.0
+__all__ = ["Limiter", "LocalLimiter", "Permit", "RateLimitStatus", "Unlimited"]
+
 # A slot returns a hair later than one period so clock granularity never lets a window hold
 # max_requests + 1 requests.
 _SLOT_MARGIN = 1.001
 
 
-@dataclass(frozen=True, slots=True)
-class SendTicket:
-    """What the limiter knew when it let one request through, for reading that request's answer.
+class _Location:
+    """One location's slots, queue, pause, header feedback and daily budget."""
 
-    The server counts a request when it arrives, and says what remains as of then; by the time
-    the answer reaches us, some of our slots may have come back. Knowing how many slots were
-    held at send time and how many were taken since bounds what the server can have counted of
-    ours, so its figures are not mistaken for someone else's use.
+    __slots__ = ("acquired", "capacity", "daily", "feedback_until", "key", "merged_into",
+                 "paused_until", "period", "server", "used", "waiters")  # fmt: skip
 
-    Attributes:
-        held: Slots held just after this request took its own.
-        acquired: Slots taken for this location so far, this one included.
-    """
-
-    held: int
-    acquired: int
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitStatus:
-    """The latest picture of one location's budget, for dashboards.
-
-    Attributes:
-        in_use: Slots held by requests in flight or cooling down (local view).
-        capacity: Requests allowed per window (local setting, lowered by the server's ``Max``).
-        server: The last ``X-RateLimit-*`` figures the server sent, if any.
-        daily_used: Requests sent today by this process.
-        paused_for: Seconds until a 429-triggered pause ends (0 if none).
-    """
-
-    in_use: int
-    capacity: int
-    server: RateLimitSnapshot | None
-    daily_used: int
-    paused_for: float
-
-
-class Limiter(Protocol):
-    """The seam the client sends through; in-process by default, shareable via other backends."""
-
-    async def acquire(self, key: str) -> SendTicket | None:
-        """Wait until one more request for ``key`` may be sent; return its ticket, if any."""
-
-    def release(self, key: str) -> None:
-        """The request's response arrived (or the attempt ended): its slot may start cooling."""
-
-    def observe(
-        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
-    ) -> None:
-        """Let the headers of the answer to ``ticket``'s request correct the local picture."""
-
-    def penalize(self, key: str, seconds: float) -> None:
-        """The server answered 429: send nothing more for ``key`` for ``seconds``."""
-
-    def status(self, key: str) -> RateLimitStatus | None:
-        """The latest figures for ``key``, or ``None`` if nothing was sent for it."""
-
-
-class _Slots:
-    """A counting semaphore whose capacity can change and whose waiters are served in order."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.used = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self) -> None:
-        if self.used < self.capacity and not self._waiters:
-            self.used += 1
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # the slot was handed to us as we were cancelled: pass it on
-            elif waiter in self._waiters:  # ``_wake`` may have dropped it (cancelled) already
-                self._waiters.remove(waiter)
-            raise
-
-    def release(self, count: int = 1) -> None:
-        self.used -= count
-        self._wake()
-
-    def take(self, count: int) -> None:
-        """Occupy ``count`` slots at once without waiting (may exceed the capacity)."""
-        self.used += count
-
-    def _wake(self) -> None:
-        while self._waiters and self.used < self.capacity:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                self.used += 1
-                waiter.set_result(None)
-
-
-class _LocationLimiter:
-    def __init__(self, key: str, limit: RateLimit, clock: Callable[[], float]) -> None:
-        self._key = key
-        self._limit = limit
-        self._clock = clock
-        self._loop = asyncio.get_running_loop()
-        self._slots = _Slots(limit.max_requests)
-        self._cooling: deque[tuple[float, int]] = deque()  # (loop time due, slots), oldest first
-        self._cooling_timer: asyncio.TimerHandle | None = None
-        self._bucket = AsyncLimiter(limit.max_requests, limit.period)
-        self._period = limit.period
-        self._paused_until = 0.0
-        self._server: RateLimitSnapshot | None = None
-        self._day_start = clock()
-        self._daily_used = 0
-        self._daily_left: int | None = None
-        self._acquired = 0
-
-    async def acquire(self) -> SendTicket:
-        while not await self._try_acquire():
-            pass
-        self._daily_used += 1
-        if self._daily_left is not None:
-            self._daily_left -= 1
-        self._acquired += 1
-        return SendTicket(self._slots.used, self._acquired)
-
-    async def _try_acquire(self) -> bool:
-        """Take a slot; False when a 429 paused the location while we waited (try again).
-
-        The daily budget and the pause are checked again once the slot is ours, because many
-        requests may have queued behind one that spent the budget or drew a 429.
-        """
-        self._check_daily()
-        pause = self._paused_until - self._clock()
-        if pause > 0:
-            await asyncio.sleep(pause)
-        await self._slots.acquire()
-        try:
-            await self._bucket.acquire()
-            self._check_daily()
-        except BaseException:
-            self._slots.release()
-            raise
-        if self._paused_until > self._clock():
-            self._slots.release()  # never used: it goes back at once
-            return False
-        return True
-
-    def release(self) -> None:
-        self._cool(1)
-
-    def _cool(self, count: int) -> None:
-        """Return ``count`` slots one period from now.
-
-        The period never shrinks, so returns come due in the order they were queued: one
-        timer set for the oldest serves them all (at thousands of requests per second, a timer
-        each would cost a heap operation per request).
-        """
-        due = self._loop.time() + self._period * _SLOT_MARGIN
-        self._cooling.append((due, count))
-        if self._cooling_timer is None:
-            self._cooling_timer = self._loop.call_at(due, self._return_cooled)
-
-    def _return_cooled(self) -> None:
-        # The timer was set for the oldest entry; return it and any others due by now.
-        returned = self._cooling.popleft()[1]
-        now = self._loop.time()
-        while self._cooling and self._cooling[0][0] <= now:
-            returned += self._cooling.popleft()[1]
-        self._cooling_timer = (
-            self._loop.call_at(self._cooling[0][0], self._return_cooled) if self._cooling else None
-        )
-        self._slots.release(returned)
-
-    def observe(self, snapshot: RateLimitSnapshot, ticket: SendTicket | None) -> None:
-        self._server = snapshot
-        if snapshot.interval_ms:
-            self._period = max(self._period, snapshot.interval_ms / 1000.0)
-        if snapshot.max is not None and 0 < snapshot.max < self._slots.capacity:
-            self._slots.capacity = snapshot.max
-        if snapshot.daily_remaining is not None:
-            self._daily_left = snapshot.daily_remaining
-        if snapshot.remaining is not None and ticket is not None:
-            self._hold_foreign_slots(snapshot.remaining, ticket)
-
-    def _hold_foreign_slots(self, server_remaining: int, ticket: SendTicket) -> None:
-        # Every request of ours the server counted held its slot when this one arrived, so at
-        # most ticket.held + (taken since) of the server's count is ours; the rest was spent by
-        # someone else sharing this budget. Hold that many back for a period.
-        ours_at_most = ticket.held + (self._acquired - ticket.acquired)
-        foreign = (self._slots.capacity - ours_at_most) - server_remaining
-        if foreign > 0:
-            self._slots.take(foreign)
-            self._cool(foreign)
-
-    def penalize(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    def _check_daily(self) -> None:
-        now = self._clock()
-        if now - self._day_start >= _DAY:
-            self._day_start, self._daily_used, self._daily_left = now, 0, None
-        spent_locally = self._limit.daily is not None and self._daily_used >= self._limit.daily
-        if spent_locally or (self._daily_left is not None and self._daily_left <= 0):
-            raise RateLimitError(
-                f"daily request budget for location {self._key!r} is spent "
-                f"({self._daily_used} sent by this process today); nothing was sent",
-                retry_after=max(0.0, self._day_start + _DAY - now),
-                status_code=None,
-            )
-
-    def status(self) -> RateLimitStatus:
-        return RateLimitStatus(
-            in_use=self._slots.used,
-            capacity=self._slots.capacity,
-            server=self._server,
-            daily_used=self._daily_used,
-            paused_for=max(0.0, self._paused_until - self._clock()),
-        )
+    def __init__(self, key: str, limit: RateLimit, wall_clock: Callable[[], float]) -> None:
+        self.key = key
+        self.capacity = limit.max_requests
+        self.period = limit.period
+        self.used = 0  # slots in flight or cooling
+        self.acquired = 0
+        self.waiters: deque[asyncio.Future[None]] | None = None
+        self.paused_until = 0.0  # loop time; 0.0 when not paused
+        self.feedback_until = 0.0  # loop time until which header-set limits hold
+        self.server: RateLimitSnapshot | None = None
+        self.daily = DailyBudget(limit.daily, limit.daily_probe_interval, wall_clock)
+        self.merged_into: _Location | None = None
 
 
 class LocalLimiter:
-    """The default in-process limiter: one set of slots and one aiolimiter bucket per location.
+    """The default in-process limiter: one set of slots and one queue per active location.
 
-    Location limiters are created on first use, inside the running event loop.
+    Args:
+        limit: The per-location limit.
+        wall_clock: Unix-seconds clock for the daily budget (windows use the loop's clock).
     """
 
-    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: RateLimit, *, wall_clock: Callable[[], float] = time.time) -> None:
         self._limit = limit
-        self._clock = clock
-        self._locations: dict[str, _LocationLimiter] = {}
+        self._wall_clock = wall_clock
+        self._states: dict[str, _Location] = {}
+        # Cooling slots of every location, oldest first, one queue per period length.
+        self._cooling: dict[float, deque[tuple[float, _Location, int]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        self._tick = min(0.01, limit.period / 200)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _for(self, key: str) -> _LocationLimiter:
-        limiter = self._locations.get(key)
-        if limiter is None:
-            limiter = self._locations[key] = _LocationLimiter(key, self._limit, self._clock)
-        return limiter
+    @property
+    def active_locations(self) -> int:
+        """Locations with state kept (something in flight, cooling, paused or counted)."""
+        return len(self._states)
 
-    async def acquire(self, key: str) -> SendTicket:
-        return await self._for(key).acquire()
+    async def acquire(self, key: str, deadline: float | None = None) -> Permit:
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _Location(key, self._limit, self._wall_clock)
+        if state.used < state.capacity and not state.waiters and not state.paused_until:
+            state.daily.admit(key)
+            state.used += 1
+            state.acquired += 1
+            return Permit(key, state.used, state.acquired, state)
+        return await self._queued(state, deadline)
 
-    def release(self, key: str) -> None:
-        self._for(key).release()
+    async def _queued(self, state: _Location, deadline: float | None) -> Permit:
+        loop = self._running_loop()
+        while True:
+            if state.paused_until:
+                pause = state.paused_until - loop.time()
+                if pause > 0:
+                    if deadline is not None and loop.time() + pause > deadline:
+                        raise timed_out(state.key, "the location is paused after a 429")
+                    await asyncio.sleep(pause)
+                    continue
+                state.paused_until = 0.0
+            if state.used < state.capacity and not state.waiters:
+                state.used += 1
+            else:
+                await self._wait_turn(state, loop, deadline)
+            if state.paused_until > loop.time():  # a 429 paused the location while we waited
+                self._give_back(state, 1)  # never used: it goes back at once
+                continue
+            try:
+                state.daily.admit(state.key)
+            except BaseException:
+                self._give_back(state, 1)
+                raise
+            state.acquired += 1
+            return Permit(state.key, state.used, state.acquired, state)
 
-    def observe(
-        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
+    async def _wait_turn(
+        self, state: _Location, loop: asyncio.AbstractEventLoop, deadline: float | None
     ) -> None:
-        self._for(key).observe(snapshot, ticket)
+        """Queue until a slot is handed over (``used`` already counts it on return)."""
+        waiter = loop.create_future()
+        if state.waiters is None:
+            state.waiters = deque()
+        waiters = state.waiters
+        waiters.append(waiter)
+        try:
+            if deadline is None:
+                await waiter
+            else:
+                async with asyncio.timeout_at(deadline):
+                    await waiter
+        except (asyncio.CancelledError, TimeoutError) as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._give_back(state, 1)  # handed to us as we gave up: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # moved by alias(): skipped there
+                    waiters.remove(waiter)
+            if isinstance(exc, TimeoutError):
+                raise timed_out(state.key, "no slot freed up") from None
+            raise
+
+    def release(self, permit: Permit) -> None:
+        state: _Location = permit.entry
+        self._cool(state, 1)
+
+    def _cool(self, state: _Location, count: int) -> None:
+        """Return ``count`` slots one period from now (batched with every other return)."""
+        loop = self._running_loop()
+        due = loop.time() + state.period * _SLOT_MARGIN
+        queue = self._cooling.get(state.period)
+        if queue is None:
+            queue = self._cooling[state.period] = deque()
+        queue.append((due, state, count))
+        if self._timer is None or due + self._tick < self._timer_at:
+            self._arm(loop, due)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = due + self._tick
+        self._timer = loop.call_at(self._timer_at, self._return_cooled)
+
+    def _return_cooled(self) -> None:
+        self._timer = None
+        loop = self._running_loop()
+        now = loop.time()
+        next_due = float("inf")
+        for period, queue in list(self._cooling.items()):
+            while queue and queue[0][0] <= now:
+                _, state, count = queue.popleft()
+                self._give_back(state, count)
+            if queue:
+                next_due = min(next_due, queue[0][0])
+            else:
+                del self._cooling[period]
+        if next_due != float("inf"):
+            self._arm(loop, next_due)
+
+    def _give_back(self, state: _Location, count: int) -> None:
+        while state.merged_into is not None:
+            state = state.merged_into
+        state.used -= count
+        if state.feedback_until and self._running_loop().time() >= state.feedback_until:
+            self._revert(state)  # a period without confirmation: back to the configured limit
+        if state.waiters:
+            self._wake(state)
+        idle = state.used <= 0 and not state.waiters and self._idle(state)
+        if idle and self._states.get(state.key) is state:
+            del self._states[state.key]
+
+    def _idle(self, state: _Location) -> bool:
+        return state.paused_until <= self._running_loop().time() and state.daily.settled()
+
+    def _wake(self, state: _Location) -> None:
+        waiters = state.waiters
+        while waiters and state.used < state.capacity:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                state.used += 1
+                waiter.set_result(None)
+
+    def observe(self, permit: Permit, snapshot: RateLimitSnapshot) -> None:
+        state: _Location = permit.entry
+        if state.merged_into is not None:
+            return  # its figures were judged against a bucket that no longer exists
+        state.server = snapshot
+        limit = self._limit
+        if snapshot.max is not None or snapshot.interval_ms is not None:
+            capacity, period = state.capacity, state.period
+            if snapshot.max is not None:
+                capacity = plausible_capacity(snapshot.max, limit.max_requests)
+            if snapshot.interval_ms is not None:
+                period = plausible_period(snapshot.interval_ms, limit.period)
+            self._set_limits(state, capacity, period)
+        if snapshot.daily_remaining is not None:
+            sent_since = state.acquired - permit.acquired
+            state.daily.observe(snapshot.daily_remaining, snapshot.daily_limit, sent_since)
+        if snapshot.remaining is not None:
+            self._hold_foreign_slots(state, snapshot.remaining, permit)
+
+    def _set_limits(self, state: _Location, capacity: int, period: float) -> None:
+        differs = capacity != self._limit.max_requests or period != self._limit.period
+        state.feedback_until = (
+            self._running_loop().time() + max(period, self._limit.period) if differs else 0.0
+        )
+        grew = capacity > state.capacity
+        state.capacity, state.period = capacity, period
+        if grew and state.waiters:
+            self._wake(state)
+
+    def _revert(self, state: _Location) -> None:
+        state.feedback_until = 0.0
+        state.capacity, state.period = self._limit.max_requests, self._limit.period
+
+    def _hold_foreign_slots(self, state: _Location, server_remaining: int, permit: Permit) -> None:
+        # Every request of ours the server counted held its slot when this one arrived, so at
+        # most permit.held + (taken since) of the server's count is ours; the rest was spent by
+        # someone else sharing this budget. Hold that many back for a period.
+        ours_at_most = permit.held + (state.acquired - permit.acquired)
+        remaining = plausible_remaining(server_remaining, state.capacity)
+        foreign = (state.capacity - ours_at_most) - remaining
+        if foreign > 0:
+            state.used += foreign
+            self._cool(state, foreign)
 
     def penalize(self, key: str, seconds: float) -> None:
-        self._for(key).penalize(seconds)
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = _Location(key, self._limit, self._wall_clock)
+        until = self._running_loop().time() + seconds
+        state.paused_until = max(state.paused_until, until)
+
+    def alias(self, key: str, location: str) -> None:
+        old = self._states.pop(key, None)
+        if old is None or key == location:
+            if old is not None:
+                self._states[key] = old
+            return
+        new = self._states.get(location)
+        if new is None:
+            old.key = location
+            self._states[location] = old
+            return
+        # Both exist: the location's bucket carries the token bucket's slots until they come
+        # back (its returns and releases are forwarded), and serves its queue.
+        old.merged_into = new
+        new.used += old.used
+        new.paused_until = max(new.paused_until, old.paused_until)
+        if old.waiters:
+            if new.waiters is None:
+                new.waiters = deque()
+            new.waiters.extend(old.waiters)
+            old.waiters.clear()
+        if new.waiters:
+            self._wake(new)
 
     def status(self, key: str) -> RateLimitStatus | None:
-        limiter = self._locations.get(key)
-        return limiter.status() if limiter is not None else None
+        state = self._states.get(key)
+        if state is None:
+            return None
+        paused = state.paused_until - self._running_loop().time() if state.paused_until else 0.0
+        return RateLimitStatus(
+            in_use=state.used,
+            capacity=state.capacity,
+            server=state.server,
+            daily_used=state.daily.used,
+            paused_for=max(0.0, paused),
+        )
 
-
-class Unlimited:
-    """A limiter that never waits (``rate_limit=None``)."""
-
-    async def acquire(self, key: str) -> None:
-        return None
-
-    def release(self, key: str) -> None:
-        return None
-
-    def observe(
-        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
-    ) -> None:
-        return None
-
-    def penalize(self, key: str, seconds: float) -> None:
-        return None
-
-    def status(self, key: str) -> RateLimitStatus | None:
-        return None
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self._loop = asyncio.get_running_loop()
+        return loop

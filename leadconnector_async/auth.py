@@ -6,6 +6,7 @@ rejected one, so it can decide whether a fresh token is worth a retry.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -57,15 +58,32 @@ class TokenSource(Protocol):
         ...
 
 
-class StaticToken:
-    """A token that never changes: a Private Integration Token or a fixed access token."""
+ANONYMOUS_KEY = "token:"
 
-    __slots__ = ("_token",)
+
+def token_bucket(secret: str) -> str:
+    """The rate-limit key of a token whose location is not known yet.
+
+    A digest, so processes sharing a Redis limiter agree on it without the token leaving them.
+    """
+    return ANONYMOUS_KEY + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class StaticToken:
+    """A token that never changes: a Private Integration Token or a fixed access token.
+
+    A Private Integration Token belongs to one location and the server counts its requests
+    there; until a call names that location, its requests share one bucket of their own
+    (:attr:`limit_key`).
+    """
+
+    __slots__ = ("_token", "limit_key")
 
     def __init__(self, token: str) -> None:
         if not isinstance(token, str) or not token.strip():
             raise ConfigurationError("token must be a non-empty string")
         self._token = token
+        self.limit_key = token_bucket(token)
 
     async def get_token(self) -> str:
         return self._token
@@ -333,6 +351,13 @@ class OAuthToken(RenewingToken):
         self._expires_at, self._renew_at = successor._expires_at, successor._renew_at
         self._user_type = successor._user_type
         self._location_id, self._company_id = successor._location_id, successor._company_id
+
+    @property
+    def limit_key(self) -> str:
+        """What the server counts this grant's requests against: its company or location."""
+        if self._user_type == "Company" and self._company_id:
+            return self._company_id
+        return self._location_id or f"{ANONYMOUS_KEY}oauth-{id(self):x}"
 
     def _grant_name(self) -> str:
         if self._location_id:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -28,11 +27,13 @@ from ._config import (
     Timeouts,
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
+from ._pool import Pool
 from ._protocol import Call, build_request, parse_response, read_rate_limit
-from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus, Unlimited
+from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
+from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay
-from ._transport import AiohttpTransport, Transport
-from .auth import ClientBound, NoToken, StaticToken, TokenSource
+from ._transport import AiohttpTransport
+from .auth import ANONYMOUS_KEY, ClientBound, NoToken, StaticToken, TokenSource
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -51,9 +52,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("leadconnector_async")
 
-_NO_LOCATION = "<no location>"
-_UNLIMITED = Unlimited()
-
 
 @dataclass(frozen=True, slots=True)
 class RequestCounts:
@@ -66,31 +64,6 @@ class RequestCounts:
 
     sent: int = 0
     rate_limited: int = 0
-
-
-class _Pool:
-    """What every client derived from one root shares: the transport, limiter and counts."""
-
-    def __init__(self, transport: Transport, limiter: Limiter) -> None:
-        self.transport = transport
-        self.limiter = limiter
-        self.closed = False
-        self.sent = 0
-        self.rate_limited = 0
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def check_loop(self) -> None:
-        """Bind to the running event loop on first use; refuse every other loop after that."""
-        loop = asyncio.get_running_loop()
-        if self.loop is loop:
-            return
-        if self.loop is not None:
-            raise ConfigurationError(
-                "this client is used from another event loop than the one it was opened on "
-                "(its connections and rate limiter belong to that loop): create one client per "
-                "event loop, e.g. inside the coroutine that asyncio.run() runs"
-            )
-        self.loop = loop
 
 
 class LeadConnector(AsyncClosing):
@@ -149,9 +122,9 @@ class LeadConnector(AsyncClosing):
         )
         self._token = _token_source(token, self)
         self._location_id = _checked_location(location_id)
-        if limiter is None:
-            limiter = LocalLimiter(rate_limit) if rate_limit is not None else Unlimited()
-        self._pool = _Pool(
+        if limiter is None and rate_limit is not None:
+            limiter = LocalLimiter(rate_limit)
+        self._pool = Pool(
             AiohttpTransport(
                 session,
                 connection_limit=connection_limit,
@@ -162,6 +135,8 @@ class LeadConnector(AsyncClosing):
         )
         self._is_root = True
         self._closed = False
+        if self._location_id is not None:
+            self._pool.learn_location(self._token, self._location_id)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> LeadConnector:
@@ -202,6 +177,8 @@ class LeadConnector(AsyncClosing):
         child._pool = parent._pool
         child._is_root = False
         child._closed = False
+        if location_id is not None:
+            parent._pool.learn_location(token, location_id)
         return child
 
     def for_location(
@@ -277,8 +254,20 @@ class LeadConnector(AsyncClosing):
         return location
 
     def rate_limit_status(self, location_id: str | None = None) -> RateLimitStatus | None:
-        """The latest rate-limit figures for a location (default: this client's)."""
-        return self._pool.limiter.status(location_id or self._location_id or _NO_LOCATION)
+        """The latest rate-limit figures for a location (default: this client's, else its
+        token's); ``None`` when nothing is known (limiting off, or the location is idle)."""
+        limiter = self._pool.limiter
+        if limiter is None:
+            return None
+        return limiter.status(location_id or self._location_id or self._pool.token_key(self._token))
+
+    def _limit_key(self, call: Call[T]) -> str:
+        """The location (or company) the server counts ``call`` against."""
+        if call.location_id:
+            if self._location_id is None:
+                self._pool.learn_location(self._token, call.location_id)
+            return call.location_id
+        return self._location_id or self._pool.token_key(self._token)
 
     @property
     def request_counts(self) -> RequestCounts:
@@ -294,16 +283,16 @@ class LeadConnector(AsyncClosing):
             ClientClosedError: The client was closed.
             LeadConnectorError: The typed error for whatever failed last.
         """
-        self._pool.check_loop()
-        key = call.location_id or self._location_id or _NO_LOCATION
-        started = time.monotonic()
+        loop = self._pool.check_loop()
+        key = self._limit_key(call)
+        started = loop.time()
         attempt = 0
         refreshed = False
         maybe_applied = False
         while True:
             attempt += 1
             try:
-                return await self._attempt(call, key)
+                result = await self._attempt(call, key, self._slot_deadline(started, loop))
             except NotFoundError:
                 # A delete whose earlier attempt may have been applied finds nothing: done.
                 if call.gone_when_absent and maybe_applied:
@@ -317,13 +306,14 @@ class LeadConnector(AsyncClosing):
                     attempt,
                     error,
                     idempotent=call.idempotent,
-                    elapsed=time.monotonic() - started,
+                    elapsed=loop.time() - started,
                 )
                 if delay is None:
                     raise
                 maybe_applied |= may_have_been_applied(error)
-                if isinstance(error, RateLimitError) and call.authenticated:
-                    self._pool.limiter.penalize(key, delay)
+                limiter = self._pool.limiter
+                if isinstance(error, RateLimitError) and call.authenticated and limiter:
+                    limiter.penalize(key, delay)
                 logger.info(
                     "retrying %s %s in %.2fs after attempt %d: %s",
                     call.method,
@@ -334,6 +324,10 @@ class LeadConnector(AsyncClosing):
                 )
                 await asyncio.sleep(delay)
                 continue
+            else:
+                if key.startswith(ANONYMOUS_KEY):
+                    self._learn_from(result)
+                return result
             # Decided outside the ``except`` block, so the error raised has no ``__context__``
             # (the internal exception holding the rejected token). At most one refresh per
             # call, so a server that keeps refusing cannot loop us.
@@ -342,26 +336,49 @@ class LeadConnector(AsyncClosing):
             refreshed = True
             attempt -= 1
 
-    async def _attempt(self, call: Call[T], key: str) -> T:
-        # An OAuth token request carries no bearer token and counts against no location; it
-        # must not wait for slots held by requests that are waiting for the token it fetches.
-        limiter: Limiter = self._pool.limiter if call.authenticated else _UNLIMITED
+    def _slot_deadline(self, started: float, loop: asyncio.AbstractEventLoop) -> float | None:
+        """When waiting for a send slot must end: the request timeout, or the retry deadline."""
+        config = self._config
+        total, overall = config.timeouts.total, config.retry.deadline
+        deadline = None if total is None else loop.time() + total
+        if overall is not None and (deadline is None or started + overall < deadline):
+            deadline = started + overall
+        return deadline
+
+    def _learn_from(self, result: object) -> None:
+        # A token whose location is unknown sent this; an answer naming it tells us where.
+        location = getattr(result, "location_id", None)
+        if isinstance(location, str) and location:
+            self._pool.learn_location(self._token, location)
+
+    async def _attempt(self, call: Call[T], key: str, deadline: float | None) -> T:
         self._refuse_if_closed()
-        ticket = await limiter.acquire(key)
-        token: str | None = None
+        # The token comes first: a request never holds a slot while a refresh is in flight, so
+        # the refresh (and an on_refresh that calls the API) cannot wait behind it.
+        token = await self._token.get_token() if call.authenticated else None
+        # An OAuth token request counts against no location: it bypasses the limiter.
+        limiter = self._pool.limiter if call.authenticated else None
+        permit = None
+        if limiter is not None:
+            permit = await limiter.acquire(key, deadline)
         try:
-            if call.authenticated:
-                token = await self._token.get_token()
             request = build_request(call, self._config, token)
             self._refuse_if_closed()  # closed while this request waited for a slot or a token
             self._pool.sent += 1
             response = await self._pool.transport.send(request, self._config.timeouts)
         finally:
-            limiter.release(key)
-        self._pool.rate_limited += response.status == 429
-        snapshot = read_rate_limit(response.headers)
-        if snapshot is not None:
-            limiter.observe(key, snapshot, ticket)
+            if limiter is not None and permit is not None:
+                limiter.release(permit)
+        limited = response.status == 429
+        self._pool.rate_limited += limited
+        tally = current_tally()
+        if tally is not None:
+            tally.sent += 1
+            tally.rate_limited += limited
+        if limiter is not None and permit is not None:
+            snapshot = read_rate_limit(response.headers)
+            if snapshot is not None:
+                limiter.observe(permit, snapshot)
         try:
             return parse_response(call, response)
         except AuthenticationError as error:

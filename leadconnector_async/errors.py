@@ -11,7 +11,8 @@ The tree::
     │   ├── PermissionDeniedError       403
     │   ├── NotFoundError               404, or 400 with a not-found message
     │   ├── UnprocessableEntityError    422 (.messages: list[str])
-    │   ├── RateLimitError              429, or the local daily budget is spent
+    │   ├── RateLimitError              429, or the daily budget is spent
+    │   │   └── RateLimitTimeoutError   no send slot within the call's time budget; nothing sent
     │   ├── RedirectError               3xx: redirects are never followed (.location)
     │   └── ServerError                 5xx
     ├── TransportError                  no usable response: connection, timeout, malformed body
@@ -45,6 +46,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitTimeoutError",
     "RateLimiterUnavailableError",
     "RedirectError",
     "ResponseTooLargeError",
@@ -195,6 +197,16 @@ class RedirectError(APIError):
     ) -> None:
         super().__init__(message, status_code=status_code, trace_id=trace_id)
         self.location = location
+
+
+class RateLimitTimeoutError(RateLimitError):
+    """No send slot freed up within the call's ``timeout`` or ``RetryPolicy(deadline=...)``.
+
+    Nothing was sent; ``status_code`` is ``None`` and the call is not retried.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=None)
 
 
 class ServerError(APIError):

@@ -259,6 +259,11 @@ class LocationToken(RenewingToken):
         """The location this token is for."""
         return self._location_id
 
+    @property
+    def limit_key(self) -> str:
+        """The location whose budget this token's requests count against."""
+        return self._location_id
+
     async def _renew(self) -> None:
         response = await self._agency._mint(self._location_id)
         lifetime = response.expires_in

@@ -20,10 +20,12 @@ drops out of the window, and ``release`` re-scores it to the response's arrival 
 Entries of a process that died mid-request leave ``lease + period`` after the send.
 
 Server feedback as in :class:`~leadconnector_async._ratelimit.LocalLimiter`: a 429 sets a shared
-pause key with an expiry; a lower ``X-RateLimit-Max`` or longer interval shrink the window; budget
-the server says was spent by senders outside this Redis is held back; ``RateLimit.daily`` is
-counted in Redis, while the server's ``X-RateLimit-Daily-Remaining`` is kept per process (each
-process sees the same server figure in its own responses).
+pause key with an expiry; a lower ``X-RateLimit-Max`` or longer interval shrink the window (within
+plausible bounds, and only until a period passes without confirmation); budget the server says
+was spent by senders outside this Redis is held back; ``RateLimit.daily`` is counted in Redis,
+while the server's ``X-RateLimit-Daily-Remaining`` is kept per process (each process sees the same
+server figure in its own responses) and recovers as in-process: asked again every
+``RateLimit.daily_probe_interval`` seconds, reopened by any response that shows budget.
 
 While Redis is unreachable it is tried again once per period; meanwhile requests fail with
 :class:`~leadconnector_async.errors.RateLimiterUnavailableError` or use a local share.
@@ -36,7 +38,7 @@ import logging
 import math
 import secrets
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from itertools import count
@@ -53,9 +55,16 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 
 from ._closing import AsyncClosing
 from ._config import RateLimit
+from ._daily import DailyBudget
+from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._protocol import RateLimitSnapshot
-from ._ratelimit import LocalLimiter, RateLimitStatus, SendTicket
-from .errors import ConfigurationError, RateLimitError, RateLimiterUnavailableError
+from ._ratelimit import LocalLimiter, Permit, RateLimitStatus
+from .errors import (
+    ConfigurationError,
+    RateLimitError,
+    RateLimiterUnavailableError,
+    RateLimitTimeoutError,
+)
 
 __all__ = ["RedisLimiter"]
 
@@ -63,7 +72,6 @@ logger = logging.getLogger("leadconnector_async")
 
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _US = 1_000_000
-_LOCAL = "<local>"  # marks a request the local fallback admitted
 _UNKNOWN_SHARE = 0.1  # the local share of a process that never learnt how many workers there are
 
 _ACQUIRE = (resources.files(__package__) / "redis_limiter.lua").read_text()
@@ -75,16 +83,17 @@ class _Location:
 
     capacity: int
     period: float
+    daily: DailyBudget  # the server's daily figures (the shared count lives in Redis)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    in_flight: deque[str] = field(default_factory=deque)
+    in_flight: int = 0
+    feedback_until: float = 0.0  # loop time until which header-set limits hold
     server_used: int = 0  # requests the server counted in its window at server_used_at
     server_used_at: int = 0  # (Redis clock, microseconds)
     used_locally: bool = False  # the local share sent: carry its busy slots into the window
     shared_in_use: int = 0
     server: RateLimitSnapshot | None = None
-    daily_left: int | None = None
     sent: int = 0
-    paused_until: float = 0.0
+    paused_until: float = 0.0  # loop time
 
 
 class RedisLimiter(AsyncClosing):
@@ -109,6 +118,7 @@ class RedisLimiter(AsyncClosing):
         lease: Longest a request may be in flight (at least the client's timeout): a slot whose
             response never came back (the process died) is freed ``lease + period`` after the send.
         timeout: Socket timeout in seconds for a client created from a URL.
+        wall_clock: Unix-seconds clock for the server's daily figures (windows use Redis's).
 
     Raises:
         ConfigurationError: A bad argument.
@@ -124,6 +134,7 @@ class RedisLimiter(AsyncClosing):
         local_share: float | None = None,
         lease: float = 60.0,
         timeout: float = 2.0,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if on_unavailable not in ("fail", "local"):
             raise ConfigurationError(
@@ -140,6 +151,7 @@ class RedisLimiter(AsyncClosing):
         self._local_share = local_share
         self._workers_seen = 0  # most processes Redis reported using one location recently
         self._lease = lease
+        self._wall_clock = wall_clock
         self._script = self._redis.register_script(_ACQUIRE)
         self._process = secrets.token_hex(6)
         self._members = (f"{self._process}:{n}" for n in count())
@@ -157,51 +169,62 @@ class RedisLimiter(AsyncClosing):
         """True while Redis is unreachable (and, with ``"local"``, the local share is in use)."""
         return self._outage
 
-    async def acquire(self, key: str) -> None:
+    async def acquire(self, key: str, deadline: float | None = None) -> Permit:
         """Wait until the shared window (or, with Redis down, the local share) admits a request.
 
         Raises:
             RateLimitError: The daily budget is spent (shared or as the server reported).
+            RateLimitTimeoutError: No slot by ``deadline`` (event-loop time); nothing was sent.
             RateLimiterUnavailableError: Redis is unreachable and ``on_unavailable="fail"``.
         """
         state = self._state(key)
-        self._check_server_daily(key, state)
-        pause = state.paused_until - time.monotonic()
+        state.daily.admit(key)
+        loop = asyncio.get_running_loop()
+        pause = state.paused_until - loop.time()
         if pause > 0:
+            if deadline is not None and loop.time() + pause > deadline:
+                raise _timed_out(key)
             await asyncio.sleep(pause)
         try:
-            admitted = await self._acquire_shared(key, state)
-        except _UNAVAILABLE as error:
-            self._went_unavailable(error)
-            admitted = False
-        if not admitted:
-            await self._acquire_local(key, state)
-            return
+            async with asyncio.timeout_at(deadline):
+                try:
+                    member = await self._acquire_shared(key, state)
+                except _UNAVAILABLE as error:
+                    self._went_unavailable(error)
+                    member = None
+                if member is None:
+                    local = await self._acquire_local(key, state)
+        except TimeoutError:
+            raise _timed_out(key) from None
+        state.in_flight += 1
+        state.sent += 1
+        if member is None:
+            return Permit(key, local.held, state.sent, local)
         if self._outage:
             self._outage = False
             logger.warning("Redis is reachable again; the shared rate limit is back in use")
-        state.sent += 1
+        return Permit(key, state.shared_in_use, state.sent, member)
 
-    async def _acquire_shared(self, key: str, state: _Location) -> bool:
-        """Take a slot in the shared window; False while Redis is known to be unreachable."""
+    async def _acquire_shared(self, key: str, state: _Location) -> str | None:
+        """Take a slot in the shared window (its member); None while Redis is unreachable."""
         member = next(self._members)
         async with state.lock:
             # While Redis is down it is tried once per period, not by every waiter in turn.
             while not (self._outage and time.monotonic() < self._retry_shared_at):
                 status, wait = await self._run_script(key, state, member)
                 if status == 1:
-                    state.in_flight.append(member)
-                    return True
+                    return member
                 if status == -1:
                     raise _daily_spent(key, wait)
                 await asyncio.sleep(wait + 0.001)  # the millisecond saves a too-early round trip
-        return False
+        return None
 
     async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
         keys = [self._key(key, part) for part in ("window", "pause", "daily", "workers")]
         carry = self._local_in_use(key) if state.used_locally else 0
-        period, lease = round(state.period * _US), round(self._lease * _US)
-        args: list[str | int] = [member, state.capacity, period, lease]
+        capacity, period_s = self._limits(state)
+        period, lease = round(period_s * _US), round(self._lease * _US)
+        args: list[str | int] = [member, capacity, period, lease]
         args += [self._limit.daily or 0, state.server_used, state.server_used_at, carry]
         args.append(self._process)
         sent_at = time.monotonic()
@@ -218,41 +241,65 @@ class RedisLimiter(AsyncClosing):
             state.shared_in_use = in_window
         return status, max(wait_us, 0) / _US
 
-    def release(self, key: str) -> None:
-        """The response arrived: the slot counts from now and frees one period later."""
-        state = self._state(key)
-        if not state.in_flight:
-            return
-        member = state.in_flight.popleft()
-        if member == _LOCAL:
+    def release(self, permit: Permit) -> None:
+        """The permit's response arrived: its own entry counts from now, freed a period later."""
+        state = self._locations.get(permit.key)
+        entry = permit.entry
+        if isinstance(entry, Permit):  # admitted by the local share
             if self._local is not None:
-                self._local.release(key)
-            return
-        arrived = self._redis_now()
-        self._spawn(self._redis.zadd(self._key(key, "window"), {member: arrived}, xx=True))
+                self._local.release(entry)
+        else:
+            arrived = self._redis_now()
+            self._spawn(
+                self._redis.zadd(self._key(permit.key, "window"), {entry: arrived}, xx=True)
+            )
+        if state is not None:
+            state.in_flight -= 1
+            self._forget_if_idle(permit.key, state)
 
-    def observe(
-        self, key: str, snapshot: RateLimitSnapshot, ticket: SendTicket | None = None
-    ) -> None:
+    def observe(self, permit: Permit, snapshot: RateLimitSnapshot) -> None:
         """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
-        state = self._state(key)
+        state = self._state(permit.key)
         state.server = snapshot
-        if snapshot.interval_ms:
-            state.period = max(state.period, snapshot.interval_ms / 1000.0)
-        if snapshot.max is not None and 0 < snapshot.max < state.capacity:
-            state.capacity = snapshot.max
+        limit = self._limit
+        if snapshot.max is not None or snapshot.interval_ms is not None:
+            if snapshot.max is not None:
+                state.capacity = plausible_capacity(snapshot.max, limit.max_requests)
+            if snapshot.interval_ms is not None:
+                state.period = plausible_period(snapshot.interval_ms, limit.period)
+            changed = (state.capacity, state.period) != (limit.max_requests, limit.period)
+            now = asyncio.get_running_loop().time()
+            state.feedback_until = now + max(state.period, limit.period) if changed else 0.0
         if snapshot.daily_remaining is not None:
-            state.daily_left = snapshot.daily_remaining
+            sent_since = state.sent - permit.acquired
+            state.daily.observe(snapshot.daily_remaining, snapshot.daily_limit, sent_since)
         if snapshot.remaining is not None:
-            state.server_used = max(0, state.capacity - snapshot.remaining)
+            remaining = plausible_remaining(snapshot.remaining, state.capacity)
+            state.server_used = state.capacity - remaining
             state.server_used_at = self._redis_now()
+        if self._local is not None and isinstance(permit.entry, Permit):
+            self._local.observe(permit.entry, snapshot)
+
+    def alias(self, key: str, location: str) -> None:
+        """Calls counted under a token's own bucket belong to ``location`` from now on."""
+        state = self._locations.pop(key, None)
+        if state is not None and location not in self._locations:
+            self._locations[location] = state
         if self._local is not None:
-            self._local.observe(key, snapshot)
+            self._local.alias(key, location)
+
+    def _limits(self, state: _Location) -> tuple[int, float]:
+        """Capacity and period, back to the configured ones after a period unconfirmed."""
+        if state.feedback_until and asyncio.get_running_loop().time() >= state.feedback_until:
+            state.feedback_until = 0.0
+            state.capacity, state.period = self._limit.max_requests, self._limit.period
+        return state.capacity, state.period
 
     def penalize(self, key: str, seconds: float) -> None:
         """The server answered 429: pause every worker sharing this Redis for ``seconds``."""
         state = self._state(key)
-        state.paused_until = max(state.paused_until, time.monotonic() + seconds)
+        now = asyncio.get_running_loop().time()
+        state.paused_until = max(state.paused_until, now + seconds)
         milliseconds = max(1, math.ceil(seconds * 1000))
         self._spawn(self._redis.set(self._key(key, "pause"), b"1", px=milliseconds))
         if self._local is not None:
@@ -272,7 +319,7 @@ class RedisLimiter(AsyncClosing):
             capacity=state.capacity,
             server=state.server,
             daily_used=state.sent,
-            paused_for=max(0.0, state.paused_until - time.monotonic()),
+            paused_for=max(0.0, state.paused_until - asyncio.get_running_loop().time()),
         )
 
     async def aclose(self) -> None:
@@ -303,7 +350,7 @@ class RedisLimiter(AsyncClosing):
                 else f"this process now keeps to {self._share():.0%} of the rate limit",
             )
 
-    async def _acquire_local(self, key: str, state: _Location) -> None:
+    async def _acquire_local(self, key: str, state: _Location) -> Permit:
         if self._on_unavailable == "fail":
             raise RateLimiterUnavailableError(
                 f"the shared rate limiter's Redis is unreachable ({self._last_error}); "
@@ -315,10 +362,9 @@ class RedisLimiter(AsyncClosing):
             # let them leave it before the local share starts sending.
             self._paused_locally.add(key)
             local.penalize(key, state.period)
-        await local.acquire(key)
-        state.in_flight.append(_LOCAL)
-        state.sent += 1
+        permit = await local.acquire(key)
         state.used_locally = True
+        return permit
 
     def _local_limiter(self) -> LocalLimiter:
         if self._local is None:
@@ -346,18 +392,23 @@ class RedisLimiter(AsyncClosing):
         status = self._local.status(key) if self._local is not None else None
         return status.in_use if status is not None else 0
 
-    def _check_server_daily(self, key: str, state: _Location) -> None:
-        if state.daily_left is not None:
-            if state.daily_left <= 0:
-                raise _daily_spent(key, None)
-            state.daily_left -= 1
-
     def _state(self, key: str) -> _Location:
         state = self._locations.get(key)
         if state is None:
             limit = self._limit
-            state = self._locations[key] = _Location(limit.max_requests, limit.period)
+            daily = DailyBudget(None, limit.daily_probe_interval, self._wall_clock)
+            state = self._locations[key] = _Location(limit.max_requests, limit.period, daily)
         return state
+
+    def _forget_if_idle(self, key: str, state: _Location) -> None:
+        # Nothing in flight, nobody waiting, no pause, nothing the daily budget must remember:
+        # the window lives in Redis, so the local picture can go.
+        if state.in_flight > 0 or state.lock.locked() or not state.daily.settled():
+            return
+        if state.paused_until > asyncio.get_running_loop().time() or state.used_locally:
+            return
+        if self._locations.get(key) is state:
+            del self._locations[key]
 
     def _key(self, location: str, part: str) -> str:
         # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
@@ -373,6 +424,13 @@ class RedisLimiter(AsyncClosing):
         if not task.cancelled() and task.exception() is not None:
             # A lost release or pause only makes the window more conservative (the lease).
             logger.debug("shared rate limiter update failed: %s", task.exception())
+
+
+def _timed_out(key: str) -> RateLimitTimeoutError:
+    return RateLimitTimeoutError(
+        f"no send slot for {key!r} in the shared window within the call's time budget; "
+        "nothing was sent"
+    )
 
 
 def _daily_spent(key: str, retry_after: float | None) -> RateLimitError:

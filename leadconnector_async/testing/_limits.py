@@ -31,6 +31,10 @@ class RollingWindow:
         self._arrivals: dict[str, deque[float]] = {}
         self._daily: dict[str, int] = {}
 
+    def reset_day(self) -> None:
+        """Start a new day: every token's daily budget is whole again."""
+        self._daily.clear()
+
     def admit(self, key: str) -> tuple[bool, dict[str, str]]:
         """Count one arrival for ``key``; return whether it is allowed and the five headers."""
         now = self._clock()

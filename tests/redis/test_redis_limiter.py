@@ -45,11 +45,10 @@ async def test_a_full_window_sleeps_until_its_oldest_request_leaves(
 ) -> None:
     limit = lc.RateLimit(max_requests=3, period=0.2, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
-        for _ in range(3):
-            await limiter.acquire(LOC)
+        permits = [await limiter.acquire(LOC) for _ in range(3)]
         first_response = time.monotonic()
-        for _ in range(3):
-            limiter.release(LOC)
+        for permit in permits:
+            limiter.release(permit)
         await limiter.acquire(LOC)
         waited = time.monotonic() - first_response
     assert 0.2 <= waited < 2.0  # generous: a loaded machine may wake us late
@@ -60,12 +59,12 @@ async def test_a_slot_frees_one_period_after_the_response_however_long_the_fligh
 ) -> None:
     limit = lc.RateLimit(max_requests=1, period=0.1, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix, lease=30) as limiter:
-        await limiter.acquire(LOC)
+        first = await limiter.acquire(LOC)
         [(_, in_flight)] = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
         second = asyncio.ensure_future(limiter.acquire(LOC))
         await asyncio.sleep(0.25)  # the first request is in flight for longer than a period
         responded = time.monotonic()
-        limiter.release(LOC)
+        limiter.release(first)
         await second
         admitted = time.monotonic()
         scores = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
@@ -81,15 +80,14 @@ async def test_two_limiters_share_one_window(redis_server: RedisServer, key_pref
     other = RedisLimiter(aioredis.Redis.from_url(redis_server.url), limit, key_prefix=key_prefix)
     async with one, other:
         for limiter in (one, other, one, other):
-            await limiter.acquire(LOC)
-            limiter.release(LOC)
+            limiter.release(await limiter.acquire(LOC))
         started = time.monotonic()
         await other.acquire(LOC)
         assert time.monotonic() - started >= 0.15
         status = other.status(LOC)
     assert status is not None
     assert 1 <= status.in_use <= limit.max_requests  # the shared window as last seen
-    assert status.daily_used == 3
+    assert status.daily_used == 1  # since the location was last idle (its state is dropped)
 
 
 async def test_a_full_window_costs_a_bounded_number_of_round_trips(
@@ -100,8 +98,7 @@ async def test_a_full_window_costs_a_bounded_number_of_round_trips(
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
 
         async def request() -> None:
-            await limiter.acquire(LOC)
-            limiter.release(LOC)
+            limiter.release(await limiter.acquire(LOC))
 
         await asyncio.gather(*(request() for _ in range(25)))  # 50 waiters, 5 windows
     calls = await evalsha_calls(inspector) - before
@@ -145,14 +142,48 @@ async def test_the_servers_daily_remaining_and_max_are_honoured(
 ) -> None:
     limit = lc.RateLimit(max_requests=10, period=1.0, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
-        await limiter.acquire(LOC)
-        limiter.observe(LOC, RateLimitSnapshot(remaining=9, max=5, daily_remaining=1))
+        permit = await limiter.acquire(LOC)
+        limiter.observe(permit, RateLimitSnapshot(remaining=9, max=5, daily_remaining=1))
         await limiter.acquire(LOC)
         with pytest.raises(lc.RateLimitError, match="daily"):
             await limiter.acquire(LOC)
         status = limiter.status(LOC)
     assert status is not None
     assert status.capacity == 5
+
+
+async def test_a_release_rescores_the_finished_requests_own_entry(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=5, period=1.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix, lease=30) as limiter:
+        slow = await limiter.acquire(LOC)
+        fast = await limiter.acquire(LOC)
+        limiter.release(fast)  # the second request's answer came first
+        await limiter.aclose()  # waits for the re-score
+        scores = dict(await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True))
+    assert isinstance(slow.entry, str) and isinstance(fast.entry, str)
+    # The slow one is still scored a lease ahead; the fast one at its arrival.
+    assert scores[slow.entry.encode()] - scores[fast.entry.encode()] > 29 * 1_000_000
+
+
+async def test_a_spent_server_daily_budget_is_asked_again_and_recovers(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    clock = [1_000_000.0]
+    limit = lc.RateLimit(max_requests=10, period=1.0, daily=None, daily_probe_interval=30.0)
+    async with RedisLimiter(
+        redis_server.url, limit, key_prefix=key_prefix, wall_clock=lambda: clock[0]
+    ) as limiter:
+        permit = await limiter.acquire(LOC)
+        limiter.observe(permit, RateLimitSnapshot(daily_remaining=0, daily_limit=200_000))
+        with pytest.raises(lc.RateLimitError, match="daily"):
+            await limiter.acquire(LOC)
+        clock[0] += 30.0
+        probe = await limiter.acquire(LOC)
+        limiter.observe(probe, RateLimitSnapshot(daily_remaining=500, daily_limit=200_000))
+        for _ in range(5):
+            limiter.release(await limiter.acquire(LOC))
 
 
 async def test_budget_spent_by_senders_outside_redis_is_held_back(
@@ -218,20 +249,17 @@ async def test_local_mode_keeps_to_its_share_and_returns_to_redis(
     limiter = RedisLimiter(own_redis_server.url, limit, key_prefix=key_prefix,
                            on_unavailable="local")  # fmt: skip
     for worker in (other, limiter):  # two processes use the location: each gets half
-        await worker.acquire(LOC)
-        worker.release(LOC)
+        worker.release(await worker.acquire(LOC))
     own_redis_server.stop()
     started = time.monotonic()
     for _ in range(3):  # 2 per window, after a period for the shared window's sends to leave
-        await limiter.acquire(LOC)
-        limiter.release(LOC)
+        limiter.release(await limiter.acquire(LOC))
     assert limiter.degraded
     assert 0.2 + 0.2 <= time.monotonic() - started < 3.0  # generous upper bound under load
     own_redis_server.restart()
     started = time.monotonic()
     while limiter.degraded:  # Redis is tried again once per period
-        await limiter.acquire(LOC)
-        limiter.release(LOC)
+        limiter.release(await limiter.acquire(LOC))
     assert time.monotonic() - started < 3.0  # a few periods, generous under load
     async with aioredis.Redis.from_url(own_redis_server.url) as fresh:
         # The local share's slots still cooling were carried into the (emptied) window.

@@ -1,4 +1,4 @@
-"""The in-process limiter's pieces, driven directly with a controllable clock and tiny periods."""
+"""The in-process limiter driven directly: tiny periods, a controllable wall clock, counts only."""
 
 from __future__ import annotations
 
@@ -8,16 +8,20 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async._protocol import RateLimitSnapshot
-from leadconnector_async._ratelimit import LocalLimiter, Unlimited, _Slots
+from leadconnector_async._ratelimit import LocalLimiter, Unlimited
 
 
-async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
-    slots = _Slots(1)
-    await slots.acquire()
+def _limiter(max_requests: int, period: float, **kw: object) -> LocalLimiter:
+    return LocalLimiter(lc.RateLimit(max_requests, period, daily=None), **kw)  # type: ignore[arg-type]
+
+
+async def test_waiters_are_served_in_order_and_survive_cancellation() -> None:
+    limiter = _limiter(1, 0.01)
+    first_permit = await limiter.acquire("loc")
     order: list[str] = []
 
     async def take(name: str) -> None:
-        await slots.acquire()
+        limiter.release(await limiter.acquire("loc"))
         order.append(name)
 
     first = asyncio.ensure_future(take("first"))
@@ -25,34 +29,34 @@ async def test_slots_serve_waiters_in_order_and_survive_cancellation() -> None:
     last = asyncio.ensure_future(take("last"))
     await asyncio.sleep(0)
     cancelled.cancel()
-    await asyncio.sleep(0)
-    slots.release()
-    await first
-    slots.release()
-    await last
+    limiter.release(first_permit)
+    await asyncio.wait_for(asyncio.gather(first, last), 2.0)
     assert order == ["first", "last"]
-    assert slots.used == 1
+    assert cancelled.cancelled()
 
 
 async def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_it_on() -> None:
-    slots = _Slots(1)
-    await slots.acquire()
-    waiter = asyncio.ensure_future(slots.acquire())
-    other = asyncio.ensure_future(slots.acquire())
+    limiter = _limiter(2, 10.0)
+    held = await limiter.acquire("loc")
+    limiter.observe(held, RateLimitSnapshot(max=1))  # capacity 1: the next two queue
+    waiter = asyncio.ensure_future(limiter.acquire("loc"))
+    other = asyncio.ensure_future(limiter.acquire("loc"))
     await asyncio.sleep(0)
-    slots.release()  # hands the slot to `waiter`...
-    waiter.cancel()  # ...which is cancelled before it runs
+    limiter.observe(held, RateLimitSnapshot(max=2))  # hands `waiter` a slot at once...
+    waiter.cancel()  # ...and it is cancelled before it runs
     with pytest.raises(asyncio.CancelledError):
         await waiter
-    await other
-    assert slots.used == 1
+    await asyncio.wait_for(other, 2.0)
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 2
 
 
 async def test_a_slot_returns_one_period_after_release() -> None:
-    limiter = LocalLimiter(lc.RateLimit(max_requests=2, period=0.05, daily=None))
+    limiter = _limiter(2, 0.05)
+    first = await limiter.acquire("loc")
     await limiter.acquire("loc")
-    await limiter.acquire("loc")
-    limiter.release("loc")
+    limiter.release(first)
     status = limiter.status("loc")
     assert status is not None
     assert status.in_use == 2
@@ -63,71 +67,93 @@ async def test_a_slot_returns_one_period_after_release() -> None:
     assert limiter.status("other") is None
 
 
-async def test_a_lower_server_max_shrinks_capacity() -> None:
-    limiter = LocalLimiter(lc.RateLimit(max_requests=100, period=10.0, daily=None))
-    await limiter.acquire("loc")
-    limiter.observe("loc", RateLimitSnapshot(remaining=49, max=50, interval_ms=10_000))
+async def test_waiting_past_the_deadline_raises_and_takes_no_slot() -> None:
+    limiter = _limiter(1, 10.0)
+    held = await limiter.acquire("loc")
+    loop = asyncio.get_running_loop()
+    with pytest.raises(lc.RateLimitTimeoutError, match="nothing was sent") as caught:
+        await limiter.acquire("loc", loop.time() + 0.05)
+    assert caught.value.status_code is None
     status = limiter.status("loc")
     assert status is not None
-    assert status.capacity == 50
-    assert status.server is not None
-    assert status.server.max == 50
+    assert status.in_use == 1
+    limiter.penalize("loc", 30.0)
+    limiter.release(held)
+    with pytest.raises(lc.RateLimitTimeoutError, match="paused"):
+        await limiter.acquire("loc", loop.time() + 1.0)
 
 
 async def test_penalize_pauses_the_location() -> None:
-    clock = [100.0]
-    limiter = LocalLimiter(lc.RateLimit(10, 1.0, daily=None), clock=lambda: clock[0])
-    await limiter.acquire("loc")
-    limiter.penalize("loc", 5.0)
+    limiter = _limiter(10, 1.0)
+    limiter.release(await limiter.acquire("loc"))
+    limiter.penalize("loc", 0.05)
     status = limiter.status("loc")
     assert status is not None
-    assert status.paused_for == pytest.approx(5.0)
-    clock[0] += 6.0
-    await asyncio.wait_for(limiter.acquire("loc"), 0.5)
-
-
-async def test_the_daily_budget_resets_after_a_day() -> None:
-    clock = [0.0]
-    limiter = LocalLimiter(lc.RateLimit(10, 1.0, daily=1), clock=lambda: clock[0])
-    await limiter.acquire("loc")
-    with pytest.raises(lc.RateLimitError):
-        await limiter.acquire("loc")
-    clock[0] += 86_400.0
-    await limiter.acquire("loc")
+    assert 0 < status.paused_for <= 0.05
+    pending = asyncio.ensure_future(limiter.acquire("loc"))
+    await asyncio.sleep(0.01)
+    assert not pending.done()
+    await asyncio.wait_for(pending, 1.0)
 
 
 async def test_unlimited_never_waits() -> None:
     limiter = Unlimited()
     for _ in range(1000):
-        await limiter.acquire("x")
-        limiter.release("x")
+        assert await limiter.acquire("x") is None
     assert limiter.status("x") is None
 
 
 async def test_a_stale_remaining_is_not_taken_for_someone_elses_use() -> None:
     """The server counted our earlier requests when this one arrived; their slots came back
     before its answer did. That is not foreign use, so nothing is held back."""
-    limiter = LocalLimiter(lc.RateLimit(max_requests=10, period=0.05, daily=None))
-    for _ in range(5):
-        await limiter.acquire("loc")
-    ticket = await limiter.acquire("loc")
-    for _ in range(5):
-        limiter.release("loc")
-    await asyncio.sleep(0.08)  # past one period: the five earlier slots have cooled and returned
-    limiter.observe("loc", RateLimitSnapshot(remaining=4, max=10), ticket)
+    limiter = _limiter(10, 0.05)
+    earlier = [await limiter.acquire("loc") for _ in range(5)]
+    permit = await limiter.acquire("loc")
+    for done in earlier:
+        limiter.release(done)
+    await asyncio.sleep(0.1)  # past one period: the five earlier slots cooled and came back
+    limiter.observe(permit, RateLimitSnapshot(remaining=4, max=10))
     status = limiter.status("loc")
     assert status is not None
     assert status.in_use == 1
 
 
 async def test_use_the_server_saw_beyond_ours_is_held_back() -> None:
-    limiter = LocalLimiter(lc.RateLimit(max_requests=10, period=5.0, daily=None))
-    ticket = await limiter.acquire("loc")
-    limiter.observe("loc", RateLimitSnapshot(remaining=2, max=10), ticket)
+    limiter = _limiter(10, 5.0)
+    permit = await limiter.acquire("loc")
+    limiter.observe(permit, RateLimitSnapshot(remaining=2, max=10))
     status = limiter.status("loc")
     assert status is not None
     assert status.in_use == 1 + 7  # ours, plus the seven someone else spent
-    limiter.observe("loc", RateLimitSnapshot(remaining=2, max=10))  # no ticket: no guess
+
+
+async def test_idle_locations_are_forgotten() -> None:
+    limiter = _limiter(5, 0.02)
+    permits = [await limiter.acquire(f"loc-{n}") for n in range(200)]
+    assert limiter.active_locations == 200
+    limiter.penalize("loc-0", 5.0)
+    for permit in permits:
+        limiter.release(permit)
+    while limiter.active_locations > 1:
+        await asyncio.sleep(0.01)
+    assert limiter.status("loc-0") is not None  # paused: kept
+    assert limiter.status("loc-1") is None
+
+
+async def test_a_token_bucket_joins_its_location_with_its_slots() -> None:
+    limiter = _limiter(3, 10.0)
+    anonymous = await limiter.acquire("token:abc")
+    await limiter.acquire("loc")
+    limiter.alias("token:abc", "loc")
     status = limiter.status("loc")
     assert status is not None
-    assert status.in_use == 8
+    assert status.in_use == 2
+    await limiter.acquire("loc")
+    blocked = asyncio.ensure_future(limiter.acquire("loc"))
+    await asyncio.sleep(0.01)
+    assert not blocked.done()
+    limiter.release(anonymous)  # forwarded to the location: cools there for a period
+    await asyncio.sleep(0.01)
+    assert not blocked.done()
+    blocked.cancel()
+    assert limiter.status("token:abc") is None

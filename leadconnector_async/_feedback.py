@@ -1,0 +1,30 @@
+"""How far one response's ``X-RateLimit-*`` figures may move a location's limits.
+
+A header can be wrong (a proxy, a bug, a test server): one ``X-RateLimit-Max: 1`` or an interval
+of years must not throttle a location for the life of the process. Figures are clamped to a
+plausible range around the configured limit, replaced by whatever later headers say, and the
+limiters revert to the configured values once a period passes without confirmation.
+"""
+
+from __future__ import annotations
+
+# A server Max below a tenth of the configured limit, or an interval beyond six periods, is not
+# a plausible reading of the published 100 per 10 s.
+MAX_SHRINK = 10
+MAX_STRETCH = 6.0
+
+
+def plausible_capacity(server_max: int, configured: int) -> int:
+    """The window size to use when the server says ``server_max`` (never above ours)."""
+    floor = max(1, -(-configured // MAX_SHRINK))
+    return min(configured, max(server_max, floor))
+
+
+def plausible_period(interval_ms: int, configured: float) -> float:
+    """The window length to use when the server says ``interval_ms`` (never below ours)."""
+    return min(configured * MAX_STRETCH, max(configured, interval_ms / 1000.0))
+
+
+def plausible_remaining(remaining: int, capacity: int) -> int:
+    """``X-RateLimit-Remaining`` within ``[0, capacity]``."""
+    return min(capacity, max(remaining, 0))

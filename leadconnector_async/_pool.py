@@ -1,0 +1,56 @@
+"""What every client derived from one root shares: transport, limiter, counts, token locations."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ._ratelimit import Limiter
+from ._transport import Transport
+from .auth import ANONYMOUS_KEY, TokenSource
+from .errors import ConfigurationError
+
+
+class Pool:
+    """What every client derived from one root shares: the transport, limiter and counts."""
+
+    def __init__(self, transport: Transport, limiter: Limiter | None) -> None:
+        self.transport = transport
+        self.limiter = limiter  # None: no limiting at all (rate_limit=None)
+        self.closed = False
+        self.sent = 0
+        self.rate_limited = 0
+        self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def check_loop(self) -> asyncio.AbstractEventLoop:
+        """Bind to the running event loop on first use; refuse every other loop after that."""
+        loop = asyncio.get_running_loop()
+        if self.loop is loop:
+            return loop
+        if self.loop is not None:
+            raise ConfigurationError(
+                "this client is used from another event loop than the one it was opened on "
+                "(its connections and rate limiter belong to that loop): create one client per "
+                "event loop, e.g. inside the coroutine that asyncio.run() runs"
+            )
+        self.loop = loop
+        return loop
+
+    def token_key(self, token: TokenSource) -> str:
+        """The key a call that names no location counts against: its token's location."""
+        key = getattr(token, "limit_key", None)
+        if not isinstance(key, str):
+            key = f"{ANONYMOUS_KEY}source-{id(token):x}"
+        return self.token_locations.get(key, key)
+
+    def learn_location(self, token: TokenSource, location: str) -> None:
+        """``token`` is used for ``location``: its unnamed calls count there from now on."""
+        key = getattr(token, "limit_key", None)
+        if (
+            isinstance(key, str)
+            and key.startswith(ANONYMOUS_KEY)
+            and key not in self.token_locations
+        ):
+            self.token_locations[key] = location
+            if self.limiter is not None:
+                self.limiter.alias(key, location)
