@@ -10,7 +10,8 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async._config import RateLimit
-from leadconnector_async._ratelimit import _Slots
+from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._ratelimit import LocalLimiter
 from leadconnector_async.testing import FakeLeadConnector, Faults
 
 FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.01)
@@ -123,17 +124,22 @@ async def test_the_token_is_not_reachable_from_a_transport_error() -> None:
 
 
 async def test_cancelled_while_queued_for_a_slot_raises_cancelled_and_frees_nothing_twice() -> None:
-    slots = _Slots(1)
-    await slots.acquire()
-    queued = asyncio.ensure_future(slots.acquire())
+    limiter = LocalLimiter(RateLimit(max_requests=2, period=60.0, daily=None))
+    held = await limiter.acquire("loc")
+    limiter.observe(held, RateLimitSnapshot(max=1))  # one slot: the next request queues
+    queued = asyncio.ensure_future(limiter.acquire("loc"))
     await asyncio.sleep(0)  # queued behind the held slot
     queued.cancel()
-    slots.release()  # wakes the queue before the cancelled task runs again
+    limiter.observe(held, RateLimitSnapshot(max=2))  # wakes the queue before the task runs
     with pytest.raises(asyncio.CancelledError):
         await queued
-    assert slots.used == 0
-    await slots.acquire()  # the slot is still usable: the limiter is whole
-    assert slots.used == 1
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 1
+    await limiter.acquire("loc")  # the slot is still usable: the limiter is whole
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 2
 
 
 async def test_a_timeout_while_queued_raises_timeout_error_and_keeps_the_limiter() -> None:

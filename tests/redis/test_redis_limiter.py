@@ -162,7 +162,8 @@ async def test_a_release_rescores_the_finished_requests_own_entry(
         limiter.release(fast)  # the second request's answer came first
         await limiter.aclose()  # waits for the re-score
         scores = dict(await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True))
-    assert isinstance(slow.entry, str) and isinstance(fast.entry, str)
+    assert isinstance(slow.entry, str)
+    assert isinstance(fast.entry, str)
     # The slow one is still scored a lease ahead; the fast one at its arrival.
     assert scores[slow.entry.encode()] - scores[fast.entry.encode()] > 29 * 1_000_000
 

@@ -134,8 +134,8 @@ async def test_idle_locations_are_forgotten() -> None:
     limiter.penalize("loc-0", 5.0)
     for permit in permits:
         limiter.release(permit)
-    while limiter.active_locations > 1:
-        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # timers fire in time order: every slot has cooled by then
+    assert limiter.active_locations == 1
     assert limiter.status("loc-0") is not None  # paused: kept
     assert limiter.status("loc-1") is None
 
