@@ -19,7 +19,8 @@ from functools import cache
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
-from ._config import API_V3, CONTACTS_API_VERSION
+from . import _v3
+from ._config import API_V3, API_VERSIONS, CONTACTS_API_VERSION
 from ._protocol import Call, Decode, decoder_for, segment, unwrap
 from .errors import ConfigurationError
 from .models._base import Succeeded
@@ -41,6 +42,7 @@ V2 = CONTACTS_API_VERSION
 """The default API version (``2021-07-28``), the one the v2 spec describes."""
 V3 = API_V3
 """The newer ``Version: v3`` of the same Contacts paths (opt-in)."""
+__all__ = ["API_VERSIONS", "ENDPOINTS", "V2", "V3", "Endpoint", "acknowledged"]
 
 READ, WRITE = "contacts.readonly", "contacts.write"
 
@@ -116,10 +118,13 @@ class Endpoint(Generic[T]):
         template, version = self.route(api_version)
         if self.located and location_id is None:
             raise ConfigurationError(f"{self.name} needs a location id")
+        decode = self.decode
+        if version == V3:
+            decode, body = _v3.decoder(decode), _v3.request_body(body)
         return Call(
             self.method,
             fill(template, path_args),
-            self.decode,
+            decode,
             params=params,
             body=body,
             version=version,

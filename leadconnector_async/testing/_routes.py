@@ -7,10 +7,15 @@ from typing import Any
 
 from aiohttp import web
 
+from .._config import API_VERSIONS
 from ..endpoints import ENDPOINTS
+from ..errors import ConfigurationError
 from . import _responses as respond
 from ._server import FAKE, FakeLeadConnector
+from ._v3 import is_v3, request_as_v2
 from ._validation import Schema, validate
+
+RouteVersions = dict[tuple[str, str], frozenset[str]]
 
 
 def fake_of(request: web.Request) -> FakeLeadConnector:
@@ -23,6 +28,8 @@ async def read_body(request: web.Request, schema: Schema) -> dict[str, Any] | we
         body = await request.json() if request.can_read_body else {}
     except json.JSONDecodeError:
         return respond.bad_request("Unexpected token in JSON body")
+    if is_v3(request):
+        body = request_as_v2(body)
     messages = validate(body, schema)
     return respond.unprocessable(messages) if messages else body
 
@@ -62,12 +69,23 @@ def handlers() -> dict[str, Any]:
     return {name: handler for module in modules for name, handler in module.HANDLERS.items()}
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    """Register a handler for every endpoint of the package's table, and the OAuth routes."""
+def add_routes(router: web.UrlDispatcher) -> RouteVersions:
+    """Register a handler for every endpoint of the package's table under each API version's
+    path, and the OAuth routes; return the versions each (method, path) answers to."""
     from . import _routes_locations, _routes_oauth
 
     served = handlers()
+    versions: dict[tuple[str, str], set[str]] = {}
     for endpoint in ENDPOINTS:
-        router.add_route(endpoint.method, endpoint.path, served[endpoint.name])
+        for api_version in API_VERSIONS:
+            try:
+                path, header = endpoint.route(api_version)
+            except ConfigurationError:
+                continue  # the version removed it
+            key = (endpoint.method, path)
+            if key not in versions:
+                router.add_route(endpoint.method, path, served[endpoint.name])
+            versions.setdefault(key, set()).add(header)
     _routes_oauth.add_routes(router)
     _routes_locations.add_routes(router)
+    return {key: frozenset(found) for key, found in versions.items()}

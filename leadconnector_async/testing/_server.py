@@ -13,16 +13,19 @@ from typing import Any
 from aiohttp import web
 
 from .._closing import AsyncClosing
+from .._config import API_VERSIONS, CONTACTS_API_VERSION
 from . import _responses as respond
 from ._custom_fields import CustomFieldStore
 from ._faults import FaultDice, FaultKind, Faults
 from ._limits import FakeRateLimit, RollingWindow
 from ._related_store import RelatedStore
 from ._store import ContactStore
+from ._v3 import answer_as_v3, is_v3
 
 DEFAULT_TOKEN = "test-token"
 DEFAULT_LOCATION = "test-location"
-API_VERSION = "2021-07-28"
+API_VERSION = CONTACTS_API_VERSION
+_V2_ONLY = frozenset({API_VERSION})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Subscriber = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]
@@ -110,6 +113,7 @@ class FakeLeadConnector(AsyncClosing):
         self.custom_fields = CustomFieldStore()
         self.stats = Stats()
         self.extensions: dict[str, Any] = {}
+        self.route_versions: dict[tuple[str, str], frozenset[str]] = {}
         self._subscribers: list[Subscriber] = []
         self._pending: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -130,7 +134,7 @@ class FakeLeadConnector(AsyncClosing):
 
         app = web.Application(middlewares=[self._pipeline])
         app[FAKE] = self
-        add_routes(app.router)
+        self.route_versions = add_routes(app.router)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -233,9 +237,23 @@ class FakeLeadConnector(AsyncClosing):
             if not allowed:
                 self.stats.rate_limited += 1
                 return respond.rate_limited(), headers
-        if request.headers.get("Version") != API_VERSION:
-            return respond.bad_request("Version header is missing or not supported"), headers
+        if refused := self._version_refused(request):
+            return refused, headers
         return await self._with_faults(request, handler), headers
+
+    def _version_refused(self, request: web.Request) -> web.Response | None:
+        """The answer to a ``Version`` the route does not take: 404 when that version has no
+        such path (v3 dropped it), else 400; ``None`` when it is accepted."""
+        version = request.headers.get("Version")
+        resource = request.match_info.route.resource
+        route = (request.method, resource.canonical if resource else request.path)
+        accepted = self.route_versions.get(route, _V2_ONLY)
+        if version in accepted:
+            return None
+        if version in API_VERSIONS:
+            message = f"Cannot {request.method} {request.path} in API version {version}"
+            return respond.not_found(message, 404)
+        return respond.bad_request("Version header is missing or not supported")
 
     async def _with_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if self.dice.faults.latency:
@@ -248,6 +266,8 @@ class FakeLeadConnector(AsyncClosing):
         if fault == "reset_before":
             return _drop(request)
         response = await handler(request)
+        if is_v3(request):
+            response = answer_as_v3(response)
         if fault == "reset_after":
             return _drop(request)
         if fault == "bad_gateway":

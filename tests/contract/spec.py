@@ -38,8 +38,19 @@ def locations_spec() -> dict[str, Any]:
 
 
 @cache
+def v3_spec() -> dict[str, Any]:
+    """The Contacts spec for ``Version: v3`` (same paths but two; v3 schemas)."""
+    return json.loads((SPEC_DIR / "v3" / "contacts-v3.json").read_text())
+
+
+@cache
 def common() -> dict[str, Any]:
     return json.loads((SPEC_DIR / "common" / "common-schemas.json").read_text())
+
+
+@cache
+def v3_common() -> dict[str, Any]:
+    return json.loads((SPEC_DIR / "v3" / "common" / "common-schemas.json").read_text())
 
 
 def operations(doc: dict[str, Any] | None = None) -> set[tuple[str, str]]:
@@ -52,8 +63,8 @@ def operations(doc: dict[str, Any] | None = None) -> set[tuple[str, str]]:
     }
 
 
-def operation(method: str, path: str) -> dict[str, Any]:
-    return spec()["paths"][path][method.lower()]
+def operation(method: str, path: str, doc: dict[str, Any] | None = None) -> dict[str, Any]:
+    return (doc or spec())["paths"][path][method.lower()]
 
 
 def _to_jsonschema(node: Any, doc: dict[str, Any] | None = None) -> Any:
@@ -65,7 +76,8 @@ def _to_jsonschema(node: Any, doc: dict[str, Any] | None = None) -> Any:
         return node
     if "$ref" in node:
         ref: str = node["$ref"]
-        source = common() if ref.startswith(COMMON_REF) else doc or spec()
+        shared = v3_common() if doc is v3_spec() else common()
+        source = shared if ref.startswith(COMMON_REF) else doc or spec()
         name = ref.rsplit("/", 1)[-1]
         return _to_jsonschema(source["components"]["schemas"][name], doc)
     out = {k: _to_jsonschema(v, doc) for k, v in node.items() if k not in ("nullable", "example")}
@@ -74,11 +86,13 @@ def _to_jsonschema(node: Any, doc: dict[str, Any] | None = None) -> Any:
     return out
 
 
-def request_schema(method: str, path: str) -> dict[str, Any] | None:
-    body = operation(method, path).get("requestBody")
+def request_schema(
+    method: str, path: str, doc: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    body = operation(method, path, doc).get("requestBody")
     if body is None:
         return None
-    return _to_jsonschema(body["content"]["application/json"]["schema"])
+    return _to_jsonschema(body["content"]["application/json"]["schema"], doc)
 
 
 def response_schema(
