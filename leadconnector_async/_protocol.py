@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from ._config import CONTACTS_API_VERSION, ClientConfig
+from ._lenient import salvage
 from .errors import (
     APIError,
     AuthenticationError,
@@ -54,6 +55,10 @@ def decoder_for(type_: type[E]) -> msgspec.json.Decoder[E]:
 def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     """Build a decode function: bytes -> ``envelope`` struct -> the useful part.
 
+    The body is decoded straight into the struct; only when it does not fit is it read again
+    leniently (:func:`~leadconnector_async._lenient.salvage`), so one odd field never costs
+    the record or the page.
+
     Args:
         envelope: The struct the response body decodes into (``{"contact": {...}}``).
         get: Picks the useful thing out of the envelope.
@@ -61,7 +66,11 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     decode = decoder_for(envelope).decode
 
     def decode_and_unwrap(body: bytes) -> T:
-        return get(decode(body))
+        try:
+            whole = decode(body)
+        except msgspec.ValidationError:
+            whole = salvage(body, envelope)
+        return get(whole)
 
     return decode_and_unwrap
 

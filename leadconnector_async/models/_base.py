@@ -44,7 +44,14 @@ class Model(
     """A response model: camelCase on the wire, every field optional, unknown fields ignored.
 
     Its repr shows only the fields the server sent a value for.
+
+    Attributes:
+        undecoded: Fields the server sent in a shape their declared type cannot hold, by wire
+            name, with the raw JSON value (``None`` when every field decoded). The record keeps
+            every other field; see the README's "Decoding real responses".
     """
+
+    undecoded: dict[str, Any] | None = msgspec.field(default=None, name="_undecoded")
 
 
 class Input(

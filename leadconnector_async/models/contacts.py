@@ -148,6 +148,12 @@ class Contact(Model):
     products: list[Any] | None = None
     opportunities: list[Opportunity] | None = None
     search_after: list[JSONValue] | None = None
+    address: str | None = None
+    """``address1`` as some responses (search) spell it; ``address1`` is filled from it."""
+
+    def __post_init__(self) -> None:
+        if self.address1 is None and self.address is not None:
+            self.address1 = self.address
 
 
 class DndChannelInput(Input):

@@ -21,9 +21,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit", type=int, metavar="N", help="requests per window")
     parser.add_argument("--period", type=float, default=10.0, help="window seconds")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="contacts to create")
+    parser.add_argument(
+        "--real-world-shapes",
+        action="store_true",
+        help="serve search results as the real API does (epoch-ms dateOfBirth, address)",
+    )
     args = parser.parse_args(argv)
     limit = FakeRateLimit(args.rate_limit, args.period) if args.rate_limit else None
-    fake = FakeLeadConnector(rate_limit=limit)
+    fake = FakeLeadConnector(rate_limit=limit, real_world_shapes=args.real_world_shapes)
     seed_contacts(fake.store, fake.location_id, args.seed)
     seed_custom_fields(fake.custom_fields, fake.location_id)
     asyncio.run(_serve(fake, args.host, args.port))

@@ -23,6 +23,7 @@ import msgspec
 from aiohttp import web
 
 from . import _responses as respond
+from ._observed import as_observed_in_search
 from ._route_kit import Route
 from ._routes import checked_body, fake_of, scope_denied
 from ._routes_contacts import READ
@@ -119,6 +120,8 @@ async def search_contacts(request: web.Request) -> web.Response:
     start = snapshot.start_after(after) if after is not None else (page - 1) * limit
     found, _ = snapshot.read(fake.store.contacts, where, start, limit)
     contacts = [{**c, "searchAfter": order.cursor_of_key(key)} for key, c in found]
+    if fake.real_world_shapes:
+        contacts = [as_observed_in_search(c) for c in contacts]
     return _json({"contacts": contacts, "total": len(snapshot.keys)})
 
 

@@ -77,6 +77,8 @@ class FakeLeadConnector(AsyncClosing):
         faults: Fault probabilities and latency.
         not_found_status: Status for unknown ids: 400 (as the spec declares) or 404.
         record: Keep every request and response body in ``stats.exchanges`` (contract tests).
+        real_world_shapes: Serve search results as the real API was seen to (``dateOfBirth``
+            as epoch milliseconds, ``address`` for ``address1``), not as the spec declares.
         clock: Monotonic clock for the rate limit.
         wall_clock: Unix-seconds clock for token expiry (OAuth tokens).
 
@@ -97,6 +99,7 @@ class FakeLeadConnector(AsyncClosing):
         faults: Faults | None = None,
         not_found_status: int = 400,
         record: bool = False,
+        real_world_shapes: bool = False,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -108,6 +111,7 @@ class FakeLeadConnector(AsyncClosing):
         self.dice = FaultDice(faults or Faults())
         self.not_found_status = not_found_status
         self.record = record
+        self.real_world_shapes = real_world_shapes
         self.store = ContactStore()
         self.related = RelatedStore()
         self.custom_fields = CustomFieldStore()

@@ -1,0 +1,197 @@
+"""Lenient decoding: a response that does not fit its struct still comes through, record by record.
+
+The fast path (msgspec straight from bytes into the struct) is the caller's; this module runs
+only when it raised ``ValidationError``:
+
+1. The body is decoded once more, to plain JSON values, and converted with ``strict=False``
+   (numbers and booleans sent as strings are read as such).
+2. Where that still fails, the value is repaired from the top down: a struct field by field, a
+   list item by item. Known variants are normalised on the way: epoch milliseconds where a time
+   string is declared become ISO 8601 (``1990-01-01T00:00:00.000Z``), other numbers where a
+   string is declared become that string.
+3. A field that still does not fit keeps its default, and its raw value goes into the record's
+   ``undecoded`` mapping (by wire name), so nothing is silently lost. Each (struct, field,
+   reason) is logged once.
+4. A list item that cannot become a record at all (not an object, or without a required field)
+   is left out with a warning, so one broken record never costs the page.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import types
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, NamedTuple, Union, get_args, get_origin
+
+import msgspec
+
+__all__ = ["salvage"]
+
+logger = logging.getLogger("leadconnector_async")
+
+_TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
+_UNFIT = object()
+_WARNED: set[tuple[str, str]] = set()
+_MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
+
+
+class _Site(NamedTuple):
+    """Where a value sits: its field (Python and wire name), for messages, and the enclosing
+    record's ``undecoded`` mapping, which receives what is left out."""
+
+    name: str
+    key: str
+    where: str
+    lost: dict[str, Any]
+
+
+def salvage(body: bytes, type_: Any) -> Any:
+    """Decode ``body`` into ``type_`` as far as it fits (see the module docstring).
+
+    Raises:
+        msgspec.DecodeError: The body is not JSON.
+        msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
+            an envelope without its required record).
+    """
+    return _convert(msgspec.json.decode(body), type_, _Site("", "", _name(type_), {}))
+
+
+def _convert(value: Any, type_: Any, site: _Site) -> Any:
+    try:
+        return msgspec.convert(value, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        failure = exc
+    repaired = _repair(value, type_, site)
+    if repaired is _UNFIT:
+        raise failure
+    return repaired
+
+
+def _repair(value: Any, type_: Any, site: _Site) -> Any:
+    struct = _struct_in(type_)
+    if struct is not None and isinstance(value, dict):
+        return _record(value, struct)
+    item = _list_item_in(type_)
+    if item is not None and isinstance(value, list):
+        return _items(value, item, site)
+    normalised = _normalised(value, type_, site)
+    if normalised is _UNFIT:
+        return _UNFIT
+    try:
+        return msgspec.convert(normalised, type_, strict=False)
+    except msgspec.ValidationError:
+        return _UNFIT
+
+
+def _record(data: dict[str, Any], struct: type[msgspec.Struct]) -> msgspec.Struct:
+    """One record, field by field; what does not fit goes to its ``undecoded`` mapping."""
+    values: dict[str, Any] = {}
+    undecoded: dict[str, Any] = {}
+    for info in _fields(struct):
+        if info.encode_name not in data or info.name == "undecoded":
+            continue
+        raw = data[info.encode_name]
+        where = f"{struct.__name__}.{info.encode_name}"
+        try:
+            values[info.name] = _convert(
+                raw, info.type, _Site(info.name, info.encode_name, where, undecoded)
+            )
+        except msgspec.ValidationError as exc:
+            undecoded[info.encode_name] = raw
+            _warn_once(where, _reason(exc), "kept in .undecoded")
+    try:
+        record = struct(**values)
+    except TypeError as exc:  # a required field is missing or did not fit
+        raise msgspec.ValidationError(f"{struct.__name__} cannot be read: {exc}") from None
+    if undecoded and "undecoded" in struct.__struct_fields__:
+        record.undecoded = undecoded  # type: ignore[attr-defined]
+    return record
+
+
+def _items(values: list[Any], item: Any, site: _Site) -> list[Any]:
+    """Every item that can be read; the others go to the record's ``undecoded[key]``."""
+    kept = []
+    for value in values:
+        try:
+            kept.append(_convert(value, item, site))
+        except msgspec.ValidationError as exc:
+            site.lost.setdefault(site.key, []).append(value)
+            _warn_once(f"{site.where}[]", _reason(exc), "left out of the list, kept in .undecoded")
+    return kept
+
+
+def _normalised(value: Any, type_: Any, site: _Site) -> Any:
+    """A known variant turned into what ``type_`` expects, or ``_UNFIT``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        options = _options(type_)
+        if str in options and not options & {int, float}:
+            if _TIME_NAME.search(site.name):
+                iso = _epoch_ms_to_iso(value)
+                if iso is not None:
+                    _warn_once(site.where, "epoch milliseconds", "read as ISO 8601", logging.INFO)
+                    return iso
+            return str(value)
+    return _UNFIT
+
+
+def _epoch_ms_to_iso(value: float) -> str | None:
+    try:
+        when = datetime.fromtimestamp(value / 1000.0, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _warn_once(where: str, reason: str, outcome: str, level: int = logging.WARNING) -> None:
+    key = (where, reason)
+    if key in _WARNED or len(_WARNED) >= _MOST_WARNINGS:
+        return
+    _WARNED.add(key)
+    logger.log(
+        level,
+        "%s: %s in a response; %s (the rest of the record and page are kept; logged once)",
+        where,
+        reason,
+        outcome,
+    )
+
+
+def _reason(exc: msgspec.ValidationError) -> str:
+    return str(exc).split(" - at `", 1)[0]
+
+
+@cache
+def _fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    return msgspec.structs.fields(struct)
+
+
+def _union_args(type_: Any) -> tuple[Any, ...]:
+    if get_origin(type_) in (Union, types.UnionType):
+        return get_args(type_)
+    return (type_,)
+
+
+def _options(type_: Any) -> set[Any]:
+    return set(_union_args(type_))
+
+
+def _struct_in(type_: Any) -> type[msgspec.Struct] | None:
+    structs = [
+        t for t in _union_args(type_) if isinstance(t, type) and issubclass(t, msgspec.Struct)
+    ]
+    return structs[0] if len(structs) == 1 else None
+
+
+def _list_item_in(type_: Any) -> Any:
+    for option in _union_args(type_):
+        if get_origin(option) is list:
+            return get_args(option)[0] if get_args(option) else Any
+    return None
+
+
+def _name(type_: Any) -> str:
+    return getattr(type_, "__name__", str(type_))

@@ -1,0 +1,118 @@
+"""Lenient decoding on recorded bytes: one odd field never costs the record or the page."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async import _lenient
+from leadconnector_async._protocol import Call, Response, parse_response
+from leadconnector_async.resources._base import acknowledged
+from leadconnector_async.resources.contacts import _CONTACT, _UPDATED
+from leadconnector_async.resources.listings import _SEARCH_PAGE
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings() -> Iterator[None]:
+    _lenient._WARNED.clear()
+    yield
+    _lenient._WARNED.clear()
+
+
+def _page(*contacts: dict[str, Any], total: Any = None) -> bytes:
+    return json.dumps({"contacts": list(contacts), "total": total or len(contacts)}).encode()
+
+
+def test_an_epoch_ms_birthday_decodes_instead_of_failing_the_contact() -> None:
+    contact = _CONTACT(b'{"contact":{"id":"x","dateOfBirth":631152000000}}')
+    assert contact.date_of_birth == "1990-01-01T00:00:00.000Z"
+    assert contact.undecoded is None
+
+
+def test_address_is_read_as_address1() -> None:
+    contact = _CONTACT(b'{"contact":{"id":"x","address":"1 Main St"}}')
+    assert contact.address1 == "1 Main St"
+    both = _CONTACT(b'{"contact":{"id":"x","address":"old","address1":"1 Main St"}}')
+    assert both.address1 == "1 Main St"
+
+
+def test_numbers_as_strings_and_back() -> None:
+    contact = _CONTACT(
+        b'{"contact":{"id":"x","birthMonth":"5","postalCode":35061,"tags":["a",7],"dnd":"true"}}'
+    )
+    assert (contact.birth_month, contact.postal_code) == (5, "35061")
+    assert (contact.tags, contact.dnd) == (["a", "7"], True)
+    assert _SEARCH_PAGE(_page({"id": "a"}, total="1")).total == 1
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"succeded":true}', b'{"succeeded":true}', b'{"succeeded":"true"}', b""]
+)
+def test_either_spelling_of_succeeded_acknowledges(body: bytes) -> None:
+    assert acknowledged(body) is True
+
+
+def test_update_envelope_with_the_v3_spelling_and_an_odd_contact() -> None:
+    contact = _UPDATED(b'{"succeeded":true,"contact":{"id":"x","dateOfBirth":0,"dnd":[1]}}')
+    assert contact is not None
+    assert contact.date_of_birth == "1970-01-01T00:00:00.000Z"
+    assert contact.undecoded == {"dnd": [1]}
+
+
+def test_an_odd_field_costs_only_that_field(caplog: pytest.LogCaptureFixture) -> None:
+    odd = {"id": "b", "firstName": "Bea", "email": "b@x.com", "dnd": {"weird": 1},
+           "dndSettings": {"Email": {"status": [3]}},
+           "customFields": [{"id": "f", "value": 1}, 7]}  # fmt: skip
+    page = _SEARCH_PAGE(_page({"id": "a", "firstName": "Al"}, odd, {"id": "c"}))
+    assert [c.id for c in page.items] == ["a", "b", "c"]
+    bea = page.items[1]
+    assert (bea.first_name, bea.email) == ("Bea", "b@x.com")
+    assert bea.dnd is None
+    assert bea.undecoded == {"dnd": {"weird": 1}, "customFields": [7]}
+    assert bea.dnd_settings is not None
+    assert bea.dnd_settings.email is not None
+    assert bea.dnd_settings.email.undecoded == {"status": [3]}
+    assert bea.custom_fields == [lc.CustomFieldValue(id="f", value=1)]
+    assert [c.undecoded for c in page.items[::2]] == [None, None]
+
+
+def test_one_warning_per_field_and_reason(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="leadconnector_async")
+    for _ in range(3):
+        _SEARCH_PAGE(_page({"id": "a", "dnd": "x"}, {"id": "b", "dnd": "y"}, {"id": "c", "dnd": 5}))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings  # str and int are two reasons for the same field
+    assert all(w.startswith("Contact.dnd: Expected `bool | null`") for w in warnings)
+
+
+def test_a_record_that_cannot_be_read_is_left_out_and_the_page_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    page = _SEARCH_PAGE(_page({"id": "a"}, {"firstName": "no id"}, 5, {"id": "d"}))
+    assert [c.id for c in page.items] == ["a", "d"]
+    assert any("left out of the list" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("body", [b'{"contact": 5}', b'{"other": {}}', b"<html>", b'{"contact":'])
+def test_a_body_that_cannot_be_the_envelope_is_a_transport_error(body: bytes) -> None:
+    call = Call("GET", "/contacts/x", _CONTACT)
+    with pytest.raises(lc.TransportError) as caught:
+        parse_response(call, Response(200, {}, body))
+    assert caught.value.outcome_unknown
+
+
+def test_deep_nesting_is_a_transport_error() -> None:
+    deep = b'{"contact":{"id":"x","attachments":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    with pytest.raises(lc.TransportError, match="nested deeper"):
+        parse_response(Call("GET", "/contacts/x", _CONTACT), Response(200, {}, deep))
+
+
+def test_epoch_values_out_of_range_become_plain_strings() -> None:
+    contact = _CONTACT(b'{"contact":{"id":"x","dateAdded":1e300,"dateUpdated":-1e300}}')
+    assert contact.date_added == "1e+300"
+    assert contact.date_updated == "-1e+300"
