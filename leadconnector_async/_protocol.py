@@ -78,6 +78,15 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
+def decode_as(type_: type[E]) -> Decode[E]:
+    """Build a decode function: bytes -> ``type_``, leniently (see :func:`unwrap`)."""
+    return unwrap(type_, _itself)
+
+
+def _itself(value: E) -> E:
+    return value
+
+
 def segment(value: str, name: str) -> str:
     """Quote one path segment (``/`` and every other reserved character percent-encoded).
 

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from . import _v3
 from ._config import API_V3, API_VERSIONS, CONTACTS_API_VERSION
-from ._protocol import Call, Decode, decoder_for, segment, unwrap
+from ._protocol import Call, Decode, decode_as, segment, unwrap
 from .errors import ConfigurationError
 from .models._base import Succeeded
 from .models.appointments import AppointmentList
@@ -177,7 +177,7 @@ _CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
 _TASK = unwrap(TaskEnvelope, attrgetter("task"))
 _NOTE = unwrap(NoteEnvelope, attrgetter("note"))
 _TAGS = unwrap(TagList, attrgetter("tags"))
-_FOLLOWERS = decoder_for(FollowersResult).decode
+_FOLLOWERS = decode_as(FollowersResult)
 
 C = "/contacts/{contactId}"
 TASK, NOTE = f"{C}/tasks/{{taskId}}", f"{C}/notes/{{id}}"
@@ -192,7 +192,7 @@ UPDATE = Endpoint("contacts.update", "PUT", C, unwrap(UpdatedContactEnvelope,
                                                       attrgetter("contact")))
 DELETE = Endpoint("contacts.delete", "DELETE", C, acknowledged, gone_when_absent=True)
 UPSERT = Endpoint("contacts.upsert", "POST", "/contacts/upsert",
-                  decoder_for(UpsertResult).decode, located=True)
+                  decode_as(UpsertResult), located=True)
 SEARCH = Endpoint("contacts.search", "POST", "/contacts/search",
                   unwrap(SearchResponse, SearchResponse.page), scope=READ, located=True)
 LIST = Endpoint("contacts.list", "GET", "/contacts/", unwrap(ListResponse, ListResponse.page),
@@ -222,9 +222,9 @@ NOTES_UPDATE = Endpoint("contacts.notes.update", "PUT", NOTE, _NOTE)
 NOTES_DELETE = Endpoint("contacts.notes.delete", "DELETE", NOTE, acknowledged,
                         gone_when_absent=True)
 BULK_TAGS = Endpoint("contacts.bulk_tags.add", "POST", "/contacts/bulk/tags/update/{type}",
-                     decoder_for(BulkTagsResult).decode, scope=None, located=True)
+                     decode_as(BulkTagsResult), scope=None, located=True)
 BULK_BUSINESS = Endpoint("contacts.bulk_business", "POST", "/contacts/bulk/business",
-                         decoder_for(BulkBusinessResult).decode, scope=None, located=True)
+                         decode_as(BulkBusinessResult), scope=None, located=True)
 FOLLOWERS_ADD = Endpoint("contacts.followers.add", "POST", f"{C}/followers", _FOLLOWERS)
 FOLLOWERS_REMOVE = Endpoint("contacts.followers.remove", "DELETE", f"{C}/followers", _FOLLOWERS)
 CAMPAIGNS_REMOVE_ALL = Endpoint("contacts.campaigns.remove_all", "DELETE",

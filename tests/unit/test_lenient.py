@@ -11,10 +11,10 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async import _lenient
-from leadconnector_async._protocol import Call, Response, parse_response
-from leadconnector_async.resources._base import acknowledged
-from leadconnector_async.resources.contacts import _CONTACT, _UPDATED
-from leadconnector_async.resources.listings import _SEARCH_PAGE
+from leadconnector_async._protocol import Call, Response, decode_as, parse_response
+from leadconnector_async.endpoints import GET, SEARCH, UPDATE, acknowledged
+
+_CONTACT, _UPDATED, _SEARCH_PAGE = GET.decode, UPDATE.decode, SEARCH.decode
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +104,12 @@ def test_a_body_that_cannot_be_the_envelope_is_a_transport_error(body: bytes) ->
     with pytest.raises(lc.TransportError) as caught:
         parse_response(call, Response(200, {}, body))
     assert caught.value.outcome_unknown
+
+
+def test_upsert_results_decode_leniently_too() -> None:
+    result = decode_as(lc.UpsertResult)(b'{"new":"true","contact":{"id":"x","dateOfBirth":0}}')
+    assert result.new is True
+    assert result.contact.date_of_birth == "1970-01-01T00:00:00.000Z"
 
 
 def test_deep_nesting_is_a_transport_error() -> None:
