@@ -33,6 +33,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 
 from ._bulk_tally import Tally
 from ._closing import AsyncClosing
+from ._request_tally import RequestTally
 from .client import LeadConnector, RequestCounts
 from .errors import APIError, ConfigurationError, LeadConnectorError
 from .models.bulk import BulkOutcome, BulkProgress, BulkResult
@@ -183,6 +184,7 @@ class BulkJob(Generic[T, R], AsyncClosing):
         self._interval = progress_interval
         self._tally: Tally[T, R] = Tally(start_at, stop_on_error=stop_on_error, is_new=is_new)
         self._started = self._ended = self._next_report = 0.0
+        self._requests = RequestTally()  # this job's own requests, whatever else shares the pool
         self._counts_at_start: RequestCounts | None = None
         self._counts_at_end: RequestCounts | None = None
         self._outcomes = self._generate()
@@ -236,7 +238,9 @@ class BulkJob(Generic[T, R], AsyncClosing):
                     rows = await self._reader.chunk()
                     exhausted = not rows
                     if rows:
-                        task = asyncio.create_task(self._send_chunk(rows))
+                        task = asyncio.create_task(
+                            self._send_chunk(rows), context=self._requests.context()
+                        )
                         task.add_done_callback(on_done)
                         running.add(task)
                 if not running:
@@ -297,11 +301,7 @@ class BulkJob(Generic[T, R], AsyncClosing):
         return ended - self._started
 
     def _counts(self) -> RequestCounts:
-        start = self._counts_at_start
-        if start is None:
-            return RequestCounts()
-        now = self._counts_at_end or self._client.request_counts
-        return RequestCounts(now.sent - start.sent, now.rate_limited - start.rate_limited)
+        return RequestCounts(self._requests.sent, self._requests.rate_limited)
 
 
 class _Reader(Generic[T]):

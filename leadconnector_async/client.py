@@ -365,16 +365,17 @@ class LeadConnector(AsyncClosing):
             request = build_request(call, self._config, token)
             self._refuse_if_closed()  # closed while this request waited for a slot or a token
             self._pool.sent += 1
+            tally = current_tally()
+            if tally is not None:
+                tally.sent += 1
             response = await self._pool.transport.send(request, self._config.timeouts)
         finally:
             if limiter is not None and permit is not None:
                 limiter.release(permit)
-        limited = response.status == 429
-        self._pool.rate_limited += limited
-        tally = current_tally()
-        if tally is not None:
-            tally.sent += 1
-            tally.rate_limited += limited
+        if response.status == 429:
+            self._pool.rate_limited += 1
+            if tally is not None:
+                tally.rate_limited += 1
         if limiter is not None and permit is not None:
             snapshot = read_rate_limit(response.headers)
             if snapshot is not None:

@@ -1,0 +1,36 @@
+"""What every token source shares: redaction, the rate-limit key of an unknown location, and
+the sender a source makes its own requests through."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol, TypeVar
+
+from ._protocol import Call
+
+T = TypeVar("T")
+
+ANONYMOUS_KEY = "token:"
+
+
+def token_bucket(secret: str) -> str:
+    """The rate-limit key of a token whose location is not known yet.
+
+    A digest, so processes sharing a Redis limiter agree on it without the token leaving them.
+    """
+    return ANONYMOUS_KEY + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def redact(secret: str | None) -> str:
+    """Show that a secret is set without showing it."""
+    if not secret:
+        return "<unset>"
+    return f"<redacted {len(secret)} chars>"
+
+
+class Sender(Protocol):
+    """What a token source sends its own requests through: the client using it."""
+
+    async def send(self, call: Call[T]) -> T:
+        """Send ``call`` through the client's pool and return its result."""
+        ...
