@@ -48,7 +48,7 @@ class Tally(Generic[T, R]):
     def record(self, index: int, item: T, value: R | LeadConnectorError) -> BulkOutcome[T, R]:
         """Count one finished row and return its outcome, checkpoint included."""
         if isinstance(value, LeadConnectorError):
-            self.failures.append(BulkFailure(index, item, value))
+            self.failures.append(BulkFailure(index, item, _without_traceback(value)))
             if self.stopped_by is None and (self._stop_on_error or stops_job(value)):
                 self.stopped_by = value
             result, error = None, value
@@ -90,3 +90,15 @@ def stops_job(error: LeadConnectorError) -> bool:
     """Errors after which every further row would fail the same way: stop the whole job."""
     spent_daily_budget = isinstance(error, RateLimitError) and error.status_code is None
     return isinstance(error, AuthenticationError | ClientClosedError) or spent_daily_budget
+
+
+def _without_traceback(error: LeadConnectorError) -> LeadConnectorError:
+    """Drop the tracebacks of ``error`` and of its causes: their frames hold the request and
+    response alive (kilobytes per failed row) long after the message says what went wrong."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return error

@@ -84,6 +84,9 @@ class Limiter(Protocol):
     def status(self, key: str) -> RateLimitStatus | None:
         """The latest figures for ``key``, or ``None`` if nothing is known about it."""
 
+    def would_wait(self, key: str) -> bool:
+        """Whether ``acquire(key)`` would wait right now (cheap, never blocks; advisory)."""
+
 
 def timed_out(key: str, why: str) -> RateLimitTimeoutError:
     """The error for a request that got no slot in time (``why`` says what held it)."""
@@ -112,3 +115,6 @@ class Unlimited:
 
     def status(self, key: str) -> RateLimitStatus | None:
         return None
+
+    def would_wait(self, key: str) -> bool:
+        return False

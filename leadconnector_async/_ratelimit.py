@@ -295,6 +295,13 @@ class LocalLimiter:
             paused_for=max(0.0, paused),
         )
 
+    def would_wait(self, key: str) -> bool:
+        state = self._states.get(key)
+        if state is None:
+            return False
+        paused = bool(state.paused_until) and state.paused_until > self._running_loop().time()
+        return state.used >= state.capacity or bool(state.waiters) or paused
+
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
         if loop is None or loop.is_closed():

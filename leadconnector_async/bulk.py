@@ -1,15 +1,19 @@
 """One generic concurrent bulk runner: bounded concurrency, lazy input, every row accounted for.
 
-A :class:`BulkJob` reads its input a chunk at a time, only when a slot is free, so at most
-``concurrency`` chunks (``chunk_size`` rows each) are in memory however long the input is. Every
-chunk goes through the client's ``send`` loop (rate limiter, token, retries), and every row read
-comes out exactly once: as a :class:`BulkOutcome` when you iterate the job, summed up in a
-:class:`BulkResult` when you ``await job.run()``.
+A :class:`BulkJob` has ``concurrency`` workers, each sending one chunk (``chunk_size`` rows) at a
+time. It reads its input lazily, and rows of many locations are sent per location (see
+:mod:`._bulk_schedule`): a location waiting for its rate limit never holds the others' workers,
+and the job reads ahead past its rows, up to ``read_ahead`` rows, so memory stays bounded however
+long the input is. Every chunk goes through the client's ``send`` loop (rate limiter, token,
+retries), and every row sent comes out exactly once: as a :class:`BulkOutcome` when you iterate
+the job, summed up in a :class:`BulkResult` when you ``await job.run()``. A failed row keeps its
+error without the traceback (which would hold the request and response alive).
 
 Rows finish out of order, so the checkpoint is a low-water mark: the first row not yet finished.
 A restart with ``start_at=checkpoint`` neither skips nor repeats a row that was reported; rows
 above it that had already finished are sent again, so resumable jobs should use an operation that
-is safe to repeat (upsert, update, delete), not create.
+is safe to repeat (upsert, update, delete), not create. When a job stops early, rows read ahead
+but not sent are not reported (they lie above the checkpoint, so a resume sends them).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from collections.abc import (
 from itertools import islice
 from typing import Any, Generic, TypedDict, TypeVar
 
+from ._bulk_schedule import Row, Schedule
 from ._bulk_tally import Tally
 from ._closing import AsyncClosing
 from ._request_tally import RequestTally
-from .client import LeadConnector, RequestCounts
+from .client import LeadConnector
 from .errors import APIError, ConfigurationError, LeadConnectorError
 from .models.bulk import BulkOutcome, BulkProgress, BulkResult
 from .models.tags import BulkTagsEntry, BulkTagsResult
@@ -56,8 +61,8 @@ ProgressCallback = Callable[[BulkProgress], object]
 RowShape = type | tuple[type, ...]
 """What a row must be: a type, or a tuple of types for rows that are tuples (element-wise)."""
 
-_Row = tuple[int, T]
 _Finished = list[tuple[int, T, R | LeadConnectorError]]
+_Assignment = tuple[str | None, list[Row[T]]]
 
 
 class BulkOptions(TypedDict, total=False):
@@ -68,6 +73,7 @@ class BulkOptions(TypedDict, total=False):
     stop_on_error: bool
     on_progress: ProgressCallback | None
     progress_interval: float
+    read_ahead: int
 
 
 def each(op: Callable[[T], Awaitable[R]], shape: RowShape) -> SendChunk[T, R]:
@@ -152,6 +158,12 @@ class BulkJob(Generic[T, R], AsyncClosing):
             and once at the end (awaited if it returns an awaitable).
         progress_interval: Seconds between progress calls.
         is_new: From a row's result, whether it created (True) or updated (False) a contact.
+        location_of: The location a row's call counts against (``None``: the client's). Rows
+            are sent per location, so a location waiting for its rate limit (or answering
+            slowly) never holds the others' workers.
+        read_ahead: Most rows read ahead of the workers. Once the input has shown rows of two
+            locations, the job reads past rows of busy locations up to this many, so the
+            others keep working; a job on one location reads only what it sends.
 
     Raises:
         ConfigurationError: A bad argument, before anything is read or sent.
@@ -171,22 +183,28 @@ class BulkJob(Generic[T, R], AsyncClosing):
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 0.5,
         is_new: Callable[[R], bool | None] | None = None,
+        location_of: Callable[[T], str | None] | None = None,
+        read_ahead: int = 10_000,
     ) -> None:
-        _check_options(items, concurrency, chunk_size, start_at, progress_interval)
+        _check_options(items, concurrency, chunk_size, start_at, read_ahead, progress_interval)
         if total is None and isinstance(items, Sized):
             total = max(0, len(items) - start_at)
         self._client = client
         self._reader = _Reader(items, start_at, chunk_size)
         self._send = send
         self._concurrency = concurrency
+        self._location_of = location_of
+        self._schedule: Schedule[T] = Schedule(concurrency, chunk_size, read_ahead,
+                                               client.would_wait)  # fmt: skip
+        self._exhausted = False
         self._total = total
         self._on_progress = on_progress
         self._interval = progress_interval
         self._tally: Tally[T, R] = Tally(start_at, stop_on_error=stop_on_error, is_new=is_new)
-        self._started = self._ended = self._next_report = 0.0
-        self._requests = RequestTally()  # this job's own requests, whatever else shares the pool
-        self._counts_at_start: RequestCounts | None = None
-        self._counts_at_end: RequestCounts | None = None
+        self._started: float | None = None
+        self._ended: float | None = None
+        self._next_report = 0.0
+        self._requests = RequestTally()  # this job's own requests, whatever shares the client
         self._outcomes = self._generate()
 
     @property
@@ -210,55 +228,103 @@ class BulkJob(Generic[T, R], AsyncClosing):
 
     def progress(self) -> BulkProgress:
         """The job's figures so far."""
-        return self._tally.progress(self._elapsed(), self._total, self._counts().rate_limited)
+        return self._tally.progress(self._elapsed(), self._total, self._requests.rate_limited)
 
     def result(self) -> BulkResult[T]:
         """What the job did so far (all of it once iteration ended)."""
-        counts = self._counts()
-        return self._tally.result(self._elapsed(), counts.sent, counts.rate_limited)
+        requests = self._requests
+        return self._tally.result(self._elapsed(), requests.sent, requests.rate_limited)
 
     async def _generate(self) -> AsyncGenerator[BulkOutcome[T, R], None]:
         self._started = time.monotonic()
         self._next_report = self._started + self._interval
-        self._counts_at_start = self._client.request_counts
-        finished: deque[asyncio.Task[_Finished[T, R]]] = deque()
+        finished: deque[tuple[str | None, _Finished[T, R]]] = deque()
+        idle: list[asyncio.Future[_Assignment[T]]] = []
         wake = asyncio.Event()
-        running: set[asyncio.Task[_Finished[T, R]]] = set()
-
-        def on_done(task: asyncio.Task[_Finished[T, R]]) -> None:
-            finished.append(task)
-            wake.set()
-
+        workers = [
+            asyncio.create_task(self._work(idle, finished, wake), context=self._requests.context())
+            for _ in range(self._concurrency)
+        ]
         try:
-            exhausted = False
             while True:
-                while (
-                    not (exhausted or self._tally.stopped_by) and len(running) < self._concurrency
-                ):
-                    rows = await self._reader.chunk()
-                    exhausted = not rows
-                    if rows:
-                        task = asyncio.create_task(
-                            self._send_chunk(rows), context=self._requests.context()
-                        )
-                        task.add_done_callback(on_done)
-                        running.add(task)
-                if not running:
-                    break
-                await self._wait(finished, wake)
-                task = finished.popleft()
-                running.discard(task)
-                for index, item, value in task.result():
-                    yield self._tally.record(index, item, value)
+                wake.clear()  # set again by any worker that finishes or becomes idle from here
+                while finished:
+                    key, rows = finished.popleft()
+                    self._schedule.finished(key)
+                    for row in rows:
+                        yield self._tally.record(*row)
+                if not self._tally.stopped_by:
+                    await self._dispatch(idle)
                 if time.monotonic() >= self._next_report:
                     await self._report()
+                if self._over() and not finished:
+                    break
+                await self._wait(wake)
             self._end()
             await self._report()
         finally:
             self._end()
-            await _cancel(running)
+            await _cancel(workers)
 
-    async def _send_chunk(self, rows: list[_Row[T]]) -> _Finished[T, R]:
+    async def _work(
+        self,
+        idle: list[asyncio.Future[_Assignment[T]]],
+        finished: deque[tuple[str | None, _Finished[T, R]]],
+        wake: asyncio.Event,
+    ) -> None:
+        """One of the job's fixed workers: send the chunks it is handed until told to stop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            handed: asyncio.Future[_Assignment[T]] = loop.create_future()
+            idle.append(handed)
+            wake.set()
+            key, rows = await handed
+            finished.append((key, await self._send_chunk(rows)))
+
+    async def _dispatch(self, idle: list[asyncio.Future[_Assignment[T]]]) -> None:
+        """Hand a chunk to each idle worker: first to locations that can send now (reading
+        ahead past rows of busy ones), then to busy ones, to wait for their slots."""
+        schedule = self._schedule
+        while idle:
+            chunk = (
+                schedule.take(partial=False, wait=False)
+                or await self._read_until_ready()
+                or schedule.take(partial=True, wait=False)
+                or schedule.take(partial=True, wait=True)
+            )
+            if chunk is None:
+                break
+            idle.pop().set_result(chunk)
+
+    async def _read_until_ready(self) -> _Assignment[T] | None:
+        """Read rows until one's location can send a full chunk now, or reading must stop."""
+        schedule = self._schedule
+        while not self._exhausted and schedule.may_read:
+            ready = await self._read_into(schedule)
+            if ready:
+                return ready[0], schedule.take_from(ready[0])
+        return None
+
+    async def _read_into(self, schedule: Schedule[T]) -> list[str | None]:
+        """Buffer the next chunk of input; return the first location of it that may send now."""
+        rows = await self._reader.chunk()
+        if not rows:
+            self._exhausted = True
+            schedule.input_ended()
+        ready: list[str | None] = []
+        for row in rows:
+            key = self._location_of(row[1]) if self._location_of is not None else None
+            if schedule.add(key, row) and not ready:
+                ready.append(key)
+        return ready
+
+    def _over(self) -> bool:
+        """Whether nothing is in flight and nothing more will be sent."""
+        schedule = self._schedule
+        nothing_left = self._exhausted and not schedule.buffered
+        return not schedule.in_flight and (nothing_left or self._tally.stopped_by is not None)
+
+    async def _send_chunk(self, rows: list[Row[T]]) -> _Finished[T, R]:
         try:
             results = await self._send([item for _, item in rows])
         except LeadConnectorError as error:
@@ -269,18 +335,16 @@ class BulkJob(Generic[T, R], AsyncClosing):
             results = [unexpected] * len(rows)
         return [(index, item, value) for (index, item), value in zip(rows, results, strict=True)]
 
-    async def _wait(self, finished: deque[Any], wake: asyncio.Event) -> None:
-        """Wait for a finished chunk, reporting progress on time while none finishes."""
-        while not finished:
-            wake.clear()
-            if self._on_progress is None:
+    async def _wait(self, wake: asyncio.Event) -> None:
+        """Wait for a worker to finish or become idle, reporting progress on time meanwhile."""
+        if self._on_progress is None:
+            await wake.wait()
+            return
+        try:
+            async with asyncio.timeout(self._next_report - time.monotonic()):
                 await wake.wait()
-                continue
-            try:
-                async with asyncio.timeout(self._next_report - time.monotonic()):
-                    await wake.wait()
-            except TimeoutError:
-                await self._report()
+        except TimeoutError:
+            await self._report()
 
     async def _report(self) -> None:
         self._next_report = time.monotonic() + self._interval
@@ -290,18 +354,13 @@ class BulkJob(Generic[T, R], AsyncClosing):
                 await reply
 
     def _end(self) -> None:
-        if self._counts_at_end is None:
+        if self._ended is None:
             self._ended = time.monotonic()
-            self._counts_at_end = self._client.request_counts
 
     def _elapsed(self) -> float:
-        if self._counts_at_start is None:
+        if self._started is None:
             return 0.0
-        ended = self._ended if self._counts_at_end is not None else time.monotonic()
-        return ended - self._started
-
-    def _counts(self) -> RequestCounts:
-        return RequestCounts(self._requests.sent, self._requests.rate_limited)
+        return (self._ended or time.monotonic()) - self._started
 
 
 class _Reader(Generic[T]):
@@ -314,7 +373,7 @@ class _Reader(Generic[T]):
         self._index = start_at
         self._size = size
 
-    async def chunk(self) -> list[_Row[T]]:
+    async def chunk(self) -> list[Row[T]]:
         """The next rows with their indices; empty once the input is exhausted."""
         if self._to_skip:
             await self._skip(self._to_skip)
@@ -346,7 +405,7 @@ class _Reader(Generic[T]):
         return items
 
 
-async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
     if tasks:
@@ -354,14 +413,20 @@ async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
 
 
 def _check_options(
-    items: object, concurrency: int, chunk_size: int, start_at: int, interval: float
+    items: object,
+    concurrency: int,
+    chunk_size: int,
+    start_at: int,
+    read_ahead: int,
+    interval: float,
 ) -> None:
     if isinstance(items, str | bytes) or not isinstance(items, Iterable | AsyncIterable):
         raise ConfigurationError(
             f"bulk items must be an iterable or async iterable of rows, not {type(items).__name__}"
         )
     for name, value, least in (("concurrency", concurrency, 1), ("chunk_size", chunk_size, 1),
-                               ("start_at", start_at, 0)):  # fmt: skip
+                               ("start_at", start_at, 0),
+                               ("read_ahead", read_ahead, 1)):  # fmt: skip
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ConfigurationError(f"{name} must be an int of at least {least}, got {value!r}")
     if not interval > 0:

@@ -257,9 +257,20 @@ class LeadConnector(AsyncClosing):
         """The latest rate-limit figures for a location (default: this client's, else its
         token's); ``None`` when nothing is known (limiting off, or the location is idle)."""
         limiter = self._pool.limiter
-        if limiter is None:
-            return None
-        return limiter.status(location_id or self._location_id or self._pool.token_key(self._token))
+        return None if limiter is None else limiter.status(self._status_key(location_id))
+
+    def would_wait(self, location_id: str | None = None) -> bool:
+        """Whether a call for a location (default: this client's, else its token's) would wait
+        for a rate-limit slot right now.
+
+        Cheap and non-blocking, for code that serves many locations: bulk jobs use it to work
+        on other locations meanwhile. Advisory: another call may take the slot first.
+        """
+        limiter = self._pool.limiter
+        return limiter is not None and limiter.would_wait(self._status_key(location_id))
+
+    def _status_key(self, location_id: str | None) -> str:
+        return location_id or self._location_id or self._pool.token_key(self._token)
 
     def _limit_key(self, call: Call[T]) -> str:
         """The location (or company) the server counts ``call`` against."""

@@ -322,6 +322,14 @@ class RedisLimiter(AsyncClosing):
             paused_for=max(0.0, state.paused_until - asyncio.get_running_loop().time()),
         )
 
+    def would_wait(self, key: str) -> bool:
+        """Whether ``acquire(key)`` would wait: a 429 pause, or a request of this process is
+        already waiting for (or asking Redis about) a slot of ``key``."""
+        state = self._locations.get(key)
+        if state is None:
+            return False
+        return state.lock.locked() or state.paused_until > asyncio.get_running_loop().time()
+
     async def aclose(self) -> None:
         """Finish pending releases; close the Redis client if this limiter created it."""
         if self._tasks:

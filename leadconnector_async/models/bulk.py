@@ -68,7 +68,7 @@ class BulkProgress:
         elapsed: Seconds since the job started.
         rate: Rows finished per second so far.
         eta: Seconds left at that rate, when the total is known.
-        rate_limited: 429 answers seen so far (retried by the client).
+        rate_limited: 429 answers to this job so far (retried by the client).
         checkpoint: Every row below this index is finished (see :class:`BulkOutcome`).
     """
 
@@ -94,7 +94,7 @@ class BulkResult(Generic[T]):
             reports ``new=False`` for the contact its first attempt created, so after retries
             these two counts are approximate; ``ok`` is exact.
         elapsed: Seconds the job ran.
-        requests: HTTP requests the client sent while the job ran, retries included.
+        requests: HTTP requests this job sent, retries included (not other calls on the client).
         rate_limited: How many of those the server answered 429.
         checkpoint: Every input row below this index is finished; restart with
             ``start_at=checkpoint`` to resume without skipping or repeating a row.

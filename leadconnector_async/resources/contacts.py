@@ -176,7 +176,8 @@ class ContactsResource(ContactListings, Resource):
         Use ``async with contacts.bulk_upsert_stream(rows) as job: async for outcome in job:``.
         """
         return BulkJob(self._client, items, each(self.upsert, ContactCreate),
-                       concurrency=concurrency, is_new=attrgetter("new"), **options)  # fmt: skip
+                       concurrency=concurrency, is_new=attrgetter("new"),
+                       location_of=_row_location, **options)  # fmt: skip
 
     async def bulk_create(
         self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
@@ -194,7 +195,8 @@ class ContactsResource(ContactListings, Resource):
         """:meth:`bulk_create` as a stream of each row's ``BulkOutcome`` (see
         :meth:`bulk_upsert_stream`)."""
         return BulkJob(self._client, items, each(self.create, ContactCreate),
-                       concurrency=concurrency, is_new=lambda _: True, **options)  # fmt: skip
+                       concurrency=concurrency, is_new=lambda _: True,
+                       location_of=_row_location, **options)  # fmt: skip
 
     async def bulk_update(
         self,
@@ -274,3 +276,9 @@ class ContactsResource(ContactListings, Resource):
             return contact, contact.location_id
         location = self._client.require_location()
         return _with_location(contact, location), location
+
+
+def _row_location(row: ContactCreate) -> str | None:
+    """The location a bulk row names (``None``: the client's), for sending rows per location."""
+    located = getattr(row, "location_id", None)
+    return located if isinstance(located, str) else None
