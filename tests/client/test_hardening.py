@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,6 +11,8 @@ from leadconnector_async._config import RateLimit
 from leadconnector_async._protocol import RateLimitSnapshot
 from leadconnector_async._ratelimit import LocalLimiter
 from leadconnector_async.testing import FakeLeadConnector, Faults
+
+from ._secrets import assert_secret_unreachable
 
 FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.01)
 
@@ -26,38 +26,6 @@ def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> 
         retry=FAST_RETRY,
         **kw,  # type: ignore[arg-type]
     )
-
-
-def reachable(error: BaseException) -> Iterator[object]:
-    """Everything reachable from an exception: its chain, attributes, and theirs (a few deep)."""
-    seen: set[int] = set()
-    stack: list[tuple[object, int]] = [(error, 0)]
-    while stack:
-        obj, depth = stack.pop()
-        if id(obj) in seen or depth > 6:
-            continue
-        seen.add(id(obj))
-        yield obj
-        children: list[object] = []
-        if isinstance(obj, BaseException):
-            children += [obj.__context__, obj.__cause__, *obj.args]
-        if isinstance(obj, dict):
-            children += [*obj.keys(), *obj.values()]
-        elif isinstance(obj, list | tuple | set | frozenset):
-            children += list(obj)
-        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-            children += list(vars(obj).values())
-        for name in getattr(type(obj), "__slots__", ()):
-            children.append(getattr(obj, name, None))
-        if hasattr(obj, "items") and not isinstance(obj, dict):  # multidicts (headers)
-            with contextlib.suppress(Exception):
-                children += [f"{k}: {v}" for k, v in obj.items()]
-        stack += [(child, depth + 1) for child in children if child is not None]
-
-
-def assert_secret_unreachable(error: BaseException, secret: str) -> None:
-    for obj in reachable(error):
-        assert secret not in repr(obj), f"{secret!r} reachable through {type(obj).__name__}"
 
 
 async def test_dot_segments_are_refused_before_anything_is_sent() -> None:

@@ -1,0 +1,234 @@
+"""A hostile server on 127.0.0.1: every way it misbehaves ends in a typed error, with bounded
+memory and time. Bounds are asserted as counts (bytes the server managed to send, bytes
+allocated), never as wall-clock thresholds; limits and timeouts are small so each test is fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+
+import leadconnector_async as lc
+
+from ._secrets import assert_secret_unreachable
+
+TOKEN = "hostile-test-token-s3cr3t"
+LIMIT = 256 * 1024
+SAFETY_CAP = 256 * 1024 * 1024  # the server stops here, so a broken client fails, not hangs
+CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
+
+
+class RawServer:
+    """A bare HTTP/1.1 server that answers every request with ``respond(server, writer)``."""
+
+    def __init__(self, respond: Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]]):
+        self.respond = respond
+        self.requests: list[bytes] = []
+        self.writers: list[asyncio.StreamWriter] = []
+        self.sent = 0
+        self.url = ""
+
+    async def write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data)
+        await writer.drain()
+        self.sent += len(data)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            self.requests.append(head + await reader.readexactly(length))
+            await self.respond(self, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client hung up: that is what a bounded client does
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def serving(
+    respond: Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[RawServer]:
+    raw = RawServer(respond)
+    server = await asyncio.start_server(raw._serve, "127.0.0.1", 0)
+    raw.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        yield raw
+    finally:
+        server.close()
+        for writer in raw.writers:
+            writer.transport.abort()
+        await server.wait_closed()
+
+
+def client_for(raw: RawServer, **options: object) -> lc.LeadConnector:
+    settings: dict[str, object] = {"max_retries": 0, "max_response_bytes": LIMIT, "timeout": 5.0}
+    return lc.LeadConnector(
+        TOKEN,
+        location_id="loc",
+        base_url=raw.url,
+        **(settings | options),  # type: ignore[arg-type]
+    )
+
+
+def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
+    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json", "Connection: close",
+             f"Content-Length: {len(body)}", *headers]  # fmt: skip
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def test_an_endless_body_stops_at_the_limit() -> None:
+    async def endless(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+        chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+        while raw.sent < SAFETY_CAP:
+            await raw.write(writer, chunk)
+
+    async with serving(endless) as raw, client_for(raw) as client:
+        with pytest.raises(lc.ResponseTooLargeError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.limit == LIMIT
+    assert str(LIMIT) in str(caught.value)
+    assert raw.sent < 32 * 1024 * 1024  # the limit plus what socket buffers hold
+    assert_secret_unreachable(caught.value, TOKEN)
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    async def huge(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {SAFETY_CAP}\r\n\r\n"
+        await raw.write(writer, head.encode())
+        await raw.write(writer, b" " * 0x10000)
+
+    async with serving(huge) as raw, client_for(raw) as client:
+        with pytest.raises(lc.ResponseTooLargeError, match="declares"):
+            await client.contacts.get("c1")
+
+
+def _gzip_bomb(inflated: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
+    zeros = b"\0" * (1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(inflated // len(zeros))) + (
+        packer.flush()
+    )
+
+
+async def test_a_gzip_bomb_is_cut_off_after_decompression_with_bounded_memory() -> None:
+    inflated = 64 * 1024 * 1024
+    bomb = _gzip_bomb(inflated)
+    assert len(bomb) < LIMIT  # small on the wire: only counting after inflating catches it
+
+    async def send_bomb(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(bomb, "Content-Encoding: gzip"))
+
+    async with serving(send_bomb) as raw, client_for(raw) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(lc.ResponseTooLargeError) as caught:
+                await client.contacts.get("c1")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert caught.value.limit == LIMIT
+    assert peak < 16 * 1024 * 1024, f"peak {peak} bytes while a {inflated}-byte body inflated"
+
+
+async def test_a_slow_drip_body_ends_at_the_total_timeout() -> None:
+    drips = 0
+
+    async def drip(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        nonlocal drips
+        await raw.write(writer, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                b"Content-Length: 100000\r\n\r\n{")  # fmt: skip
+        while drips < 100_000:
+            await asyncio.sleep(0.01)
+            await raw.write(writer, b" ")
+            drips += 1
+
+    async with serving(drip) as raw, client_for(raw, timeout=0.3) as client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.outcome_unknown
+    assert drips < 100_000  # the body never completed: the client gave up first
+    assert_secret_unreachable(caught.value, TOKEN)
+
+
+async def test_deeply_nested_json_is_a_transport_error() -> None:
+    deep = b'{"contact":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+    async def nested(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(deep))
+
+    async with serving(nested) as raw, client_for(raw, max_response_bytes=1024 * 1024) as client:
+        with pytest.raises(lc.TransportError, match="nested deeper"):
+            await client.contacts.get("c1")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nthis is not a header\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: many\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 200_000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!",
+    ],
+    ids=["no-colon", "bad-status", "negative-length", "word-length", "long-line", "not-http",
+         "bad-gzip"],
+)  # fmt: skip
+async def test_garbage_heads_are_transport_errors_without_the_token(head: bytes) -> None:
+    async def garbage(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, head)
+
+    async with serving(garbage) as raw, client_for(raw) as client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.__context__ is None
+    assert_secret_unreachable(caught.value, TOKEN)
+
+
+async def test_rate_limit_headers_of_inf_and_nan_do_not_fail_a_stored_create() -> None:
+    async def created(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(
+            CONTACT, "X-RateLimit-Remaining: inf", "X-RateLimit-Max: nan",
+            "X-RateLimit-Interval-Milliseconds: 1e999", "X-RateLimit-Daily-Remaining: -inf",
+            "X-RateLimit-Limit-Daily: \xff\xfe", status="201 Created"))  # fmt: skip
+
+    async with serving(created) as raw, client_for(raw, rate_limit=lc.RateLimit()) as client:
+        contact = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+        again = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+    assert (contact.id, again.id) == ("c1", "c1")
+    assert len(raw.requests) == 2
+
+
+@pytest.mark.parametrize("status", ["301 Moved Permanently", "307 Temporary Redirect"])
+async def test_a_cross_host_redirect_is_not_followed(status: str) -> None:
+    async def elsewhere(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(b"{}"))
+
+    async with serving(elsewhere) as thief:
+        target = thief.url.replace("127.0.0.1", "localhost") + "/steal"
+
+        async def redirect(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+            await raw.write(writer, answer(b"", f"Location: {target}", status=status))
+
+        async with serving(redirect) as raw, client_for(raw) as client:
+            with pytest.raises(lc.RedirectError) as caught:
+                await client.contacts.update("c1", lc.ContactUpdate(first_name="Ann"))
+    assert caught.value.location == target
+    assert caught.value.status_code == int(status[:3])
+    assert target in str(caught.value)
+    assert thief.requests == []
+    assert len(raw.requests) == 1
