@@ -19,8 +19,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from ._closing import AsyncClosing
-from .errors import ConfigurationError, LeadConnectorError, TransportError
+from .errors import ConfigurationError, LeadConnectorError, PaginationError
 
 __all__ = ["FetchPage", "NextCursor", "Page", "Paginator", "by_offset", "by_search_after",
            "by_server_cursor"]  # fmt: skip
@@ -69,7 +71,7 @@ def by_search_after(page_size: int) -> NextCursor[Any]:
         if len(page.items) < page_size:
             return None
         if page.cursor is None:
-            raise TransportError("a full page came without a cursor to the next one")
+            raise PaginationError("a full page came without a cursor to the next one")
         return page.cursor
 
     return next_cursor
@@ -104,8 +106,8 @@ class Paginator(Generic[T], AsyncClosing):
         ConfigurationError: ``max_items`` is not a non-negative int.
     """
 
-    __slots__ = ("_ahead", "_cursor", "_error", "_fetch", "_index", "_items", "_mode", "_more",
-                 "_next_cursor", "_read_ahead", "_remaining")  # fmt: skip
+    __slots__ = ("_ahead", "_cursor", "_error", "_fetch", "_guard", "_index", "_items", "_mode",
+                 "_more", "_next_cursor", "_read_ahead", "_remaining")  # fmt: skip
 
     def __init__(
         self,
@@ -131,6 +133,7 @@ class Paginator(Generic[T], AsyncClosing):
         self._items: list[T] = []
         self._index = 0
         self._mode: str | None = None
+        self._guard = _WalkGuard(first)
 
     def __aiter__(self) -> Paginator[T]:
         self._claim("items")
@@ -201,10 +204,10 @@ class Paginator(Generic[T], AsyncClosing):
         ahead, self._ahead = self._ahead, None
         sent = self._cursor
         page = await (ahead if ahead is not None else self._fetch(sent))
+        self._guard.refuse_repeated_page(page, sent)  # nothing new: raised at once
         try:
             cursor = self._next_cursor(page, sent)
-            if cursor is not None and cursor == sent:
-                raise TransportError(f"the server sent the same cursor again ({sent!r})")
+            self._guard.admit(page, cursor)
         except LeadConnectorError as error:
             self._error = error  # raised once this page's items are consumed
             cursor = None
@@ -223,6 +226,64 @@ class Paginator(Generic[T], AsyncClosing):
             page = dataclasses.replace(page, items=page.items[: self._remaining])
         self._remaining -= len(page.items)
         return page
+
+
+class _WalkGuard:
+    """Notices a walk that leads nowhere, so a misbehaving server cannot make it endless.
+
+    Three signs, each a :class:`PaginationError`: a page holding only the items of the page
+    before (the server ignored the cursor or ``skip``; raised before yielding it), a cursor
+    seen before (a loop), and items served after the walk already received as many as the
+    largest ``total`` the server reported (raised after yielding them). It keeps one page's
+    ids and one key per cursor, so memory stays small for any walk a server can really serve.
+    """
+
+    __slots__ = ("_cursors", "_last_ids", "_received", "_total")
+
+    def __init__(self, first: Any) -> None:
+        self._cursors = {_cursor_key(first)}
+        self._last_ids: frozenset[str] = frozenset()
+        self._received = 0
+        self._total: int | None = None
+
+    def refuse_repeated_page(self, page: Page[Any], sent: Any) -> None:
+        ids = _ids(page.items)
+        if ids and ids <= self._last_ids:
+            raise PaginationError(
+                f"the server answered cursor {sent!r} with the same {len(page.items)} items as "
+                f"the page before: it ignored the cursor (or skip); stopped after "
+                f"{self._received} items"
+            )
+        self._last_ids = ids or frozenset()
+
+    def admit(self, page: Page[Any], cursor: Any) -> None:
+        received_before, self._received = self._received, self._received + len(page.items)
+        if page.total is not None:
+            self._total = max(self._total or 0, page.total)
+        if page.items and self._total is not None and received_before >= self._total:
+            raise PaginationError(
+                f"the server kept serving items past the total it reported ({self._total}); "
+                f"stopped after {self._received} items"
+            )
+        if cursor is None:
+            return
+        key = _cursor_key(cursor)
+        if key in self._cursors:
+            raise PaginationError(f"the server sent a cursor it had sent before ({cursor!r})")
+        self._cursors.add(key)
+
+
+def _ids(items: list[Any]) -> frozenset[str] | None:
+    """The items' ids, or ``None`` when the page is empty or some item has no string id."""
+    ids = [i for i in (getattr(item, "id", None) for item in items) if isinstance(i, str)]
+    return frozenset(ids) if ids and len(ids) == len(items) else None
+
+
+def _cursor_key(cursor: Any) -> bytes | str:
+    try:
+        return msgspec.json.encode(cursor)
+    except (TypeError, msgspec.EncodeError):
+        return repr(cursor)
 
 
 class _Pages(Generic[T]):

@@ -6,6 +6,7 @@ allocated), never as wall-clock thresholds; limits and timeouts are small so eac
 from __future__ import annotations
 
 import asyncio
+import json
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -232,3 +233,54 @@ async def test_a_cross_host_redirect_is_not_followed(status: str) -> None:
     assert target in str(caught.value)
     assert thief.requests == []
     assert len(raw.requests) == 1
+
+
+def listing(page_of: Callable[[int], dict[str, object]]) -> Callable[..., Awaitable[None]]:
+    """A server answering its n-th request (from 0) with ``page_of(n)`` as JSON."""
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(json.dumps(page_of(len(raw.requests) - 1)).encode()))
+
+    return respond
+
+
+def contacts(first: int, count: int, after: list[object] | None = None) -> list[dict[str, object]]:
+    return [
+        {"id": f"c{n}", "searchAfter": after or [n, f"c{n}"]} for n in range(first, first + count)
+    ]
+
+
+async def walk(paginator: lc.Paginator[lc.Contact], into: list[lc.Contact]) -> None:
+    async for contact in paginator:
+        into.append(contact)
+        assert len(into) < 10_000, "the walk did not end"
+
+
+async def test_a_listing_that_ignores_skip_ends_after_the_real_items() -> None:
+    same = listing(lambda n: {"contacts": contacts(0, 10), "count": 10})
+    seen: list[lc.Contact] = []
+    async with serving(same) as raw, client_for(raw) as client:
+        with pytest.raises(lc.PaginationError, match="ignored the cursor"):
+            await walk(client.contacts.by_business("b1", page_size=10), seen)
+    assert [c.id for c in seen] == [f"c{n}" for n in range(10)]
+    assert len(raw.requests) == 2
+
+
+async def test_a_search_whose_cursor_comes_back_again_ends_after_the_new_items() -> None:
+    looping = listing(lambda n: {"contacts": contacts(10 * n, 10, after=[1, "x"]), "total": 99})
+    seen: list[lc.Contact] = []
+    async with serving(looping) as raw, client_for(raw) as client:
+        with pytest.raises(lc.PaginationError, match="sent before"):
+            await walk(client.contacts.search(page_size=10), seen)
+    assert len(seen) == 20  # both pages held new contacts; the third request was not sent
+    assert len(raw.requests) == 2
+
+
+async def test_a_listing_that_serves_past_its_own_total_ends_there() -> None:
+    endless = listing(lambda n: {"contacts": contacts(10 * n, 10), "count": 10})
+    seen: list[lc.Contact] = []
+    async with serving(endless) as raw, client_for(raw) as client:
+        with pytest.raises(lc.PaginationError, match="past the total it reported"):
+            await walk(client.contacts.by_business("b1", page_size=10), seen)
+    assert len(seen) == 20
+    assert len(raw.requests) == 2
