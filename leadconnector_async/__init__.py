@@ -9,6 +9,7 @@ Example::
 """
 
 from ._config import RateLimit, RetryPolicy, Timeouts
+from ._observe import AttemptInfo, CallOutcome
 from ._protocol import Call, RateLimitSnapshot
 from ._ratelimit import Limiter, Permit, RateLimitStatus
 from ._version import __version__
@@ -81,6 +82,7 @@ __all__ = [
     "APIError",
     "AgencyTokens",
     "Appointment",
+    "AttemptInfo",
     "AttributionSource",
     "AuthenticationError",
     "BadRequestError",
@@ -92,6 +94,7 @@ __all__ = [
     "BulkResult",
     "BulkTagsEntry",
     "BulkTagsResult",
+    "CallOutcome",
     "Call",
     "ClearType",
     "ClientClosedError",

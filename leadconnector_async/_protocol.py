@@ -199,7 +199,9 @@ def parse_response(call: Call[T], response: Response) -> T:
         TransportError: A 2xx body that is not the JSON the operation promises.
     """
     if not 200 <= response.status < 300:
-        raise error_from_response(response.status, response.headers, response.body)
+        error = error_from_response(response.status, response.headers, response.body)
+        error.body_excerpt = body_excerpt(response.body)
+        raise error
     if call.decode is None:
         return None  # type: ignore[return-value]
     try:
@@ -308,9 +310,25 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_SECRET_VALUE = re.compile(
+    r'("[^"]*(?:token|secret|password|authorization|api_?key)[^"]*"\s*:\s*)"[^"]*"?',
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(bearer\s+)[^\s\"',]+", re.IGNORECASE)
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.?[\w-]*")
+
+
+def body_excerpt(body: bytes) -> str:
+    """The start of a body for messages and logs: at most 200 characters, with the values of
+    token/secret/password keys, bearer tokens and JWTs masked as ``***``."""
+    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
+    text = _SECRET_VALUE.sub(r'\1"***"', text)
+    text = _JWT.sub("***", _BEARER.sub(r"\1***", text))
+    return text[:_EXCERPT] + ("..." if len(text) > _EXCERPT or len(body) > _EXCERPT * 4 else "")
+
+
 def _excerpt(body: bytes) -> str:
-    text = body[:_EXCERPT].decode("utf-8", "replace")
-    return repr(text + ("..." if len(body) > _EXCERPT else ""))
+    return repr(body_excerpt(body))
 
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:

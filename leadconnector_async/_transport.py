@@ -9,6 +9,7 @@ from yarl import URL
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
 from ._protocol import Request, Response
+from ._proxy import EnvironmentProxies
 from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError, TransportError
 
 _CHUNK = 64 * 1024
@@ -38,6 +39,7 @@ class AiohttpTransport:
         connection_limit: Most connections open at once (our own connector only).
         keepalive_timeout: Seconds an idle connection is kept for reuse (our own connector only).
         max_response_bytes: Largest response body accepted, counted after decompression.
+        trust_env: Send through the proxies the environment names (``HTTPS_PROXY``, ...).
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class AiohttpTransport:
         connection_limit: int = 100,
         keepalive_timeout: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = False,
     ) -> None:
         if (
             isinstance(max_response_bytes, bool)
@@ -62,6 +65,7 @@ class AiohttpTransport:
         self._connection_limit = connection_limit
         self._keepalive_timeout = keepalive_timeout
         self._max_body = max_response_bytes
+        self._proxies = EnvironmentProxies() if trust_env else None
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
@@ -103,14 +107,17 @@ class AiohttpTransport:
         # The errors are raised after the ``except`` blocks on purpose: raised inside one,
         # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
         # holds the request's headers, bearer token included.
+        url = URL(request.url, encoded=True)
+        proxy = self._proxies.for_url(url) if self._proxies is not None else None
         try:
             async with session.request(
                 request.method,
-                URL(request.url, encoded=True),
+                url,
                 headers=request.headers,
                 data=request.body,
                 timeout=self._timeout(timeouts),
                 allow_redirects=False,
+                proxy=proxy,
             ) as response:
                 body = await _read_body(response, self._max_body, request)
                 return Response(response.status, response.headers, body)

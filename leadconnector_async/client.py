@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -27,6 +26,7 @@ from ._config import (
     Timeouts,
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
+from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_retry
 from ._pool import Pool
 from ._protocol import Call, build_request, parse_response, read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from .resources.locations import LocationsResource
 
 T = TypeVar("T")
-
-logger = logging.getLogger("leadconnector_async")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +89,12 @@ class LeadConnector(AsyncClosing):
             32 MiB); a larger one raises :class:`ResponseTooLargeError`.
         api_version: The Contacts API version to speak: ``"2021-07-28"`` (the default) or
             ``"v3"``; results decode into the same structs either way.
+        on_attempt: An async callback awaited after every HTTP attempt with its
+            :class:`AttemptInfo` (a failing hook is logged, never fails the call).
+        on_call: An async callback awaited once per call with its :class:`CallOutcome`.
+        trust_env: Take proxies from ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` (and
+            credentials from ``~/.netrc``), as aiohttp does; off by default so that an
+            environment variable cannot silently route tokens through another host.
 
     Raises:
         ConfigurationError: A bad argument.
@@ -112,6 +116,9 @@ class LeadConnector(AsyncClosing):
         limiter: Limiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         api_version: str = CONTACTS_API_VERSION,
+        on_attempt: AttemptHook | None = None,
+        on_call: CallHook | None = None,
+        trust_env: bool = False,
     ) -> None:
         self._config = ClientConfig(
             base_url=_checked_base_url(base_url),
@@ -122,6 +129,8 @@ class LeadConnector(AsyncClosing):
         )
         self._token = _token_source(token, self)
         self._location_id = _checked_location(location_id)
+        host = urlsplit(self._config.base_url).hostname or ""
+        self._observer = Observer(host, on_attempt, on_call)
         if limiter is None and rate_limit is not None:
             limiter = LocalLimiter(rate_limit)
         self._pool = Pool(
@@ -130,6 +139,7 @@ class LeadConnector(AsyncClosing):
                 connection_limit=connection_limit,
                 keepalive_timeout=keepalive_timeout,
                 max_response_bytes=max_response_bytes,
+                trust_env=trust_env,
             ),
             limiter,
         )
@@ -175,6 +185,7 @@ class LeadConnector(AsyncClosing):
         child._token = token
         child._location_id = location_id
         child._pool = parent._pool
+        child._observer = parent._observer
         child._is_root = False
         child._closed = False
         if location_id is not None:
@@ -292,8 +303,21 @@ class LeadConnector(AsyncClosing):
 
         Raises:
             ClientClosedError: The client was closed.
-            LeadConnectorError: The typed error for whatever failed last.
+            LeadConnectorError: The typed error for whatever failed last, carrying the call's
+                method and path template.
         """
+        trace = self._observer.start(call, call.location_id or self._location_id)
+        try:
+            if trace is None:
+                return await self._send(call, None)
+            async with trace:
+                return await self._send(call, trace)
+        except LeadConnectorError as error:
+            if error.method is None:
+                error.method, error.path_template = call.method, call.template or call.path
+            raise
+
+    async def _send(self, call: Call[T], trace: CallTrace | None) -> T:
         loop = self._pool.check_loop()
         key = self._limit_key(call)
         started = loop.time()
@@ -303,7 +327,7 @@ class LeadConnector(AsyncClosing):
         while True:
             attempt += 1
             try:
-                result = await self._attempt(call, key, self._slot_deadline(started, loop))
+                result = await self._attempt(call, key, self._slot_deadline(started, loop), trace)
             except NotFoundError:
                 # A delete whose earlier attempt may have been applied finds nothing: done.
                 if call.gone_when_absent and maybe_applied:
@@ -325,14 +349,9 @@ class LeadConnector(AsyncClosing):
                 limiter = self._pool.limiter
                 if isinstance(error, RateLimitError) and call.authenticated and limiter:
                     limiter.penalize(key, delay)
-                logger.info(
-                    "retrying %s %s in %.2fs after attempt %d: %s",
-                    call.method,
-                    call.path,
-                    delay,
-                    attempt,
-                    error,
-                )
+                log_retry(call, attempt, delay, error)
+                if trace is not None:
+                    trace.retrying(delay, error)
                 await asyncio.sleep(delay)
                 continue
             else:
@@ -362,7 +381,25 @@ class LeadConnector(AsyncClosing):
         if isinstance(location, str) and location:
             self._pool.learn_location(self._token, location)
 
-    async def _attempt(self, call: Call[T], key: str, deadline: float | None) -> T:
+    async def _attempt(
+        self, call: Call[T], key: str, deadline: float | None, trace: CallTrace | None
+    ) -> T:
+        if trace is None:
+            return await self._attempt_once(call, key, deadline, None)
+        try:
+            result = await self._attempt_once(call, key, deadline, trace)
+        except _TokenRejectedError as rejected:
+            await trace.attempt_ended(rejected.error)
+            raise
+        except Exception as error:  # a cancellation is not waited on for hooks
+            await trace.attempt_ended(error)
+            raise
+        await trace.attempt_ended(None, result)
+        return result
+
+    async def _attempt_once(
+        self, call: Call[T], key: str, deadline: float | None, trace: CallTrace | None
+    ) -> T:
         self._refuse_if_closed()
         # The token comes first: a request never holds a slot while a refresh is in flight, so
         # the refresh (and an on_refresh that calls the API) cannot wait behind it.
@@ -379,7 +416,11 @@ class LeadConnector(AsyncClosing):
             tally = current_tally()
             if tally is not None:
                 tally.sent += 1
+            if trace is not None:
+                trace.sending()
             response = await self._pool.transport.send(request, self._config.timeouts)
+            if trace is not None:
+                trace.response = response
         finally:
             if limiter is not None and permit is not None:
                 limiter.release(permit)

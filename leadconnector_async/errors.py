@@ -64,7 +64,15 @@ class LeadConnectorError(Exception):
     Attributes:
         status_code: The HTTP status, when a response was received.
         trace_id: The server's ``traceId`` for the request, when it sent one.
+        method: The HTTP method of the call that failed, once it reached the client's loop.
+        path_template: Its path with the ids left out (``/contacts/{contactId}``).
+        body_excerpt: The start of the error response's body (at most 200 characters), with
+            token-like values masked.
     """
+
+    method: str | None = None
+    path_template: str | None = None
+    body_excerpt: str | None = None
 
     def __init__(
         self,
@@ -90,6 +98,8 @@ class LeadConnectorError(Exception):
             parts.append(f"status={self.status_code}")
         if self.trace_id:
             parts.append(f"trace_id={self.trace_id}")
+        if self.method and self.path_template:
+            parts.append(f"{self.method} {self.path_template}")
         return " | ".join(parts)
 
 

@@ -1,0 +1,298 @@
+"""What a backend operator sees of each call: a log line per attempt, an OpenTelemetry span per
+call (when ``opentelemetry-api`` is installed), and the user's request hooks.
+
+Nothing here is paid for when nothing listens: with DEBUG logging off, no hooks and no
+OpenTelemetry installed, :meth:`Observer.start` returns ``None`` and the client skips it all.
+OpenTelemetry is imported on the first call that could use it, never when the package is.
+Nothing recorded here holds a token: paths are templates (no ids), errors are our own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from ._protocol import Call, Response, read_rate_limit
+from .errors import LeadConnectorError, RateLimitError
+
+logger = logging.getLogger("leadconnector_async")
+
+TRACER_NAME = "leadconnector_async"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptInfo:
+    """One HTTP attempt of a call, as ``on_attempt`` hooks and the DEBUG log line see it.
+
+    Attributes:
+        method: The HTTP method.
+        path_template: The path with its ids left as placeholders (``/contacts/{contactId}``).
+        location_id: The location the call counts against, when known.
+        attempt: 1 for the first attempt, 2 for the first retry, ...
+        status: The HTTP status, or ``None`` when no response came back.
+        elapsed: Seconds from sending to the end of the answer (or the failure).
+        trace_id: The server's ``traceId``, when it sent one.
+        rate_limit_remaining: ``X-RateLimit-Remaining`` of the answer, when present.
+        error: The error this attempt ended with, or ``None``.
+    """
+
+    method: str
+    path_template: str
+    location_id: str | None
+    attempt: int
+    status: int | None
+    elapsed: float
+    trace_id: str | None
+    rate_limit_remaining: int | None
+    error: LeadConnectorError | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """How a whole call ended (every retry included), as ``on_call`` hooks see it.
+
+    Attributes:
+        method: The HTTP method.
+        path_template: The path template.
+        location_id: The location the call counted against, when known.
+        attempts: HTTP attempts made (0 when it failed before sending).
+        status: The last HTTP status, or ``None`` when no response came back.
+        elapsed: Seconds the call took, waits for slots and retries included.
+        trace_id: The server's ``traceId`` of the last answer, when it sent one.
+        error: The error the call raised, or ``None`` when it succeeded.
+    """
+
+    method: str
+    path_template: str
+    location_id: str | None
+    attempts: int
+    status: int | None
+    elapsed: float
+    trace_id: str | None
+    error: BaseException | None
+
+
+AttemptHook = Callable[[AttemptInfo], Awaitable[None]]
+CallHook = Callable[[CallOutcome], Awaitable[None]]
+
+_UNSET: Any = object()
+_otel: Any = _UNSET  # (the opentelemetry.trace module, no-op provider types), or None
+_tracer_cache: list[Any] = [None, None]  # the provider the tracer came from, the tracer
+
+
+def _otel_tracer() -> Any:
+    """The ``leadconnector_async`` tracer, or ``None`` when ``opentelemetry-api`` is absent or
+    no tracer provider was set up (spans would record nothing, so none are made)."""
+    global _otel
+    if _otel is _UNSET:
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            _otel = None
+        else:
+            _otel = (trace, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    if _otel is None:
+        return None
+    trace, no_op = _otel
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, no_op):
+        return None
+    cached_provider, tracer = _tracer_cache
+    if provider is not cached_provider:
+        from ._version import __version__
+
+        tracer = provider.get_tracer(TRACER_NAME, __version__)
+        _tracer_cache[:] = [provider, tracer]
+    return tracer
+
+
+class Observer:
+    """Per-client settings of what is reported; shared by the clients derived from it.
+
+    Args:
+        server_address: The API host, for the ``server.address`` span attribute.
+        on_attempt: Awaited after every HTTP attempt.
+        on_call: Awaited once per call with its outcome.
+    """
+
+    __slots__ = ("on_attempt", "on_call", "server_address")
+
+    def __init__(
+        self, server_address: str, on_attempt: AttemptHook | None, on_call: CallHook | None
+    ) -> None:
+        self.server_address = server_address
+        self.on_attempt = on_attempt
+        self.on_call = on_call
+
+    def start(self, call: Call[Any], location_id: str | None) -> CallTrace | None:
+        """A trace for this call, or ``None`` when nobody listens (the fast path)."""
+        tracer = _otel_tracer()
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if tracer is None and not debug and self.on_attempt is None and self.on_call is None:
+            return None
+        return CallTrace(self, call, location_id, tracer, debug)
+
+
+class CallTrace:
+    """What one call did so far: its attempts, last answer and span."""
+
+    __slots__ = ("_attempt_started", "_context", "_debug", "_observer", "_span", "_started",
+                 "attempts", "call", "location_id", "response", "status", "template",
+                 "trace_id")  # fmt: skip
+
+    def __init__(
+        self,
+        observer: Observer,
+        call: Call[Any],
+        location_id: str | None,
+        tracer: Any,
+        debug: bool,
+    ) -> None:
+        self._observer = observer
+        self._debug = debug
+        self.call = call
+        self.template = call.template or call.path
+        self.location_id = location_id
+        self.attempts = 0
+        self.response: Response | None = None
+        self.status: int | None = None
+        self.trace_id: str | None = None
+        self._started = self._attempt_started = time.perf_counter()
+        self._span: Any = None
+        self._context: Any = None
+        if tracer is not None:
+            self._open_span(tracer)
+
+    def _open_span(self, tracer: Any) -> None:
+        from opentelemetry import context, trace
+
+        attributes = {"http.request.method": self.call.method, "url.template": self.template,
+                      "server.address": self._observer.server_address}  # fmt: skip
+        if self.location_id:
+            attributes["leadconnector.location_id"] = self.location_id
+        name = f"{self.call.method} {self.template}"
+        self._span = tracer.start_span(name, kind=trace.SpanKind.CLIENT, attributes=attributes)
+        # Current while the call runs, so spans of instrumented libraries below nest in it.
+        self._context = context.attach(trace.set_span_in_context(self._span))
+
+    def sending(self) -> None:
+        """The request is about to go out (after its slot and token)."""
+        self._attempt_started = time.perf_counter()
+        self.response = None
+
+    async def attempt_ended(self, error: BaseException | None, result: object = None) -> None:
+        """Log the attempt that just ended, and run the ``on_attempt`` hook."""
+        self.attempts += 1
+        response, elapsed = self.response, time.perf_counter() - self._attempt_started
+        api_error = error if isinstance(error, LeadConnectorError) else None
+        self.status = response.status if response is not None else None
+        self.trace_id = _trace_id(api_error, result)
+        remaining = None
+        if response is not None:
+            snapshot = read_rate_limit(response.headers)
+            remaining = snapshot.remaining if snapshot is not None else None
+        info = AttemptInfo(self.call.method, self.template, self.location_id, self.attempts,
+                           self.status, elapsed, self.trace_id, remaining, api_error)  # fmt: skip
+        if self._debug:
+            _log_attempt(info)
+        if self._observer.on_attempt is not None:
+            await _run_hook(self._observer.on_attempt, info)
+
+    def retrying(self, delay: float, error: LeadConnectorError) -> None:
+        """Record a retry as a span event (the log line is :func:`log_retry`'s)."""
+        if self._span is not None:
+            kind = _error_type(error, self.status)
+            event = {"attempt": self.attempts, "delay_s": delay, "error.type": kind}
+            self._span.add_event("retry", event)
+
+    async def __aenter__(self) -> CallTrace:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        elapsed = time.perf_counter() - self._started
+        if self._span is not None:
+            self._close_span(error)
+        # A cancelled call is not held up by a hook (its span still ends, above).
+        if self._observer.on_call is not None and (error is None or isinstance(error, Exception)):
+            outcome = CallOutcome(self.call.method, self.template, self.location_id,
+                                  self.attempts, self.status, elapsed, self.trace_id,
+                                  error)  # fmt: skip
+            await _run_hook(self._observer.on_call, outcome)
+
+    def _close_span(self, error: BaseException | None) -> None:
+        from opentelemetry import context
+
+        context.detach(self._context)
+        span = self._span
+        if span.is_recording():
+            if self.status is not None:
+                span.set_attribute("http.response.status_code", self.status)
+            retries = max(self.attempts - 1, 0)
+            span.set_attribute("http.request.resend_count", retries)
+            span.set_attribute("leadconnector.retry_count", retries)
+            if self.trace_id:
+                span.set_attribute("leadconnector.trace_id", self.trace_id)
+            if error is not None:
+                from opentelemetry.trace import Status, StatusCode
+
+                span.record_exception(error)
+                span.set_attribute("error.type", _error_type(error, self.status))
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        span.end()
+
+
+def log_retry(call: Call[Any], attempt: int, delay: float, error: LeadConnectorError) -> None:
+    """INFO for a retry; WARNING when the server said 429 (its budget is being overrun)."""
+    level = logging.WARNING if isinstance(error, RateLimitError) else logging.INFO
+    if not logger.isEnabledFor(level):
+        return
+    template = call.template or call.path
+    logger.log(level, "retrying %s %s in %.2fs after attempt %d: %s", call.method, template,
+               delay, attempt, error,
+               extra={"http_method": call.method, "url_template": template, "attempt": attempt,
+                      "retry_delay_s": delay, "status_code": error.status_code,
+                      "trace_id": error.trace_id})  # fmt: skip
+
+
+def _log_attempt(info: AttemptInfo) -> None:
+    logger.debug(
+        "%s %s location=%s status=%s %.1fms attempt=%d trace_id=%s rate_limit_remaining=%s",
+        info.method, info.path_template, info.location_id, info.status, info.elapsed * 1000,
+        info.attempt, info.trace_id, info.rate_limit_remaining,
+        extra={"http_method": info.method, "url_template": info.path_template,
+               "location_id": info.location_id, "status_code": info.status,
+               "elapsed_ms": round(info.elapsed * 1000, 3), "attempt": info.attempt,
+               "trace_id": info.trace_id, "rate_limit_remaining": info.rate_limit_remaining},
+    )  # fmt: skip
+
+
+async def _run_hook(hook: Callable[[Any], Awaitable[None]], value: object) -> None:
+    # A failing hook must not fail the call it observes; it is logged instead.
+    try:
+        await hook(value)
+    except Exception:
+        logger.exception("request hook %r failed", hook)
+
+
+def _trace_id(error: LeadConnectorError | None, result: object) -> str | None:
+    if error is not None:
+        return error.trace_id
+    trace_id = getattr(result, "trace_id", None)
+    return trace_id if isinstance(trace_id, str) else None
+
+
+def _error_type(error: BaseException, status: int | None) -> str:
+    """The semantic conventions' ``error.type``: the status code when the server answered
+    with an error status, else the exception's class."""
+    if status is not None and status >= 400:
+        return str(status)
+    return type(error).__qualname__
