@@ -73,6 +73,7 @@ from .models import (
 )
 from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
 from .models.search import Filter, FilterGroup, Range, Sort
+from .models.sync import SyncResult
 from .oauth import AgencyTokens, authorization_url, exchange_code
 from .pagination import Page, Paginator
 
@@ -145,6 +146,7 @@ __all__ = [
     "ServerError",
     "Sort",
     "StaticToken",
+    "SyncResult",
     "Task",
     "TaskCreate",
     "TaskUpdate",

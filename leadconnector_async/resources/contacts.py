@@ -21,7 +21,10 @@ from ..models.contacts import (
     UpsertResult,
 )
 from ..models.contacts import with_location as _with_location
+from ..models.sync import SyncResult
 from ..models.tags import BulkBusinessResult
+from ..sync import SyncOptions, SyncSettings, run_sync
+from ..sync._plan import TagsMode
 from ._base import Resource, SubResource, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
@@ -266,6 +269,54 @@ class ContactsResource(ContactListings, Resource):
         job = BulkJob(self._client, contact_ids, send, chunk_size=chunk_size,
                       concurrency=concurrency, **options)  # fmt: skip
         return await job.run()
+
+    async def sync(
+        self,
+        rows: Rows[ContactCreate],
+        *,
+        match: str = "email",
+        tags: TagsMode = "add",
+        dry_run: bool = False,
+        concurrency: int = 20,
+        **options: Unpack[SyncOptions],
+    ) -> SyncResult:
+        """Make the location's contacts what ``rows`` say, writing only what differs.
+
+        Reads the location once (search, 500 contacts a request) into a compact index, compares
+        each row with its contact on the fields the row sets (``UNSET`` and ``None`` are "not
+        mine") after the API's own normalisation, and sends: nothing for an unchanged row; an
+        update with only the changed fields; the missing tags through the bulk tags endpoint,
+        many contacts per request; an upsert for a row that matches no contact (safe to retry,
+        and a contact created since the read is matched rather than duplicated). When reading
+        the location would cost more requests than writing every row, it upserts every row
+        directly and says so in ``result.note``.
+
+        Args:
+            rows: ``ContactCreate`` rows, any iterable or async iterable, read lazily. Custom
+                fields may be named by id, key (``contact.plan``), bare key or name (``Plan``).
+            match: ``"email"`` (case-insensitive), ``"phone"`` (compared in E.164) or
+                ``"custom:<field>"`` (an external id kept in a custom field). A row without the
+                key, or whose key several contacts share, fails and nothing is written for it.
+            tags: ``"add"`` never removes a tag the contact has; ``"replace"`` makes its tags
+                equal to the row's.
+            dry_run: Read, compare and report what a real run would do; write nothing.
+            concurrency: Write requests in flight at once.
+            **options: ``location_id``, ``start_at``, ``total``, ``stop_on_error``,
+                ``on_progress``, ``progress_interval`` (as bulk jobs), ``tag_chunk_size``
+                (contacts per bulk tags request, default 50), ``custom_fields`` (a
+                :class:`~leadconnector_async.CustomFieldDirectory` already fetched).
+
+        Returns:
+            ``SyncResult``: ``created``, ``updated``, ``unchanged``, ``failed``, ``requests``,
+            ``checkpoint``, ``stopped_by`` (e.g. the daily budget), and the plan's figures.
+
+        Raises:
+            ConfigurationError: A bad argument, or ``match="custom:..."`` naming an unknown or
+                ambiguous custom field, before anything is written.
+        """
+        settings = SyncSettings(match=match, tags=tags, dry_run=dry_run, concurrency=concurrency,
+                                **options)  # fmt: skip
+        return await run_sync(self._client, rows, settings)
 
     async def _update_row(self, row: tuple[str, ContactUpdate]) -> Contact:
         return await self.update(*row)

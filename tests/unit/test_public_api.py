@@ -96,6 +96,7 @@ PINNED = [
     "ServerError",
     "Sort",
     "StaticToken",
+    "SyncResult",
     "Task",
     "TaskCreate",
     "TaskUpdate",

@@ -1,0 +1,394 @@
+"""The sync job: read the location once, plan each row, write only the differences.
+
+A bulk job underneath: writes go through :class:`~leadconnector_async.bulk.BulkJob` (same
+concurrency, rate limiting, retries and cancellation), and rows are counted by the bulk
+:class:`~leadconnector_async._bulk_tally.Tally` (same checkpoint and stop rules). A row is
+finished when all of its writes are: its update or upsert, then the bulk-tag requests that add
+its tags, which go last, grouped to take as few requests as possible.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import AsyncIterator, Sized
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from .._bulk_tally import Tally, stops_job
+from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
+from ..custom_fields import CustomFieldDirectory
+from ..errors import ConfigurationError, LeadConnectorError, RateLimitError
+from ..models.bulk import BulkOutcome, BulkProgress
+from ..models.contacts import ContactCreate, ContactUpdate, UpsertResult
+from ..models.sync import SyncPlan, SyncResult
+from ._index import ContactIndex
+from ._plan import MatchKey, Planner, RowPlan, TagsMode
+from ._read import PAGE_SIZE, LocationReader, by_id, needs_directory, numbered, paths_of, take
+from ._tags import TagBatch, TagPlan
+
+if TYPE_CHECKING:
+    from ..client import LeadConnector
+
+__all__ = ["SyncOptions", "SyncSettings", "run_sync"]
+
+PEEK = 1000
+"""Rows read before the location, to learn which fields the index must keep."""
+
+_IS_NEW = {"created": True, "updated": False}.get
+_PUBLISHED_RATE = 100 / 10.0  # requests per second, when the client does not limit its rate
+
+
+class SyncOptions(TypedDict, total=False):
+    """Keyword options of ``contacts.sync`` beyond match, tags, dry_run and concurrency."""
+
+    location_id: str | None
+    start_at: int
+    total: int | None
+    stop_on_error: bool
+    on_progress: ProgressCallback | None
+    progress_interval: float
+    tag_chunk_size: int
+    custom_fields: CustomFieldDirectory | None
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """What :func:`run_sync` was asked to do (see ``ContactsResource.sync``)."""
+
+    match: str = "email"
+    tags: TagsMode = "add"
+    dry_run: bool = False
+    concurrency: int = 20
+    location_id: str | None = None
+    start_at: int = 0
+    total: int | None = None
+    stop_on_error: bool = False
+    on_progress: ProgressCallback | None = None
+    progress_interval: float = 0.5
+    tag_chunk_size: int = 50
+    custom_fields: CustomFieldDirectory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One write of one row."""
+
+    index: int
+    plan: RowPlan
+
+
+class _Waiting:
+    """A row with writes still out."""
+
+    __slots__ = ("error", "parts", "row", "tags_due", "verdict")
+
+    def __init__(self, row: ContactCreate, verdict: str, parts: int, tags_due: bool) -> None:
+        self.row = row
+        self.verdict = verdict
+        self.parts = parts
+        self.tags_due = tags_due
+        self.error: LeadConnectorError | None = None
+
+
+async def run_sync(client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
+                   ) -> SyncResult:  # fmt: skip
+    """Run one sync to the end (or until it stops) and report it.
+
+    Raises:
+        ConfigurationError: A bad argument, or a ``custom:<field>`` match naming an unknown or
+            ambiguous custom field, before anything is written.
+    """
+    return await _SyncJob(client, rows, settings).run()
+
+
+class _SyncJob:
+    def __init__(self, client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
+                 ) -> None:  # fmt: skip
+        _check(rows, settings)
+        self._client = client
+        self._rows = rows
+        self._s = settings
+        self._location = client.require_location(settings.location_id)
+        self._directory = settings.custom_fields
+        self._tally: Tally[ContactCreate, str] = Tally(
+            settings.start_at, stop_on_error=settings.stop_on_error, is_new=_IS_NEW
+        )
+        self._tags = TagPlan(settings.tag_chunk_size)
+        self._waiting: dict[int, _Waiting] = {}
+        self._writes = self._undecided = 0
+        self._left: int | None = None
+        self._budget_stop: RateLimitError | None = None
+        self._started = time.monotonic()
+        self._at_start = client.request_counts
+
+    async def run(self) -> SyncResult:
+        rows = numbered(self._rows, self._s.start_at)
+        head = await take(rows, PEEK)
+        if any(needs_directory(row) for _, row in head) or self._s.match.startswith("custom:"):
+            await self._fetch_directory()
+        match = self._match_key()
+        reader = LocationReader(self._client, self._location)
+        first = await reader.first_page()
+        plan, note = self._choose(first.total, match)
+        index = None
+        if plan == "diff":
+            index = await reader.into(ContactIndex(paths_of(self._valid(head), match)), match)
+        else:
+            await reader.aclose()
+        reads = self._client.request_counts.sent - self._at_start.sent
+        self._left = self._requests_left()
+        planner = Planner(index, match, self._s.tags, self._location)
+        steps = self._steps(_chain(head, rows), planner, direct=plan == "direct")
+        if self._s.dry_run:
+            async for _ in steps:
+                pass
+            await self._progress()
+        else:
+            await self._write(steps)
+            if self._tally.stopped_by is None or not stops_job(self._tally.stopped_by):
+                await self._write_tags()
+        self._sweep()
+        return self._result(plan, note, reads, first.total)
+
+    # -- planning ------------------------------------------------------------------------------
+
+    async def _steps(self, rows: AsyncIterator[tuple[int, object]], planner: Planner, *,
+                     direct: bool) -> AsyncIterator[_Step]:  # fmt: skip
+        async for index, raw in rows:
+            if self._tally.stopped_by is not None:
+                return
+            try:
+                if self._directory is None and needs_directory(raw):
+                    await self._fetch_directory()
+                row = by_id(raw, self._directory)
+            except ConfigurationError as error:
+                self._tally.record(index, _as_row(raw), error)
+                continue
+            plan = planner.plan(row)
+            if plan.kind in ("failed", "unchanged"):
+                self._tally.record(index, row, plan.error or "unchanged")
+                continue
+            writes = self._writes + (plan.kind != "tags")
+            if self._left is not None and writes + self._tag_cost(plan) > self._left:
+                self._budget_stop = _budget_error(self._location, self._left)
+                return
+            self._writes = writes
+            if plan.add_tags:
+                self._tags.plan(plan.add_tags)
+            verdict = "undecided" if direct and self._s.dry_run else _verdict(plan)
+            if self._s.dry_run:
+                self._undecided += verdict == "undecided"
+                self._tally.record(index, row, verdict)
+                continue
+            if plan.contact_id is not None and plan.add_tags:
+                self._tags.attach(index, plan.contact_id, plan.add_tags)
+            parts = int(plan.kind != "tags")
+            self._waiting[index] = _Waiting(row, verdict, parts, bool(plan.add_tags))
+            if parts:
+                yield _Step(index, plan)
+
+    def _tag_cost(self, plan: RowPlan) -> int:
+        return self._tags.cost_with(plan.add_tags) if plan.add_tags else self._tags.cost()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def _write(self, steps: AsyncIterator[_Step]) -> None:
+        job: BulkJob[_Step | TagBatch, Any] = self._job(steps)
+        async with job:
+            async for outcome in job:
+                step = outcome.item
+                assert isinstance(step, _Step)
+                self._wrote(step, outcome)
+
+    async def _write_tags(self) -> None:
+        batches = self._tags.batches()
+        for batch in batches:
+            for row in batch.rows:
+                self._waiting[row].parts += 1
+        for index, waiting in list(self._waiting.items()):
+            waiting.tags_due = False
+            self._finish_if_done(index, waiting)
+        job: BulkJob[_Step | TagBatch, Any] = self._job(batches)
+        async with job:
+            async for outcome in job:
+                done = outcome.item
+                assert isinstance(done, TagBatch)
+                results = outcome.result if outcome.error is None else None
+                for n, row in enumerate(done.rows):
+                    value = results[n] if results is not None else outcome.error
+                    self._part_done(row, value if isinstance(value, LeadConnectorError) else None)
+
+    def _job(self, items: Any) -> BulkJob[_Step | TagBatch, Any]:
+        return BulkJob(self._client, items, self._send, concurrency=self._s.concurrency,
+                       on_progress=self._progress, progress_interval=self._s.progress_interval,
+                       stop_on_error=self._s.stop_on_error)  # fmt: skip
+
+    async def _send(self, items: list[_Step | TagBatch]) -> list[Any]:
+        (item,) = items
+        contacts = self._client.contacts
+        if isinstance(item, TagBatch):
+            tags = list(item.tags)
+            add = per_contact(
+                lambda ids: contacts.bulk_tags.add(ids, tags, location_id=self._location)
+            )
+            return [await add(item.contact_ids)]
+        plan = item.plan
+        if plan.kind == "update":
+            assert plan.contact_id is not None
+            assert isinstance(plan.body, ContactUpdate)
+            return [await contacts.update(plan.contact_id, plan.body)]
+        assert isinstance(plan.body, ContactCreate)
+        return [await contacts.upsert(plan.body)]
+
+    def _wrote(self, step: _Step, outcome: BulkOutcome[Any, Any]) -> None:
+        waiting = self._waiting[step.index]
+        if isinstance(outcome.result, UpsertResult) and step.plan.kind == "create":
+            waiting.verdict = "created" if outcome.result.new else "updated"
+            if step.plan.add_tags:
+                self._tags.attach(step.index, outcome.result.contact.id, step.plan.add_tags)
+        elif outcome.error is not None and step.plan.contact_id is None:
+            waiting.tags_due = False  # the contact was not created: no tags will follow
+        self._part_done(step.index, outcome.error)
+
+    def _part_done(self, index: int, error: LeadConnectorError | None) -> None:
+        waiting = self._waiting[index]
+        waiting.parts -= 1
+        waiting.error = waiting.error or error
+        self._finish_if_done(index, waiting)
+
+    def _finish_if_done(self, index: int, waiting: _Waiting) -> None:
+        if waiting.parts <= 0 and not waiting.tags_due:
+            del self._waiting[index]
+            self._tally.record(index, waiting.row, waiting.error or waiting.verdict)
+
+    def _sweep(self) -> None:
+        """Rows whose writes never ran (the job stopped first) fail with the reason."""
+        reason = self._tally.stopped_by or self._budget_stop
+        for index, waiting in sorted(self._waiting.items()):
+            error = waiting.error or reason or LeadConnectorError("the sync stopped first")
+            self._tally.record(index, waiting.row, error)
+        self._waiting.clear()
+
+    # -- the plan, the budget, the report ------------------------------------------------------
+
+    def _choose(self, location_size: int | None, match: MatchKey) -> tuple[SyncPlan, str]:
+        rows = self._s.total
+        if rows is None and isinstance(self._rows, Sized):
+            rows = max(0, len(self._rows) - self._s.start_at)
+        if rows is None or location_size is None or match.custom_field_id is not None:
+            return "diff", ""
+        pages = math.ceil(location_size / PAGE_SIZE)
+        if pages - 1 <= rows:
+            return "diff", ""
+        return "direct", (
+            f"reading the location ({location_size} contacts, {pages} requests) would cost more "
+            f"than writing every row ({rows} upserts), so every row is upserted directly"
+        )
+
+    def _requests_left(self) -> int | None:
+        status = self._client.rate_limit_status(self._location)
+        limit = self._client.config.rate_limit
+        known = []
+        server = status.server if status is not None else None
+        if server is not None and server.daily_remaining is not None:
+            known.append(server.daily_remaining)
+        if status is not None and limit is not None and limit.daily is not None:
+            known.append(limit.daily - status.daily_used)
+        return max(0, min(known)) if known else None
+
+    async def _fetch_directory(self) -> None:
+        if self._directory is None:
+            self._directory = await CustomFieldDirectory.fetch(self._client, self._location)
+
+    def _match_key(self) -> MatchKey:
+        name, _, reference = self._s.match.partition(":")
+        if name != "custom":
+            return MatchKey(name)
+        assert self._directory is not None
+        return MatchKey("custom", self._directory.resolve(reference).id)
+
+    def _valid(self, head: list[tuple[int, object]]) -> list[ContactCreate]:
+        valid = []
+        for _, raw in head:
+            try:
+                valid.append(by_id(raw, self._directory))
+            except ConfigurationError:
+                continue
+        return valid
+
+    async def _progress(self, _: BulkProgress | None = None) -> None:
+        if self._s.on_progress is not None:
+            counts = self._client.request_counts
+            progress = self._tally.progress(
+                time.monotonic() - self._started,
+                self._s.total,
+                counts.rate_limited - self._at_start.rate_limited,
+            )
+            reply = self._s.on_progress(progress)
+            if inspect.isawaitable(reply):
+                await reply
+
+    def _result(self, plan: SyncPlan, note: str, reads: int, size: int | None) -> SyncResult:
+        counts = self._client.request_counts
+        done = self._tally.result(time.monotonic() - self._started,
+                                  counts.sent - self._at_start.sent,
+                                  counts.rate_limited - self._at_start.rate_limited)  # fmt: skip
+        writes = self._writes + self._tags.cost()
+        return SyncResult(
+            created=done.created, updated=done.updated,
+            unchanged=done.ok - done.created - done.updated - self._undecided,
+            failed=done.failed, requests=done.requests, dry_run=self._s.dry_run,
+            checkpoint=done.checkpoint, stopped_by=done.stopped_by or self._budget_stop,
+            plan=plan, note=note, reads=reads, writes=writes, location_size=size,
+            time_at_limit=(reads + writes) / self._rate(), undecided=self._undecided,
+            budget_share=writes / self._left if self._left else None,
+            elapsed=done.elapsed, rate_limited=done.rate_limited,
+        )  # fmt: skip
+
+    def _rate(self) -> float:
+        limit = self._client.config.rate_limit
+        return limit.max_requests / limit.period if limit is not None else _PUBLISHED_RATE
+
+
+async def _chain(head: list[tuple[int, object]], rest: AsyncIterator[tuple[int, object]]
+                 ) -> AsyncIterator[tuple[int, object]]:  # fmt: skip
+    for item in head:
+        yield item
+    async for item in rest:
+        yield item
+
+
+def _verdict(plan: RowPlan) -> str:
+    return "created" if plan.kind == "create" else "updated"
+
+
+def _as_row(raw: object) -> ContactCreate:
+    return raw if isinstance(raw, ContactCreate) else ContactCreate()
+
+
+def _budget_error(location: str, left: int) -> RateLimitError:
+    return RateLimitError(
+        f"daily request budget: the writes this sync needs exceed the {left} requests left "
+        f"today for location {location!r}; it wrote what fit. Run it again (or resume from "
+        "the result's checkpoint) once the budget resets",
+        status_code=None,
+    )
+
+
+def _check(rows: object, settings: SyncSettings) -> None:
+    name, _, reference = settings.match.partition(":")
+    if settings.match not in ("email", "phone") and not (name == "custom" and reference.strip()):
+        raise ConfigurationError(
+            f"match must be 'email', 'phone' or 'custom:<field id, key or name>', "
+            f"got {settings.match!r}"
+        )
+    if settings.tags not in ("add", "replace"):
+        raise ConfigurationError(f"tags must be 'add' or 'replace', got {settings.tags!r}")
+    if not isinstance(settings.tag_chunk_size, int) or settings.tag_chunk_size < 1:
+        raise ConfigurationError(
+            f"tag_chunk_size must be at least 1, got {settings.tag_chunk_size!r}"
+        )
+    if isinstance(rows, str | bytes):
+        raise ConfigurationError("sync rows must be an iterable of ContactCreate, not a string")

@@ -1,0 +1,175 @@
+"""What one row needs: nothing, an update of the changed fields, tags, an upsert, or a failure.
+
+Pure: it reads the :class:`ContactIndex` and returns a :class:`RowPlan`; nothing is sent here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET
+
+from ..errors import ConfigurationError, LeadConnectorError
+from ..models.contacts import Contact, ContactCreate, ContactUpdate
+from ._index import AMBIGUOUS, TAGS, ContactIndex, tag_hash
+from ._normalise import canonical, row_entries, tag
+
+__all__ = ["MatchKey", "Planner", "RowPlan", "TagsMode"]
+
+TagsMode = Literal["add", "replace"]
+Kind = Literal["unchanged", "update", "upsert", "create", "tags", "failed"]
+
+# Fields the update endpoint refuses (reference §8): changing them takes an upsert.
+_UPSERT_ONLY = frozenset({"company_name", "gender"})
+
+
+@dataclass(frozen=True, slots=True)
+class MatchKey:
+    """How rows find their contact: ``email``, ``phone`` or a custom field's id."""
+
+    name: str
+    custom_field_id: str | None = None
+
+    def of_row(self, row: ContactCreate) -> str | None:
+        if self.custom_field_id is None:
+            return canonical(getattr(row, self.name), self.name)
+        for custom in row.custom_fields or ():
+            if custom.id == self.custom_field_id:
+                return canonical(custom.field_value)
+        return None
+
+    def of_contact(self, contact: Contact) -> str | None:
+        if self.custom_field_id is None:
+            return canonical(getattr(contact, self.name), self.name)
+        for custom in contact.custom_fields or ():
+            if custom.id == self.custom_field_id:
+                return canonical(custom.value)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlan:
+    """What to do for one row.
+
+    Attributes:
+        kind: ``unchanged``; ``update`` (PUT the changed fields); ``upsert`` (a matched contact
+            whose change the update endpoint refuses); ``create`` (no contact matched: upsert);
+            ``tags`` (only tags to add); ``failed`` (``error`` says why, nothing is sent).
+        body: The update or upsert body.
+        contact_id: The matched contact.
+        add_tags: Tags to add through the bulk tags endpoint.
+    """
+
+    kind: Kind
+    body: ContactUpdate | ContactCreate | None = None
+    contact_id: str | None = None
+    add_tags: frozenset[str] = field(default_factory=frozenset)
+    error: LeadConnectorError | None = None
+
+
+class Planner:
+    """Plans rows against a location's index.
+
+    Args:
+        index: The location's contacts (``None``: the direct plan, every row is upserted).
+        match: How rows find their contact.
+        tags: ``add`` (never remove a tag) or ``replace`` (make the tags equal to the row's).
+        location_id: The location new contacts go to.
+    """
+
+    def __init__(
+        self, index: ContactIndex | None, match: MatchKey, tags: TagsMode, location_id: str
+    ) -> None:
+        self._index = index
+        self._match = match
+        self._tags = tags
+        self._location = location_id
+        self._seen = bytearray((len(index) + 7) // 8) if index is not None else bytearray()
+        self._new_keys: set[int] = set()
+
+    def plan(self, row: ContactCreate) -> RowPlan:
+        """The plan for one row (its custom fields already identified by id)."""
+        key = self._match.of_row(row)
+        if key is None:
+            return _failed(f"the row has no {self._describe()} to match on")
+        if self._index is None:
+            return self._create(row)
+        position = self._index.find(key)
+        if position == AMBIGUOUS:
+            count = self._index.count(key)
+            return _failed(f"{count} contacts of the location have this {self._describe()}")
+        if position is None:
+            if hash(key) in self._new_keys:
+                return _failed(f"an earlier row has the same {self._describe()}")
+            self._new_keys.add(hash(key))
+            return self._create(row)
+        byte, bit = divmod(position, 8)
+        if self._seen[byte] & (1 << bit):
+            return _failed(f"an earlier row matched the same contact by {self._describe()}")
+        self._seen[byte] |= 1 << bit
+        return self._compare(row, position)
+
+    def _compare(self, row: ContactCreate, position: int) -> RowPlan:
+        assert self._index is not None
+        index = self._index
+        changes: dict[str, object] = {}
+        custom = []
+        for path, _ in index.changed(position, row_entries(row)):
+            if path.startswith("cf:"):
+                custom += [c for c in row.custom_fields or () if f"cf:{c.id}" == path]
+            else:
+                name = path.partition(".")[0]
+                changes[name] = getattr(row, name)
+        if custom:
+            changes["custom_fields"] = custom
+        add_tags: frozenset[str] = frozenset()
+        if isinstance(row.tags, list):
+            wanted = frozenset(tag(t) for t in row.tags if tag(t))
+            have = index.tags(position) if index.knows(TAGS) else None
+            if self._tags == "add":
+                add_tags = frozenset(t for t in wanted if have is None or tag_hash(t) not in have)
+            elif have is None or {tag_hash(t) for t in wanted} != have:
+                changes["tags"] = sorted(wanted)
+        contact_id = index.contact_id(position)
+        if changes.keys() & _UPSERT_ONLY:
+            return self._upsert_existing(row, changes, contact_id, add_tags)
+        if changes:
+            return RowPlan("update", ContactUpdate(**changes), contact_id, add_tags)  # type: ignore[arg-type]
+        return RowPlan("tags", None, contact_id, add_tags) if add_tags else RowPlan("unchanged")
+
+    def _upsert_existing(
+        self,
+        row: ContactCreate,
+        changes: dict[str, object],
+        contact_id: str,
+        add_tags: frozenset[str],
+    ) -> RowPlan:
+        """An upsert finds the contact by email or phone, so one of them must be the row's."""
+        if self._match.custom_field_id is not None:
+            return _failed(
+                f"{' and '.join(sorted(changes.keys() & _UPSERT_ONLY))} can only be changed by "
+                f"upsert, which finds contacts by email or phone, not by {self._describe()}"
+            )
+        identity = {self._match.name: getattr(row, self._match.name)}
+        body = ContactCreate(**{**changes, **identity}, location_id=self._location)
+        return RowPlan("upsert", body, contact_id, add_tags)
+
+    def _create(self, row: ContactCreate) -> RowPlan:
+        body = msgspec.structs.replace(row, location_id=self._location)
+        wanted: frozenset[str] = frozenset()
+        if self._tags == "add" and isinstance(row.tags, list):
+            # Upsert replaces the tags of a contact it matches: add them after it instead.
+            wanted = frozenset(tag(t) for t in row.tags if tag(t))
+            body = msgspec.structs.replace(body, tags=UNSET)
+        return RowPlan("create", body, None, wanted)
+
+    def _describe(self) -> str:
+        if self._match.custom_field_id is None:
+            return self._match.name
+        return f"custom field {self._match.custom_field_id}"
+
+
+def _failed(reason: str) -> RowPlan:
+    return RowPlan("failed", error=ConfigurationError(f"{reason}; nothing was written for it"))

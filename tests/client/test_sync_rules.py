@@ -1,0 +1,169 @@
+"""Sync rules on small locations: matching, failures, tags, the plan, the budget, progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+from leadconnector_async.testing._seed_many import seed_many
+
+WRITES = ("PUT /contacts/{contactId}", "POST /contacts/upsert",
+          "POST /contacts/bulk/tags/update/{type}")  # fmt: skip
+
+
+def _store(fake: FakeLeadConnector, **fields: Any) -> dict[str, Any]:
+    return fake.store.create(fake.location_id, {"tags": [], **fields})
+
+
+def _writes(fake: FakeLeadConnector) -> int:
+    return sum(fake.stats.routes[route] for route in WRITES)
+
+
+async def test_replace_makes_tags_equal_and_add_never_removes(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    kept = _store(fake_leadconnector, email="a@x.com", tags=["old", "vip"])
+    replaced = _store(fake_leadconnector, email="b@x.com", tags=["old", "vip"])
+    sync = leadconnector_client.contacts.sync
+    added = await sync([lc.ContactCreate(email="a@x.com", tags=["vip", "new"])])
+    assert kept["tags"] == ["old", "vip", "new"]
+    assert added.updated == 1
+    result = await sync([lc.ContactCreate(email="B@X.com", tags=["vip", "new"])], tags="replace")
+    assert sorted(replaced["tags"]) == ["new", "vip"]
+    assert (result.updated, fake_leadconnector.stats.routes["PUT /contacts/{contactId}"]) == (1, 1)
+    same = await sync([lc.ContactCreate(email="b@x.com", tags=["new", "vip"])], tags="replace")
+    assert same.unchanged == 1
+
+
+async def test_phone_and_custom_field_matching(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    ext = fake_leadconnector.custom_fields.add(fake_leadconnector.location_id, "External ID")
+    by_phone = _store(fake_leadconnector, phone="+15550001111", city="Oslo")
+    by_ext = _store(fake_leadconnector, city="Rome",
+                    customFields=[{"id": ext["id"], "field_value": "E-1"}])  # fmt: skip
+    sync = leadconnector_client.contacts.sync
+    result = await sync([lc.ContactCreate(phone="555 000 1111", city="Bergen")], match="phone")
+    assert (result.updated, by_phone["city"]) == (1, "Bergen")
+    row = lc.ContactCreate(
+        city="Milan", custom_fields=[lc.CustomFieldInput(key="External ID", field_value="E-1")]
+    )
+    result = await sync([row], match="custom:external_id")
+    assert (result.updated, result.created, by_ext["city"]) == (1, 0, "Milan")
+    with pytest.raises(lc.CustomFieldError):
+        await sync([row], match="custom:Nope")
+    assert fake_leadconnector.stats.routes["PUT /contacts/{contactId}"] == 2
+
+
+async def test_rows_that_cannot_be_matched_fail_alone_and_nothing_is_written_for_them(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake_leadconnector.store.allow_duplicates[fake_leadconnector.location_id] = True
+    _store(fake_leadconnector, email="twin@x.com")
+    _store(fake_leadconnector, email="Twin@x.com")
+    one = _store(fake_leadconnector, email="one@x.com")
+    rows = [
+        lc.ContactCreate(first_name="No key"),
+        lc.ContactCreate(email="twin@x.com", city="A"),
+        lc.ContactCreate(email="one@x.com", city="B"),
+        lc.ContactCreate(email="ONE@x.com", city="C"),
+        lc.ContactCreate(email="fresh@x.com", custom_fields=[lc.CustomFieldInput(
+            key="Unknown field", field_value="x")]),
+        lc.ContactCreate(email="new@x.com"),
+        lc.ContactCreate(email="new@x.com", city="D"),
+    ]  # fmt: skip
+    for dry_run in (True, False):
+        result = await leadconnector_client.contacts.sync(rows, dry_run=dry_run)
+        reasons = {f.index: str(f.error) for f in result.failed}
+        assert sorted(reasons) == [0, 1, 3, 4, 6]
+        assert "no email to match on" in reasons[0]
+        assert "2 contacts of the location have this email" in reasons[1]
+        assert "an earlier row matched the same contact" in reasons[3]
+        assert isinstance(result.failed[3].error, lc.CustomFieldError)
+        assert "an earlier row has the same email" in reasons[6]
+        assert (result.updated, result.created) == (1, 1)
+    assert one["city"] == "B"
+    assert _writes(fake_leadconnector) == 2
+
+
+async def test_company_name_changes_go_through_upsert(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    stored = _store(fake_leadconnector, email="c@x.com", companyName="Old Co", tags=["t"])
+    result = await leadconnector_client.contacts.sync(
+        [lc.ContactCreate(email="c@x.com", company_name="New Co", tags=["u"])]
+    )
+    assert (result.updated, result.created) == (1, 0)
+    assert (stored["companyName"], sorted(stored["tags"])) == ("New Co", ["t", "u"])
+    assert fake_leadconnector.stats.routes["POST /contacts/upsert"] == 1
+
+
+async def test_a_small_file_against_a_large_location_is_upserted_directly(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    existing = seed_many(fake_leadconnector.store, fake_leadconnector.location_id, 1_600)[5]
+    rows = [lc.ContactCreate(email=existing["email"], city="Paris", tags=["extra"]),
+            lc.ContactCreate(email="brand.new@x.com")]  # fmt: skip
+    dry = await leadconnector_client.contacts.sync(rows, dry_run=True)
+    assert (dry.plan, dry.undecided, dry.writes, dry.requests) == ("direct", 2, 3, 1)
+    assert "would cost more than writing every row" in dry.note
+    result = await leadconnector_client.contacts.sync(rows)
+    assert (result.plan, result.created, result.updated) == ("direct", 1, 1)
+    assert result.requests == 1 + 2 + 1  # the first page, two upserts, one tag request
+    assert "extra" in existing["tags"]
+    assert len(existing["tags"]) == 3  # the two it had are still there
+
+
+async def test_the_daily_budget_stops_the_job_with_a_checkpoint(
+    fake_leadconnector: FakeLeadConnector,
+) -> None:
+    for n in range(10):
+        _store(fake_leadconnector, email=f"p{n}@x.com")
+    rows = [lc.ContactCreate(email=f"p{n}@x.com", city="New") for n in range(10)]
+    budget = lc.RateLimit(max_requests=1_000, period=1.0, daily=5)
+    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url,
+                                location_id=fake_leadconnector.location_id,
+                                rate_limit=budget) as client:  # fmt: skip
+        result = await client.contacts.sync(rows)
+    assert isinstance(result.stopped_by, lc.RateLimitError)
+    assert "daily request budget" in str(result.stopped_by)
+    assert (result.updated, result.checkpoint, result.failed) == (4, 4, [])
+    assert fake_leadconnector.stats.requests == 5  # one read and the four writes that fit
+    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url,
+                                location_id=fake_leadconnector.location_id,
+                                rate_limit=None) as client:  # fmt: skip
+        rest = await client.contacts.sync(rows, start_at=result.checkpoint)
+    assert (rest.updated, rest.unchanged, rest.checkpoint) == (6, 0, 10)
+
+
+async def test_progress_is_reported_as_bulk_jobs_report_it(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    for n in range(30):
+        _store(fake_leadconnector, email=f"q{n}@x.com")
+    seen: list[lc.BulkProgress] = []
+
+    async def on_progress(progress: lc.BulkProgress) -> None:
+        seen.append(progress)
+
+    rows = [lc.ContactCreate(email=f"q{n}@x.com", city="X" if n % 3 else None)
+            for n in range(30)]  # fmt: skip
+    for dry_run in (True, False):
+        seen.clear()
+        await leadconnector_client.contacts.sync(rows, on_progress=on_progress, dry_run=dry_run)
+        assert seen
+        assert (seen[-1].done, seen[-1].failed, seen[-1].checkpoint) == (30, 0, 30)
+
+
+async def test_bad_arguments_fail_before_anything_is_sent(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    sync = leadconnector_client.contacts.sync
+    with pytest.raises(lc.ConfigurationError, match="match must be"):
+        await sync([], match="name")
+    with pytest.raises(lc.ConfigurationError, match="tags must be"):
+        await sync([], tags="merge")  # type: ignore[arg-type]
+    assert fake_leadconnector.stats.requests == 0

@@ -1,0 +1,76 @@
+"""The pure parts of sync: normalisation, the compact index, tag grouping."""
+
+from __future__ import annotations
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.sync._index import AMBIGUOUS, ContactIndex
+from leadconnector_async.sync._normalise import canonical, e164, row_entries
+from leadconnector_async.sync._tags import TagPlan
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("+44 20 7946 0958", "+442079460958"), ("(555) 123-4567", "+15551234567"),
+     ("0044 20 7946 0958", "+442079460958"), ("15551234567", "+15551234567"), (" ", None)],
+)  # fmt: skip
+def test_phones_compare_in_e164(text: str, expected: str | None) -> None:
+    assert e164(text) == expected
+
+
+def test_values_are_compared_after_the_apis_normalisation() -> None:
+    assert canonical("  Jane ") == "Jane"
+    assert canonical(" J@X.COM", "email") == "j@x.com"
+    assert canonical("05/17/1990", "date_of_birth") == canonical("1990-05-17T00:00:00.000Z",
+                                                                 "date_of_birth")  # fmt: skip
+    assert canonical(42) == canonical("42") == canonical(42.0)
+    assert canonical(["b", "a"]) == canonical(["a", "b"])
+    assert canonical("") is None
+    assert canonical(True) == "true"
+
+
+def test_rows_set_only_what_they_name() -> None:
+    row = lc.ContactCreate(email="a@x.com", city=None, custom_fields=[
+        lc.CustomFieldInput(id="f1", field_value=" v ")])  # fmt: skip
+    assert list(row_entries(row)) == [("email", "a@x.com"), ("cf:f1", "v")]
+
+
+def test_the_index_finds_by_key_and_compares_by_hash() -> None:
+    index = ContactIndex(frozenset({"email", "city", "cf:f1", "tags"}))
+    contacts = [
+        lc.Contact(id="c1", email="a@x.com", city="Oslo", tags=["x"],
+                   custom_fields=[lc.CustomFieldValue(id="f1", value=3)]),
+        lc.Contact(id="c2", email="b@x.com"),
+        lc.Contact(id="c3", email="b@x.com"),
+    ]  # fmt: skip
+    for contact in contacts:
+        index.add(contact, contact.email)
+    index.add(lc.Contact(id="c4"), None)
+    index.freeze()
+    assert (len(index), index.unkeyed) == (3, 1)
+    position = index.find("a@x.com")
+    assert position is not None
+    assert index.contact_id(position) == "c1"
+    assert (index.find("b@x.com"), index.count("b@x.com"), index.find("z@x.com")) == (
+        AMBIGUOUS, 2, None)  # fmt: skip
+    same = [("city", "Oslo"), ("cf:f1", "3")]
+    assert index.changed(position, same) == []
+    assert index.changed(position, [("city", "Rome"), ("state", "TX")]) == [
+        ("city", "Rome"), ("state", "TX")]  # state was not kept: it is written  # fmt: skip
+    assert index.changed(position, [("city", None)]) == [("city", None)]
+
+
+def test_tags_are_grouped_into_the_fewest_requests() -> None:
+    plan = TagPlan(chunk_size=2)
+    for row, tags in enumerate([{"a"}, {"a"}, {"a"}, {"a", "b"}]):
+        plan.plan(frozenset(tags))
+        plan.attach(row, f"c{row}", frozenset(tags))
+    assert plan.cost() == 3
+    batches = plan.batches()
+    assert [(b.tags, b.contact_ids) for b in batches] == [
+        (("a",), ["c0", "c1"]), (("a",), ["c2"]), (("a", "b"), ["c3"])]  # fmt: skip
+    by_tag = TagPlan(chunk_size=10)
+    for n in range(4):
+        by_tag.plan(frozenset({"x", f"only-{n}"}) if n else frozenset({"x"}))
+    assert by_tag.cost() == 4  # 4 sets; 1 + 3 tags also costs 4
