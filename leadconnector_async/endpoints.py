@@ -31,6 +31,7 @@ from .models.contacts import (
     UpdatedContactEnvelope,
     UpsertResult,
 )
+from .models.custom_fields import CustomFieldList
 from .models.notes import NoteEnvelope, NoteList
 from .models.search import CountedResponse, ListResponse, SearchResponse
 from .models.tags import BulkBusinessResult, BulkTagsResult, FollowersResult, TagList
@@ -236,6 +237,10 @@ CAMPAIGNS_REMOVE = Endpoint("contacts.campaigns.remove", "DELETE", CAMPAIGN, ack
 WORKFLOWS_ADD = Endpoint("contacts.workflows.add", "POST", WORKFLOW, acknowledged,
                          idempotent=False)
 WORKFLOWS_REMOVE = Endpoint("contacts.workflows.remove", "DELETE", WORKFLOW, acknowledged)
+CUSTOM_FIELDS = Endpoint("locations.custom_fields", "GET", "/locations/{locationId}/customFields",
+                         unwrap(CustomFieldList, attrgetter("custom_fields")),
+                         scope="locations/customFields.readonly", located=True,
+                         group="locations")
 # fmt: on
 
 ENDPOINTS: tuple[Endpoint[Any], ...] = (
@@ -245,5 +250,6 @@ ENDPOINTS: tuple[Endpoint[Any], ...] = (
     TAGS_ADD, TAGS_REMOVE, FOLLOWERS_ADD, FOLLOWERS_REMOVE,
     CAMPAIGNS_REMOVE_ALL, CAMPAIGNS_ADD, CAMPAIGNS_REMOVE, WORKFLOWS_ADD, WORKFLOWS_REMOVE,
     FIND_DUPLICATE, APPOINTMENTS, BULK_TAGS, BULK_BUSINESS, SEARCH, LIST, BY_BUSINESS,
+    CUSTOM_FIELDS,
 )  # fmt: skip
 """Every endpoint, in the order a router that matches in order must register them."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
-
-from .._protocol import Call, segment, unwrap
+from .. import endpoints as ep
 from ..errors import ConfigurationError
-from ..models.custom_fields import CustomField, CustomFieldList, CustomFieldModel
+from ..models.custom_fields import CustomField, CustomFieldModel
 from ._base import Resource
 
-_CUSTOM_FIELDS = unwrap(CustomFieldList, attrgetter("custom_fields"))
 _MODELS = ("contact", "opportunity", "all")
 
 
@@ -37,6 +34,5 @@ class LocationsResource(Resource):
         if model not in _MODELS:
             raise ConfigurationError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
         location = self._client.require_location(location_id)
-        path = f"/locations/{segment(location, 'location_id')}/customFields"
-        call = Call("GET", path, _CUSTOM_FIELDS, params={"model": model}, location_id=location)
-        return await self._client.send(call)
+        return await self._send(ep.CUSTOM_FIELDS, location, params={"model": model},
+                                location_id=location)  # fmt: skip

@@ -59,20 +59,21 @@ def handlers() -> dict[str, Any]:
         _routes_associations,
         _routes_bulk,
         _routes_contacts,
+        _routes_locations,
         _routes_lookups,
         _routes_records,
         _routes_search,
     )
 
     modules = (_routes_contacts, _routes_records, _routes_associations, _routes_lookups,
-               _routes_bulk, _routes_search)  # fmt: skip
+               _routes_bulk, _routes_search, _routes_locations)  # fmt: skip
     return {name: handler for module in modules for name, handler in module.HANDLERS.items()}
 
 
 def add_routes(router: web.UrlDispatcher) -> RouteVersions:
     """Register a handler for every endpoint of the package's table under each API version's
     path, and the OAuth routes; return the versions each (method, path) answers to."""
-    from . import _routes_locations, _routes_oauth
+    from . import _routes_oauth
 
     served = handlers()
     versions: dict[tuple[str, str], set[str]] = {}
@@ -87,5 +88,4 @@ def add_routes(router: web.UrlDispatcher) -> RouteVersions:
                 router.add_route(endpoint.method, path, served[endpoint.name])
             versions.setdefault(key, set()).add(header)
     _routes_oauth.add_routes(router)
-    _routes_locations.add_routes(router)
     return {key: frozenset(found) for key, found in versions.items()}

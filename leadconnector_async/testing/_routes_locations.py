@@ -25,5 +25,4 @@ async def list_custom_fields(request: web.Request) -> web.Response:
     return respond.ok({"customFields": store.of(request.match_info["locationId"], model)})
 
 
-def add_routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/locations/{locationId}/customFields", list_custom_fields)
+HANDLERS = {"locations.custom_fields": list_custom_fields}

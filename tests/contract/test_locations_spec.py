@@ -1,44 +1,52 @@
-"""The custom field definitions call and the fake's answer, held to the vendored Locations spec."""
+"""The endpoint table's Locations rows (custom field definitions), held to the vendored spec."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import pytest
+
 import leadconnector_async as lc
+from leadconnector_async.endpoints import ENDPOINTS, Endpoint
 from leadconnector_async.testing import FakeLeadConnector
 
 from . import spec
 
-PATH = "/locations/{locationId}/customFields"
+ROWS = [endpoint for endpoint in ENDPOINTS if endpoint.group == "locations"]
+EXERCISES: dict[str, Callable[[lc.LeadConnector], Awaitable[object]]] = {
+    "locations.custom_fields": lambda client: client.locations.custom_fields(),
+}
 
 
-def test_operation_is_in_the_spec_with_its_scope_and_version() -> None:
-    op = spec.locations_spec()["paths"][PATH]["get"]
-    assert op["security"] == [{"bearer": ["locations/customFields.readonly"]}]
-    params = {p["name"]: p for p in op["parameters"]}
-    assert params["Version"]["schema"]["enum"] == ["2021-07-28"]
-    assert set(params["model"]["schema"]["enum"]) == {"contact", "opportunity", "all"}
+def test_every_row_is_a_spec_operation_with_its_scope_and_version() -> None:
+    assert {row.name for row in ROWS} == set(EXERCISES)
+    for row in ROWS:
+        operation = spec.locations_spec()["paths"][row.path][row.method.lower()]
+        assert operation["security"] == [{"bearer": [row.scope]}], row.name
+        versions = {p["name"]: p for p in operation["parameters"]}["Version"]["schema"]["enum"]
+        assert versions == [row.version], row.name
 
 
-async def test_request_and_response_follow_the_spec() -> None:
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+async def test_round_trip_fits_the_spec(row: Endpoint[object]) -> None:
     async with FakeLeadConnector(record=True) as fake:
         fake.custom_fields.add(fake.location_id, "Plan", picklist_options=("a", "b"))
         async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
                                     rate_limit=None) as client:  # fmt: skip
-            await client.locations.custom_fields()
+            await EXERCISES[row.name](client)
     (exchange,) = fake.stats.exchanges
-    assert (exchange.method, exchange.route, exchange.status) == ("GET", PATH, 200)
-    schema = spec.response_schema("GET", PATH, 200, spec.locations_spec())
+    assert (exchange.method, exchange.route, exchange.status) == (row.method, row.path, 200)
+    schema = spec.response_schema(row.method, row.path, 200, spec.locations_spec())
     assert schema is not None
     assert spec.validation_errors(schema, exchange.response_body) == []
-    assert exchange.response_body["customFields"][0]["fieldKey"] == "contact.plan"
 
 
 async def test_model_is_sent_as_the_query_parameter(fake_leadconnector: FakeLeadConnector) -> None:
-    fake_leadconnector.custom_fields.add(
-        fake_leadconnector.location_id, "Deal", model="opportunity"
-    )
+    location = fake_leadconnector.location_id
+    fake_leadconnector.custom_fields.add(location, "Deal", model="opportunity")
     async with lc.LeadConnector(
         fake_leadconnector.token,
-        location_id="test-location",
+        location_id=location,
         base_url=fake_leadconnector.url,
         rate_limit=None,
     ) as client:
