@@ -12,7 +12,10 @@ ratio is the median of the per-round ratios. Workloads:
 2. concurrent ``get`` at concurrency 64: requests/s and client CPU per request;
 3. decoding a 100-contact search page: CPU microseconds per contact, per decoder;
 4. walking ``--walk`` contacts through search pages, one fresh client process per run:
-   contacts/s and peak RSS.
+   contacts/s and peak RSS;
+5. workloads 1 and 2 again against a second fake that sends the API's five ``X-RateLimit-*``
+   headers on every response (a limit far above what the run sends): ours with its limiter on
+   against bare aiohttp, the limiter's whole hot path (admission, header reading, feedback).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import msgspec
 
 import leadconnector_async as lc
 from benchmarks._compare_report import CONCURRENCY, PAGE, Results, Sample, report
-from benchmarks._contenders import CONTENDERS, LIMITED, Contender, Server
+from benchmarks._contenders import CONTENDERS, LIMITED, WITH_HEADERS, Contender, Server
 from benchmarks._results import write_section
 from leadconnector_async._protocol import unwrap
 from leadconnector_async.models.search import SearchResponse
@@ -130,17 +133,13 @@ def search_page(server: Server) -> bytes:
 
 
 @contextmanager
-def fake_server(seed: int) -> Iterator[Server]:
-    """Run the fake server (no rate limit, ``seed`` contacts) in a child process."""
-    command = [
-        sys.executable,
-        "-m",
-        "leadconnector_async.testing",
-        "--port",
-        "0",
-        "--seed",
-        str(seed),
-    ]
+def fake_server(seed: int, *, headers: bool = False) -> Iterator[Server]:
+    """Run the fake server (``seed`` contacts) in a child process; with ``headers``, it enforces
+    a limit no run reaches, so that it sends the five ``X-RateLimit-*`` headers."""
+    command = [sys.executable, "-m", "leadconnector_async.testing", "--port", "0"]
+    command += ["--seed", str(seed)]
+    if headers:
+        command += ["--rate-limit", str(10**9), "--period", "10", "--daily", str(10**9)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -164,25 +163,31 @@ async def bench_contact(server: Server) -> str:
         return (await client.contacts.create(msgspec.convert(fields, lc.ContactCreate))).id
 
 
-async def run_http(server: Server, rounds: int, seconds: float, results: Results) -> None:
-    """Workloads 1 and 2, all contenders in one process, interleaved."""
-    contact_id = await bench_contact(server)
-    kinds = {**CONTENDERS, **LIMITED}
-    clients: dict[str, Contender] = {key: cls(server) for key, cls in kinds.items()}
+async def run_http(
+    servers: tuple[Server, Server],
+    rounds: int,
+    seconds: float,
+    results: Results,
+    headers_only: bool = False,
+) -> None:
+    """Workloads 1, 2 and 5 (only 5 with ``headers_only``), in one process, interleaved."""
+    plain, with_headers = servers
+    headers_id = await bench_contact(with_headers)
+    clients: dict[str, tuple[Contender, str]] = {}
+    if not headers_only:
+        plain_id = await bench_contact(plain)
+        clients = {key: (cls(plain), plain_id) for key, cls in {**CONTENDERS, **LIMITED}.items()}
+    clients.update({key: (cls(with_headers), headers_id) for key, cls in WITH_HEADERS.items()})
     try:
-        for client in clients.values():  # warm up: connections, imports, caches
+        for client, contact_id in clients.values():  # warm up: connections, imports, caches
             await concurrent(client.get, contact_id, 0.3, [])
         for _ in range(rounds):
-            for key, client in clients.items():
-                await sequential(
-                    client.get, contact_id, seconds, results.setdefault(("sequential", key), [])
-                )
-            for key, client in clients.items():
-                await concurrent(
-                    client.get, contact_id, seconds, results.setdefault(("concurrent", key), [])
-                )
+            for workload, run in (("sequential", sequential), ("concurrent", concurrent)):
+                for key, (client, contact_id) in clients.items():
+                    into = results.setdefault((workload, key), [])
+                    await run(client.get, contact_id, seconds, into)
     finally:
-        for client in clients.values():
+        for client, _ in clients.values():
             await client.aclose()
 
 
@@ -250,26 +255,33 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=0.5, help="per timed run")
     parser.add_argument("--walk", type=int, default=20_000, help="contacts to walk (0: skip)")
+    parser.add_argument(
+        "--headers-only",
+        action="store_true",
+        help="only workload 5 (ours with its limiter vs bare aiohttp, rate-limit headers on)",
+    )
     parser.add_argument("--child-walk", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
     parser.add_argument("--server", type=json.loads, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_walk:
         asyncio.run(child_walk(args.child_walk, Server(**args.server), args.walk))
         return
-    command = (
-        f"python -m benchmarks.compare --rounds {args.rounds} --seconds {args.seconds} "
-        f"--walk {args.walk}"
+    command = f"python -m benchmarks.compare --rounds {args.rounds} --seconds {args.seconds} " + (
+        "--headers-only" if args.headers_only else f"--walk {args.walk}"
     )
     load_before = os.getloadavg()[0]
     results: Results = {}
-    with fake_server(seed=max(args.walk, PAGE)) as server:
-        asyncio.run(run_http(server, args.rounds, args.seconds, results))
-        run_decode(server, args.rounds, args.seconds, results)
-        if args.walk:
-            run_walks(server, args.rounds, args.walk, results)
+    seed = max(args.walk, PAGE)
+    with fake_server(seed) as server, fake_server(seed, headers=True) as limiting:
+        servers = (server, limiting)
+        asyncio.run(run_http(servers, args.rounds, args.seconds, results, args.headers_only))
+        if not args.headers_only:
+            run_decode(server, args.rounds, args.seconds, results)
+            if args.walk:
+                run_walks(server, args.rounds, args.walk, results)
     text = report(results, command, (load_before, os.getloadavg()[0]))
     print(text)
-    write_section("Compare", text)
+    write_section("Compare, rate-limit headers" if args.headers_only else "Compare", text)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,8 @@ class LocalLimiter:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         self._tick = min(0.01, limit.period / 200)
+        # The figures a server confirming our own limits sends: nothing to correct.
+        self._configured = (limit.max_requests, round(limit.period * 1000))
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -213,7 +215,12 @@ class LocalLimiter:
             return  # its figures were judged against a bucket that no longer exists
         state.server = snapshot
         limit = self._limit
-        if snapshot.max is not None or snapshot.interval_ms is not None:
+        confirmed = (
+            snapshot.max == self._configured[0] and snapshot.interval_ms == self._configured[1]
+        )
+        if not (confirmed and not state.feedback_until) and (
+            snapshot.max is not None or snapshot.interval_ms is not None
+        ):
             capacity, period = state.capacity, state.period
             if snapshot.max is not None:
                 capacity = plausible_capacity(snapshot.max, limit.max_requests)
@@ -223,8 +230,16 @@ class LocalLimiter:
         if snapshot.daily_remaining is not None:
             sent_since = state.acquired - permit.acquired
             state.daily.observe(snapshot.daily_remaining, snapshot.daily_limit, sent_since)
-        if snapshot.remaining is not None:
-            self._hold_foreign_slots(state, snapshot.remaining, permit)
+        remaining = snapshot.remaining
+        if remaining is not None:
+            # Every request of ours the server counted held its slot when this one arrived, so
+            # at most permit.held + (taken since) of its count is ours; the rest was spent by
+            # someone else sharing this budget. Hold that many back for a period.
+            ours_at_most = permit.held + (state.acquired - permit.acquired)
+            foreign = state.capacity - ours_at_most - plausible_remaining(remaining, state.capacity)
+            if foreign > 0:
+                state.used += foreign
+                self._cool(state, foreign)
 
     def _set_limits(self, state: _Location, capacity: int, period: float) -> None:
         differs = capacity != self._limit.max_requests or period != self._limit.period
@@ -239,17 +254,6 @@ class LocalLimiter:
     def _revert(self, state: _Location) -> None:
         state.feedback_until = 0.0
         state.capacity, state.period = self._limit.max_requests, self._limit.period
-
-    def _hold_foreign_slots(self, state: _Location, server_remaining: int, permit: Permit) -> None:
-        # Every request of ours the server counted held its slot when this one arrived, so at
-        # most permit.held + (taken since) of the server's count is ours; the rest was spent by
-        # someone else sharing this budget. Hold that many back for a period.
-        ours_at_most = permit.held + (state.acquired - permit.acquired)
-        remaining = plausible_remaining(server_remaining, state.capacity)
-        foreign = (state.capacity - ours_at_most) - remaining
-        if foreign > 0:
-            state.used += foreign
-            self._cool(state, foreign)
 
     def penalize(self, key: str, seconds: float) -> None:
         state = self._states.get(key)

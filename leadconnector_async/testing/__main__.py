@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rate-limit", type=int, metavar="N", help="requests per window")
     parser.add_argument("--period", type=float, default=10.0, help="window seconds")
+    parser.add_argument("--daily", type=int, default=200_000, help="requests per token per day")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="contacts to create")
     parser.add_argument(
         "--real-world-shapes",
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         help="serve search results as the real API does (epoch-ms dateOfBirth, address)",
     )
     args = parser.parse_args(argv)
-    limit = FakeRateLimit(args.rate_limit, args.period) if args.rate_limit else None
+    limit = FakeRateLimit(args.rate_limit, args.period, args.daily) if args.rate_limit else None
     fake = FakeLeadConnector(rate_limit=limit, real_world_shapes=args.real_world_shapes)
     seed_contacts(fake.store, fake.location_id, args.seed)
     seed_custom_fields(fake.custom_fields, fake.location_id)

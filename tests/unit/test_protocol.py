@@ -151,3 +151,15 @@ def test_retry_after_seconds_date_then_interval() -> None:
     error = error_from_response(429, {"Retry-After": "2"}, b"")
     assert isinstance(error, lc.RateLimitError)
     assert error.retry_after == 2.0
+
+
+def test_rate_limit_headers_from_aiohttps_case_insensitive_mapping() -> None:
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    headers = CIMultiDictProxy(CIMultiDict({
+        "x-ratelimit-remaining": "7", "X-RATELIMIT-MAX": "100.0",
+        "X-RateLimit-Interval-Milliseconds": "inf", "Content-Type": "application/json",
+    }))  # fmt: skip
+    assert read_rate_limit(headers) == lc.RateLimitSnapshot(remaining=7, max=100)
+    assert read_rate_limit(CIMultiDict({"X-RateLimit-Max": "nan"})) == lc.RateLimitSnapshot()
+    assert read_rate_limit(CIMultiDict({"Content-Type": "x"})) is None
