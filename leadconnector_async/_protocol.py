@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -99,7 +99,11 @@ def segment(value: str, name: str) -> str:
         raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
     if value.strip() in _DOT_SEGMENTS:
         raise ConfigurationError(f"{name} cannot be {value!r}: it would change the path")
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        pass
+    raise ConfigurationError(f"{name} is not valid Unicode text (a lone surrogate): {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,20 @@ class Response:
 
 
 def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
-    """Turn a call description into a request with every header the API needs."""
+    """Turn a call description into a request with every header the API needs.
+
+    Raises:
+        ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
+            encode, text with lone surrogates, a token with control characters).
+    """
+    try:
+        return _request(call, config, token)
+    except UnicodeEncodeError as exc:
+        problem = f"text that is not valid Unicode (a lone surrogate at position {exc.start})"
+    raise ConfigurationError(f"cannot send {call.method} {call.path}: {problem}; nothing was sent")
+
+
+def _request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
     url = config.base_url + call.path
     if call.params:
         query = urlencode(
@@ -192,16 +209,20 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
     return Request(call.method, url, headers, body)
 
 
-def parse_response(call: Call[T], response: Response) -> T:
+def parse_response(call: Call[T], response: Response, token: str | None = None) -> T:
     """Return the call's result from a 2xx response, or raise the matching error.
+
+    An error body that echoes what was sent (an OAuth error page showing the posted form) has
+    the secrets of this call, and ``token``, replaced before any message is made of it.
 
     Raises:
         APIError: A subclass chosen by :func:`error_from_response` for non-2xx statuses.
         TransportError: A 2xx body that is not the JSON the operation promises.
     """
     if not 200 <= response.status < 300:
-        error = error_from_response(response.status, response.headers, response.body)
-        error.body_excerpt = body_excerpt(response.body)
+        body = redact_secrets(response.body, _secrets_of(call, token))
+        error = error_from_response(response.status, response.headers, body)
+        error.body_excerpt = body_excerpt(body)
         raise error
     if call.decode is None:
         return None  # type: ignore[return-value]
@@ -217,6 +238,31 @@ def parse_response(call: Call[T], response: Response) -> T:
         outcome_unknown=True,
         status_code=response.status,
     )
+
+
+_SECRET_FORM_FIELDS = ("client_secret", "refresh_token", "code", "access_token")
+_REDACTED = b"<redacted>"
+
+
+def _secrets_of(call: Call[Any], token: str | None) -> list[str]:
+    secrets = [token] if token else []
+    if call.form is not None:
+        secrets += [call.form[k] for k in _SECRET_FORM_FIELDS if call.form.get(k)]
+    return secrets
+
+
+def redact_secrets(body: bytes, secrets: list[str]) -> bytes:
+    """``body`` with every secret, as sent or percent-encoded (as a form echoes it), replaced.
+
+    Secrets shorter than 4 characters are left alone: replacing them would garble the text
+    without hiding anything worth hiding.
+    """
+    for secret in secrets:
+        if len(secret) < 4:
+            continue
+        for spelling in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            body = body.replace(spelling.encode(), _REDACTED)
+    return body
 
 
 class _ErrorBody(msgspec.Struct, rename="camel"):

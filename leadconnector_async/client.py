@@ -433,7 +433,7 @@ class LeadConnector(AsyncClosing):
             if snapshot is not None:
                 limiter.observe(permit, snapshot)
         try:
-            return parse_response(call, response)
+            return parse_response(call, response, token)
         except AuthenticationError as error:
             if token is None or isinstance(error, ScopeError):
                 raise

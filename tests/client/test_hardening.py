@@ -127,3 +127,18 @@ async def test_a_timeout_while_queued_raises_timeout_error_and_keeps_the_limiter
     assert fake.stats.requests == 1
     assert status is not None
     assert status.in_use == 1  # the first request's slot, cooling; nothing leaked or lost
+
+
+async def test_text_that_is_not_valid_unicode_is_refused_before_sending() -> None:
+    bad = "a\ud800"
+    async with FakeLeadConnector() as fake, _client(fake) as client:
+        attempts = [
+            client.contacts.get(bad),
+            client.contacts.create(lc.ContactCreate(first_name=bad)),
+            client.contacts.search(query=bad).__anext__(),
+            client.contacts.by_business("b1", query=bad).__anext__(),
+        ]
+        for attempt in attempts:
+            with pytest.raises(lc.ConfigurationError, match="not valid Unicode"):
+                await attempt
+    assert fake.stats.requests == 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import tracemalloc
+import urllib.parse
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -284,3 +286,50 @@ async def test_a_listing_that_serves_past_its_own_total_ends_there() -> None:
             await walk(client.contacts.by_business("b1", page_size=10), seen)
     assert len(seen) == 20
     assert len(raw.requests) == 2
+
+
+REFRESH = "refresh+token/s3cr3t=="
+CLIENT_SECRET = "client-s3cr3t-value"
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "application/json"])
+async def test_an_oauth_error_page_echoing_the_form_reveals_no_secret(
+    content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="leadconnector_async")
+
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        posted = raw.requests[-1].split(b"\r\n\r\n", 1)[1]  # the urlencoded form, as sent
+        text = posted.decode() + " / " + urllib.parse.unquote_plus(posted.decode())
+        body = json.dumps({"error": "invalid_grant", "error_description": text}).encode()
+        if content_type == "text/html":
+            body = b"<html><pre>Bad request: " + text.encode() + b"</pre></html>"
+        status = "503 Service Unavailable" if len(raw.requests) == 1 else "400 Bad Request"
+        await raw.write(writer, answer(body, status=status).replace(
+            b"application/json", content_type.encode()))  # fmt: skip
+
+    token = lc.OAuthToken(access_token="expired-access-token", refresh_token=REFRESH,
+                          expires_at=1.0, client_id="app-id", client_secret=CLIENT_SECRET,
+                          on_refresh=None)  # fmt: skip
+    async with serving(echo) as raw, client_for(raw, max_retries=2) as client:
+        authorised = client.for_location("loc", token=token)
+        with pytest.raises(lc.AuthenticationError) as caught:
+            await authorised.contacts.get("c1")
+    assert len(raw.requests) == 2  # the 503 was retried, the 400 refused the refresh
+    assert b"client_secret=" in raw.requests[0]  # the server really was sent (and echoed) them
+    assert "<redacted>" in str(caught.value)
+    for secret in (REFRESH, CLIENT_SECRET, urllib.parse.quote_plus(REFRESH)):
+        assert_secret_unreachable(caught.value, secret)
+        assert not [r for r in caplog.records if secret in r.getMessage()]
+
+
+async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        body = json.dumps({"message": f"header was Authorization: Bearer {TOKEN}"}).encode()
+        await raw.write(writer, answer(body, status="400 Bad Request"))
+
+    async with serving(echo) as raw, client_for(raw) as client:
+        with pytest.raises(lc.BadRequestError) as caught:
+            await client.contacts.get("c1")
+    assert str(caught.value).startswith("header was Authorization: Bearer <redacted>")
+    assert_secret_unreachable(caught.value, TOKEN)
