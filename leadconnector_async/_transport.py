@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Protocol
 
 import aiohttp
@@ -79,9 +80,16 @@ class AiohttpTransport:
         # aiohttp quietly sends an idempotent request a second time after a disconnect. That
         # second send would bypass our rate-limit slot and hide an unknown outcome from our
         # retry policy, so our own session leaves every retry to the client (aiohttp's test
-        # client turns the same switch off; it has no public argument).
-        if hasattr(session, "_retry_connection"):
-            session._retry_connection = False
+        # client turns the same switch off; it has no public argument). Every aiohttp from the
+        # declared floor (3.11) has it; tests/client/test_no_silent_resend.py fails if one drops it.
+        if not hasattr(session, "_retry_connection"):
+            warnings.warn(
+                f"aiohttp {aiohttp.__version__} has no switch for its silent resend of a request "
+                "after a disconnect: such a resend bypasses the rate limiter",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        session._retry_connection = False
         self._session = session
         return session
 

@@ -1,3 +1,2 @@
-"""Shared fixtures: the shipped fake-server fixtures plus a client bound to it."""
-
-pytest_plugins = ["leadconnector_async.testing.fixtures"]
+"""The fixtures ``fake_leadconnector`` and ``leadconnector_client`` come from the package's own
+pytest plugin (entry point ``pytest11``), exactly as users get them."""

@@ -41,7 +41,7 @@ async def checked_body(
 
     The scope is checked first, as the real API answers a token without it before reading.
     """
-    if denied := scope_denied(request, scope):
+    if (denied := scope_denied(request, scope)) is not None:
         return denied
     return await read_body(request, schema) if schema is not None else {}
 

@@ -13,7 +13,7 @@ MODELS = ("contact", "opportunity", "all")
 
 async def list_custom_fields(request: web.Request) -> web.Response:
     """``GET /locations/{locationId}/customFields?model=contact|opportunity|all``."""
-    if denied := scope_denied(request, READ_SCOPE):
+    if (denied := scope_denied(request, READ_SCOPE)) is not None:
         return denied
     unknown = [f"property {name} should not exist" for name in request.query if name != "model"]
     model = request.query.get("model", "all")

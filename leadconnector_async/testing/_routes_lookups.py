@@ -12,7 +12,7 @@ from ._routes_contacts import READ
 
 async def find_duplicate(request: web.Request) -> web.Response:
     """``{"contact": {...} | null}``: the contact matching ``email``, else ``number``."""
-    if denied := scope_denied(request, READ):
+    if (denied := scope_denied(request, READ)) is not None:
         return denied
     query = request.query
     if not query.get("locationId"):

@@ -11,7 +11,7 @@ from aiohttp import web
 from . import _responses as respond
 from ._oauth import FakeOAuth, Grant, TokenRequest
 from ._routes import fake_of, scope_denied
-from ._server import API_VERSION, TOKEN_INFO, _bearer
+from ._server import API_VERSION, _bearer
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -53,11 +53,10 @@ async def location_token(request: web.Request) -> web.Response:
     info = fake.authenticate(request)
     if isinstance(info, web.Response):
         return info
-    request[TOKEN_INFO] = info
     grant = oauth.agency_grants.get(_bearer(request) or "")
     if grant is None:  # a location token on an agency-only route
         return respond.unauthorized("The token is not authorized for this scope.")
-    if denied := scope_denied(request, "oauth.write"):
+    if (denied := scope_denied(request, "oauth.write")) is not None:
         return denied
     form = await _form(request, ("companyId", "locationId"))
     if isinstance(form, web.Response):

@@ -172,7 +172,7 @@ def _read_query(
     request: web.Request, allowed: frozenset[str], numbers: Mapping[str, NumberSpec]
 ) -> dict[str, float] | web.Response:
     """The numeric query parameters, checked, or the 401/422 response to send instead."""
-    if denied := scope_denied(request, READ):
+    if (denied := scope_denied(request, READ)) is not None:
         return denied
     query = request.query
     messages = [f"property {name} should not exist" for name in query if name not in allowed]

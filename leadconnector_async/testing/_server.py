@@ -186,8 +186,8 @@ class FakeLeadConnector(AsyncClosing):
         return respond.not_found(f"Contact with id {contact_id} not found", self.not_found_status)
 
     def scope_allowed(self, request: web.Request, scope: str) -> bool:
-        info = request[TOKEN_INFO]
-        return info.scopes is None or scope in info.scopes
+        info = self.tokens.get(_bearer(request) or "")  # authenticated before any handler
+        return info is not None and (info.scopes is None or scope in info.scopes)
 
     @web.middleware
     async def _pipeline(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -233,7 +233,6 @@ class FakeLeadConnector(AsyncClosing):
         info = self.authenticate(request)
         if isinstance(info, web.Response):
             return info, {}
-        request[TOKEN_INFO] = info
         headers: dict[str, str] = {}
         if self.window is not None:
             # The budget is per location (per resource), so a refreshed token does not reset it.
@@ -285,7 +284,6 @@ class FakeLeadConnector(AsyncClosing):
 
 
 FAKE = web.AppKey("fake", FakeLeadConnector)
-TOKEN_INFO = web.RequestKey("token_info", TokenInfo)
 
 
 def _json_or_raw(body: bytes) -> Any:

@@ -1,6 +1,7 @@
-"""Pytest fixtures: add ``pytest_plugins = ["leadconnector_async.testing.fixtures"]``.
+"""Pytest fixtures for code that uses the client: a started fake server and a client for it.
 
-Requires pytest-asyncio.
+pytest finds them by itself once ``leadconnector-async[testing]`` is installed (the package
+registers a pytest plugin); they need pytest-asyncio, which that extra brings.
 """
 
 from __future__ import annotations
