@@ -1,0 +1,152 @@
+"""Drive N locations at a demanded rate each through one client, and measure what was served.
+
+Requests arrive as a web backend's do: each is its own task, started on schedule whether or not
+earlier ones finished (open loop), spread evenly over the locations. Every location has its own
+token (``for_location(loc, token=...)``), so the server counts each one apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import aiohttp
+
+import leadconnector_async as lc
+
+TICK = 0.005  # seconds between launches of the requests that came due
+
+
+@dataclass
+class Served:
+    """What one run served, measured over its window only (after the warm-up)."""
+
+    locations: int
+    seconds: float
+    demanded: int
+    served: int
+    errors: int
+    spread_low: float  # slowest location's rate / mean rate
+    spread_high: float  # fastest location's rate / mean rate
+    within_25: float  # share of locations within +-25% of the mean rate
+    lag_p99_ms: float
+    cpu_cores: float  # client CPU seconds per wall second
+
+    @property
+    def rate(self) -> float:
+        return self.served / self.seconds
+
+    @property
+    def share(self) -> float:
+        return self.served / self.demanded if self.demanded else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def location_token(n: int) -> tuple[str, str]:
+    """Location ``n``'s id and its own token."""
+    return f"loc{n}", f"tok-loc{n}"
+
+
+async def drive(
+    url: str,
+    locations: range,
+    rate: float,
+    seconds: float,
+    warmup: float,
+    limiter: lc.Limiter | None = None,
+) -> Served:
+    """Demand ``rate`` gets per second of each location for ``warmup + seconds``; measure the
+    window after the warm-up."""
+    root = lc.LeadConnector(None, base_url=url, limiter=limiter, connection_limit=100)
+    async with root:
+        clients = [root.for_location(*location_token(n)) for n in locations]
+        served = [0] * len(clients)
+        errors = [0]
+        measuring = [False]
+
+        async def one(i: int) -> None:
+            try:
+                await clients[i].contacts.get("c1")
+            except lc.LeadConnectorError:
+                errors[0] += measuring[0]
+                return
+            served[i] += measuring[0]
+
+        lags: list[float] = []
+        tasks: set[asyncio.Task[None]] = set()
+        loop = asyncio.get_running_loop()
+        lag_task = asyncio.create_task(_watch_lag(lags, measuring))
+        start = loop.time()
+        launched = 0
+        per_second = rate * len(clients)
+        cpu_start = 0.0
+        while True:
+            now = loop.time()
+            if not measuring[0] and now - start >= warmup:
+                measuring[0], cpu_start, measured_from = True, time.process_time(), now
+                served[:] = [0] * len(served)
+                demanded_at_start = launched
+            if now - start >= warmup + seconds:
+                break
+            due = int((now - start) * per_second)
+            while launched < due:
+                task = asyncio.create_task(one(launched % len(clients)))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                launched += 1
+            await asyncio.sleep(TICK)
+        measuring[0] = False
+        wall = loop.time() - measured_from
+        cpu = time.process_time() - cpu_start
+        lag_task.cancel()
+        for task in list(tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, lag_task, return_exceptions=True)
+    return _summary(len(clients), wall, launched - demanded_at_start, served, errors[0],
+                    lags, cpu)  # fmt: skip
+
+
+async def _watch_lag(lags: list[float], measuring: list[bool]) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0.01)
+        if measuring[0]:
+            lags.append(loop.time() - before - 0.01)
+
+
+def _summary(
+    locations: int, wall: float, demanded: int, served: list[int], errors: int,
+    lags: list[float], cpu: float,
+) -> Served:  # fmt: skip
+    mean = statistics.fmean(served) or 1.0
+    within = sum(abs(s / mean - 1) <= 0.25 for s in served) / len(served)
+    lag = statistics.quantiles(lags, n=100)[98] if len(lags) >= 2 else 0.0
+    return Served(locations, wall, demanded, sum(served), errors, min(served) / mean,
+                  max(served) / mean, within, lag * 1000, cpu / wall)  # fmt: skip
+
+
+async def ceiling(url: str, seconds: float, in_flight: int = 100) -> float:
+    """Bare aiohttp's requests per second against the same server (unlimited token)."""
+    headers = {"Authorization": "Bearer bare", "Version": "2021-07-28"}
+    done = [0]
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        stop = time.monotonic() + seconds
+
+        async def worker() -> None:
+            while time.monotonic() < stop:
+                async with session.get(f"{url}/contacts/c1") as response:
+                    await response.read()
+                done[0] += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return done[0] / (time.monotonic() - started)

@@ -1,0 +1,193 @@
+"""Many locations through one process: throughput, fairness, loop lag and CPU; bulk head-of-line.
+
+    python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
+                                 [--hol-seconds 5] [--processes 2] [--no-write]
+
+A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
+API's 100 requests per 10 s per location. One root client drives N locations via
+``for_location`` (each with its own token), each demanding 10 gets per second, as a web backend's
+requests arrive (a task each, open loop). Reported per N: requests/s served, share of the demand,
+per-location spread, p99 event-loop lag and client CPU, beside bare aiohttp's ceiling (100 in
+flight, no limiter) measured against the same server in the same run.
+
+Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
+slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
+
+``--processes P``: the same demand split over P worker processes sharing one Redis limiter
+(a redis-server started on a free port), against 1 process with the same limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from benchmarks import _head_of_line as hol
+from benchmarks._results import machine, write_section
+from benchmarks._tenant_load import Served, ceiling, drive
+
+RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
+
+
+@contextmanager
+def raw_server(*flags: str) -> Iterator[str]:
+    """Run the raw server in a child process; yield its base URL."""
+    command = [sys.executable, "-m", "benchmarks._raw_server", *flags]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = process.stdout.readline().split()[-1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """Run a throwaway redis-server on a free loopback port; yield its URL."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        raise SystemExit("--processes needs redis-server on PATH")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(100):
+            with socket.socket() as attempt:
+                if attempt.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def worker(args: argparse.Namespace) -> None:
+    """One of the ``--processes`` workers: drive its share of locations, print the figures."""
+    from leadconnector_async import RateLimit
+    from leadconnector_async.redis_limiter import RedisLimiter
+
+    async with RedisLimiter(args.redis, RateLimit(), key_prefix=args.prefix) as limiter:
+        locations = range(args.first, args.first + args.count)
+        served = await drive(args.url, locations, RATE, args.seconds, args.warmup, limiter)
+    print(json.dumps(served.as_dict()), flush=True)
+
+
+def run_processes(url: str, redis: str, total: int, processes: int,
+                  args: argparse.Namespace) -> list[Served]:  # fmt: skip
+    """Split ``total`` locations over ``processes`` workers; their figures, each."""
+    share = total // processes
+    children = []
+    for n in range(processes):
+        command = [sys.executable, "-m", "benchmarks.tenants", "--worker", "--url", url,
+                   "--redis", redis, "--prefix", f"p{processes}", "--first", str(n * share),
+                   "--count", str(share), "--seconds", str(args.seconds),
+                   "--warmup", str(args.warmup)]  # fmt: skip
+        children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    return [Served(**json.loads(child.communicate()[0])) for child in children]
+
+
+def tenant_rows(runs: list[Served], top: float) -> list[str]:
+    rows = [
+        "| locations | demanded/s | served/s | of min(ceiling, demand) | share of demand "
+        "| per-location rate / mean (min-max) | within ±25% | p99 loop lag | client CPU |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        demand = run.demanded / run.seconds
+        rows.append(
+            f"| {run.locations:,} | {demand:,.0f} | {run.rate:,.0f} | "
+            f"{run.rate / max(1.0, min(top, demand)):.2f} | {run.share:.2f} | "
+            f"{run.spread_low:.2f}-{run.spread_high:.2f} | {run.within_25:.0%} | "
+            f"{run.lag_p99_ms:.0f} ms | {run.cpu_cores:.2f} core |"
+        )
+    return rows
+
+
+async def measure(args: argparse.Namespace) -> str:
+    """Run everything asked for; return the RESULTS.md section body."""
+    counts = [int(n) for n in args.locations.split(",")]
+    lines = [f"`python -m benchmarks.tenants {' '.join(sys.argv[1:])}`", "",
+             f"{machine()}; load average at start {os.getloadavg()[0]:.2f}", ""]  # fmt: skip
+    runs = []
+    with raw_server() as url:
+        top = await ceiling(url, args.seconds)
+        for n in counts:
+            runs.append(await drive(url, range(n), RATE, args.seconds, args.warmup))
+            print(tenant_rows(runs, top)[-1], flush=True)
+    lines += [f"Bare aiohttp's ceiling against the same server: {top:,.0f} requests/s "
+              "(100 in flight, no limiter).", "", *tenant_rows(runs, top), ""]  # fmt: skip
+    if args.hol_seconds > 0:
+        lines += ["Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
+                  f"({args.hol_seconds:g} s each, concurrency 20):", "",
+                  "| case | rows finished | of ideal |", "|---|---|---|"]  # fmt: skip
+        with raw_server(*hol.SERVER_FLAGS) as url:
+            for case in hol.CASES:
+                done, ratio = await hol.run_case(url, case, args.hol_seconds, 20)
+                lines.append(f"| one {case} location | {done:,} | {ratio:.2f} |")
+                print(lines[-1], flush=True)
+        lines.append("")
+    if args.processes > 1:
+        lines += processes_section(args)
+    lines.append(f"Load average at the end: {os.getloadavg()[0]:.2f}.")
+    return "\n".join(lines)
+
+
+def processes_section(args: argparse.Namespace) -> list[str]:
+    total = args.process_locations
+    lines = [f"{total:,} locations at 10/s each, one shared Redis limiter:", "",
+             "| processes | served/s (sum) | share of demand | client CPU (sum) |",
+             "|---|---|---|---|"]  # fmt: skip
+    with raw_server() as url, redis_server() as redis:
+        for processes in (1, args.processes):
+            figures = run_processes(url, redis, total, processes, args)
+            served = sum(f.served for f in figures) / figures[0].seconds
+            demanded = sum(f.demanded for f in figures)
+            share = sum(f.served for f in figures) / demanded
+            cpu = sum(f.cpu_cores for f in figures)
+            lines.append(f"| {processes} | {served:,.0f} | {share:.2f} | {cpu:.2f} core |")
+            print(lines[-1], flush=True)
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--locations", default="100,300,1000,3000")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--hol-seconds", type=float, default=5.0, help="0 skips head-of-line")
+    parser.add_argument("--processes", type=int, default=0, help="2+: also split over processes")
+    parser.add_argument("--process-locations", type=int, default=1000)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--redis", help=argparse.SUPPRESS)
+    parser.add_argument("--prefix", default="bench", help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(worker(args))
+        return
+    body = asyncio.run(measure(args))
+    print(body)
+    if not args.no_write:
+        write_section("Many locations (benchmarks/tenants.py)", body)
+
+
+if __name__ == "__main__":
+    main()
