@@ -1,9 +1,16 @@
 """The command line: ``leadconnector import|export|demo`` (or ``python -m leadconnector_async``).
 
-Exit codes: 0 every row ok, 1 some rows failed, 2 usage or configuration error, 130 interrupted.
+Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
+error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
+daily budget spent) with progress saved for ``--resume``; 130 interrupted (progress saved).
+
 The token comes only from ``LEADCONNECTOR_TOKEN`` or the file named by
-``LEADCONNECTOR_TOKEN_FILE`` (never an argument: it would show in ``ps``); without a token and
-``LEADCONNECTOR_LOCATION_ID`` the commands run against the embedded fake server.
+``LEADCONNECTOR_TOKEN_FILE`` (never an argument: it would show in ``ps``), the location from
+``LEADCONNECTOR_LOCATION_ID``. Without them ``import`` and ``export`` stop with exit 2; only
+``demo`` or an explicit ``--fake`` runs against the embedded fake server.
+
+This module imports only the standard library: each command imports what it needs when it
+runs, so ``--help`` stays quick.
 """
 
 from __future__ import annotations
@@ -13,17 +20,22 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from .._config import RateLimit
-from ..errors import ConfigurationError, LeadConnectorError
-from .rows import ImportFileError
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_EXIT_CODES = """exit codes:
+  0    ok
+  1    some rows were rejected (listed in the rejects file with line and reason)
+  2    usage or configuration error (nothing was sent)
+  3    stopped: server unreachable, token refused or daily budget spent (progress saved)
+  130  interrupted (progress saved; rerun with --resume)"""
 
-EXIT_OK, EXIT_ROWS_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-
-def _rate_limit(text: str) -> RateLimit:
+def _rate_limit(text: str) -> Any:
     """``100/10`` -> 100 requests per 10 seconds."""
+    from .._config import RateLimit
+    from ..errors import ConfigurationError
+
     try:
         count, _, seconds = text.partition("/")
         return RateLimit(max_requests=int(count), period=float(seconds or 10))
@@ -31,62 +43,139 @@ def _rate_limit(text: str) -> RateLimit:
         raise argparse.ArgumentTypeError(f"expected REQUESTS/SECONDS like 100/10: {exc}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="leadconnector",
-        description="Import and export LeadConnector contacts (token from LEADCONNECTOR_TOKEN).",
-    )
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options accepted before or after the command (the command's copy never overrides a
+    value given before it with its default)."""
+    unset = argparse.SUPPRESS
     parser.add_argument(
         "--rate-limit",
         type=_rate_limit,
-        default=RateLimit(),
+        default=None if defaults else unset,
         metavar="N/SECONDS",
         help="requests allowed per window (default 100/10, the published limit)",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    imp = commands.add_parser("import", help="upsert (or create) contacts from CSV or NDJSON")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--create", action="store_true", help="create instead of upsert")
-    imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
-    imp.add_argument("--rejects", type=Path, help="where rejected rows go (FILE.rejects.csv)")
-    imp.add_argument("--tag-delimiter", default=";", help="separates tags in a CSV cell")
-    imp.add_argument("--concurrency", type=int, default=20)
-    exp = commands.add_parser("export", help="stream every contact to NDJSON or CSV")
-    exp.add_argument("out", type=Path, help="*.ndjson / *.jsonl for NDJSON, else CSV")
+    parser.add_argument(
+        "--fake",
+        action="store_true",
+        default=False if defaults else unset,
+        help="run against an embedded fake server (its data is gone when the command ends)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="leadconnector",
+        description="Import and export LeadConnector contacts (token from LEADCONNECTOR_TOKEN, "
+        "location from LEADCONNECTOR_LOCATION_ID).",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _import_parser(commands)
+    exp = commands.add_parser(
+        "export",
+        help="stream every contact to NDJSON or CSV",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    exp.add_argument("out", help="*.ndjson / *.jsonl for NDJSON, else CSV; - for CSV on stdout")
     exp.add_argument("--query", help="full-text search (at most 75 characters)")
     exp.add_argument("--tag", action="append", default=[], help="only contacts with this tag")
     exp.add_argument("--email", help="only the contact with this email")
-    commands.add_parser("demo", help="import, search and export the bundled sample on the fake")
+    _global_options(exp, defaults=False)
+    demo = commands.add_parser(
+        "demo", help="import, search and export the bundled sample on an embedded fake server"
+    )
+    _global_options(demo, defaults=False)
     return parser
+
+
+def _import_parser(commands: Any) -> None:
+    imp = commands.add_parser(
+        "import",
+        help="upsert (or create) contacts from CSV or NDJSON",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--create", action="store_true", help="create instead of upsert")
+    imp.add_argument(
+        "--tags",
+        choices=("add", "replace"),
+        default="add",
+        help="add the row's tags to a matched contact's (default), or replace them",
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help='name a column\'s field: --map "Plan Name=custom:plan", '
+        '--map "Notes=-" leaves a column out',
+    )
+    imp.add_argument("--delimiter", help="CSV delimiter (default: sniffed from the header)")
+    imp.add_argument("--encoding", help="file encoding (default: BOM, else UTF-8, else cp1252)")
+    imp.add_argument(
+        "--tag-delimiter",
+        default=",;",
+        help="characters that separate tags in a cell (default ',;')",
+    )
+    imp.add_argument(
+        "--default-region",
+        metavar="CC",
+        help="country for phone numbers without +<country code> (e.g. US, GB)",
+    )
+    imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
+    imp.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard an interrupted import's progress and start from the top",
+    )
+    imp.add_argument("--rejects", type=Path, help="where rejected rows go (FILE.rejects.csv)")
+    imp.add_argument("--concurrency", type=int, default=20)
+    _global_options(imp, defaults=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    from ..errors import ConfigurationError, LeadConnectorError
+    from .columns import ImportFileError
+
     try:
         return asyncio.run(_dispatch(args, sys.stdout, sys.stderr))
     except KeyboardInterrupt:
+        saved = "; progress is saved: rerun with --resume" if args.command == "import" else ""
+        print(f"leadconnector: interrupted{saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ConfigurationError, ImportFileError) as exc:
         print(f"leadconnector: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LeadConnectorError as exc:
-        print(f"leadconnector: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_ROWS_FAILED
+        print(f"leadconnector: stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
 
 
 async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .demo import run_demo
-    from .export_cmd import ExportOptions, run_export
-    from .import_cmd import ImportOptions, run_import
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return await run_demo(out, err)
     from .session import open_client
 
-    if args.command == "demo":
-        return await run_demo(out, err)
-    async with open_client(args.rate_limit, err=err) as client:
-        if args.command == "import":
-            options = ImportOptions(args.file, args.create, args.resume, args.rejects,
-                                    args.tag_delimiter, args.concurrency)  # fmt: skip
+    if args.command == "import":
+        from .import_cmd import check_import, options_from_args, run_import
+
+        options = options_from_args(args)
+        check_import(options)
+        async with open_client(args.rate_limit, fake=args.fake, err=err) as client:
             return await run_import(client, options, out, err)
-        export = ExportOptions(args.out, args.query, tuple(args.tag), args.email)
+    from .export_cmd import ExportOptions, run_export
+
+    export = ExportOptions.from_args(args)
+    async with open_client(args.rate_limit, fake=args.fake, err=err) as client:
         return await run_export(client, export, out, err)

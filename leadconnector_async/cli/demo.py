@@ -11,6 +11,7 @@ from typing import TextIO
 from ..client import LeadConnector
 from ..models.search import Filter
 from ..testing import FakeLeadConnector
+from ..testing._seed import seed_custom_fields
 from .export_cmd import ExportOptions, run_export
 from .import_cmd import ImportOptions, run_import
 
@@ -38,11 +39,12 @@ async def run_demo(out: TextIO, err: TextIO) -> int:
                 fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=_DEMO_LIMIT
             ) as client,
         ):
+            seed_custom_fields(fake.custom_fields, fake.location_id)
             print(f"demo: fake LeadConnector server at {fake.url}", file=out)
-            print(f"demo: importing {sample_path().name} (3,000 rows, 3 of them bad)", file=out)
+            print(f"demo: importing {sample_path().name} (3,000 rows, a few of them bad)", file=out)
             await run_import(client, ImportOptions(sample), out, err)
             with ImportOptions(sample).rejects_path.open(newline="") as rejects:
-                for line, column, reason, _ in list(csv.reader(rejects))[1:]:
+                for line, column, reason, *_ in list(csv.reader(rejects))[1:]:
                     where = f"line {line}" + (f", column {column}" if column else "")
                     print(f"demo:   rejected {where}: {reason}", file=out)
             vips = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TextIO
 
 from ..client import LeadConnector
 from ..models.search import Filter
-from .output import ContactWriter
+from .output import ContactWriter, check_output
 from .progress import ProgressDisplay
 
 _PAGE_SIZE = 500
@@ -17,12 +18,23 @@ _PAGE_SIZE = 500
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What ``export`` was asked to do."""
+    """What ``export`` was asked to do; ``out`` is ``None`` for CSV on stdout."""
 
-    out: Path
+    out: Path | None
     query: str | None = None
     tags: tuple[str, ...] = ()
     email: str | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ExportOptions:
+        """The options the command line was given.
+
+        Raises:
+            ConfigurationError: The output's folder does not exist.
+        """
+        out = None if args.out == "-" else Path(args.out)
+        check_output(out)
+        return cls(out, args.query, tuple(args.tag), args.email)
 
     def filters(self) -> list[Filter]:
         """The search filters these options stand for (all must hold)."""
@@ -36,20 +48,23 @@ async def run_export(
     client: LeadConnector, options: ExportOptions, out: TextIO, err: TextIO
 ) -> int:
     """Write every contact the options select to ``options.out``; returns the exit code (0)."""
+    definitions = await client.locations.custom_fields("contact")
     contacts = client.contacts.search(
         options.query, filters=options.filters() or None, page_size=_PAGE_SIZE, read_ahead=True
     )
     display = ProgressDisplay(err)
     started = time.monotonic()
-    with ContactWriter(options.out) as writer:
+    with ContactWriter(options.out, custom_fields=definitions) as writer:
         async for contact in contacts:
             writer.write(contact)
             if writer.count % _PAGE_SIZE == 0:
                 elapsed = time.monotonic() - started
-                display.show(writer.count, 0, None, writer.count / elapsed, None, 0)
+                display.show(writer.count, None, 0, writer.count / elapsed, None, 0)
     display.finish()
     elapsed = time.monotonic() - started
     rate = writer.count / elapsed if elapsed > 0 else 0.0
-    print(f"exported: {writer.count} contacts to {options.out} in {elapsed:.1f}s "
-          f"({rate:.0f} contacts/s)", file=out)  # fmt: skip
+    where = options.out if options.out is not None else "stdout"
+    summary = out if options.out is not None else err  # stdout holds the CSV itself
+    print(f"exported: {writer.count} contacts to {where} in {elapsed:.1f}s "
+          f"({rate:.0f} contacts/s)", file=summary)  # fmt: skip
     return 0

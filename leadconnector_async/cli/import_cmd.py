@@ -1,25 +1,42 @@
-"""``leadconnector import FILE``: upsert (or create) every row, rejects to a file, resumable."""
+"""``leadconnector import FILE``: every row upserted (or created), rejected, or left for a resume.
+
+A row's own problem (bad email, a 422, a repeat in the file) sends it to the rejects file with
+its line and reason. A problem of the job (server unreachable, token refused, daily budget
+spent) stops the import with its journal, so ``--resume`` carries on once it is fixed.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import time
-from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import msgspec
-
+from ..bulk import BulkJob, each
 from ..client import LeadConnector
-from ..models.bulk import BulkProgress, BulkResult
-from ..models.contacts import ContactCreate
-from .journal import Checkpoint, RejectsFile
+from ..custom_fields import CustomFieldDirectory
+from ..errors import LeadConnectorError
+from ..models.bulk import BulkProgress
+from .columns import IGNORE, ImportFileError
+from .hygiene import Hygiene, check_region
+from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
 from .progress import ProgressDisplay
-from .rows import Row, RowError, count_rows, read_rows
+from .reading import (
+    NDJSON_SUFFIXES,
+    ContactFile,
+    ReadOptions,
+    Row,
+    RowError,
+    count_rows,
+    open_contacts,
+)
+from .rejects import RejectsFile
+from .sending import Imported, RowSender, TagsMode, stops_import
 
-_CHECKPOINT_EVERY = 1.0  # seconds between checkpoint writes during a run
+EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
+_LEASE_ROWS = 64  # rows leased (journalled as maybe-sent) per fsync
 
 
 @dataclass(frozen=True)
@@ -29,153 +46,210 @@ class ImportOptions:
     path: Path
     create: bool = False
     resume: bool = False
+    restart: bool = False
     rejects: Path | None = None
-    tag_delimiter: str = ";"
+    tags: TagsMode = "add"
     concurrency: int = 20
+    read: ReadOptions = field(default_factory=ReadOptions)
 
     @property
     def rejects_path(self) -> Path:
-        return self.rejects or self.path.with_name(self.path.name + ".rejects.csv")
+        ndjson = self.path.suffix.lower() in NDJSON_SUFFIXES
+        suffix = ".rejects.ndjson" if ndjson else ".rejects.csv"
+        return self.rejects or self.path.with_name(self.path.name + suffix)
 
 
-class _Ledger:
-    """The file line of every row handed to the bulk job, by job index (4 bytes a row), and
-    the rows finished past the job's checkpoint (at most ``concurrency`` of them)."""
+@dataclass
+class _Counts:
+    created: int = 0
+    updated: int = 0
+    found: int = 0
+    skipped: int = 0
+    rate_limited: int = 0
+    elapsed: float = 0.0
 
-    def __init__(self) -> None:
-        self.of_index = array("I")
-        self.last_read = 0
-        self._finished_past: set[int] = set()
-
-    def finished(self, index: int, job_checkpoint: int) -> None:
-        self._finished_past.add(index)
-        self._finished_past = {i for i in self._finished_past if i >= job_checkpoint}
-
-    def checkpoint(self, path: Path, job_checkpoint: int) -> Checkpoint:
-        """Where a rerun with ``--resume`` starts, and which later rows it skips."""
-        if job_checkpoint < len(self.of_index):
-            next_line = self.of_index[job_checkpoint]
+    def add(self, imported: Imported) -> None:
+        if imported.found:
+            self.found += 1
+        elif imported.created:
+            self.created += 1
         else:
-            next_line = self.last_read + 1
-        done = tuple(sorted(self.of_index[i] for i in self._finished_past if i >= job_checkpoint))
-        return Checkpoint.for_file(path, next_line, done)
+            self.updated += 1
+
+    @property
+    def ok(self) -> int:
+        return self.created + self.updated + self.found
+
+
+def options_from_args(args: argparse.Namespace) -> ImportOptions:
+    """The import options the command line was given.
+
+    Raises:
+        ImportFileError: A ``--map`` without ``=``, or an unknown ``--default-region``.
+    """
+    mapping: dict[str, str] = {}
+    for pair in args.map:
+        column, equals, target = pair.rpartition("=")
+        if not equals or not column.strip():
+            raise ImportFileError(f'--map {pair!r}: expected "Column=field"')
+        mapping[column.strip()] = target.strip() or IGNORE
+    region = args.default_region.upper() if args.default_region else None
+    if region is not None:
+        check_region(region)
+    hygiene = Hygiene(tag_delimiters=args.tag_delimiter, default_region=region)
+    read = ReadOptions(args.delimiter, args.encoding, mapping, hygiene)
+    return ImportOptions(args.file, args.create, args.resume, args.restart, args.rejects,
+                         args.tags, args.concurrency, read)  # fmt: skip
+
+
+def check_import(options: ImportOptions) -> None:
+    """Check the file and the saved progress before anything else happens (credentials,
+    requests), so a usage error never costs saved progress.
+
+    Raises:
+        ImportFileError: As :func:`run_import`.
+    """
+    with open_contacts(options.path, options.read):
+        resume_state(options)
+
+
+def resume_state(options: ImportOptions) -> ResumeState | None:
+    """The interrupted run's state with ``--resume``; ``None`` for a fresh start.
+
+    Raises:
+        JournalError: ``--resume`` without a usable journal, or a journal exists and neither
+            ``--resume`` nor ``--restart`` says what to do with it.
+    """
+    path = journal_path(options.path)
+    if options.resume:
+        if not path.exists():
+            raise JournalError(f"--resume: no saved progress for {options.path} ({path.name}), "
+                               "so nothing was sent: run it without --resume")  # fmt: skip
+        return load_journal(options.path)
+    if path.exists() and not options.restart and not is_complete(options.path):
+        raise JournalError(
+            f"{options.path} has saved progress from an interrupted import "
+            f"({journal_path(options.path).name}): pass --resume to continue it, or --restart "
+            "to import the file from the top"
+        )
+    return None
 
 
 async def run_import(
     client: LeadConnector, options: ImportOptions, out: TextIO, err: TextIO
 ) -> int:
-    """Import ``options.path``; returns the exit code (0 all rows ok, 1 some rows failed).
+    """Import ``options.path``; returns the exit code (0 ok, 1 rows rejected, 3 stopped).
 
     Raises:
-        ImportFileError: The file cannot be read or its header has an unknown column.
+        ImportFileError: The file cannot be read, a column is unknown, or the journal cannot
+            be used (all before anything is sent or any saved progress is touched).
     """
-    resumed = _resume_point(options, err)
-    start_line = resumed.next_line if resumed else 0
-    rows = read_rows(options.path, tag_delimiter=options.tag_delimiter, start_line=start_line)
-    rejects = RejectsFile(options.rejects_path, resumed=resumed)
-    ledger = _Ledger()
-    display = ProgressDisplay(err)
-    started = time.monotonic()
-    try:
-        contacts = _contacts(rows, ledger, rejects, resumed)
-        result = await _run_job(client, options, contacts, start_line, ledger, rejects, display)
-    except asyncio.CancelledError:
-        display.finish()
-        print(
-            f"interrupted: finished rows are saved; rerun with --resume to continue from "
-            f"{Checkpoint.path_for(options.path).name}",
-            file=err,
-        )
-        raise
-    finally:
-        rejects.close()
-    display.finish()
-    Checkpoint.clear(options.path)
-    _summary(result, rejects, time.monotonic() - started, out)
-    return 0 if rejects.count == 0 and result.stopped_by is None else 1
+    with open_contacts(options.path, options.read) as probe:
+        directory = await CustomFieldDirectory.fetch(client) if probe.names_custom_fields else None
+    with open_contacts(options.path, options.read, custom_fields=directory) as contacts:
+        resumed = resume_state(options)
+        if resumed is not None and resumed.complete:
+            print(f"--resume: {options.path} was imported completely; nothing to do", file=out)
+            return EXIT_REJECTS if resumed.complete_rejects else EXIT_OK
+        if resumed is not None:
+            print(f"--resume: continuing ({len(resumed.rejected)} earlier rejects kept)", file=err)
+        rejects = RejectsFile(options.rejects_path, contacts.header, contacts.delimiter or ",",
+                              keep=resumed.rejected.__contains__ if resumed else None)  # fmt: skip
+        journal = Journal(options.path, rejects, resumed)
+        finished = False
+        try:
+            counts, stopped = await _run(client, options, contacts, journal, rejects, resumed, err)
+            finished = stopped is None
+        finally:
+            journal.close(finished=finished)
+            rejects.close()
+    _summary(counts, rejects, out)
+    if stopped is not None:
+        print(f"stopped: {type(stopped).__name__}: {stopped}", file=err)
+        print(f"progress is saved in {journal.path.name}: fix the cause, then rerun with "
+              "--resume", file=err)  # fmt: skip
+        return EXIT_STOPPED
+    return EXIT_REJECTS if rejects.count else EXIT_OK
 
 
-def _resume_point(options: ImportOptions, err: TextIO) -> Checkpoint | None:
-    if not options.resume:
-        Checkpoint.clear(options.path)
-        return None
-    checkpoint = Checkpoint.load(options.path)
-    if checkpoint is None or not checkpoint.matches(options.path):
-        reason = "none was recorded" if checkpoint is None else "the file changed since"
-        print(f"--resume: starting from the top ({reason})", file=err)
-        return None
-    print(f"--resume: continuing from line {checkpoint.next_line}", file=err)
-    return checkpoint
-
-
-def _contacts(
-    rows: Iterator[Row | RowError],
-    ledger: _Ledger,
-    rejects: RejectsFile,
-    resumed: Checkpoint | None,
-) -> Iterator[ContactCreate]:
-    """The rows' contacts, recording each one's line; bad rows go straight to the rejects.
-
-    Rows the interrupted run already finished are skipped, so a resume repeats none of them.
-    """
-    for verdict in rows:
-        ledger.last_read = verdict.line
-        if resumed is not None and resumed.is_done(verdict.line):
-            continue
-        if isinstance(verdict, Row):
-            ledger.of_index.append(verdict.line)
-            yield verdict.contact
-        else:
-            rejects.write(verdict.line, verdict.column, verdict.reason, verdict.raw)
-
-
-async def _run_job(
+async def _run(
     client: LeadConnector,
     options: ImportOptions,
-    contacts: Iterator[ContactCreate],
-    start_line: int,
-    ledger: _Ledger,
+    contacts: ContactFile,
+    journal: Journal,
     rejects: RejectsFile,
-    display: ProgressDisplay,
-) -> BulkResult[ContactCreate]:
+    resumed: ResumeState | None,
+    err: TextIO,
+) -> tuple[_Counts, LeadConnectorError | None]:
+    counts = _Counts()
+    started = time.monotonic()
+    display = ProgressDisplay(err)
+    total = count_rows(options.path)
+    sender = RowSender(client, create=options.create, tags=options.tags,
+                       maybe_sent=resumed.maybe_sent if resumed else None)  # fmt: skip
+
     def on_progress(p: BulkProgress) -> None:
-        display.show(p.done, p.failed + rejects.count, p.total, p.rate, p.eta, p.rate_limited)
+        done = counts.ok + counts.skipped + rejects.count
+        eta = max(0, total - done) / p.rate if p.rate > 0 else None
+        display.show(done, max(total, done), rejects.count, p.rate, eta, p.rate_limited)
 
-    contacts_api = client.contacts
-    stream = contacts_api.bulk_create_stream if options.create else contacts_api.bulk_upsert_stream
-    estimate = max(0, count_rows(options.path) - max(0, start_line - 2))
-    job = stream(contacts, concurrency=options.concurrency, total=estimate, on_progress=on_progress)
-    next_save = 0.0
-    async with job:
-        try:
+    rows = _leased_rows(contacts, journal, resumed, counts)
+    job = BulkJob(client, rows, each(sender, Row), concurrency=options.concurrency,
+                  on_progress=on_progress)  # fmt: skip
+    stopped: LeadConnectorError | None = None
+    try:
+        async with job:
             async for outcome in job:
-                ledger.finished(outcome.index, job.checkpoint)
-                if outcome.error is not None:
-                    rejects.write(ledger.of_index[outcome.index], None, str(outcome.error),
-                                  _describe(outcome.item))  # fmt: skip
-                if time.monotonic() >= next_save:
-                    next_save = time.monotonic() + _CHECKPOINT_EVERY
-                    ledger.checkpoint(options.path, job.checkpoint).save(options.path)
-        finally:
-            ledger.checkpoint(options.path, job.checkpoint).save(options.path)
-    return job.result()
+                row = outcome.item
+                if outcome.error is None:
+                    assert outcome.result is not None
+                    counts.add(outcome.result)
+                    journal.done(row.line)
+                elif stops_import(outcome.error):
+                    stopped = outcome.error
+                    break
+                else:
+                    journal.rejected(row.line, None, str(outcome.error), row.raw)
+    finally:
+        display.finish()
+    counts.rate_limited = job.result().rate_limited
+    counts.elapsed = time.monotonic() - started
+    return counts, stopped
 
 
-def _describe(contact: ContactCreate) -> object:
-    return msgspec.to_builtins(contact)
+def _leased_rows(
+    contacts: ContactFile, journal: Journal, resumed: ResumeState | None, counts: _Counts
+) -> Iterator[Row]:
+    """The rows to send, each leased in the journal before it is handed out; rejected rows go
+    to the rejects, and rows an earlier run finished are skipped."""
+    batch: list[Row | RowError] = []
+
+    def flush() -> Iterator[Row]:
+        rows = [v for v in batch if isinstance(v, Row)]
+        if rows:
+            journal.lease([r.line for r in rows])
+        for verdict in batch:
+            if isinstance(verdict, RowError):
+                journal.rejected(verdict.line, verdict.column, verdict.reason, verdict.raw)
+        batch.clear()
+        return iter(rows)
+
+    for verdict in contacts:
+        if resumed is not None and resumed.is_finished(verdict.line):
+            journal.skipped(verdict.line)
+            counts.skipped += 1
+            continue
+        batch.append(verdict)
+        if len(batch) >= _LEASE_ROWS:
+            yield from flush()
+    yield from flush()
 
 
-def _summary(
-    result: BulkResult[ContactCreate], rejects: RejectsFile, elapsed: float, out: TextIO
-) -> None:
-    rate = result.read / elapsed if elapsed > 0 else 0.0
-    print(
-        f"imported: ok {result.ok} (created {result.created}, updated {result.updated}), "
-        f"failed {rejects.count}, 429s {result.rate_limited}, "
-        f"elapsed {elapsed:.1f}s, {rate:.1f} rows/s",
-        file=out,
-    )
+def _summary(counts: _Counts, rejects: RejectsFile, out: TextIO) -> None:
+    found = f", {counts.found} found already created" if counts.found else ""
+    skipped = f", {counts.skipped} finished earlier" if counts.skipped else ""
+    print(f"imported: ok {counts.ok} (created {counts.created}, updated {counts.updated}{found}), "
+          f"rejected {rejects.count}{skipped}, 429s {counts.rate_limited}, "
+          f"elapsed {counts.elapsed:.1f}s", file=out)  # fmt: skip
     if rejects.count:
-        print(f"rejected rows (line, column, reason): {rejects.path}", file=out)
-    if result.stopped_by is not None:
-        print(f"stopped early: {result.stopped_by}", file=out)
+        print(f"rejected rows (fix them and import this file as is): {rejects.path}", file=out)

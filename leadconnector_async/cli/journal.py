@@ -1,103 +1,204 @@
-"""What an import leaves behind: the rejects file, and the checkpoint to resume from."""
+"""What an import leaves behind, durable against ``kill -9``: the journal and the rejects file.
+
+The journal (``FILE.journal``) is append-only JSON lines: a header naming the input file, then
+``{"lease": L}`` records (rows on lines up to L may have been sent: written and fsynced before
+any of them is) and ``{"upto": U, "done": [...], "rejected": [...]}`` records (every row before
+line U is finished, and so are the listed lines). The rejects file is flushed and fsynced
+before the journal records a row as rejected, so every rejected line the journal names is in it.
+
+``--resume`` replays the journal: finished rows are skipped, the rejects it names are kept, and
+rows that were leased but not finished (in flight at the crash) are known, so a create can be
+checked on the server before it is sent again. A finished import leaves a journal that says
+``{"complete": true}``: resuming it does nothing, and a new import of the file replaces it.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from .columns import ImportFileError
+from .rejects import RejectsFile
+
+_BATCH_ROWS = 50  # finished rows between syncs at most ...
+_BATCH_SECONDS = 0.5  # ... and seconds between syncs at most
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """Where an interrupted import stopped: every row on a line before ``next_line`` is finished,
-    and so are the rows on ``done_lines`` (finished out of order, past ``next_line``).
+class JournalError(ImportFileError):
+    """The journal cannot be used: missing when resuming, damaged, or for a changed file."""
 
-    ``size`` and ``mtime_ns`` identify the input file, so a checkpoint is never applied to a
-    file that changed since.
+
+@dataclass
+class ResumeState:
+    """What an interrupted run finished, replayed from its journal."""
+
+    upto: int = 0
+    finished: set[int] = field(default_factory=set)
+    rejected: set[int] = field(default_factory=set)
+    lease: int = 0
+    complete: bool = False
+    """The run finished every row; there is nothing to resume."""
+    complete_rejects: int = 0
+
+    def is_finished(self, line: int) -> bool:
+        """True when the interrupted run finished the row on ``line`` (done or rejected)."""
+        return line < self.upto or line in self.finished
+
+    def maybe_sent(self, line: int) -> bool:
+        """True when the row on ``line`` may have reached the server without being finished."""
+        return line <= self.lease and not self.is_finished(line)
+
+
+def journal_path(input_path: Path) -> Path:
+    return input_path.with_name(input_path.name + ".journal")
+
+
+def _identity(input_path: Path) -> dict[str, Any]:
+    stat = input_path.stat()
+    return {"input": str(input_path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def load_journal(input_path: Path) -> ResumeState:
+    """Replay the journal of ``input_path``.
+
+    Raises:
+        JournalError: There is none, it is damaged, or the input changed since it was written.
+    """
+    path = journal_path(input_path)
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        header, *records = [json.loads(line) for line in _whole_lines(lines)]
+        if header != _identity(input_path):
+            raise JournalError(
+                f"{input_path} changed since {path.name} was written: resuming could skip or "
+                "repeat rows. Use --restart to import it from the top"
+            )
+        return _replay(records)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise JournalError(
+            f"{path} is damaged; use --restart to import {input_path.name} from the top"
+        ) from None
+
+
+def is_complete(input_path: Path) -> bool:
+    """True when the journal of ``input_path`` says its import finished (whatever the file
+    looks like now)."""
+    try:
+        return b'"complete"' in journal_path(input_path).read_bytes()
+    except OSError:
+        return False
+
+
+def _whole_lines(lines: list[bytes]) -> list[bytes]:
+    """Every line but a last one torn by a crash mid-write."""
+    if lines and not lines[-1].endswith(b"}"):
+        return lines[:-1]
+    return lines
+
+
+def _replay(records: list[dict[str, Any]]) -> ResumeState:
+    state = ResumeState()
+    finished: list[int] = []
+    for record in records:
+        if record.get("complete"):
+            state.complete, state.complete_rejects = True, int(record.get("rejects", 0))
+        state.lease = max(state.lease, int(record.get("lease", 0)))
+        state.upto = max(state.upto, int(record.get("upto", 0)))
+        finished.extend(int(n) for n in record.get("done", ()))
+        rejected = [int(n) for n in record.get("rejected", ())]
+        finished.extend(rejected)
+        state.rejected.update(rejected)
+    state.finished = {n for n in finished if n >= state.upto}
+    return state
+
+
+class Journal:
+    """Records an import's progress durably (see the module docstring).
+
+    Args:
+        input_path: The file being imported.
+        rejects: Where rejected rows go; synced before the journal names them.
+        resumed: The interrupted run's state, when resuming (the journal is appended to).
     """
 
-    input: str
-    size: int
-    mtime_ns: int
-    next_line: int
-    done_lines: tuple[int, ...] = ()
+    def __init__(
+        self, input_path: Path, rejects: RejectsFile, resumed: ResumeState | None = None
+    ) -> None:
+        self.path = journal_path(input_path)
+        self._rejects = rejects
+        self._handle = self.path.open("ab" if resumed is not None else "wb")
+        if resumed is None:
+            self._append(_identity(input_path))
+        self._lease = resumed.lease if resumed is not None else 0
+        self._open: set[int] = set()
+        self._last_line = 0
+        self._done: list[int] = []
+        self._rejected: list[int] = []
+        self._next_sync = time.monotonic() + _BATCH_SECONDS
 
-    def is_done(self, line: int) -> bool:
-        """True when the row on ``line`` was finished by the interrupted run."""
-        return line < self.next_line or line in self.done_lines
+    def lease(self, lines: list[int]) -> None:
+        """Durably record that the rows on ``lines`` may now be sent; call before sending."""
+        self._open.update(lines)
+        self._last_line = max(self._last_line, *lines)
+        if self._last_line > self._lease:
+            self._lease = self._last_line
+            self.sync({"lease": self._lease})
 
-    @staticmethod
-    def path_for(input_path: Path) -> Path:
-        return input_path.with_name(input_path.name + ".checkpoint.json")
+    def skipped(self, line: int) -> None:
+        """The row on ``line`` was finished by an earlier run."""
+        self._last_line = max(self._last_line, line)
 
-    @classmethod
-    def for_file(
-        cls, input_path: Path, next_line: int, done_lines: tuple[int, ...] = ()
-    ) -> Checkpoint:
-        stat = input_path.stat()
-        resolved = str(input_path.resolve())
-        return cls(resolved, stat.st_size, stat.st_mtime_ns, next_line, done_lines)
+    def done(self, line: int) -> None:
+        """The row on ``line`` is finished and nothing about it needs keeping."""
+        self._finish(line, self._done)
 
-    def matches(self, input_path: Path) -> bool:
-        """True when ``input_path`` is the unchanged file this checkpoint was written for."""
-        stat = input_path.stat()
-        return (self.input, self.size, self.mtime_ns) == (
-            str(input_path.resolve()), stat.st_size, stat.st_mtime_ns,
-        )  # fmt: skip
+    def rejected(self, line: int, column: str | None, reason: str, raw: Any) -> None:
+        """The row on ``line`` is finished as a reject (written to the rejects file)."""
+        self._rejects.write(line, column, reason, raw)
+        self._finish(line, self._rejected)
 
-    def save(self, input_path: Path) -> None:
-        """Write atomically, so a crash mid-write never leaves a torn checkpoint."""
-        target = self.path_for(input_path)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_text(json.dumps(asdict(self)))
-        os.replace(partial, target)
+    def _finish(self, line: int, kind: list[int]) -> None:
+        self._open.discard(line)
+        self._last_line = max(self._last_line, line)
+        kind.append(line)
+        if (
+            len(self._done) + len(self._rejected) >= _BATCH_ROWS
+            or time.monotonic() >= self._next_sync
+        ):
+            self.sync()
 
-    @classmethod
-    def load(cls, input_path: Path) -> Checkpoint | None:
-        path = cls.path_for(input_path)
-        if not path.exists():
-            return None
-        fields = json.loads(path.read_text())
-        return cls(**{**fields, "done_lines": tuple(fields.get("done_lines", ()))})
+    def sync(self, extra: dict[str, Any] | None = None) -> None:
+        """Make everything recorded so far durable: the rejects first, then the journal."""
+        self._rejects.sync()
+        upto = min(self._open) if self._open else self._last_line + 1
+        record = {"upto": upto, "done": self._done, "rejected": self._rejected, **(extra or {})}
+        self._append(record)
+        self._done, self._rejected = [], []
+        self._next_sync = time.monotonic() + _BATCH_SECONDS
 
-    @classmethod
-    def clear(cls, input_path: Path) -> None:
-        cls.path_for(input_path).unlink(missing_ok=True)
-
-
-REJECT_COLUMNS = ("line", "column", "reason", "data")
-
-
-class RejectsFile:
-    """Rows that could not be imported, with their line, column and reason, as CSV.
-
-    On resume, the rows a previous run rejected on lines it finished are kept and the others
-    dropped, because the resumed run reads (and judges) those lines again.
-    """
-
-    def __init__(self, path: Path, *, resumed: Checkpoint | None = None) -> None:
-        self.path = path
-        self.count = 0
-        kept = self._previous(resumed) if resumed is not None else []
-        self._handle: IO[str] = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._handle)
-        self._writer.writerow(REJECT_COLUMNS)
-        self._writer.writerows(kept)
-        self.count = len(kept)
-
-    def _previous(self, resumed: Checkpoint) -> list[list[str]]:
-        if not self.path.exists():
-            return []
-        with self.path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))[1:]
-        return [row for row in rows if row and resumed.is_done(int(row[0]))]
-
-    def write(self, line: int, column: str | None, reason: str, data: Any) -> None:
-        self._writer.writerow([line, column or "", reason, json.dumps(data, default=str)])
-        self.count += 1
-
-    def close(self) -> None:
+    def close(self, *, finished: bool) -> None:
+        """Sync and close. When the import ``finished``, the journal is replaced by a short one
+        saying so, so a ``--resume`` after a crash at the very end repeats nothing."""
+        self.sync()
         self._handle.close()
+        if finished:
+            header = self.path.read_bytes().split(b"\n", 1)[0]
+            partial = self.path.with_name(self.path.name + ".partial")
+            with partial.open("wb") as handle:
+                done = {"complete": True, "rejects": self._rejects.count}
+                handle.write(header + b"\n" + json.dumps(done).encode() + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, self.path)
+
+    def _append(self, record: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())

@@ -1,16 +1,30 @@
-"""Writing exported contacts: NDJSON (the full contact) or CSV (re-importable columns)."""
+"""Writing exported contacts: NDJSON (the full contact) or CSV (columns that import again).
+
+CSV has :data:`CSV_COLUMNS` plus one column per custom field: ``custom:<key>`` for every field
+the location defines (``contact.plan`` -> ``custom:plan``), ``custom_id:<id>`` for any value of
+a field not among them. Which columns a CSV needs is known only at the end, so its rows are
+spooled to a temporary NDJSON file beside the output and written out when the export ends.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import msgspec
 
+from ..errors import ConfigurationError
 from ..models.contacts import Contact
-from .rows import CUSTOM_ID
+from ..models.custom_fields import CustomField
+from .columns import CUSTOM_ID, CUSTOM_KEY
+from .reading import NDJSON_SUFFIXES
 
 CSV_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "company_name", "address1", "city",
@@ -19,27 +33,47 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-class ContactWriter:
-    """Streams contacts to ``path``: NDJSON for ``.ndjson``/``.jsonl``, else CSV.
+def check_output(path: Path | None) -> None:
+    """Raise :class:`ConfigurationError` unless ``path`` (``None``: stdout) can be written."""
+    if path is not None and not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write {path}: the folder {path.parent} does not exist (nothing was sent)"
+        )
 
-    CSV holds :data:`CSV_COLUMNS` plus one ``custom_id:<id>`` column per custom field found in
-    the first ``custom_field_sample`` contacts (a later unknown custom field raises rather
-    than being dropped: re-export as NDJSON to keep everything).
+
+class ContactWriter:
+    """Writes contacts to ``path`` (``None``: CSV on stdout): NDJSON for ``.ndjson``/``.jsonl``,
+    else CSV; use it as a context manager. The file is complete only once the block ends.
+
+    Args:
+        path: Where to write, or ``None`` for stdout.
+        custom_fields: The location's custom field definitions, naming CSV columns by key.
+        tag_delimiter: Joins a contact's tags in one CSV cell.
     """
 
-    def __init__(self, path: Path, *, tag_delimiter: str = ";") -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        custom_fields: Sequence[CustomField] = (),
+        tag_delimiter: str = ";",
+    ) -> None:
         self.path = path
         self.count = 0
-        self._ndjson = path.suffix in (".ndjson", ".jsonl")
+        self._ndjson = path is not None and path.suffix.lower() in NDJSON_SUFFIXES
+        self._keys = {f.id: CUSTOM_KEY + f.bare_key for f in custom_fields if f.bare_key}
+        self._seen_ids: dict[str, None] = {}
         self._tag_delimiter = tag_delimiter
         self._handle: IO[str] | None = None
-        self._csv: csv.DictWriter[str] | None = None
         self._encoder = msgspec.json.Encoder()
 
     def __enter__(self) -> ContactWriter:
-        self._handle = self.path.open(
-            "w", newline="" if not self._ndjson else None, encoding="utf-8"
-        )
+        if self._ndjson:
+            assert self.path is not None
+            self._handle = self.path.open("w", encoding="utf-8")
+        else:
+            folder = self.path.parent if self.path is not None else None
+            self._handle = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder)
         return self
 
     def __exit__(
@@ -48,7 +82,11 @@ class ContactWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
+        assert self._handle is not None
+        try:
+            if exc_type is None and not self._ndjson:
+                self._write_csv(self._handle)
+        finally:
             self._handle.close()
 
     def write(self, contact: Contact) -> None:
@@ -58,18 +96,14 @@ class ContactWriter:
             self._handle.write(self._encoder.encode(contact).decode() + "\n")
         else:
             row = self.csv_row(contact)
-            if self._csv is None:
-                columns = [*CSV_COLUMNS, *sorted(k for k in row if k.startswith(CUSTOM_ID))]
-                self._csv = csv.DictWriter(self._handle, columns, extrasaction="raise")
-                self._csv.writeheader()
-            self._csv.writerow(row)
+            self._handle.write(json.dumps(row) + "\n")
         self.count += 1
 
     def csv_row(self, contact: Contact) -> dict[str, str]:
-        """The CSV cells of one contact (empty for unset fields)."""
+        """The CSV cells of one contact (unset fields left out)."""
         row: dict[str, str] = {}
         for column in CSV_COLUMNS:
-            value = getattr(contact, column)
+            value: Any = getattr(contact, column)
             if value is None:
                 continue
             if column == "tags":
@@ -79,5 +113,32 @@ class ContactWriter:
             row[column] = str(value)
         for custom in contact.custom_fields or ():
             if custom.id and custom.value is not None:
-                row[f"{CUSTOM_ID}{custom.id}"] = str(custom.value)
+                name = self._keys.get(custom.id)
+                if name is None:
+                    name = f"{CUSTOM_ID}{custom.id}"
+                    self._seen_ids[name] = None
+                row[name] = _cell(custom.value)
         return row
+
+    def _write_csv(self, spool: IO[str]) -> None:
+        columns = [*CSV_COLUMNS, *sorted(self._keys.values()), *sorted(self._seen_ids)]
+        spool.seek(0)
+        if self.path is None:
+            self._copy_csv(spool, sys.stdout, columns)
+            sys.stdout.flush()
+            return
+        partial = self.path.with_name(self.path.name + ".partial")
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            self._copy_csv(spool, out, columns)
+        os.replace(partial, self.path)
+
+    @staticmethod
+    def _copy_csv(spool: IO[str], out: IO[str], columns: list[str]) -> None:
+        writer = csv.DictWriter(out, columns)
+        writer.writeheader()
+        for line in spool:
+            writer.writerow(json.loads(line))
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

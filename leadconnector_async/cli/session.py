@@ -1,4 +1,4 @@
-"""The client a command runs with: the configured account, or the embedded fake server."""
+"""The client a command runs with: the configured account, or an embedded fake when asked."""
 
 from __future__ import annotations
 
@@ -8,23 +8,26 @@ from contextlib import asynccontextmanager
 from typing import TextIO
 
 from .._config import DEFAULT_BASE_URL, RateLimit
-from .._environ import TOKEN_VAR
 from ..client import LeadConnector
-from ..testing import FakeLeadConnector
 from .settings import account_from_env
 
 
 @asynccontextmanager
 async def open_client(
-    rate_limit: RateLimit | None, *, err: TextIO = sys.stderr
+    rate_limit: RateLimit | None, *, fake: bool = False, err: TextIO = sys.stderr
 ) -> AsyncIterator[LeadConnector]:
     """Yield a client for the account in the environment, or for an embedded fake server.
 
+    Args:
+        rate_limit: The window to keep to (``None``: the published 100 per 10 s).
+        fake: Run against an embedded fake server instead (said on ``err``).
+
     Raises:
-        ConfigurationError: The environment holds only half an account.
+        ConfigurationError: No account is configured (and ``fake`` was not asked for).
     """
-    account = account_from_env()
-    if account is not None:
+    rate_limit = rate_limit or RateLimit()
+    if not fake:
+        account = account_from_env()
         async with LeadConnector(
             account.token,
             location_id=account.location_id,
@@ -33,13 +36,15 @@ async def open_client(
         ) as client:
             yield client
         return
-    async with FakeLeadConnector() as fake:
-        print(
-            f"{TOKEN_VAR} and LEADCONNECTOR_LOCATION_ID are not set: running against the "
-            f"embedded fake server at {fake.url} (its data is gone when this command ends)",
-            file=err,
-        )
+    from ..testing import FakeLeadConnector
+    from ..testing._seed import seed_custom_fields
+
+    async with FakeLeadConnector() as server:
+        seed_custom_fields(server.custom_fields, server.location_id)
+        print(f"--fake: running against an embedded fake server at {server.url} (its data is "
+              "gone when this command ends)", file=err)  # fmt: skip
         async with LeadConnector(
-            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=rate_limit
-        ) as client:
+            server.token, location_id=server.location_id, base_url=server.url,
+            rate_limit=rate_limit,
+        ) as client:  # fmt: skip
             yield client

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .._environ import LOCATION_VAR, TOKEN_VAR, read_environment
+from .._environ import LOCATION_VAR, TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ..auth import redact
 from ..errors import ConfigurationError
 
 
 @dataclass(frozen=True)
 class Account:
-    """A real account to talk to; ``None`` from :func:`account_from_env` means the fake server."""
+    """The account the command line talks to."""
 
     token: str
     location_id: str
@@ -22,20 +22,20 @@ class Account:
         return f"Account(location_id={self.location_id!r}, token={redact(self.token)})"
 
 
-def account_from_env(env: Mapping[str, str] | None = None) -> Account | None:
+def account_from_env(env: Mapping[str, str] | None = None) -> Account:
     """Read the account from the environment (token directly or from a file).
 
-    Returns:
-        The account, or ``None`` when neither token nor location is configured.
-
     Raises:
-        ConfigurationError: Only one of token and location is set, or the token file is unreadable.
+        ConfigurationError: The token or the location is not set (the message names each
+            missing setting), or the token file is unreadable.
     """
     found = read_environment(env)
-    token, location = found.token, found.location_id
-    if not token and not location:
-        return None
-    if not token or not location:
-        missing = TOKEN_VAR if not token else LOCATION_VAR
-        raise ConfigurationError(f"{missing} is not set (set both, or neither for the fake server)")
-    return Account(token, location, found.base_url)
+    missing = [f"{TOKEN_VAR} (or {TOKEN_FILE_VAR})"] if not found.token else []
+    missing += [LOCATION_VAR] if not found.location_id else []
+    if not found.token or not found.location_id:
+        raise ConfigurationError(
+            f"{' and '.join(missing)} not set: set {'them' if len(missing) > 1 else 'it'} for "
+            "your account (nothing was sent), or pass --fake to run against an embedded fake "
+            "server whose data is gone when the command ends"
+        )
+    return Account(found.token, found.location_id, found.base_url)

@@ -4,58 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PYTHON = sys.executable
+from ._cli import NO_ACCOUNT, PYTHON, cli, exported, fake_server, rejects_of, write_csv
 
 
 @pytest.fixture
 def server() -> Iterator[dict[str, str]]:
-    """A standalone fake (strict window of 50 per 0.5 s); yields the CLI's environment for it."""
-    fake = subprocess.Popen(
-        [PYTHON, "-m", "leadconnector_async.testing", "--port", "0", "--rate-limit", "50",
-         "--period", "0.5"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert fake.stdout is not None
-    url = fake.stdout.readline().split()[3]
-    env = {**os.environ, "LEADCONNECTOR_TOKEN": "test-token",
-           "LEADCONNECTOR_LOCATION_ID": "test-location", "LEADCONNECTOR_BASE_URL": url}  # fmt: skip
-    try:
+    with fake_server() as env:
         yield env
-    finally:
-        fake.send_signal(signal.SIGTERM)
-        fake.communicate(timeout=10)
-
-
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "leadconnector_async", "--rate-limit", "50/0.5", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
-def write_csv(path: Path, rows: int, bad: dict[int, str] | None = None) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["first_name", "last_name", "email", "tags", "custom:plan"])
-        for n in range(rows):
-            email = (bad or {}).get(n, f"person{n}@example.com")
-            writer.writerow([f"First{n}", f"Last{n}", email, "a;b" if n % 2 else "c", "pro"])
-    return path
-
-
-def exported(env: dict[str, str], out: Path) -> list[dict[str, object]]:
-    done = cli(env, "export", str(out))
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def test_import_reports_bad_rows_and_stores_the_rest(
@@ -64,88 +25,226 @@ def test_import_reports_bad_rows_and_stores_the_rest(
     source = write_csv(tmp_path / "people.csv", 60, bad={5: "nope", 40: "x@"})
     done = cli(server, "import", str(source))
     assert done.returncode == 1, done.stderr
-    assert "ok 58 (created 58, updated 0), failed 2" in done.stdout
-    with (tmp_path / "people.csv.rejects.csv").open() as handle:
-        rejects = list(csv.DictReader(handle))
-    assert [(r["line"], r["column"]) for r in rejects] == [("7", "email"), ("42", "email")]
-    assert "not a valid email" in rejects[0]["reason"]
+    assert "ok 58 (created 58, updated 0), rejected 2" in done.stdout
+    rejects = rejects_of(tmp_path / "people.csv.rejects.csv")
+    assert [(r["rejected_line"], r["rejected_column"]) for r in rejects] == [
+        ("7", "email"), ("42", "email"),
+    ]  # fmt: skip
+    assert "not a valid email" in rejects[0]["rejected_reason"]
     emails = sorted(str(c["email"]) for c in exported(server, tmp_path / "out.ndjson"))
     assert emails == sorted(f"person{n}@example.com" for n in range(60) if n not in (5, 40))
 
 
-def test_export_round_trip_equals_what_was_imported(server: dict[str, str], tmp_path: Path) -> None:
-    source = write_csv(tmp_path / "in.csv", 30)
+def test_a_messy_crm_export_imports_without_flags(server: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "crm.csv"
+    source.write_bytes(
+        "\ufeffFirst Name,Last Name,E-mail,Phone Number,Company,Zip,Tags\r\n"
+        ' Zoë ,Ångström,ZOE@Example.COM,+44 20 7946 0958,"Acme, Inc.",SW1A 1AA,"news,webinar"\r\n'
+        'José,"Núñez\r\nJr.",jose@example.com,+1 (415) 555-0132,Núñez & Co,94103,vip; paying\r\n'
+        .encode()
+    )  # fmt: skip
+    done = cli(server, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    by_email = {c["email"]: c for c in exported(server, tmp_path / "out.ndjson")}
+    zoe, jose = by_email["zoe@example.com"], by_email["jose@example.com"]
+    assert (zoe["firstName"], zoe["lastName"], zoe["phone"], zoe["companyName"]) == (
+        "Zoë", "Ångström", "+442079460958", "Acme, Inc.",
+    )  # fmt: skip
+    assert (zoe["postalCode"], sorted(zoe["tags"])) == ("SW1A 1AA", ["news", "webinar"])
+    assert (jose["lastName"], jose["phone"], sorted(jose["tags"])) == (
+        "Núñez\r\nJr.", "+14155550132", ["paying", "vip"],
+    )  # fmt: skip
+
+
+def test_import_adds_tags_and_replaces_them_only_when_asked(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text('email,tags\nann@x.com,"vip,paying-customer"\n')
+    assert cli(server, "import", str(first)).returncode == 0
+    webinar = tmp_path / "webinar.csv"
+    webinar.write_text("email,tags\nann@x.com,webinar-2026\n")
+    done = cli(server, "import", str(webinar))
+    assert done.returncode == 0, done.stderr
+    assert "updated 1" in done.stdout
+    [ann] = exported(server, tmp_path / "a.ndjson")
+    assert sorted(ann["tags"]) == ["paying-customer", "vip", "webinar-2026"]  # type: ignore[arg-type]
+    assert cli(server, "import", str(webinar), "--tags", "replace").returncode == 0
+    [ann] = exported(server, tmp_path / "b.ndjson")
+    assert ann["tags"] == ["webinar-2026"]
+
+
+def test_map_names_columns_and_an_unknown_one_is_reported_before_sending(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "odd.csv"
+    source.write_text("Mail Primary,Frist Name,Notes\nann@x.com,Ann,call\n")
+    refused = cli(server, "import", str(source))
+    assert refused.returncode == 2
+    assert "'Frist Name': closest fields first_name" in refused.stderr
+    assert "'Mail Primary'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert exported(server, tmp_path / "none.ndjson") == []
+    mapped = cli(server, "import", str(source), "--map", "Mail Primary=email",
+                 "--map", "Frist Name=first_name", "--map", "Notes=-")  # fmt: skip
+    assert mapped.returncode == 0, mapped.stderr
+    [ann] = exported(server, tmp_path / "out.ndjson")
+    assert (ann["email"], ann["firstName"]) == ("ann@x.com", "Ann")
+
+
+def test_repeats_in_the_file_are_reported_not_merged(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "dup.csv"
+    source.write_text("email,first_name\nann@x.com,Ann\nANN@x.com,Annie\n")
+    done = cli(server, "import", str(source))
+    assert done.returncode == 1
+    [reject] = rejects_of(tmp_path / "dup.csv.rejects.csv")
+    assert reject["rejected_line"] == "3"
+    assert "same email as line 2" in reject["rejected_reason"]
+    [ann] = exported(server, tmp_path / "out.ndjson")
+    assert ann["firstName"] == "Ann"
+
+
+def test_the_rejects_file_imports_again_once_fixed(server: dict[str, str], tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "people.csv", 5, bad={2: "p2@example"})
+    assert cli(server, "import", str(source)).returncode == 1
+    rejects = tmp_path / "people.csv.rejects.csv"
+    rejects.write_text(rejects.read_text().replace("p2@example,", "p2@example.com,"))
+    fixed = cli(server, "import", str(rejects))
+    assert fixed.returncode == 0, fixed.stderr
+    emails = {c["email"] for c in exported(server, tmp_path / "out.ndjson")}
+    assert "p2@example.com" in emails
+    assert len(emails) == 5
+
+
+def test_export_round_trip_with_custom_fields_only_on_later_contacts(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("email,first_name,custom_id:f1\na@x.com,A,\nb@x.com,B,gold\n")
     assert cli(server, "import", str(source)).returncode == 0
     done = cli(server, "export", str(tmp_path / "out.csv"))
     assert done.returncode == 0, done.stderr
-    assert "exported: 30 contacts" in done.stdout
-    with source.open() as a, (tmp_path / "out.csv").open() as b:
-        imported = {r["email"]: r for r in csv.DictReader(a)}
-        back = {r["email"]: r for r in csv.DictReader(b)}
-    assert back.keys() == imported.keys()
-    for email, row in imported.items():
-        assert (back[email]["first_name"], back[email]["last_name"]) == (
-            row["first_name"], row["last_name"],
-        )  # fmt: skip
-        assert set(back[email]["tags"].split(";")) == set(row["tags"].split(";"))
+    assert "exported: 2 contacts" in done.stdout
+    with (tmp_path / "out.csv").open(newline="") as handle:
+        back = {r["email"]: r for r in csv.DictReader(handle)}
+    assert (back["a@x.com"]["custom_id:f1"], back["b@x.com"]["custom_id:f1"]) == ("", "gold")
+    again = cli(server, "import", str(tmp_path / "out.csv"))
+    assert again.returncode == 0, again.stderr
+    assert "updated 2" in again.stdout
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def test_interrupted_import_resumes_without_losing_or_doubling_a_row(
+def test_export_to_stdout_an_empty_csv_and_a_missing_folder(
     server: dict[str, str], tmp_path: Path
 ) -> None:
-    source = write_csv(tmp_path / "big.csv", 400)
-    first = subprocess.Popen(
-        [PYTHON, "-m", "leadconnector_async", "--rate-limit", "50/0.5", "import", str(source)],
-        env=server,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A runner started with SIGINT ignored (``cmd &`` in a script) passes that on; the
-        # child must get Python's usual Ctrl-C handling whatever this process inherited.
-        preexec_fn=_default_sigint,
-    )
-    assert first.stderr is not None
-    assert "rows" in first.stderr.readline()  # the first progress line: the import is under way
-    first.send_signal(signal.SIGINT)
-    _, err = first.communicate(timeout=30)
-    assert first.returncode == 130
-    assert "--resume" in err
-    checkpoint = json.loads((tmp_path / "big.csv.checkpoint.json").read_text())
-    assert 2 < checkpoint["next_line"] < 402
+    write_csv(tmp_path / "in.csv", 3)
+    assert cli(server, "import", str(tmp_path / "in.csv")).returncode == 0
+    to_stdout = cli(server, "export", "-")
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert to_stdout.stdout.splitlines()[0].startswith("id,first_name,last_name,email")
+    assert len(to_stdout.stdout.splitlines()) == 4
+    assert not (Path.cwd() / "-").exists()
+    empty = cli(server, "export", str(tmp_path / "none.csv"), "--tag", "no-such-tag")
+    assert empty.returncode == 0, empty.stderr
+    assert (tmp_path / "none.csv").read_text().startswith("id,first_name")
+    missing = cli(server, "export", str(tmp_path / "no" / "such" / "out.csv"))
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", 2)
+    for args in (("import", str(source)), ("export", str(tmp_path / "o.csv"))):
+        done = cli(NO_ACCOUNT, *args)
+        assert done.returncode == 2, done.stderr
+        assert "LEADCONNECTOR_TOKEN" in done.stderr
+        assert "LEADCONNECTOR_LOCATION_ID" in done.stderr
+    assert not (tmp_path / "o.csv").exists()
+    half = cli({**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "t"}, "export", str(tmp_path / "o.csv"))
+    assert half.returncode == 2
+    assert "LEADCONNECTOR_LOCATION_ID not set" in half.stderr
+    fake = cli(NO_ACCOUNT, "--fake", "import", str(source))
+    assert fake.returncode == 0, fake.stderr
+    assert "embedded fake server" in fake.stderr
+
+
+def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", 100)
+    env = {**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "t", "LEADCONNECTOR_LOCATION_ID": "loc",
+           "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9"}  # fmt: skip
+    done = cli(env, "import", str(source))
+    assert done.returncode == 3, done.stderr
+    assert "TransportError" in done.stderr
+    assert "--resume" in done.stderr
+    assert rejects_of(tmp_path / "in.csv.rejects.csv") == []
+    assert (tmp_path / "in.csv.journal").exists()
+
+
+def test_a_refused_token_stops_the_job_and_resume_finishes_it(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "in.csv", 30)
+    refused = cli({**server, "LEADCONNECTOR_TOKEN": "wrong"}, "import", str(source))
+    assert refused.returncode == 3, refused.stderr
+    assert "AuthenticationError" in refused.stderr
+    assert "rejected 0" in refused.stdout
     resumed = cli(server, "import", str(source), "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert f"continuing from line {checkpoint['next_line']}" in resumed.stderr
-    assert not (tmp_path / "big.csv.checkpoint.json").exists()
-    emails = [str(c["email"]) for c in exported(server, tmp_path / "all.ndjson")]
-    assert sorted(emails) == sorted(f"person{n}@example.com" for n in range(400))
+    assert len(exported(server, tmp_path / "out.ndjson")) == 30
 
 
-def test_unknown_column_is_a_usage_error_naming_it(tmp_path: Path) -> None:
-    source = tmp_path / "odd.csv"
-    source.write_text("email,shoe_size\na@x.com,9\n")
-    done = cli(dict(os.environ), "import", str(source))
-    assert done.returncode == 2
-    assert "'shoe_size'" in done.stderr
-    assert "embedded fake server" in done.stderr
+def test_saved_progress_is_never_discarded_by_a_rerun_without_resume(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "in.csv", 5)
+    journal = tmp_path / "in.csv.journal"
+    journal.write_text("not json}\n")
+    for args in (("import", str(source)), ("import", str(source), "--concurrency", "x")):
+        refused = cli(server, *args)
+        assert refused.returncode == 2
+        assert journal.read_text() == "not json}\n"
+    assert "--resume" in refused.stderr or "invalid int" in refused.stderr
+    again = cli(server, "import", str(source))
+    assert "--resume" in again.stderr
+    assert "--restart" in again.stderr
+    damaged = cli(server, "import", str(source), "--resume")
+    assert damaged.returncode == 2
+    assert "damaged" in damaged.stderr
+    assert "Traceback" not in damaged.stderr
+    restarted = cli(server, "import", str(source), "--restart")
+    assert restarted.returncode == 0, restarted.stderr
+    assert '"complete"' in journal.read_text()
+    assert cli(server, "import", str(source)).returncode == 0  # a finished journal never blocks
 
 
-def test_missing_file_and_half_configured_account_are_usage_errors(tmp_path: Path) -> None:
-    missing = cli(dict(os.environ), "import", str(tmp_path / "nope.csv"))
-    assert missing.returncode == 2
-    assert "nope.csv" in missing.stderr
-    half = cli({**os.environ, "LEADCONNECTOR_TOKEN": "t"}, "export", str(tmp_path / "o.csv"))
-    assert half.returncode == 2
-    assert "LEADCONNECTOR_LOCATION_ID" in half.stderr
+def test_version_global_options_after_the_command_and_exit_codes_in_help() -> None:
+    version = subprocess.run([PYTHON, "-m", "leadconnector_async", "--version"],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert version.returncode == 0
+    assert version.stdout.startswith("leadconnector 0.")
+    helped = subprocess.run([PYTHON, "-m", "leadconnector_async", "import", "--help"],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert "130" in helped.stdout
+    assert "--rate-limit" in helped.stdout
+
+
+def test_ndjson_rejects_are_ndjson(server: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text(json.dumps({"email": "a@x.com"}) + "\n" + json.dumps({"email": "b@"}) + "\n")
+    assert cli(server, "import", str(source)).returncode == 1
+    [reject] = [
+        json.loads(t) for t in (tmp_path / "in.ndjson.rejects.ndjson").read_text().splitlines()
+    ]
+    assert (reject["email"], reject["rejected_line"]) == ("b@", 2)
 
 
 def test_demo_runs_to_completion() -> None:
     done = subprocess.run([PYTHON, "-m", "leadconnector_async", "demo"], capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+                          text=True, timeout=120, check=False, env=NO_ACCOUNT)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "imported: ok 2997" in done.stdout
+    assert "imported: ok 2995" in done.stdout
     assert "rejected line 102, column email" in done.stdout
+    assert "same phone as line 1451" in done.stdout
     assert "exported: 2995 contacts" in done.stdout

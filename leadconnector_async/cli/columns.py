@@ -1,0 +1,206 @@
+"""Which contact field each column of an import file fills.
+
+A header is matched to a field after folding case, spaces and punctuation away, so ``First
+Name``, ``first_name``, ``firstName`` and ``FIRST-NAME`` are one spelling; the usual headers of
+CRM exports (``E-mail``, ``Phone Number``, ``Zip``, ``Company``, ...) are known too. ``--map
+"Column=field"`` names the rest (``--map "Column=-"`` leaves a column out on purpose). Custom
+fields are ``custom:<name or key>`` (resolved through the location's definitions when they are
+known) or ``custom_id:<id>``.
+
+Every column must land somewhere: an unknown one, or two columns filling one field, stops the
+import before anything is sent, naming the closest fields.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import msgspec
+
+from ..custom_fields import CustomFieldDirectory
+from ..errors import CustomFieldError
+from ..models.contacts import ContactCreate
+
+CUSTOM_KEY = "custom:"
+CUSTOM_ID = "custom_id:"
+IGNORE = "-"
+READ_ONLY = frozenset({"id", "date_added", "date_updated"})
+"""Columns an export writes that an import leaves out, so an exported CSV imports again."""
+REJECT_COLUMNS = ("rejected_line", "rejected_column", "rejected_reason")
+"""Columns a rejects file adds in front of the row; ignored on import, so it re-imports as is."""
+
+_NOT_FROM_COLUMNS = {"custom_fields", "dnd_settings", "inbound_dnd_settings"}
+_SPELLINGS = {
+    "first_name": "first firstname givenname forename fname",
+    "last_name": "last lastname surname familyname lname",
+    "name": "fullname contactname",
+    "email": "emailaddress mail email1 primaryemail",
+    "phone": "phonenumber mobile mobilephone mobilenumber cell cellphone telephone tel phone1 "
+    "primaryphone",
+    "address1": "address streetaddress street addressline1",
+    "city": "town",
+    "state": "province region stateprovince",
+    "postal_code": "zip zipcode postcode",
+    "country": "countrycode",
+    "website": "url web homepage",
+    "timezone": "tz",
+    "company_name": "company organization organisation business businessname",
+    "source": "leadsource",
+    "date_of_birth": "dob birthday birthdate",
+    "tags": "tag labels",
+    "dnd": "donotdisturb",
+    "assigned_to": "owner ownerid",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (missing, unreadable, unknown column)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one column's cells go: a ``ContactCreate`` field, a custom field, or nowhere."""
+
+    field: str | None = None
+    custom_id: str | None = None
+    custom_key: str | None = None
+
+    @property
+    def ignored(self) -> bool:
+        return self.field is None and self.custom_id is None and self.custom_key is None
+
+    def describe(self) -> str:
+        if self.field is not None:
+            return self.field
+        if self.custom_id is not None:
+            return f"{CUSTOM_ID}{self.custom_id}"
+        return f"{CUSTOM_KEY}{self.custom_key}" if self.custom_key else "(ignored)"
+
+
+def fold(text: str) -> str:
+    """``"E-Mail Address"`` -> ``"emailaddress"``: case, accents, spaces and punctuation away."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", plain.lower())
+
+
+def _fields() -> dict[str, str]:
+    """Folded spelling -> snake_case field name, for every field a column may fill."""
+    info = msgspec.inspect.type_info(ContactCreate)
+    assert isinstance(info, msgspec.inspect.StructType)
+    names = {fold(f.name): f.name for f in info.fields if f.name not in _NOT_FROM_COLUMNS}
+    for field, spellings in _SPELLINGS.items():
+        names.update(dict.fromkeys(spellings.split(), field))
+    return names
+
+
+FIELDS = _fields()
+FIELD_NAMES = sorted(set(FIELDS.values()))
+_LEFT_OUT = frozenset(fold(c) for c in (*READ_ONLY, *REJECT_COLUMNS))
+
+
+class ColumnMap:
+    """Resolves column names to :class:`Target` s; built once per file.
+
+    Args:
+        overrides: ``--map`` pairs: column name (exact or folded) -> field spelling,
+            ``custom:<name or key>``, ``custom_id:<id>`` or ``-`` (leave the column out).
+        custom_fields: The location's custom field definitions, when known: ``custom:<x>``
+            is then matched to a definition by id, key or name and sent by its id; without
+            them it is sent as a key.
+
+    Raises:
+        ImportFileError: An override names an unknown field.
+    """
+
+    def __init__(
+        self,
+        overrides: Mapping[str, str] | None = None,
+        custom_fields: CustomFieldDirectory | None = None,
+    ) -> None:
+        self._custom = custom_fields
+        self._custom_errors: dict[str, str] = {}
+        self._overrides: dict[str, Target] = {}
+        for column, spelling in (overrides or {}).items():
+            target = self._target(spelling.strip())
+            if target is None:
+                raise ImportFileError(f"--map {column}={spelling}: {_unknown_hint(spelling)}")
+            self._overrides[fold(column)] = target
+
+    def target(self, column: str) -> Target | None:
+        """Where ``column`` goes, or ``None`` when it is unknown."""
+        override = self._overrides.get(fold(column))
+        if override is not None:
+            return override
+        if fold(column) in _LEFT_OUT:
+            return Target()
+        return self._target(column.strip())
+
+    def resolve(self, columns: Iterable[str]) -> list[Target]:
+        """Every column's target, in order.
+
+        Raises:
+            ImportFileError: A column is unknown, or two columns fill the same field; the
+                message names each with the closest fields and the ``--map`` to use.
+        """
+        columns = list(columns)
+        targets = [self.target(c) for c in columns]
+        unknown = [c for c, t in zip(columns, targets, strict=True) if t is None]
+        if unknown:
+            hints = "; ".join(f"{c!r}: {self._hint(c)}" for c in unknown)
+            raise ImportFileError(
+                f'unknown column(s): {hints}. Name them with --map "Column=field" '
+                f'(or --map "Column=-" to leave one out); fields are {", ".join(FIELD_NAMES)}, '
+                f"'{CUSTOM_KEY}<name or key>' and '{CUSTOM_ID}<id>'"
+            )
+        resolved = [t for t in targets if t is not None]
+        _refuse_repeats(columns, resolved)
+        return resolved
+
+    def _target(self, spelling: str) -> Target | None:
+        if spelling == IGNORE:
+            return Target()
+        if spelling.startswith(CUSTOM_ID):
+            return Target(custom_id=spelling[len(CUSTOM_ID) :].strip())
+        if spelling.startswith(CUSTOM_KEY):
+            return self._custom_target(spelling[len(CUSTOM_KEY) :].strip())
+        field = FIELDS.get(fold(spelling))
+        return Target(field=field) if field is not None else None
+
+    def _custom_target(self, name: str) -> Target | None:
+        if self._custom is None:
+            return Target(custom_key=name)
+        try:
+            return Target(custom_id=self._custom.resolve(name).id)
+        except CustomFieldError as exc:
+            self._custom_errors[name] = str(exc)
+            return None
+
+    def _hint(self, column: str) -> str:
+        if column.strip().startswith(CUSTOM_KEY):
+            name = column.strip()[len(CUSTOM_KEY) :].strip()
+            return self._custom_errors.get(name, "unknown custom field")
+        return _unknown_hint(column)
+
+
+def _unknown_hint(column: str) -> str:
+    close = difflib.get_close_matches(fold(column), list(FIELDS), n=3, cutoff=0.6)
+    named = list(dict.fromkeys(FIELDS[c] for c in close))
+    return f"closest fields {', '.join(named)}" if named else "no field is close"
+
+
+def _refuse_repeats(columns: list[str], targets: list[Target]) -> None:
+    seen: dict[Target, str] = {}
+    for column, target in zip(columns, targets, strict=True):
+        if target.ignored:
+            continue
+        if target in seen:
+            raise ImportFileError(
+                f"columns {seen[target]!r} and {column!r} both fill {target.describe()}: one "
+                f'would overwrite the other. Leave one out with --map "{column}=-" or map it '
+                "to another field"
+            )
+        seen[target] = column

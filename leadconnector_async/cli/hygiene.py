@@ -1,0 +1,125 @@
+"""Row hygiene: each cell cleaned the way the API would store it, or a reason it cannot be.
+
+Text is trimmed; emails are checked and lower-cased; phones are normalised to E.164 with the
+``phonenumbers`` library (a ``+`` country code, or ``default_region`` for national numbers);
+tags are split on any of the tag delimiters; ``dnd`` takes the usual spellings of yes and no.
+Two rows of one file with the same email or phone are reported, never merged silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from .columns import ImportFileError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BOOLEANS = {"true": True, "yes": True, "y": True, "1": True,
+             "false": False, "no": False, "n": False, "0": False}  # fmt: skip
+DEFAULT_TAG_DELIMITERS = ",;"
+
+
+@cache
+def _phonenumbers() -> ModuleType:
+    try:
+        import phonenumbers
+    except ImportError:
+        raise ImportFileError(
+            "normalising phone numbers needs the command line's extra: "
+            "pip install 'leadconnector-async[cli]'"
+        ) from None
+    return phonenumbers
+
+
+def check_region(region: str) -> None:
+    """Raise :class:`ImportFileError` unless ``region`` is a country phone numbers know."""
+    if region not in _phonenumbers().SUPPORTED_REGIONS:
+        raise ImportFileError(f"--default-region {region}: not a country code (e.g. US, GB, DE)")
+
+
+def normalise_phone(text: str, default_region: str | None) -> str:
+    """``"+1 (415) 555-0132"`` -> ``"+14155550132"``; national numbers need ``default_region``.
+
+    Raises:
+        ValueError: Not a valid phone number (the message says why).
+    """
+    lib = _phonenumbers()
+    try:
+        number = lib.parse(text, default_region)
+    except lib.NumberParseException as exc:
+        if exc.error_type == lib.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValueError(
+                f"{text!r} has no country code: write it as +<country code>... or pass "
+                "--default-region (e.g. US, GB)"
+            ) from None
+        raise ValueError(f"{text!r} is not a phone number ({exc._msg})") from None
+    if not lib.is_valid_number(number):
+        region = f" in region {default_region}" if default_region else ""
+        raise ValueError(f"{text!r} is not a valid phone number{region}")
+    formatted: str = lib.format_number(number, lib.PhoneNumberFormat.E164)
+    return formatted
+
+
+@dataclass(frozen=True)
+class Hygiene:
+    """How cells are cleaned.
+
+    Args:
+        tag_delimiters: Every character here separates tags in one cell.
+        default_region: ISO country (``US``) for phone numbers written without ``+``.
+    """
+
+    tag_delimiters: str = DEFAULT_TAG_DELIMITERS
+    default_region: str | None = None
+
+    def clean(self, field: str, value: Any) -> Any:
+        """The cleaned value of one cell for ``field`` (a ``ContactCreate`` field name).
+
+        Raises:
+            ValueError: The value cannot be stored as that field (the message says why).
+        """
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if field == "tags":
+            return self.tags(value)
+        if field == "email":
+            if not _EMAIL.match(value):
+                raise ValueError(f"{value!r} is not a valid email address")
+            return value.lower()
+        if field == "phone":
+            return normalise_phone(value, self.default_region)
+        if field == "dnd":
+            if value.lower() not in _BOOLEANS:
+                raise ValueError(f"{value!r} is not a boolean (true/false, yes/no, 1/0)")
+            return _BOOLEANS[value.lower()]
+        return value
+
+    def tags(self, cell: str) -> list[str]:
+        """``"vip; newsletter,vip"`` -> ``["vip", "newsletter"]``."""
+        parts = (
+            re.split(f"[{re.escape(self.tag_delimiters)}]", cell) if self.tag_delimiters else [cell]
+        )
+        return list(dict.fromkeys(t.strip() for t in parts if t.strip()))
+
+
+@dataclass
+class SeenInFile:
+    """Remembers each email and phone of a file, to report the second row that has one."""
+
+    _first_line: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def repeat(self, line: int, email: object, phone: object) -> tuple[str, str] | None:
+        """``(column, reason)`` when an earlier row had this email or phone, else ``None``."""
+        keys = [(c, v) for c, v in (("email", email), ("phone", phone)) if isinstance(v, str)]
+        for key in keys:
+            first = self._first_line.get(key)
+            if first is not None and first != line:
+                column, value = key
+                return column, f"same {column} as line {first} ({value}): a repeat in this file"
+        for key in keys:
+            self._first_line[key] = line
+        return None

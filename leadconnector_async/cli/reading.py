@@ -1,0 +1,294 @@
+"""Reading contact files as people have them: one verdict per row, with its line.
+
+CSV (any file not named ``.ndjson``/``.jsonl``): the encoding is taken from a byte-order mark,
+else UTF-8 when the start of the file decodes as UTF-8, else Windows-1252 (Excel's); the
+delimiter is whichever of ``,`` ``;`` tab ``|`` splits the header into the most columns. CRLF
+and quoted newlines and delimiters are CSV as usual; a row's line is the line it starts on.
+NDJSON: one JSON object per line, keys named like CSV headers.
+
+Use :func:`open_contacts`; it checks the whole file's shape (readable, every column known)
+before the first row is asked for, then yields a :class:`Row` or a :class:`RowError` per row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import msgspec
+
+from ..custom_fields import CustomFieldDirectory
+from ..models.contacts import ContactCreate, CustomFieldInput
+from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target
+from .hygiene import Hygiene, SeenInFile
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+DELIMITERS = ",;\t|"
+_SAMPLE = 1 << 16
+_WIRE_NAMES = {f.name: f.encode_name for f in msgspec.structs.fields(ContactCreate)}
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file; ``None`` means sniff it.
+
+    Args:
+        delimiter: CSV delimiter (sniffed from the header when ``None``).
+        encoding: Text encoding (BOM, then UTF-8, then Windows-1252 when ``None``).
+        mapping: ``--map`` pairs, column -> field (see :class:`~.columns.ColumnMap`).
+        hygiene: How cells are cleaned (tag delimiters, default phone region).
+    """
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    hygiene: Hygiene = field(default_factory=Hygiene)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row that maps cleanly to a contact; ``raw`` is the row as the file had it."""
+
+    line: int
+    contact: ContactCreate
+    raw: list[str] | dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row was rejected; ``raw`` is the row as the file had it."""
+
+    line: int
+    column: str | None
+    reason: str
+    raw: list[str] | dict[str, Any]
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+def open_contacts(
+    path: Path,
+    options: ReadOptions | None = None,
+    *,
+    custom_fields: CustomFieldDirectory | None = None,
+) -> ContactFile:
+    """Open ``path`` and check its shape; iterate the result for each row's verdict.
+
+    Args:
+        path: A CSV file, or NDJSON when named ``.ndjson``/``.jsonl``.
+        options: Delimiter, encoding, column overrides, hygiene.
+        custom_fields: The location's custom field definitions, to resolve ``custom:<name>``.
+
+    Raises:
+        ImportFileError: Missing or unreadable file, no header, an unknown or repeated column.
+    """
+    options = options or ReadOptions()
+    columns = ColumnMap(options.mapping, custom_fields)
+    try:
+        with path.open("rb") as probe:
+            sample = probe.read(_SAMPLE)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    encoding = options.encoding or sniff_encoding(sample)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(f"--encoding {encoding}: no such encoding") from None
+    handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
+    if path.suffix.lower() in NDJSON_SUFFIXES:
+        named = b'"' + CUSTOM_KEY.encode() in sample
+        return ContactFile(path, handle, encoding, columns, options.hygiene, custom_named=named)
+    try:
+        head = handle.readline()
+        delimiter = options.delimiter or sniff_delimiter(head)
+        header = [c.strip().lstrip("\ufeff").strip() for c in _cells(head, delimiter)]
+        if not any(header):
+            raise ImportFileError(f"{path} has no header row (the first line names the columns)")
+        targets = columns.resolve(header)
+    except BaseException:
+        handle.close()
+        raise
+    return ContactFile(path, handle, encoding, columns, options.hygiene,
+                       header=header, targets=targets, delimiter=delimiter)  # fmt: skip
+
+
+def sniff_encoding(sample: bytes) -> str:
+    """The encoding a file starting with ``sample`` most likely has."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:  # not merely a character cut by the sample's end
+            return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The candidate delimiter that splits the header line into the most columns (``,`` on a
+    tie)."""
+    return max(DELIMITERS, key=lambda d: (len(_cells(header_line, d)), d == ","))
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+
+
+class ContactFile:
+    """An open contact file: iterate it once for a :class:`Row` or :class:`RowError` per row.
+
+    ``header`` (CSV only) is the file's column names as written, ``delimiter`` and
+    ``encoding`` what reading settled on. Close it, or use it as a context manager.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        handle: IO[str],
+        encoding: str,
+        columns: ColumnMap,
+        hygiene: Hygiene,
+        *,
+        header: list[str] | None = None,
+        targets: list[Target] | None = None,
+        delimiter: str | None = None,
+        custom_named: bool = False,
+    ) -> None:
+        self.path, self.encoding, self.header, self.delimiter = path, encoding, header, delimiter
+        # Columns name custom fields by name or key: reopen with the location's definitions.
+        self.names_custom_fields = custom_named or any(t.custom_key for t in targets or ())
+        self._handle, self._columns, self._hygiene = handle, columns, hygiene
+        self._targets = targets or []
+        self._seen = SeenInFile()
+
+    def __iter__(self) -> Iterator[Row | RowError]:
+        rows = self._csv_rows() if self.header is not None else self._ndjson_rows()
+        for verdict in rows:
+            if isinstance(verdict, Row):
+                c = verdict.contact
+                repeat = self._seen.repeat(verdict.line, c.email, c.phone)
+                if repeat is not None:
+                    verdict = RowError(verdict.line, repeat[0], repeat[1], verdict.raw)
+            yield verdict
+
+    def __enter__(self) -> ContactFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def _csv_rows(self) -> Iterator[Row | RowError]:
+        assert self.header is not None
+        reader = csv.reader(self._handle, delimiter=self.delimiter or ",")
+        reader_line = 1  # the header's line
+        while True:
+            line = reader_line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RowError(line, None, f"not valid CSV: {exc}", [])
+                continue
+            finally:
+                reader_line = 1 + reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if _undecodable(cells):
+                reason = f"is not valid {self.encoding} text: pass --encoding (e.g. cp1252)"
+                yield RowError(line, None, reason, _decodable(cells))
+            elif len(cells) != len(self.header):
+                reason = f"has {len(cells)} cells, the header has {len(self.header)}"
+                yield RowError(line, None, reason, cells)
+            else:
+                named = zip(self.header, self._targets, cells, strict=True)
+                yield self._verdict(line, ((c, t, v) for c, t, v in named), cells)
+
+    def _ndjson_rows(self) -> Iterator[Row | RowError]:
+        for line, text in enumerate(self._handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except ValueError as exc:
+                yield RowError(line, None, f"not valid JSON: {exc}", {"text": text[:200]})
+                continue
+            if not isinstance(record, dict):
+                yield RowError(line, None, "is not a JSON object", {"text": text[:200]})
+                continue
+            unknown = [k for k in record if self._columns.target(k) is None]
+            if unknown:
+                reason = f"unknown key(s) {', '.join(map(repr, unknown))}"
+                yield RowError(line, None, reason, record)
+                continue
+            named = ((k, self._columns.target(k), v) for k, v in record.items())
+            yield self._verdict(line, named, record)
+
+    def _verdict(
+        self, line: int, named: Iterator[tuple[str, Target | None, Any]], raw: Any
+    ) -> Row | RowError:
+        fields: dict[str, Any] = {}
+        custom: list[CustomFieldInput] = []
+        for column, target, value in named:
+            if target is None or target.ignored or value is None or value == "":
+                continue
+            try:
+                if target.field is not None:
+                    cleaned = self._hygiene.clean(target.field, value)
+                    if cleaned != "" and cleaned != []:
+                        fields[_WIRE_NAMES[target.field]] = cleaned
+                    continue
+                value = value.strip() if isinstance(value, str) else value
+                if value != "":
+                    custom.append(_custom_input(target, value))
+            except ValueError as exc:
+                return RowError(line, column, str(exc), raw)
+        if custom:
+            fields[_WIRE_NAMES["custom_fields"]] = custom
+        try:
+            return Row(line, msgspec.convert(fields, ContactCreate), raw)
+        except msgspec.ValidationError as exc:
+            return RowError(line, None, str(exc), raw)
+
+
+def _custom_input(target: Target, value: Any) -> CustomFieldInput:
+    if target.custom_id is not None:
+        return CustomFieldInput(id=target.custom_id, field_value=value)
+    assert target.custom_key is not None
+    return CustomFieldInput(key=target.custom_key, field_value=value)
+
+
+def _undecodable(cells: list[str]) -> bool:
+    try:
+        "".join(cells).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _decodable(cells: list[str]) -> list[str]:
+    return [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in cells]
+
+
+def count_rows(path: Path) -> int:
+    """About how many data rows ``path`` holds (its line count less a CSV header), for ETAs."""
+    newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            newlines += chunk.count(b"\n")
+    return max(0, newlines - (0 if path.suffix.lower() in NDJSON_SUFFIXES else 1))

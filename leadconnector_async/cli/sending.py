@@ -1,0 +1,109 @@
+"""How one import row reaches the server, and which failures are the job's rather than the row's.
+
+Tags are added by default: a row with tags is upserted without them, then its tags are added
+(``POST /contacts/{id}/tags``), so a matched contact keeps the tags it had. That costs a second
+request per tagged row; ``tags="replace"`` sends them with the upsert (one request) and makes
+them exactly the row's. A create sends the tags with the new contact (it has none to keep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import msgspec
+
+from .._bulk_tally import stops_job
+from ..client import LeadConnector
+from ..errors import (
+    LeadConnectorError,
+    PermissionDeniedError,
+    RateLimitError,
+    RateLimiterUnavailableError,
+    ServerError,
+    TransportError,
+)
+from ..models.contacts import Contact
+from .reading import Row
+
+TagsMode = Literal["add", "replace"]
+
+
+class UnverifiableCreateError(LeadConnectorError):
+    """A create that may have reached the server before a crash cannot be checked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What one row did: its contact, and whether it was created, updated or found."""
+
+    contact_id: str
+    created: bool
+    found: bool = False
+
+
+def stops_import(error: LeadConnectorError) -> bool:
+    """True for a job's failure (every later row would fail alike: unreachable or failing
+    server, rejected token or scope, spent budget), False for the row's own (400, 404, 422)."""
+    job_level = (PermissionDeniedError, RateLimitError, ServerError, TransportError,
+                 RateLimiterUnavailableError)  # fmt: skip
+    return stops_job(error) or isinstance(error, job_level)
+
+
+class RowSender:
+    """Sends rows by upsert (tags added or replaced) or by create.
+
+    Args:
+        client: The client to send with.
+        create: Create instead of upsert.
+        tags: ``"add"`` (keep a matched contact's tags) or ``"replace"``.
+        maybe_sent: For ``create``: True for rows an interrupted run may have created; those
+            are looked up by email or phone first and not created again when found.
+    """
+
+    def __init__(
+        self,
+        client: LeadConnector,
+        *,
+        create: bool = False,
+        tags: TagsMode = "add",
+        maybe_sent: Callable[[int], bool] | None = None,
+    ) -> None:
+        self._contacts = client.contacts
+        self._create = create
+        self._tags = tags
+        self._maybe_sent = maybe_sent
+
+    async def __call__(self, row: Row) -> Imported:
+        """Send one row.
+
+        Raises:
+            LeadConnectorError: What the server (or the check before a repeated create) said.
+        """
+        if self._create:
+            if self._maybe_sent is not None and self._maybe_sent(row.line):
+                found = await self._created_before(row)
+                if found is not None:
+                    return Imported(found.id, created=False, found=True)
+            return Imported((await self._contacts.create(row.contact)).id, created=True)
+        tags = row.contact.tags
+        if self._tags == "replace" or not tags:
+            result = await self._contacts.upsert(row.contact)
+            return Imported(result.contact.id, result.new)
+        untagged = msgspec.structs.replace(row.contact, tags=msgspec.UNSET)
+        result = await self._contacts.upsert(untagged)
+        await self._contacts.tags.add(result.contact.id, tags)
+        return Imported(result.contact.id, result.new)
+
+    async def _created_before(self, row: Row) -> Contact | None:
+        email, phone = row.contact.email, row.contact.phone
+        if not isinstance(email, str) and not isinstance(phone, str):
+            raise UnverifiableCreateError(
+                "was being sent when the earlier run stopped and has no email or phone to check "
+                "whether it was created: not sent again (check, then import this row on its own)"
+            )
+        return await self._contacts.find_duplicate(
+            email=email if isinstance(email, str) else None,
+            number=phone if isinstance(phone, str) else None,
+        )

@@ -1,0 +1,63 @@
+"""Running the command line as a subprocess against a fake server in its own process."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PYTHON = sys.executable
+NO_ACCOUNT = {k: v for k, v in os.environ.items() if not k.startswith("LEADCONNECTOR_")}
+
+
+@contextmanager
+def fake_server(*options: str) -> Iterator[dict[str, str]]:
+    """A standalone fake (strict window of 50 per 0.5 s); yields the CLI's environment for it."""
+    fake = subprocess.Popen(
+        [PYTHON, "-m", "leadconnector_async.testing", "--port", "0", "--rate-limit", "50",
+         "--period", "0.5", *options],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert fake.stdout is not None
+    url = fake.stdout.readline().split()[3]
+    env = {**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "test-token",
+           "LEADCONNECTOR_LOCATION_ID": "test-location", "LEADCONNECTOR_BASE_URL": url}  # fmt: skip
+    try:
+        yield env
+    finally:
+        fake.send_signal(signal.SIGTERM)
+        fake.communicate(timeout=10)
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "leadconnector_async", *args, "--rate-limit", "50/0.5"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def write_csv(path: Path, rows: int, bad: dict[int, str] | None = None) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["first_name", "last_name", "email", "tags", "custom:plan"])
+        for n in range(rows):
+            email = (bad or {}).get(n, f"person{n}@example.com")
+            writer.writerow([f"First{n}", f"Last{n}", email, "a;b" if n % 2 else "c", "pro"])
+    return path
+
+
+def exported(env: dict[str, str], out: Path) -> list[dict[str, object]]:
+    done = cli(env, "export", str(out))
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def rejects_of(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))

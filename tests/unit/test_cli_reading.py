@@ -1,0 +1,235 @@
+"""Reading import files: column mapping, sniffing, row hygiene, per-row verdicts, file errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.cli.columns import ColumnMap, ImportFileError
+from leadconnector_async.cli.hygiene import Hygiene
+from leadconnector_async.cli.output import ContactWriter
+from leadconnector_async.cli.reading import ReadOptions, Row, RowError, open_contacts
+from leadconnector_async.cli.rejects import RejectsFile
+from leadconnector_async.cli.settings import account_from_env
+from leadconnector_async.custom_fields import CustomFieldDirectory
+
+MESSY = (
+    '\ufeffFirst Name,Last Name,E-mail,Phone Number,Company,Zip,Tags,City\r\n'
+    '  Zoë ,Ångström,ZOE@Example.COM,+44 20 7946 0958,"Acme, Inc.",SW1A 1AA,'
+    '"newsletter,webinar",London\r\n'
+    'José,"Núñez\r\nJr.",jose@example.com,+1 (415) 555-0132,Núñez & Co,94103,vip; paying,"San '
+    'Francisco"\r\n'
+)  # fmt: skip
+
+
+def _write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _read(path: Path, **options: object) -> list[Row | RowError]:
+    with open_contacts(path, ReadOptions(**options)) as rows:  # type: ignore[arg-type]
+        return list(rows)
+
+
+def test_a_messy_crm_export_lands_where_a_person_expects(tmp_path: Path) -> None:
+    first, second = _read(_write(tmp_path, MESSY))
+    assert isinstance(first, Row)
+    assert isinstance(second, Row)
+    zoe, jose = first.contact, second.contact
+    assert (zoe.first_name, zoe.last_name, zoe.email, zoe.phone) == (
+        "Zoë", "Ångström", "zoe@example.com", "+442079460958",
+    )  # fmt: skip
+    assert (zoe.company_name, zoe.postal_code, zoe.tags, zoe.city) == (
+        "Acme, Inc.", "SW1A 1AA", ["newsletter", "webinar"], "London",
+    )  # fmt: skip
+    assert (jose.last_name, jose.phone, jose.tags) == ("Núñez\r\nJr.", "+14155550132",
+                                                       ["vip", "paying"])  # fmt: skip
+    assert (first.line, second.line) == (2, 3)
+
+
+def test_delimiter_and_encoding_are_sniffed(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Email;First Name;Tags\r\nann@x.com;Renée;a,b\r\n", encoding="cp1252")
+    with open_contacts(path) as rows:
+        assert (rows.delimiter, rows.encoding) == (";", "cp1252")
+        [row] = list(rows)
+    assert isinstance(row, Row)
+    assert (row.contact.first_name, row.contact.tags) == ("Renée", ["a", "b"])
+
+
+def test_explicit_delimiter_encoding_and_tag_delimiter(tmp_path: Path) -> None:
+    path = _write(tmp_path, "email|tags\nann@x.com|a,b/c\n", encoding="utf-16")
+    [row] = _read(path, delimiter="|", encoding="utf-16", hygiene=Hygiene(tag_delimiters="/"))
+    assert isinstance(row, Row)
+    assert row.contact.tags == ["a,b", "c"]
+
+
+def test_map_names_the_other_columns_and_can_leave_one_out(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Mail Primary,Plan Name,Notes\nann@x.com,gold,call later\n")
+    [row] = _read(path, mapping={"Mail Primary": "email", "Plan Name": "custom:plan",
+                                 "Notes": "-"})  # fmt: skip
+    assert isinstance(row, Row)
+    assert row.contact.email == "ann@x.com"
+    assert row.contact.custom_fields == [lc.CustomFieldInput(key="plan", field_value="gold")]
+
+
+def test_custom_columns_resolve_through_the_location_definitions() -> None:
+    plan = lc.CustomField(id="f1", name="Plan Tier", field_key="contact.plan")
+    columns = ColumnMap(custom_fields=CustomFieldDirectory([plan]))
+    targets = columns.resolve(["custom:Plan Tier", "custom_id:f9"])
+    assert [t.custom_id for t in targets] == ["f1", "f9"]
+    assert columns.target("custom:plan") == targets[0]
+    with pytest.raises(ImportFileError, match="'custom:Colour': no custom field"):
+        columns.resolve(["custom:Colour"])
+
+
+def test_unknown_columns_stop_before_any_row_naming_the_closest_fields(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="'Frist Name': closest fields first_name") as info:
+        open_contacts(_write(tmp_path, "Email,Frist Name,shoe size\na@x.com,Ann,9\n"))
+    assert "'shoe size'" in str(info.value)
+    assert "--map" in str(info.value)
+
+
+def test_two_columns_filling_one_field_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="'Email' and 'E-mail' both fill email"):
+        open_contacts(_write(tmp_path, "Email,E-mail\na@x.com,b@x.com\n"))
+
+
+def test_row_hygiene_rejects_alone_naming_line_and_column(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "email,phone,dnd\n"
+        "a@x.com,+14155550132,no\n"
+        "not-an-email,,no\n"
+        "b@x.com,,maybe\n"
+        ",,\n"
+        "A@X.com,,1\n"
+        "c@x.com,+1 415 555 0132,1\n"
+        "d@x.com,555-0132,1\n"
+        "e@x.com,,1,2\n",
+    )
+    verdicts = _read(path)
+    assert [type(v).__name__ for v in verdicts] == ["Row"] + ["RowError"] * 6
+    reasons = {v.line: (v.column, v.reason) for v in verdicts if isinstance(v, RowError)}
+    assert reasons[3][0] == "email"
+    assert reasons[4][0] == "dnd"
+    assert reasons[6] == ("email", "same email as line 2 (a@x.com): a repeat in this file")
+    assert reasons[7][0] == "phone"
+    assert "same phone as line 2" in reasons[7][1]
+    assert "--default-region" in reasons[8][1]
+    assert reasons[9][0] is None  # 4 cells under a 3-column header
+    assert "cells" in reasons[9][1]
+
+
+def test_default_region_normalises_national_numbers(tmp_path: Path) -> None:
+    path = _write(tmp_path, "phone\n(415) 555-0132\n")
+    [row] = _read(path, hygiene=Hygiene(default_region="US"))
+    assert isinstance(row, Row)
+    assert row.contact.phone == "+14155550132"
+
+
+def test_undecodable_bytes_reject_their_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"email,first_name\na@x.com,Ann\n" + b"x" * 70000 + b"@x.com,B\xe9a\n")
+    first, second = _read(path)
+    assert isinstance(first, Row)
+    assert isinstance(second, RowError)
+    assert "--encoding" in second.reason
+
+
+def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="No such file"):
+        open_contacts(tmp_path / "nope.csv")
+
+
+def test_ndjson_keys_map_like_headers_and_bad_lines_reject_alone(tmp_path: Path) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_text(
+        json.dumps({"E-mail": "A@x.com", "tags": ["t1", "t2"], "dnd": False}) + "\n"
+        "{not json\n"
+        + json.dumps({"firstName": 5}) + "\n"
+        + json.dumps([1, 2]) + "\n"
+        + json.dumps({"email": "b@x.com", "shoe": 9}) + "\n"
+    )  # fmt: skip
+    verdicts = _read(path)
+    first = verdicts[0]
+    assert isinstance(first, Row)
+    assert (first.contact.email, first.contact.tags) == ("a@x.com", ["t1", "t2"])
+    assert [v.line for v in verdicts[1:]] == [2, 3, 4, 5]
+    assert all(isinstance(v, RowError) for v in verdicts[1:])
+    assert "firstName" in str(verdicts[2])
+    assert "'shoe'" in str(verdicts[4])
+
+
+def test_the_rejects_file_imports_again_as_is_once_fixed(tmp_path: Path) -> None:
+    source = _write(tmp_path, "First Name;E-mail\nAnn;ann@x\nBob;bob@x.com\n")
+    with open_contacts(source) as rows:
+        rejects = RejectsFile(tmp_path / "r.csv", rows.header, rows.delimiter or ",")
+        for verdict in rows:
+            if isinstance(verdict, RowError):
+                rejects.write(verdict.line, verdict.column, verdict.reason, verdict.raw)
+        rejects.close()
+    text = (tmp_path / "r.csv").read_text()
+    assert text.splitlines()[0] == "rejected_line;rejected_column;rejected_reason;First Name;E-mail"
+    (tmp_path / "r.csv").write_text(text.replace(";ann@x\n", ";ann@x.com\n"))
+    [fixed] = _read(tmp_path / "r.csv")
+    assert isinstance(fixed, Row)
+    assert (fixed.contact.first_name, fixed.contact.email) == ("Ann", "ann@x.com")
+
+
+def test_exported_csv_can_be_imported_again(tmp_path: Path) -> None:
+    contact = lc.Contact(
+        id="c1", first_name="Ann", email="ann@x.com", tags=["a", "b"], dnd=False,
+        custom_fields=[lc.CustomFieldValue(id="f1", value="blue")], date_added="2024-01-01",
+    )  # fmt: skip
+    out = tmp_path / "out.csv"
+    with ContactWriter(out) as writer:
+        writer.write(contact)
+    [row] = _read(out)
+    assert isinstance(row, Row)
+    assert (row.contact.first_name, row.contact.tags, row.contact.dnd) == ("Ann", ["a", "b"], False)
+    assert row.contact.custom_fields == [lc.CustomFieldInput(id="f1", field_value="blue")]
+
+
+def test_csv_export_has_a_column_for_every_custom_field_seen_or_defined(tmp_path: Path) -> None:
+    plan = lc.CustomField(id="f2", name="Plan", field_key="contact.plan")
+    out = tmp_path / "out.csv"
+    with ContactWriter(out, custom_fields=[plan]) as writer:
+        writer.write(lc.Contact(id="c1", email="a@x.com"))
+        writer.write(lc.Contact(id="c2", email="b@x.com",
+                                custom_fields=[lc.CustomFieldValue(id="f9", value=3)]))  # fmt: skip
+    header, _, second = out.read_text().splitlines()
+    assert header.endswith(",custom:plan,custom_id:f9")
+    assert second.endswith(",,3")
+
+
+def test_an_empty_csv_export_still_has_its_header(tmp_path: Path) -> None:
+    out = tmp_path / "none.csv"
+    with ContactWriter(out):
+        pass
+    assert out.read_text().startswith("id,first_name,last_name,email")
+
+
+def test_ndjson_export_is_the_full_contact(tmp_path: Path) -> None:
+    out = tmp_path / "out.ndjson"
+    with ContactWriter(out) as writer:
+        writer.write(lc.Contact(id="c1", email="a@x.com", tags=["t"]))
+    assert json.loads(out.read_text()) == {"id": "c1", "email": "a@x.com", "tags": ["t"]}
+
+
+def test_account_comes_from_env_or_a_file_and_names_what_is_missing(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("secret-pit\n")
+    account = account_from_env(
+        {"LEADCONNECTOR_TOKEN_FILE": str(token_file), "LEADCONNECTOR_LOCATION_ID": "loc"}
+    )
+    assert account.token == "secret-pit"
+    assert "secret-pit" not in repr(account)
+    with pytest.raises(lc.ConfigurationError, match="LEADCONNECTOR_LOCATION_ID not set"):
+        account_from_env({"LEADCONNECTOR_TOKEN": "t"})
+    with pytest.raises(lc.ConfigurationError, match=r"LEADCONNECTOR_TOKEN .* and LEADCON"):
+        account_from_env({})
