@@ -171,7 +171,8 @@ def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> N
 
 
 def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -> None:
-    source = write_csv(tmp_path / "in.csv", 100)
+    source = tmp_path / "in.csv"
+    source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(100)))
     env = {**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "t", "LEADCONNECTOR_LOCATION_ID": "loc",
            "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9"}  # fmt: skip
     done = cli(env, "import", str(source))
@@ -185,7 +186,8 @@ def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -
 def test_a_refused_token_stops_the_job_and_resume_finishes_it(
     server: dict[str, str], tmp_path: Path
 ) -> None:
-    source = write_csv(tmp_path / "in.csv", 30)
+    source = tmp_path / "in.csv"
+    source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(30)))
     refused = cli({**server, "LEADCONNECTOR_TOKEN": "wrong"}, "import", str(source))
     assert refused.returncode == 3, refused.stderr
     assert "AuthenticationError" in refused.stderr
