@@ -133,13 +133,14 @@ def search_page(server: Server) -> bytes:
 
 
 @contextmanager
-def fake_server(seed: int, *, headers: bool = False) -> Iterator[Server]:
+def fake_server(seed: int, *, headers: bool = False, period: float = 10.0) -> Iterator[Server]:
     """Run the fake server (``seed`` contacts) in a child process; with ``headers``, it enforces
-    a limit no run reaches, so that it sends the five ``X-RateLimit-*`` headers."""
+    a limit no run reaches (windows of ``period``), so that it sends the five ``X-RateLimit-*``
+    headers."""
     command = [sys.executable, "-m", "leadconnector_async.testing", "--port", "0"]
     command += ["--seed", str(seed)]
     if headers:
-        command += ["--rate-limit", str(10**9), "--period", "10", "--daily", str(10**9)]
+        command += ["--rate-limit", str(10**9), "--period", str(period), "--daily", str(10**9)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
