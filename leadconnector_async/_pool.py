@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
+
+from ._admission import Admission
 from ._ratelimit import Limiter
 from ._transport import Transport
 from .auth import ANONYMOUS_KEY, TokenSource
@@ -13,9 +16,11 @@ from .errors import ConfigurationError
 class Pool:
     """What every client derived from one root shares: the transport, limiter and counts."""
 
-    def __init__(self, transport: Transport, limiter: Limiter | None) -> None:
+    def __init__(self, transport: Transport, limiter: Limiter | None, capacity: int = 0) -> None:
         self.transport = transport
         self.limiter = limiter  # None: no limiting at all (rate_limit=None)
+        # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
+        self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
         self.sent = 0
         self.rate_limited = 0
@@ -54,3 +59,11 @@ class Pool:
             self.token_locations[key] = location
             if self.limiter is not None:
                 self.limiter.alias(key, location)
+
+
+def pool_capacity(session: aiohttp.ClientSession | None, connection_limit: int) -> int:
+    """Requests the pool carries at once: our connector's limit, or a borrowed one's (0: none)."""
+    if session is None:
+        return connection_limit
+    connector = session.connector
+    return connector.limit if connector is not None else 0

@@ -163,8 +163,14 @@ class Response:
     body: bytes
 
 
+def static_headers(config: ClientConfig) -> dict[str, str]:
+    """The headers every request carries; the transport sets them once on its session."""
+    return {"Accept": "application/json", "User-Agent": config.user_agent}
+
+
 def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
-    """Turn a call description into a request with every header the API needs.
+    """Turn a call description into a request with the headers that vary by call (the
+    :func:`static_headers` are the transport's).
 
     Raises:
         ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
@@ -185,7 +191,7 @@ def _request(call: Call[Any], config: ClientConfig, token: str | None) -> Reques
         )
         if query:
             url = f"{url}?{query}"
-    headers = {"Accept": "application/json", "User-Agent": config.user_agent}
+    headers: dict[str, str] = {}
     if call.version is not None:
         headers["Version"] = call.version
     if call.authenticated and token is not None:

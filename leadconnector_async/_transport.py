@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Protocol
 
 import aiohttp
@@ -41,6 +42,8 @@ class AiohttpTransport:
         keepalive_timeout: Seconds an idle connection is kept for reuse (our own connector only).
         max_response_bytes: Largest response body accepted, counted after decompression.
         trust_env: Send through the proxies the environment names (``HTTPS_PROXY``, ...).
+        headers: Headers every request carries: set once on our own session, added to each
+            request on a borrowed one.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class AiohttpTransport:
         keepalive_timeout: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         trust_env: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if (
             isinstance(max_response_bytes, bool)
@@ -68,6 +72,7 @@ class AiohttpTransport:
         self._max_body = max_response_bytes
         self._proxies = EnvironmentProxies() if trust_env else None
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._static_headers = dict(headers or {})
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created lazily so the session binds to the loop that actually runs the requests.
@@ -75,7 +80,10 @@ class AiohttpTransport:
             limit=self._connection_limit, keepalive_timeout=self._keepalive_timeout
         )
         session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=True, raise_for_status=False
+            connector=connector,
+            auto_decompress=True,
+            raise_for_status=False,
+            headers=self._static_headers,
         )
         # aiohttp quietly sends an idempotent request a second time after a disconnect. That
         # second send would bypass our rate-limit slot and hide an unknown outcome from our
@@ -121,7 +129,11 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 url,
-                headers=request.headers,
+                headers=(
+                    request.headers
+                    if self._owns_session
+                    else {**self._static_headers, **request.headers}
+                ),
                 data=request.body,
                 timeout=self._timeout(timeouts),
                 allow_redirects=False,

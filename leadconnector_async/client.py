@@ -27,8 +27,8 @@ from ._config import (
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_retry
-from ._pool import Pool
-from ._protocol import Call, build_request, parse_response, read_rate_limit
+from ._pool import Pool, pool_capacity
+from ._protocol import Call, build_request, parse_response, read_rate_limit, static_headers
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay
@@ -140,8 +140,10 @@ class LeadConnector(AsyncClosing):
                 keepalive_timeout=keepalive_timeout,
                 max_response_bytes=max_response_bytes,
                 trust_env=trust_env,
+                headers=static_headers(self._config),
             ),
             limiter,
+            pool_capacity(session, connection_limit),
         )
         self._is_root = True
         self._closed = False
@@ -409,18 +411,25 @@ class LeadConnector(AsyncClosing):
         permit = None
         if limiter is not None:
             permit = await limiter.acquire(key, deadline)
+        gate = self._pool.admission
         try:
-            request = build_request(call, self._config, token)
-            self._refuse_if_closed()  # closed while this request waited for a slot or a token
-            self._pool.sent += 1
-            tally = current_tally()
-            if tally is not None:
-                tally.sent += 1
-            if trace is not None:
-                trace.sending()
-            response = await self._pool.transport.send(request, self._config.timeouts)
-            if trace is not None:
-                trace.response = response
+            if gate is not None and not gate.try_enter():
+                await gate.enter_or_fail(key, deadline)
+            try:
+                request = build_request(call, self._config, token)
+                self._refuse_if_closed()  # closed while this request waited for a slot or token
+                self._pool.sent += 1
+                tally = current_tally()
+                if tally is not None:
+                    tally.sent += 1
+                if trace is not None:
+                    trace.sending()
+                response = await self._pool.transport.send(request, self._config.timeouts)
+                if trace is not None:
+                    trace.response = response
+            finally:
+                if gate is not None:
+                    gate.leave()
         finally:
             if limiter is not None and permit is not None:
                 limiter.release(permit)
