@@ -146,20 +146,24 @@ def placeholders(template: str) -> tuple[str, ...]:
     return tuple(_PLACEHOLDER.findall(template))
 
 
+@cache
+def _pieces(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The template's literal pieces, and its placeholders' argument names for messages."""
+    names = tuple(re.sub(r"(?<!^)([A-Z])", r"_\1", n).lower() for n in placeholders(template))
+    return tuple(_PLACEHOLDER.split(template)[::2]), names
+
+
 def fill(template: str, args: tuple[str, ...]) -> str:
     """The template with each placeholder replaced by its quoted argument."""
-    names = placeholders(template)
+    pieces, names = _pieces(template)
     if len(names) != len(args):
         raise TypeError(f"{template} takes {len(names)} path arguments, got {len(args)}")
-    if not names:
-        return template
-    return template.format_map(
-        {name: segment(value, _snake(name)) for name, value in zip(names, args, strict=True)}
-    )
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+    if len(args) == 1:  # the common case, without building a list
+        return pieces[0] + segment(args[0], names[0]) + pieces[1]
+    path = [pieces[0]]
+    for name, value, piece in zip(names, args, pieces[1:], strict=True):
+        path += (segment(value, name), piece)
+    return "".join(path)
 
 
 _SUCCEEDED = unwrap(Succeeded, attrgetter("ok"))

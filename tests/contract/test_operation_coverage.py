@@ -31,6 +31,15 @@ def test_the_table_has_one_row_per_operation() -> None:
     }
 
 
+def test_every_row_of_any_group_is_an_operation_of_its_spec_with_its_scope() -> None:
+    specs = {"contacts": spec.spec(), "locations": spec.locations_spec()}
+    for endpoint in ENDPOINTS:
+        doc = specs[endpoint.group]
+        assert (endpoint.method, endpoint.path) in spec.operations(doc), endpoint.name
+        security = spec.operation(endpoint.method, endpoint.path, doc).get("security")
+        assert endpoint.scope == (security[0]["bearer"][0] if security else None), endpoint.name
+
+
 def test_every_row_has_one_exerciser_and_the_spec_scope() -> None:
     assert set(EXERCISES) == {op.name for op in OPERATIONS}
     for op in OPERATIONS:
