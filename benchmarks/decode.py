@@ -74,20 +74,12 @@ def before_issue_14(struct: Any, built: dict[Any, Any] | None = None) -> Any:
     if struct in built:
         return built[struct]
     fields = [
-        (f.name, _rebuilt(f.type, built), _default(f))
+        (f.name, _rebuilt(f.type, built), _lenient._field_default(f))
         for f in msgspec.structs.fields(struct)
         if f.name not in NEW_FIELDS
     ]
     built[struct] = msgspec.defstruct(struct.__name__, fields, kw_only=True, omit_defaults=True)
     return built[struct]
-
-
-def _default(info: msgspec.structs.FieldInfo) -> Any:
-    if info.default is not msgspec.NODEFAULT:
-        return msgspec.field(default=info.default, name=info.encode_name)
-    if info.default_factory is not msgspec.NODEFAULT:
-        return msgspec.field(default_factory=info.default_factory, name=info.encode_name)
-    return msgspec.field(name=info.encode_name)
 
 
 def _rebuilt(type_: Any, built: dict[Any, Any]) -> Any:
@@ -121,8 +113,9 @@ def main() -> None:
     ordinary, odd = pages(args.contacts)
     plain = msgspec.json.Decoder(before_issue_14(SearchResponse)).decode
     ours = unwrap(SearchResponse, SearchResponse.page)
-    assert len(ours(odd).items) == args.contacts, "the odd page lost a contact"
     _lenient.logger.disabled = True  # one warning per field is not what is measured
+    assert len(ours(odd).items) == args.contacts, "the odd page lost a contact"
+    plain(ordinary)  # warm: every decoder has decoded its page once before timing
     runs: dict[str, list[float]] = {"before": [], "ours": [], "ours_odd": []}
     load_before = os.getloadavg()[0]
     for _ in range(args.rounds):
@@ -168,9 +161,10 @@ def report(
         *(f"| {name} | {us:,.0f} | {us / per:.2f} |" for name, us in rows),
         "",
         f"- Ordinary page, ours / before: **{ratio:.3f}** (the target is <= 1.10).",
-        f"- A page with odd contacts costs {odd_ratio:.2f}x an ordinary one: the page is read "
-        "again as plain JSON and converted record by record; only the odd contacts are read "
-        "field by field, and every contact comes through.",
+        f"- A page with odd contacts costs {odd_ratio:.2f}x an ordinary one: the failed fast "
+        "pass, one more pass that leaves each contact raw, each contact decoded alone on the "
+        "fast path, and only the 2 odd contacts read field by field; every contact comes "
+        "through.",
     ]
     body = "\n".join(lines)
     print(body)

@@ -1,19 +1,23 @@
 """Lenient decoding: a response that does not fit its struct still comes through, record by record.
 
-The fast path (msgspec straight from bytes into the struct) is the caller's; this module runs
-only when it raised ``ValidationError``:
+The fast path (msgspec straight from bytes into the struct, one :func:`decoder_for` each type)
+is the caller's; :func:`salvage` runs only when it raised ``ValidationError``:
 
-1. The body is decoded once more, to plain JSON values, and converted with ``strict=False``
-   (numbers and booleans sent as strings are read as such).
-2. Where that still fails, the value is repaired from the top down: a struct field by field, a
-   list item by item. Known variants are normalised on the way: epoch milliseconds where a time
-   string is declared become ISO 8601 (``1990-01-01T00:00:00.000Z``), other numbers where a
-   string is declared become that string.
+1. The envelope is decoded again with its records left as raw JSON (a twin of the envelope
+   whose record fields are ``msgspec.Raw``), and each record is decoded on the fast path on its
+   own: only the records that do not fit take the slow path below. So an odd field costs that
+   record's fallback, not the page's.
+2. The slow path decodes to plain JSON values and converts with ``strict=False`` (numbers and
+   booleans sent as strings are read as such). Where that still fails, the value is repaired
+   from the top down: a struct field by field, a list item by item. Known variants are
+   normalised on the way: epoch milliseconds where a time string is declared become ISO 8601
+   (``1990-01-01T00:00:00.000Z``), other numbers where a string is declared become that string.
 3. A field that still does not fit keeps its default, and its raw value goes into the record's
    ``undecoded`` mapping (by wire name), so nothing is silently lost. Each (struct, field,
    reason) is logged once.
 4. A list item that cannot become a record at all (not an object, or without a required field)
-   is left out with a warning, so one broken record never costs the page.
+   is left out with a warning (and kept in the enclosing ``undecoded``), so one broken record
+   never costs the page.
 
 Nothing here does I/O.
 """
@@ -25,14 +29,17 @@ import re
 import types
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, NamedTuple, Union, get_args, get_origin
+from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-__all__ = ["salvage"]
+__all__ = ["decoder_for", "salvage"]
 
 logger = logging.getLogger("leadconnector_async")
 
+E = TypeVar("E")
+
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
 _UNFIT = object()
 _WARNED: set[tuple[str, str]] = set()
@@ -49,7 +56,15 @@ class _Site(NamedTuple):
     lost: dict[str, Any]
 
 
-def salvage(body: bytes, type_: Any) -> Any:
+def decoder_for(type_: type[E]) -> msgspec.json.Decoder[E]:
+    """Return the one Decoder for ``type_``, building it on first use."""
+    decoder = _DECODERS.get(type_)
+    if decoder is None:
+        decoder = _DECODERS[type_] = msgspec.json.Decoder(type_)
+    return decoder
+
+
+def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
     """Decode ``body`` into ``type_`` as far as it fits (see the module docstring).
 
     Raises:
@@ -57,7 +72,54 @@ def salvage(body: bytes, type_: Any) -> Any:
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
             an envelope without its required record).
     """
+    twin = _raw_twin(type_)
+    if twin is not None:
+        try:
+            shell = decoder_for(twin).decode(body)
+        except msgspec.ValidationError:
+            pass  # the envelope's own fields do not fit either: the slow path for all of it
+        else:
+            return _from_shell(shell, type_)
     return _convert(msgspec.json.decode(body), type_, _Site("", "", _name(type_), {}))
+
+
+def _from_shell(shell: msgspec.Struct, struct: type[msgspec.Struct]) -> msgspec.Struct:
+    """The envelope from its twin: each raw record decoded alone, fast path first."""
+    values: dict[str, Any] = {}
+    undecoded: dict[str, Any] = {}
+    for info in _fields(struct):
+        value = getattr(shell, info.name)
+        record = _record_type(info.type)
+        if record is None or value is None:
+            values[info.name] = value
+            continue
+        where = f"{struct.__name__}.{info.encode_name}"
+        site = _Site(info.name, info.encode_name, where, undecoded)
+        if isinstance(value, list):
+            read = (_one(raw, record, site) for raw in value)
+            values[info.name] = [r for r in read if r is not None]
+        else:
+            values[info.name] = _one(value, record, site, required=True)
+    whole = struct(**values)
+    if undecoded and "undecoded" in struct.__struct_fields__:
+        whole.undecoded = undecoded  # type: ignore[attr-defined]
+    return whole
+
+
+def _one(raw: msgspec.Raw, record: Any, site: _Site, *, required: bool = False) -> Any:
+    """One raw record: fast path, else the slow path, else (in a list) left out and kept."""
+    try:
+        return decoder_for(record).decode(raw)
+    except msgspec.ValidationError:
+        pass
+    try:
+        return salvage(raw, record)
+    except msgspec.ValidationError as exc:
+        if required:
+            raise
+        site.lost.setdefault(site.key, []).append(msgspec.json.decode(raw))
+        _warn_once(f"{site.where}[]", _reason(exc), "left out of the list, kept in .undecoded")
+        return None
 
 
 def _convert(value: Any, type_: Any, site: _Site) -> Any:
@@ -167,6 +229,39 @@ def _reason(exc: msgspec.ValidationError) -> str:
 @cache
 def _fields(struct: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
     return msgspec.structs.fields(struct)
+
+
+@cache
+def _raw_twin(type_: Any) -> Any:
+    """``type_`` with its record fields (a struct, or a list of structs) as raw JSON, or
+    ``None`` when it has none (or is not a struct)."""
+    if not (isinstance(type_, type) and issubclass(type_, msgspec.Struct)):
+        return None
+    fields = []
+    for info in _fields(type_):
+        record = _record_type(info.type)
+        kind: Any = info.type
+        if record is not None:
+            kind = list[msgspec.Raw] if _list_item_in(info.type) is not None else msgspec.Raw
+            kind = kind | None
+        fields.append((info.name, kind, _field_default(info)))
+    if all(_record_type(info.type) is None for info in _fields(type_)):
+        return None
+    return msgspec.defstruct(f"{type_.__name__}RawRecords", fields, kw_only=True)
+
+
+def _record_type(type_: Any) -> Any:
+    """The struct a field holds (alone or in a list), or ``None``."""
+    item = _list_item_in(type_)
+    return _struct_in(item if item is not None else type_)
+
+
+def _field_default(info: msgspec.structs.FieldInfo) -> Any:
+    if info.default is not msgspec.NODEFAULT:
+        return msgspec.field(default=info.default, name=info.encode_name)
+    if info.default_factory is not msgspec.NODEFAULT:
+        return msgspec.field(default_factory=info.default_factory, name=info.encode_name)
+    return msgspec.field(name=info.encode_name)
 
 
 def _union_args(type_: Any) -> tuple[Any, ...]:

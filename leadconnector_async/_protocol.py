@@ -17,6 +17,7 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._config import CONTACTS_API_VERSION, ClientConfig
+from ._lenient import decoder_for as decoder_for
 from ._lenient import salvage
 from .errors import (
     APIError,
@@ -41,16 +42,7 @@ E = TypeVar("E")
 Decode = Callable[[bytes], T]
 
 _ENCODER = msgspec.json.Encoder(enc_hook=encode_clear)
-_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _EXCERPT = 200
-
-
-def decoder_for(type_: type[E]) -> msgspec.json.Decoder[E]:
-    """Return the one Decoder for ``type_``, building it on first use."""
-    decoder = _DECODERS.get(type_)
-    if decoder is None:
-        decoder = _DECODERS[type_] = msgspec.json.Decoder(type_)
-    return decoder
 
 
 def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:

@@ -28,6 +28,16 @@ def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> 
     )
 
 
+def _limited(fake: FakeLeadConnector, slots: int) -> lc.LeadConnector:
+    """A client allowed ``slots`` requests a minute: each slot stays taken for the test."""
+    return lc.LeadConnector(
+        fake.token,
+        location_id=fake.location_id,
+        base_url=fake.url,
+        rate_limit=RateLimit(max_requests=slots, period=60.0),
+    )
+
+
 async def test_dot_segments_are_refused_before_anything_is_sent() -> None:
     async with FakeLeadConnector() as fake, _client(fake) as client:
         contact_id = fake.store.create(fake.location_id, {"firstName": "D"})["id"]
@@ -113,12 +123,7 @@ async def test_cancelled_while_queued_for_a_slot_raises_cancelled_and_frees_noth
 async def test_a_timeout_while_queued_raises_timeout_error_and_keeps_the_limiter() -> None:
     async with FakeLeadConnector() as fake:
         contact_id = fake.store.create(fake.location_id, {"firstName": "Q"})["id"]
-        async with lc.LeadConnector(
-            fake.token,
-            location_id=fake.location_id,
-            base_url=fake.url,
-            rate_limit=RateLimit(max_requests=1, period=60.0),
-        ) as client:
+        async with _limited(fake, 1) as client:
             await client.contacts.get(contact_id)
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.05):
@@ -127,6 +132,22 @@ async def test_a_timeout_while_queued_raises_timeout_error_and_keeps_the_limiter
     assert fake.stats.requests == 1
     assert status is not None
     assert status.in_use == 1  # the first request's slot, cooling; nothing leaked or lost
+
+
+async def test_a_timeout_while_the_request_is_in_flight_keeps_the_limiter_whole() -> None:
+    async with FakeLeadConnector(faults=Faults(latency=0.5)) as fake:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "F"})["id"]
+        async with _limited(fake, 2) as client:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.1):
+                    await client.contacts.get(contact_id)
+            cancelled = client.rate_limit_status()
+            found = await client.contacts.get(contact_id)  # the second slot is still there
+            after = client.rate_limit_status()
+    assert found.first_name == "F"
+    assert cancelled is not None
+    assert after is not None
+    assert (cancelled.in_use, after.in_use) == (1, 2)  # each slot cooling, none lost or leaked
 
 
 async def test_text_that_is_not_valid_unicode_is_refused_before_sending() -> None:
