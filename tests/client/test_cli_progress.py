@@ -1,0 +1,51 @@
+"""The progress line on a real terminal: one line, redrawn in place, never wider than it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import termios
+from pathlib import Path
+
+from ._cli import PYTHON, fake_server, write_csv
+
+
+def _run_on_terminal(args: list[str], env: dict[str, str], columns: int) -> tuple[str, str]:
+    """Run with stderr on a pseudo-terminal ``columns`` wide; returns (stdout, terminal)."""
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    run = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=child, text=True)
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child side closed: the command ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    out, _ = run.communicate(timeout=60)
+    assert run.returncode == 1, seen
+    return out, seen.decode()
+
+
+def test_progress_is_one_line_redrawn_in_place_within_80_columns(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", 300, bad={3: "nope", 7: "x@", 9: "y@"})
+    with fake_server() as env:
+        args = [PYTHON, "-m", "leadconnector_async", "import", str(source), "--tags", "replace",
+                "--rate-limit", "50/0.5"]  # fmt: skip
+        out, terminal = _run_on_terminal(args, env, columns=80)
+    assert "rejected 3" in out
+    lines = terminal.replace("\r\n", "\n").split("\n")
+    drawn = [ln for ln in lines if "\r" in ln]
+    assert len(drawn) == 1, terminal  # every redraw of the progress stays on one line
+    frames = [re.sub(r"\x1b\[K", "", f) for f in drawn[0].split("\r") if f]
+    assert len(frames) >= 3, frames  # redrawn several times in place
+    assert all(len(f) <= 79 for f in frames), max(frames, key=len)
+    assert frames[-1].startswith("[########################] 300/300 rows, 3 rejected")
