@@ -16,7 +16,6 @@ runs, so ``--help`` stays quick.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -143,6 +142,8 @@ def _import_parser(commands: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    import asyncio
+
     from ..errors import ConfigurationError, LeadConnectorError
     from .columns import ImportFileError
 

@@ -49,3 +49,16 @@ def test_progress_is_one_line_redrawn_in_place_within_80_columns(tmp_path: Path)
     assert len(frames) >= 3, frames  # redrawn several times in place
     assert all(len(f) <= 79 for f in frames), max(frames, key=len)
     assert frames[-1].startswith("[########################] 300/300 rows, 3 rejected")
+
+
+def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
+    """``--help`` stays quick because it loads no HTTP, decoding or event-loop modules."""
+    probe = ("import sys, runpy; sys.argv = ['leadconnector', '--help']\n"
+             "try:\n    runpy.run_module('leadconnector_async', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('aiohttp', 'msgspec', 'aiolimiter', 'asyncio')"
+             " or m.endswith('.client')))")  # fmt: skip
+    done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True)
+    assert "usage: leadconnector" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
