@@ -9,14 +9,15 @@ its tags, which go last, grouped to take as few requests as possible.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-import math
 import time
 from collections.abc import AsyncIterator, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from .._bulk_tally import Tally, stops_job
+from .._request_tally import RequestTally
 from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
 from ..custom_fields import CustomFieldDirectory
 from ..errors import ConfigurationError, LeadConnectorError, RateLimitError
@@ -25,7 +26,8 @@ from ..models.contacts import ContactCreate, ContactUpdate, UpsertResult
 from ..models.sync import SyncPlan, SyncResult
 from ._index import ContactIndex
 from ._plan import MatchKey, Planner, RowPlan, TagsMode
-from ._read import PAGE_SIZE, LocationReader, by_id, needs_directory, numbered, paths_of, take
+from ._policy import budget_error, check_arguments, choose_plan, rate, requests_left
+from ._read import LocationReader, by_id, needs_directory, numbered, paths_of, take
 from ._tags import TagBatch, TagPlan
 
 if TYPE_CHECKING:
@@ -37,7 +39,6 @@ PEEK = 1000
 """Rows read before the location, to learn which fields the index must keep."""
 
 _IS_NEW = {"created": True, "updated": False}.get
-_PUBLISHED_RATE = 100 / 10.0  # requests per second, when the client does not limit its rate
 
 
 class SyncOptions(TypedDict, total=False):
@@ -100,13 +101,15 @@ async def run_sync(client: LeadConnector, rows: Rows[ContactCreate], settings: S
         ConfigurationError: A bad argument, or a ``custom:<field>`` match naming an unknown or
             ambiguous custom field, before anything is written.
     """
-    return await _SyncJob(client, rows, settings).run()
+    job = _SyncJob(client, rows, settings)
+    # Its own context, so that its reads count into its tally (its write jobs count their own).
+    return await asyncio.create_task(job.run(), context=job.own.context())
 
 
 class _SyncJob:
     def __init__(self, client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
                  ) -> None:  # fmt: skip
-        _check(rows, settings)
+        check_arguments(rows, settings.match, settings.tags, settings.tag_chunk_size)
         self._client = client
         self._rows = rows
         self._s = settings
@@ -121,7 +124,8 @@ class _SyncJob:
         self._left: int | None = None
         self._budget_stop: RateLimitError | None = None
         self._started = time.monotonic()
-        self._at_start = client.request_counts
+        self.own = RequestTally()  # reads; each write job counts its own
+        self._jobs: list[BulkJob[_Step | TagBatch, Any]] = []
 
     async def run(self) -> SyncResult:
         rows = numbered(self._rows, self._s.start_at)
@@ -131,14 +135,14 @@ class _SyncJob:
         match = self._match_key()
         reader = LocationReader(self._client, self._location)
         first = await reader.first_page()
-        plan, note = self._choose(first.total, match)
+        plan, note = choose_plan(first.total, self._row_count(), match.custom_field_id is not None)
         index = None
         if plan == "diff":
             index = await reader.into(ContactIndex(paths_of(self._valid(head), match)), match)
         else:
             await reader.aclose()
-        reads = self._client.request_counts.sent - self._at_start.sent
-        self._left = self._requests_left()
+        reads = self.own.sent
+        self._left = requests_left(self._client, self._location)
         planner = Planner(index, match, self._s.tags, self._location)
         steps = self._steps(_chain(head, rows), planner, direct=plan == "direct")
         if self._s.dry_run:
@@ -172,7 +176,7 @@ class _SyncJob:
                 continue
             writes = self._writes + (plan.kind != "tags")
             if self._left is not None and writes + self._tag_cost(plan) > self._left:
-                self._budget_stop = _budget_error(self._location, self._left)
+                self._budget_stop = budget_error(self._location, self._left)
                 return
             self._writes = writes
             if plan.add_tags:
@@ -221,9 +225,12 @@ class _SyncJob:
                     self._part_done(row, value if isinstance(value, LeadConnectorError) else None)
 
     def _job(self, items: Any) -> BulkJob[_Step | TagBatch, Any]:
-        return BulkJob(self._client, items, self._send, concurrency=self._s.concurrency,
-                       on_progress=self._progress, progress_interval=self._s.progress_interval,
-                       stop_on_error=self._s.stop_on_error)  # fmt: skip
+        job: BulkJob[_Step | TagBatch, Any] = BulkJob(
+            self._client, items, self._send, concurrency=self._s.concurrency,
+            on_progress=self._progress, progress_interval=self._s.progress_interval,
+            stop_on_error=self._s.stop_on_error)  # fmt: skip
+        self._jobs.append(job)
+        return job
 
     async def _send(self, items: list[_Step | TagBatch]) -> list[Any]:
         (item,) = items
@@ -271,32 +278,7 @@ class _SyncJob:
             self._tally.record(index, waiting.row, error)
         self._waiting.clear()
 
-    # -- the plan, the budget, the report ------------------------------------------------------
-
-    def _choose(self, location_size: int | None, match: MatchKey) -> tuple[SyncPlan, str]:
-        rows = self._s.total
-        if rows is None and isinstance(self._rows, Sized):
-            rows = max(0, len(self._rows) - self._s.start_at)
-        if rows is None or location_size is None or match.custom_field_id is not None:
-            return "diff", ""
-        pages = math.ceil(location_size / PAGE_SIZE)
-        if pages - 1 <= rows:
-            return "diff", ""
-        return "direct", (
-            f"reading the location ({location_size} contacts, {pages} requests) would cost more "
-            f"than writing every row ({rows} upserts), so every row is upserted directly"
-        )
-
-    def _requests_left(self) -> int | None:
-        status = self._client.rate_limit_status(self._location)
-        limit = self._client.config.rate_limit
-        known = []
-        server = status.server if status is not None else None
-        if server is not None and server.daily_remaining is not None:
-            known.append(server.daily_remaining)
-        if status is not None and limit is not None and limit.daily is not None:
-            known.append(limit.daily - status.daily_used)
-        return max(0, min(known)) if known else None
+    # -- the plan and the report ------------------------------------------------------------
 
     async def _fetch_directory(self) -> None:
         if self._directory is None:
@@ -318,23 +300,27 @@ class _SyncJob:
                 continue
         return valid
 
+    def _row_count(self) -> int | None:
+        if self._s.total is None and isinstance(self._rows, Sized):
+            return max(0, len(self._rows) - self._s.start_at)
+        return self._s.total
+
+    def _requests(self) -> tuple[int, int]:
+        """This job's requests and 429s so far: its reads and its write jobs'."""
+        jobs = [job.result() for job in self._jobs]
+        return (self.own.sent + sum(r.requests for r in jobs),
+                self.own.rate_limited + sum(r.rate_limited for r in jobs))  # fmt: skip
+
     async def _progress(self, _: BulkProgress | None = None) -> None:
         if self._s.on_progress is not None:
-            counts = self._client.request_counts
-            progress = self._tally.progress(
-                time.monotonic() - self._started,
-                self._s.total,
-                counts.rate_limited - self._at_start.rate_limited,
-            )
+            elapsed = time.monotonic() - self._started
+            progress = self._tally.progress(elapsed, self._s.total, self._requests()[1])
             reply = self._s.on_progress(progress)
             if inspect.isawaitable(reply):
                 await reply
 
     def _result(self, plan: SyncPlan, note: str, reads: int, size: int | None) -> SyncResult:
-        counts = self._client.request_counts
-        done = self._tally.result(time.monotonic() - self._started,
-                                  counts.sent - self._at_start.sent,
-                                  counts.rate_limited - self._at_start.rate_limited)  # fmt: skip
+        done = self._tally.result(time.monotonic() - self._started, *self._requests())
         writes = self._writes + self._tags.cost()
         return SyncResult(
             created=done.created, updated=done.updated,
@@ -342,14 +328,10 @@ class _SyncJob:
             failed=done.failed, requests=done.requests, dry_run=self._s.dry_run,
             checkpoint=done.checkpoint, stopped_by=done.stopped_by or self._budget_stop,
             plan=plan, note=note, reads=reads, writes=writes, location_size=size,
-            time_at_limit=(reads + writes) / self._rate(), undecided=self._undecided,
+            time_at_limit=(reads + writes) / rate(self._client), undecided=self._undecided,
             budget_share=writes / self._left if self._left else None,
             elapsed=done.elapsed, rate_limited=done.rate_limited,
         )  # fmt: skip
-
-    def _rate(self) -> float:
-        limit = self._client.config.rate_limit
-        return limit.max_requests / limit.period if limit is not None else _PUBLISHED_RATE
 
 
 async def _chain(head: list[tuple[int, object]], rest: AsyncIterator[tuple[int, object]]
@@ -366,29 +348,3 @@ def _verdict(plan: RowPlan) -> str:
 
 def _as_row(raw: object) -> ContactCreate:
     return raw if isinstance(raw, ContactCreate) else ContactCreate()
-
-
-def _budget_error(location: str, left: int) -> RateLimitError:
-    return RateLimitError(
-        f"daily request budget: the writes this sync needs exceed the {left} requests left "
-        f"today for location {location!r}; it wrote what fit. Run it again (or resume from "
-        "the result's checkpoint) once the budget resets",
-        status_code=None,
-    )
-
-
-def _check(rows: object, settings: SyncSettings) -> None:
-    name, _, reference = settings.match.partition(":")
-    if settings.match not in ("email", "phone") and not (name == "custom" and reference.strip()):
-        raise ConfigurationError(
-            f"match must be 'email', 'phone' or 'custom:<field id, key or name>', "
-            f"got {settings.match!r}"
-        )
-    if settings.tags not in ("add", "replace"):
-        raise ConfigurationError(f"tags must be 'add' or 'replace', got {settings.tags!r}")
-    if not isinstance(settings.tag_chunk_size, int) or settings.tag_chunk_size < 1:
-        raise ConfigurationError(
-            f"tag_chunk_size must be at least 1, got {settings.tag_chunk_size!r}"
-        )
-    if isinstance(rows, str | bytes):
-        raise ConfigurationError("sync rows must be an iterable of ContactCreate, not a string")

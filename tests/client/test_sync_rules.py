@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -167,3 +168,18 @@ async def test_bad_arguments_fail_before_anything_is_sent(
     with pytest.raises(lc.ConfigurationError, match="tags must be"):
         await sync([], tags="merge")  # type: ignore[arg-type]
     assert fake_leadconnector.stats.requests == 0
+
+
+async def test_requests_are_the_jobs_own_when_other_calls_share_the_client(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    stored = [_store(fake_leadconnector, email=f"r{n}@x.com") for n in range(20)]
+    rows = [lc.ContactCreate(email=f"r{n}@x.com", city="Lyon") for n in range(20)]
+
+    async def others() -> None:
+        for contact in stored:
+            await leadconnector_client.contacts.get(contact["id"])
+
+    result, _ = await asyncio.gather(leadconnector_client.contacts.sync(rows), others())
+    assert (result.reads, result.writes, result.requests) == (1, 20, 21)
+    assert fake_leadconnector.stats.requests == 41
