@@ -7,7 +7,9 @@ Run it::
 
 The one rule that matters: verify ``await request.body()``, the exact bytes received. A body
 that was parsed and re-serialised no longer matches its signature. Verification failures get a
-401; accepted events are acknowledged at once and handled in a background task.
+401. HighLevel delivers an event again only after a 429, so an event whose handling fails (or
+takes too long) gets a 429 and its id is forgotten, and a delivery of an event already handled
+gets a 200 without being handled twice: the same rules as ``webhook_handler`` for aiohttp.
 
 With FastAPI the endpoint is the same function::
 
@@ -19,10 +21,10 @@ With FastAPI the endpoint is the same function::
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from starlette.applications import Starlette  # type: ignore[import-not-found, unused-ignore]
-from starlette.background import BackgroundTask  # type: ignore[import-not-found, unused-ignore]
 from starlette.requests import Request  # type: ignore[import-not-found, unused-ignore]
 from starlette.responses import JSONResponse  # type: ignore[import-not-found, unused-ignore]
 from starlette.routing import Route  # type: ignore[import-not-found, unused-ignore]
@@ -43,13 +45,21 @@ async def handle_event(event: WebhookEvent) -> None:
 
 
 async def leadconnector_webhook(request: Request) -> JSONResponse:
-    """Verify the delivery, answer 200 at once, and handle the event after the response."""
+    """Verify the delivery, handle it, and answer 200; 429 when handling failed."""
     body = await request.body()
     try:
-        event = await verifier.averify(body, request.headers)
+        event, first = await verifier.averify_first(body, request.headers)
     except WebhookVerificationError as exc:
         return JSONResponse({"ok": False, "error": exc.message}, status_code=401)
-    return JSONResponse({"ok": True}, background=BackgroundTask(handle_event, event))
+    if not first:
+        return JSONResponse({"ok": True, "duplicate": True})
+    try:
+        async with asyncio.timeout(10.0):
+            await handle_event(event)
+    except Exception:
+        await verifier.aforget(event)  # so the redelivery is handled, not refused as a replay
+        return JSONResponse({"ok": False, "error": "not handled, retry"}, status_code=429)
+    return JSONResponse({"ok": True})
 
 
 app = Starlette(routes=[Route("/webhooks/leadconnector", leadconnector_webhook, methods=["POST"])])

@@ -117,6 +117,9 @@ class AsyncReplayStore(Protocol):
                 )
                 return not fresh
 
+            async def forget(self, webhook_id: str) -> None:  # see ForgettingStore
+                await self._redis.delete(f"lc:webhook:{webhook_id}")
+
     Use it with :meth:`WebhookVerifier.averify` (the aiohttp handler does).
     """
 
