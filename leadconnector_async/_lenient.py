@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-__all__ = ["decoder_for", "salvage"]
+__all__ = ["convert_leniently", "decoder_for", "salvage"]
 
 logger = logging.getLogger("leadconnector_async")
 
@@ -80,7 +80,12 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
             pass  # the envelope's own fields do not fit either: the slow path for all of it
         else:
             return _from_shell(shell, type_)
-    return _convert(msgspec.json.decode(body), type_, _Site("", "", _name(type_), {}))
+    return convert_leniently(msgspec.json.decode(body), type_)
+
+
+def convert_leniently(value: Any, type_: Any) -> Any:
+    """:func:`salvage` for a value already decoded to plain JSON values."""
+    return _convert(value, type_, _Site("", "", _name(type_), {}))
 
 
 def _from_shell(shell: msgspec.Struct, struct: type[msgspec.Struct]) -> msgspec.Struct:
@@ -215,7 +220,7 @@ def _warn_once(where: str, reason: str, outcome: str, level: int = logging.WARNI
     _WARNED.add(key)
     logger.log(
         level,
-        "%s: %s in a response; %s (the rest of the record and page are kept; logged once)",
+        "%s: %s from the server; %s (the rest of the record and page are kept; logged once)",
         where,
         reason,
         outcome,

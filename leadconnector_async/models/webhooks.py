@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, get_args
 
 import msgspec
 
+from .._lenient import convert_leniently
 from ._base import Model
 from .appointments import Appointment
 from .contacts import CustomFieldValue, DndSettings
@@ -254,9 +255,10 @@ KnownWebhookEvent: TypeAlias = (
 )
 WebhookEvent: TypeAlias = KnownWebhookEvent | UnknownWebhookEvent
 
-_KNOWN_TYPES: frozenset[str] = frozenset(
-    str(cls.__struct_config__.tag) for cls in get_args(KnownWebhookEvent)
-)
+_BY_TYPE: dict[str, type[KnownWebhookEvent]] = {
+    str(cls.__struct_config__.tag): cls for cls in get_args(KnownWebhookEvent)
+}
+_KNOWN_TYPES: frozenset[str] = frozenset(_BY_TYPE)
 _payload_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
@@ -289,12 +291,19 @@ def event_from_payload(payload: dict[str, Any]) -> WebhookEvent:
     Returns:
         The typed event for a known ``type``, else an :class:`UnknownWebhookEvent`.
 
+    A field of an unexpected shape is read leniently (see the README's "Decoding real
+    responses"): the event keeps every other field and the raw value in ``undecoded``.
+
     Raises:
-        msgspec.ValidationError: The ``type`` is known but a field has the wrong shape.
+        msgspec.ValidationError: The ``type`` is known but the body cannot be that event even
+            leniently (a required field is missing).
     """
     event_type = payload.get("type")
     if isinstance(event_type, str) and event_type in _KNOWN_TYPES:
-        event: KnownWebhookEvent = msgspec.convert(payload, KnownWebhookEvent)
+        try:
+            event: KnownWebhookEvent = msgspec.convert(payload, KnownWebhookEvent)
+        except msgspec.ValidationError:  # one odd field must not cost the event
+            event = convert_leniently(payload, _BY_TYPE[event_type])
         return event
     return UnknownWebhookEvent(type=event_type if isinstance(event_type, str) else "", raw=payload)
 

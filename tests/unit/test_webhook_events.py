@@ -212,9 +212,19 @@ def test_a_body_that_is_not_a_json_object_is_a_decode_error(body: bytes) -> None
         decode_webhook_payload(body)
 
 
-def test_known_type_with_wrong_field_shape_is_a_validation_error() -> None:
-    with pytest.raises(msgspec.ValidationError, match=r"\$\.dnd"):
-        decode_webhook_event(b'{"type":"ContactCreate","locationId":"l","id":"c","dnd":"yes"}')
+def test_a_field_of_the_wrong_shape_is_kept_raw_and_costs_nothing_else() -> None:
+    event = decode_webhook_event(
+        b'{"type":"ContactCreate","locationId":"l","id":"c","dnd":"yes","dateOfBirth":0}'
+    )
+    assert isinstance(event, ContactCreateEvent)
+    assert (event.id, event.location_id, event.dnd) == ("c", "l", None)
+    assert event.date_of_birth == "1970-01-01T00:00:00.000Z"
+    assert event.undecoded == {"dnd": "yes"}
+
+
+def test_known_type_without_a_required_field_is_a_validation_error() -> None:
+    with pytest.raises(msgspec.ValidationError, match="'id'"):
+        decode_webhook_event(b'{"type":"ContactCreate","locationId":"l","dnd":"yes"}')
 
 
 def test_events_encode_back_to_camel_case_with_their_type() -> None:

@@ -278,7 +278,7 @@ def test_a_schema_mismatch_is_rejected_and_does_not_use_up_the_id(
 ) -> None:
     store = MemoryReplayStore(clock=clock)
     verifier = keys.verifier(clock=clock, replay_store=store)
-    bad = {"type": "ContactCreate", "locationId": "l", "id": "c", "dnd": "yes"}
+    bad = {"type": "ContactCreate", "locationId": "l", "dnd": "yes"}  # no id
 
     with pytest.raises(WebhookVerificationError, match="ContactCreate body does not match"):
         verifier.verify(*ed25519_delivery(keys, bad, wid="w"))
