@@ -11,8 +11,9 @@ each gets its share of what the pool can carry.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import OrderedDict, deque
 
+from ._deadlines import Deadlines, expired
 from .errors import TransportError
 
 
@@ -26,12 +27,14 @@ class Admission:
         capacity: Requests the pool carries at once (its connection limit).
     """
 
-    __slots__ = ("_queues", "free")
+    __slots__ = ("_deadlines", "_queues", "free")
 
     def __init__(self, capacity: int) -> None:
         self.free = capacity
-        # Locations with waiting requests, in turn order (a dict keeps insertion order).
-        self._queues: dict[str, deque[asyncio.Future[None]]] = {}
+        # Locations with waiting requests, in turn order. An OrderedDict, not a dict: taking the
+        # first of a dict after many deletions at its front scans their leftovers (quadratic).
+        self._queues: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
+        self._deadlines = Deadlines()
 
     def try_enter(self) -> bool:
         """Take a place at once if one is free and nobody is waiting (the O(1) path)."""
@@ -44,7 +47,7 @@ class Admission:
         """Wait for a place, taking turns with the other locations that wait.
 
         Raises:
-            TimeoutError: No place by ``deadline`` (event-loop time).
+            TransportError: No place by ``deadline`` (event-loop time); nothing was sent.
         """
         if self.try_enter():
             return
@@ -53,22 +56,28 @@ class Admission:
         if queue is None:
             queue = self._queues[key] = deque()
         queue.append(waiter)
+        if deadline is not None:
+            self._deadlines.add(deadline, waiter)
         try:
-            async with asyncio.timeout_at(deadline):
-                await waiter
-        except (asyncio.CancelledError, TimeoutError):
+            await waiter
+        except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.leave()  # handed a place as we gave up: pass it on
-            else:
-                self._forget(key, waiter)
+                raise
+            self._forget(key, waiter)
+            if expired(waiter):
+                raise TransportError(
+                    "no connection of the pool came free within the call's time budget; "
+                    "nothing was sent",
+                    outcome_unknown=False,
+                ) from None
             raise
 
     def leave(self) -> None:
         """Free a place: the next location in turn with a waiting request gets it."""
         queues = self._queues
         while queues:
-            key = next(iter(queues))
-            queue = queues.pop(key)
+            key, queue = queues.popitem(last=False)
             waiter = queue.popleft()
             if queue:
                 queues[key] = queue  # to the back of the line
@@ -76,17 +85,6 @@ class Admission:
                 waiter.set_result(None)
                 return
         self.free += 1
-
-    async def enter_or_fail(self, key: str, deadline: float | None) -> None:
-        """:meth:`enter`, raising :class:`TransportError` (nothing sent) past ``deadline``."""
-        try:
-            await self.enter(key, deadline)
-        except TimeoutError:
-            raise TransportError(
-                "no connection of the pool came free within the call's time budget; "
-                "nothing was sent",
-                outcome_unknown=False,
-            ) from None
 
     @property
     def waiting(self) -> int:

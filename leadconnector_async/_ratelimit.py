@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from ._config import RateLimit
 from ._daily import DailyBudget
+from ._deadlines import Deadlines, expired
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
 from ._protocol import RateLimitSnapshot
@@ -81,6 +82,7 @@ class LocalLimiter:
         # The figures a server confirming our own limits sends: nothing to correct.
         self._configured = (limit.max_requests, round(limit.period * 1000))
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines = Deadlines()  # of queued requests, on one timer
 
     @property
     def active_locations(self) -> int:
@@ -133,19 +135,17 @@ class LocalLimiter:
             state.waiters = deque()
         waiters = state.waiters
         waiters.append(waiter)
+        if deadline is not None:
+            self._deadlines.add(deadline, waiter)
         try:
-            if deadline is None:
-                await waiter
-            else:
-                async with asyncio.timeout_at(deadline):
-                    await waiter
-        except (asyncio.CancelledError, TimeoutError) as exc:
+            await waiter
+        except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._give_back(state, 1)  # handed to us as we gave up: pass it on
-            else:
-                with contextlib.suppress(ValueError):  # moved by alias(): skipped there
-                    waiters.remove(waiter)
-            if isinstance(exc, TimeoutError):
+                raise
+            with contextlib.suppress(ValueError):  # moved by alias(): skipped there
+                waiters.remove(waiter)
+            if expired(waiter):
                 raise timed_out(state.key, "no slot freed up") from None
             raise
 

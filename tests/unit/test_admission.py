@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+import leadconnector_async as lc
 from leadconnector_async._admission import Admission
 
 
@@ -32,12 +33,25 @@ async def test_locations_take_turns_and_a_place_is_never_lost() -> None:
     assert (gate.free, gate.waiting) == (1, 0)
 
 
+async def test_a_task_cancelled_while_waiting_is_cancelled_not_timed_out() -> None:
+    gate = Admission(1)
+    assert gate.try_enter()
+    loop = asyncio.get_running_loop()
+    waiting = asyncio.ensure_future(gate.enter("a", loop.time() + 60))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert gate.waiting == 0
+
+
 async def test_a_deadline_ends_the_wait_and_frees_nothing_twice() -> None:
     gate = Admission(1)
     assert gate.try_enter()
     loop = asyncio.get_running_loop()
-    with pytest.raises(TimeoutError):
+    with pytest.raises(lc.TransportError, match="nothing was sent") as caught:
         await gate.enter("a", loop.time() + 0.01)
+    assert not caught.value.outcome_unknown
     assert gate.waiting == 0
     gate.leave()
     assert gate.try_enter()

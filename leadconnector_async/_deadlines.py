@@ -1,0 +1,65 @@
+"""Deadlines for many waiting futures on one timer.
+
+``asyncio.timeout`` costs a timeout object, a timer handle, a context copy and a bound method per
+waiter: at thousands of queued requests that is what the garbage collector walks. Here a waiter
+is one heap entry, and one timer (armed for the earliest deadline) cancels the futures whose
+deadline passed. The waiter tells that cancellation from its task's own by
+:func:`expired` (its task has no cancellation pending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from itertools import count
+
+_COMPACT_SLACK = 1024
+
+
+class Deadlines:
+    """Cancels each registered future that is still pending at its deadline (loop time)."""
+
+    __slots__ = ("_heap", "_live_at_compaction", "_order", "_timer", "_timer_at")
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = count()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        self._live_at_compaction = 0
+
+    def add(self, deadline: float, waiter: asyncio.Future[None]) -> None:
+        """Cancel ``waiter`` at ``deadline`` unless it is done by then."""
+        heap = self._heap
+        if len(heap) > 2 * self._live_at_compaction + _COMPACT_SLACK:
+            self._compact()  # entries of futures long done: drop them (amortised O(1))
+        heapq.heappush(heap, (deadline, next(self._order), waiter))
+        if self._timer is None or deadline < self._timer_at:
+            self._arm(waiter.get_loop(), deadline)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = at
+        self._timer = loop.call_at(at, self._expire, loop)
+
+    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        heap, now = self._heap, loop.time()
+        while heap and heap[0][0] <= now:
+            waiter = heapq.heappop(heap)[2]
+            if not waiter.done():
+                waiter.cancel()
+        if heap:
+            self._arm(loop, heap[0][0])
+
+    def _compact(self) -> None:
+        self._heap = [entry for entry in self._heap if not entry[2].done()]
+        heapq.heapify(self._heap)
+        self._live_at_compaction = len(self._heap)
+
+
+def expired(waiter: asyncio.Future[None]) -> bool:
+    """True when ``waiter`` was cancelled by its deadline, not by its task being cancelled."""
+    task = asyncio.current_task()
+    return waiter.cancelled() and (task is None or task.cancelling() == 0)
