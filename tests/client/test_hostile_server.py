@@ -333,3 +333,17 @@ async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
             await client.contacts.get("c1")
     assert str(caught.value).startswith("header was Authorization: Bearer <redacted>")
     assert_secret_unreachable(caught.value, TOKEN)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e400", "soon", "Mon, 99 Foo 2026"])
+async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str) -> None:
+    async def limited(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        body = b'{"message":"Too many requests"}'
+        await raw.write(writer, answer(body, f"Retry-After: {value}", status="429 Too Many"))
+
+    quick = lc.RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.01)
+    async with serving(limited) as raw, client_for(raw, retry=quick) as client:
+        with pytest.raises(lc.RateLimitError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.status_code == 429
+    assert len(raw.requests) <= 2  # never more than max_retries + 1, whatever it said
