@@ -12,6 +12,7 @@ from ..client import LeadConnector
 from ..models.search import Filter
 from .output import ContactWriter, check_output
 from .progress import ProgressDisplay
+from .session import custom_field_definitions
 
 _PAGE_SIZE = 500
 
@@ -48,7 +49,7 @@ async def run_export(
     client: LeadConnector, options: ExportOptions, out: TextIO, err: TextIO
 ) -> int:
     """Write every contact the options select to ``options.out``; returns the exit code (0)."""
-    definitions = await client.locations.custom_fields("contact")
+    definitions = await custom_field_definitions(client, err) or []
     contacts = client.contacts.search(
         options.query, filters=options.filters() or None, page_size=_PAGE_SIZE, read_ahead=True
     )

@@ -34,6 +34,7 @@ from .reading import (
 )
 from .rejects import RejectsFile
 from .sending import Imported, RowSender, TagsMode, stops_import
+from .session import custom_field_definitions
 
 EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
 _LEASE_ROWS = 64  # rows leased (journalled as maybe-sent) per fsync
@@ -65,6 +66,7 @@ class _Counts:
     updated: int = 0
     found: int = 0
     skipped: int = 0
+    requests: int = 0
     rate_limited: int = 0
     elapsed: float = 0.0
 
@@ -145,7 +147,9 @@ async def run_import(
             be used (all before anything is sent or any saved progress is touched).
     """
     with open_contacts(options.path, options.read) as probe:
-        directory = await CustomFieldDirectory.fetch(client) if probe.names_custom_fields else None
+        named = probe.names_custom_fields
+    fields = await custom_field_definitions(client, err) if named else None
+    directory = CustomFieldDirectory(fields) if fields is not None else None
     with open_contacts(options.path, options.read, custom_fields=directory) as contacts:
         resumed = resume_state(options)
         if resumed is not None and resumed.complete:
@@ -212,7 +216,8 @@ async def _run(
                     journal.rejected(row.line, None, str(outcome.error), row.raw)
     finally:
         display.finish()
-    counts.rate_limited = job.result().rate_limited
+    result = job.result()
+    counts.requests, counts.rate_limited = result.requests, result.rate_limited
     counts.elapsed = time.monotonic() - started
     return counts, stopped
 
@@ -249,7 +254,8 @@ def _summary(counts: _Counts, rejects: RejectsFile, out: TextIO) -> None:
     found = f", {counts.found} found already created" if counts.found else ""
     skipped = f", {counts.skipped} finished earlier" if counts.skipped else ""
     print(f"imported: ok {counts.ok} (created {counts.created}, updated {counts.updated}{found}), "
-          f"rejected {rejects.count}{skipped}, 429s {counts.rate_limited}, "
+          f"rejected {rejects.count}{skipped}, requests {counts.requests}, "
+          f"429s {counts.rate_limited}, "
           f"elapsed {counts.elapsed:.1f}s", file=out)  # fmt: skip
     if rejects.count:
         print(f"rejected rows (fix them and import this file as is): {rejects.path}", file=out)

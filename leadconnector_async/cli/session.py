@@ -9,6 +9,8 @@ from typing import TextIO
 
 from .._config import DEFAULT_BASE_URL, RateLimit
 from ..client import LeadConnector
+from ..errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from ..models.custom_fields import CustomField
 from .settings import account_from_env
 
 
@@ -48,3 +50,14 @@ async def open_client(
             rate_limit=rate_limit,
         ) as client:  # fmt: skip
             yield client
+
+
+async def custom_field_definitions(client: LeadConnector, err: TextIO) -> list[CustomField] | None:
+    """The location's contact custom fields, or ``None`` (said on ``err``) when the token may
+    not read them: custom field columns then go by key or id only."""
+    try:
+        return await client.locations.custom_fields("contact")
+    except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+        print(f"note: custom field definitions unavailable ({type(exc).__name__}: {exc}); "
+              "custom field columns go by key or id", file=err)  # fmt: skip
+        return None

@@ -11,7 +11,7 @@ import subprocess
 import termios
 from pathlib import Path
 
-from ._cli import PYTHON, fake_server, write_csv
+from ._cli import PYTHON, cli, fake_server, write_csv
 
 
 def _run_on_terminal(args: list[str], env: dict[str, str], columns: int) -> tuple[str, str]:
@@ -36,19 +36,23 @@ def _run_on_terminal(args: list[str], env: dict[str, str], columns: int) -> tupl
 
 
 def test_progress_is_one_line_redrawn_in_place_within_80_columns(tmp_path: Path) -> None:
+    """Three rows fail on reading and two at the API (duplicates): each is counted once."""
     source = write_csv(tmp_path / "in.csv", 300, bad={3: "nope", 7: "x@", 9: "y@"})
+    existing = tmp_path / "existing.csv"
+    existing.write_text("email\nperson10@example.com\nperson20@example.com\n")
     with fake_server() as env:
-        args = [PYTHON, "-m", "leadconnector_async", "import", str(source), "--tags", "replace",
+        assert cli(env, "import", str(existing)).returncode == 0
+        args = [PYTHON, "-m", "leadconnector_async", "import", str(source), "--create",
                 "--rate-limit", "50/0.5"]  # fmt: skip
         out, terminal = _run_on_terminal(args, env, columns=80)
-    assert "rejected 3" in out
+    assert "rejected 5" in out
     lines = terminal.replace("\r\n", "\n").split("\n")
     drawn = [ln for ln in lines if "\r" in ln]
     assert len(drawn) == 1, terminal  # every redraw of the progress stays on one line
     frames = [re.sub(r"\x1b\[K", "", f) for f in drawn[0].split("\r") if f]
     assert len(frames) >= 3, frames  # redrawn several times in place
     assert all(len(f) <= 79 for f in frames), max(frames, key=len)
-    assert frames[-1].startswith("[########################] 300/300 rows, 3 rejected")
+    assert frames[-1].startswith("[########################] 300/300 rows, 5 rejected")
 
 
 def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
