@@ -140,9 +140,9 @@ class Observer:
 class CallTrace:
     """What one call did so far: its attempts, last answer and span."""
 
-    __slots__ = ("_attempt_started", "_context", "_debug", "_observer", "_span", "_started",
-                 "attempts", "call", "location_id", "response", "status", "template",
-                 "trace_id")  # fmt: skip
+    __slots__ = ("_attempt_started", "_context", "_debug", "_in_flight", "_observer", "_span",
+                 "_started", "attempts", "call", "location_id", "response", "status",
+                 "template", "trace_id")  # fmt: skip
 
     def __init__(
         self,
@@ -161,6 +161,7 @@ class CallTrace:
         self.response: Response | None = None
         self.status: int | None = None
         self.trace_id: str | None = None
+        self._in_flight = False
         self._started = self._attempt_started = time.perf_counter()
         self._span: Any = None
         self._context: Any = None
@@ -183,9 +184,14 @@ class CallTrace:
         """The request is about to go out (after its slot and token)."""
         self._attempt_started = time.perf_counter()
         self.response = None
+        self._in_flight = True
 
     async def attempt_ended(self, error: BaseException | None, result: object = None) -> None:
-        """Log the attempt that just ended, and run the ``on_attempt`` hook."""
+        """Log the attempt that just ended, and run the ``on_attempt`` hook; an attempt that
+        ended before its request was sent (no slot in time, a bad argument) is not one."""
+        if not self._in_flight:
+            return
+        self._in_flight = False
         self.attempts += 1
         response, elapsed = self.response, time.perf_counter() - self._attempt_started
         api_error = error if isinstance(error, LeadConnectorError) else None
@@ -261,6 +267,15 @@ def log_retry(call: Call[Any], attempt: int, delay: float, error: LeadConnectorE
                extra={"http_method": call.method, "url_template": template, "attempt": attempt,
                       "retry_delay_s": delay, "status_code": error.status_code,
                       "trace_id": error.trace_id})  # fmt: skip
+
+
+def log_rate_limited(call: Call[Any], error: LeadConnectorError) -> None:
+    """WARNING when a call gives up on a 429 (no retry left, or a wait beyond the policy's)."""
+    template = call.template or call.path
+    fields = {"http_method": call.method, "url_template": template,
+              "status_code": error.status_code, "trace_id": error.trace_id}  # fmt: skip
+    logger.warning("%s %s answered 429 and is not retried: %s", call.method, template, error,
+                   extra=fields)  # fmt: skip
 
 
 def _log_attempt(info: AttemptInfo) -> None:

@@ -26,7 +26,7 @@ from ._config import (
     Timeouts,
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
-from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_retry
+from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
 from ._pool import Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, read_rate_limit, static_headers
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
@@ -317,6 +317,8 @@ class LeadConnector(AsyncClosing):
         except LeadConnectorError as error:
             if error.method is None:
                 error.method, error.path_template = call.method, call.template or call.path
+            if isinstance(error, RateLimitError) and error.status_code == 429:
+                log_rate_limited(call, error)
             raise
 
     async def _send(self, call: Call[T], trace: CallTrace | None) -> T:

@@ -34,8 +34,9 @@ async def fake() -> AsyncIterator[FakeLeadConnector]:
 
 
 def _client(fake: FakeLeadConnector, **options: object) -> lc.LeadConnector:
+    options.setdefault("retry", FAST_RETRY)
     return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                            rate_limit=None, retry=FAST_RETRY, **options)  # type: ignore[arg-type]  # fmt: skip
+                            rate_limit=None, **options)  # type: ignore[arg-type]  # fmt: skip
 
 
 def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -176,3 +177,38 @@ async def test_proxies_come_from_the_environment_only_with_trust_env(
     assert contact.first_name == ("Proxied" if trust_env else "Ed")
     assert (proxy.stats.requests, fake.stats.requests) == ((1, 1) if trust_env else (0, 2))
     assert direct.first_name == "Ed"
+
+
+async def test_a_429_given_up_on_is_a_warning_too(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="leadconnector_async")
+    async with (
+        FakeLeadConnector(rate_limit=FakeRateLimit(max_requests=1, period=60.0)) as fake,
+        _client(fake, retry=lc.RetryPolicy(max_retries=0)) as client,
+    ):
+        await client.contacts.create(lc.ContactCreate(first_name="Fay"))
+        with pytest.raises(lc.RateLimitError):
+            await client.contacts.create(lc.ContactCreate(first_name="Gus"))
+    [warning] = _records(caplog, logging.WARNING)
+    assert warning.getMessage().startswith("POST /contacts/ answered 429 and is not retried")
+    assert fake.stats.rate_limited == 1
+
+
+async def test_a_call_refused_before_sending_reports_no_attempt(fake: FakeLeadConnector) -> None:
+    attempts: list[lc.AttemptInfo] = []
+    outcomes: list[lc.CallOutcome] = []
+
+    async def on_attempt(info: lc.AttemptInfo) -> None:
+        attempts.append(info)
+
+    async def on_call(outcome: lc.CallOutcome) -> None:
+        outcomes.append(outcome)
+
+    client = _client(fake, on_attempt=on_attempt, on_call=on_call)
+    await client.aclose()
+    with pytest.raises(lc.ClientClosedError):
+        await client.contacts.get("c1")
+    assert attempts == []
+    [outcome] = outcomes
+    assert (outcome.attempts, outcome.status) == (0, None)
+    assert isinstance(outcome.error, lc.ClientClosedError)
+    assert fake.stats.requests == 0
