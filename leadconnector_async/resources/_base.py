@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from .._protocol import Call
 from ..endpoints import Endpoint
 from ..errors import ConfigurationError
 
@@ -33,19 +32,9 @@ class Resource:
         location_id: str | None = None,
     ) -> T:
         """Send ``endpoint`` in the client's API version; ``path_args`` fill its path."""
-        return await self._client.send(self._call(endpoint, *path_args, body=body, params=params,
-                                                  location_id=location_id))  # fmt: skip
-
-    def _call(
-        self,
-        endpoint: Endpoint[T],
-        *path_args: str,
-        body: Any = None,
-        params: Mapping[str, str | int | None] | None = None,
-        location_id: str | None = None,
-    ) -> Call[T]:
-        return endpoint.call(self._client.config.api_version, *path_args, body=body,
+        call = endpoint.call(self._client.config.api_version, *path_args, body=body,
                              params=params, location_id=location_id)  # fmt: skip
+        return await self._client.send(call)
 
 
 class SubResource(Generic[R]):
