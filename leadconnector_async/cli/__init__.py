@@ -1,4 +1,4 @@
-"""The command line: ``leadconnector import|export|demo`` (or ``python -m leadconnector_async``).
+"""The command line: ``leadconnector import|sync|export|demo`` (``python -m leadconnector_async``).
 
 Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _import_parser(commands)
+    _sync_parser(commands)
     exp = commands.add_parser(
         "export",
         help="stream every contact to NDJSON or CSV",
@@ -94,21 +95,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_parser(commands: Any) -> None:
-    imp = commands.add_parser(
-        "import",
-        help="upsert (or create) contacts from CSV or NDJSON",
-        epilog=_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    imp.add_argument("file", type=Path)
+    imp = _file_command(commands, "import", "upsert (or create) contacts from CSV or NDJSON")
     imp.add_argument("--create", action="store_true", help="create instead of upsert")
+    imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
     imp.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard an interrupted import's progress and start from the top",
+    )
+
+
+def _sync_parser(commands: Any) -> None:
+    sync = _file_command(
+        commands, "sync", "make contacts what a CSV or NDJSON file says, writing only what differs"
+    )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read and compare, report what a real run would do, write nothing",
+    )
+    sync.add_argument(
+        "--match",
+        default="email",
+        metavar="email|phone|custom:FIELD",
+        help="how rows find their contact (default email)",
+    )
+
+
+def _file_command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A command that reads a contact file (``import``, ``sync``), with the options they share."""
+    command: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    command.add_argument("file", type=Path)
+    command.add_argument(
         "--tags",
         choices=("add", "replace"),
         default="add",
         help="add the row's tags to a matched contact's (default), or replace them",
     )
-    imp.add_argument(
+    _reading_options(command)
+    command.add_argument("--rejects", type=Path, help="where rejected rows go (FILE.rejects.csv)")
+    command.add_argument("--concurrency", type=int, default=20)
+    _global_options(command, defaults=False)
+    return command
+
+
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """How a contact file is read (``import`` and ``sync`` alike)."""
+    parser.add_argument(
         "--map",
         action="append",
         default=[],
@@ -116,27 +151,18 @@ def _import_parser(commands: Any) -> None:
         help='name a column\'s field: --map "Plan Name=custom:plan", '
         '--map "Notes=-" leaves a column out',
     )
-    imp.add_argument("--delimiter", help="CSV delimiter (default: sniffed from the header)")
-    imp.add_argument("--encoding", help="file encoding (default: BOM, else UTF-8, else cp1252)")
-    imp.add_argument(
+    parser.add_argument("--delimiter", help="CSV delimiter (default: sniffed from the header)")
+    parser.add_argument("--encoding", help="file encoding (default: BOM, else UTF-8, else cp1252)")
+    parser.add_argument(
         "--tag-delimiter",
         default=",;",
         help="characters that separate tags in a cell (default ',;')",
     )
-    imp.add_argument(
+    parser.add_argument(
         "--default-region",
         metavar="CC",
         help="country for phone numbers without +<country code> (e.g. US, GB)",
     )
-    imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
-    imp.add_argument(
-        "--restart",
-        action="store_true",
-        help="discard an interrupted import's progress and start from the top",
-    )
-    imp.add_argument("--rejects", type=Path, help="where rejected rows go (FILE.rejects.csv)")
-    imp.add_argument("--concurrency", type=int, default=20)
-    _global_options(imp, defaults=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_dispatch(args, sys.stdout, sys.stderr))
     except KeyboardInterrupt:
-        saved = "; progress is saved: rerun with --resume" if args.command == "import" else ""
+        saved = {"import": "; progress is saved: rerun with --resume",
+                 "sync": "; run the sync again: rows already written compare equal"}.get(
+            args.command, "")  # fmt: skip
         print(f"leadconnector: interrupted{saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ConfigurationError, ImportFileError) as exc:
@@ -168,6 +196,15 @@ async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return await run_demo(out, err)
     from .session import open_client
 
+    if args.command == "sync":
+        from .import_cmd import read_options
+        from .sync_cmd import SyncCommand, check_sync, run_sync
+
+        command = SyncCommand(args.file, args.dry_run, args.match, args.tags, args.rejects,
+                              args.concurrency, read_options(args))  # fmt: skip
+        check_sync(command)
+        async with open_client(args.rate_limit, fake=args.fake, err=err) as client:
+            return await run_sync(client, command, out, err)
     if args.command == "import":
         from .import_cmd import check_import, options_from_args, run_import
 

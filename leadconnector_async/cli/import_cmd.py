@@ -24,7 +24,6 @@ from .hygiene import Hygiene, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
 from .progress import ProgressDisplay
 from .reading import (
-    NDJSON_SUFFIXES,
     ContactFile,
     ReadOptions,
     Row,
@@ -32,7 +31,7 @@ from .reading import (
     count_rows,
     open_contacts,
 )
-from .rejects import RejectsFile
+from .rejects import RejectsFile, rejects_path_for
 from .sending import Imported, RowSender, TagsMode, stops_import
 from .session import custom_field_definitions
 
@@ -55,9 +54,7 @@ class ImportOptions:
 
     @property
     def rejects_path(self) -> Path:
-        ndjson = self.path.suffix.lower() in NDJSON_SUFFIXES
-        suffix = ".rejects.ndjson" if ndjson else ".rejects.csv"
-        return self.rejects or self.path.with_name(self.path.name + suffix)
+        return rejects_path_for(self.path, self.rejects)
 
 
 @dataclass
@@ -89,6 +86,16 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
     Raises:
         ImportFileError: A ``--map`` without ``=``, or an unknown ``--default-region``.
     """
+    return ImportOptions(args.file, args.create, args.resume, args.restart, args.rejects,
+                         args.tags, args.concurrency, read_options(args))  # fmt: skip
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """How the command line says to read the file (``import`` and ``sync`` alike).
+
+    Raises:
+        ImportFileError: A ``--map`` without ``=``, or an unknown ``--default-region``.
+    """
     mapping: dict[str, str] = {}
     for pair in args.map:
         column, equals, target = pair.rpartition("=")
@@ -99,9 +106,7 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
     if region is not None:
         check_region(region)
     hygiene = Hygiene(tag_delimiters=args.tag_delimiter, default_region=region)
-    read = ReadOptions(args.delimiter, args.encoding, mapping, hygiene)
-    return ImportOptions(args.file, args.create, args.resume, args.restart, args.rejects,
-                         args.tags, args.concurrency, read)  # fmt: skip
+    return ReadOptions(args.delimiter, args.encoding, mapping, hygiene)
 
 
 def check_import(options: ImportOptions) -> None:

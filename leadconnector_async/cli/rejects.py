@@ -15,6 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .columns import REJECT_COLUMNS
+from .reading import NDJSON_SUFFIXES
+
+
+def rejects_path_for(path: Path, given: Path | None) -> Path:
+    """Where the rejects of ``path`` go: ``given``, else beside it (``FILE.rejects.csv``, or
+    ``FILE.rejects.ndjson`` for NDJSON)."""
+    suffix = ".rejects.ndjson" if path.suffix.lower() in NDJSON_SUFFIXES else ".rejects.csv"
+    return given or path.with_name(path.name + suffix)
 
 
 class RejectsFile:

@@ -1,0 +1,154 @@
+"""``leadconnector sync FILE``: make the location's contacts what the file says, writing only
+what differs (``--dry-run``: say what that would take, write nothing).
+
+The file is read as ``import`` reads it (column mapping, ``custom:<name or key>`` columns, row
+hygiene, rejects). A sync needs no journal: run it again after an interruption or a stop, and the
+rows already written compare equal and cost nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..client import LeadConnector
+from ..custom_fields import CustomFieldDirectory
+from ..models.bulk import BulkProgress
+from ..models.contacts import ContactCreate
+from ..models.sync import SyncResult
+from ..sync._plan import TagsMode
+from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
+from .rejects import RejectsFile, rejects_path_for
+
+EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
+
+
+@dataclass(frozen=True)
+class SyncCommand:
+    """What ``sync`` was asked to do."""
+
+    path: Path
+    dry_run: bool = False
+    match: str = "email"
+    tags: TagsMode = "add"
+    rejects: Path | None = None
+    concurrency: int = 20
+    read: ReadOptions = field(default_factory=ReadOptions)
+
+    @property
+    def rejects_path(self) -> Path:
+        return rejects_path_for(self.path, self.rejects)
+
+
+def check_sync(command: SyncCommand) -> None:
+    """Check the file's shape before credentials or requests.
+
+    Raises:
+        ImportFileError: The file cannot be read or a column is unknown.
+    """
+    with open_contacts(command.path, command.read):
+        pass
+
+
+async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err: TextIO) -> int:
+    """Sync ``command.path``; returns the exit code (0 ok, 1 rows rejected, 3 stopped).
+
+    Raises:
+        ImportFileError: The file cannot be read, or a column names an unknown custom field
+            (before anything is written).
+    """
+    from .progress import ProgressDisplay
+
+    with open_contacts(command.path, command.read) as probe:
+        named = probe.names_custom_fields or command.match.startswith("custom:")
+    directory = await CustomFieldDirectory.fetch(client) if named else None
+    display = ProgressDisplay(err)
+    total = count_rows(command.path)
+    lines = array("I")  # the file line of every row handed to the sync, by its index
+    started = time.monotonic()
+    result: SyncResult | None = None
+    with open_contacts(command.path, command.read, custom_fields=directory) as contacts:
+        rejects = RejectsFile(command.rejects_path, contacts.header, contacts.delimiter or ",")
+        try:
+
+            def on_progress(p: BulkProgress) -> None:
+                display.show(p.done, total, p.failed + rejects.count, p.rate, p.eta,
+                             p.rate_limited)  # fmt: skip
+
+            result = await client.contacts.sync(
+                _rows(contacts, rejects, lines), match=command.match, tags=command.tags,
+                dry_run=command.dry_run, concurrency=command.concurrency, total=total,
+                on_progress=on_progress, custom_fields=directory,
+            )  # fmt: skip
+        finally:
+            display.finish()
+            if result is not None:
+                _reject_failed(command, directory, rejects, lines, result)
+            rejects.close()
+    _summary(result, rejects, time.monotonic() - started, out)
+    if result.stopped_by is not None:
+        print(f"stopped: {type(result.stopped_by).__name__}: {result.stopped_by}", file=err)
+        print("run the same sync again once the cause is fixed: rows already written compare "
+              "equal and cost nothing", file=err)  # fmt: skip
+        return EXIT_STOPPED
+    return EXIT_REJECTS if rejects.count else EXIT_OK
+
+
+def _rows(
+    contacts: ContactFile, rejects: RejectsFile, lines: array[int]
+) -> Iterator[ContactCreate]:
+    for verdict in contacts:
+        if isinstance(verdict, Row):
+            lines.append(verdict.line)
+            yield verdict.contact
+        else:
+            rejects.write(verdict.line, verdict.column, verdict.reason, verdict.raw)
+
+
+def _reject_failed(
+    command: SyncCommand,
+    directory: CustomFieldDirectory | None,
+    rejects: RejectsFile,
+    lines: array[int],
+    result: SyncResult,
+) -> None:
+    """Write the rows the sync failed to the rejects, as the file had them (read again: the
+    sync keeps no row's cells)."""
+    if not result.failed:
+        return
+    reasons = {lines[f.index]: str(f.error) for f in result.failed if f.index < len(lines)}
+    with open_contacts(command.path, command.read, custom_fields=directory) as again:
+        for verdict in again:
+            if isinstance(verdict, Row) and verdict.line in reasons:
+                rejects.write(verdict.line, None, reasons[verdict.line], verdict.raw)
+
+
+def _summary(result: SyncResult, rejects: RejectsFile, elapsed: float, out: TextIO) -> None:
+    if result.plan == "direct":
+        print(f"plan: {result.note}", file=out)
+    seconds = result.time_at_limit
+    at_limit = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
+    budget = f", {result.budget_share:.1%} of today's budget" if result.budget_share else ""
+    if result.dry_run:
+        undecided = f", {result.undecided} to upsert" if result.undecided else ""
+        print(
+            f"dry run: would create {result.created}, update {result.updated}{undecided}, "
+            f"leave {result.unchanged} unchanged; {rejects.count} rows rejected",
+            file=out,
+        )
+        print(
+            f"a real run sends {result.writes} write requests after {result.reads} read "
+            f"requests: {at_limit} at the rate limit{budget}; nothing was written",
+            file=out,
+        )
+    else:
+        print(f"synced: created {result.created}, updated {result.updated}, unchanged "
+              f"{result.unchanged}, rejected {rejects.count}; {result.requests} requests "
+              f"({result.reads} reads), 429s {result.rate_limited}, elapsed {elapsed:.1f}s",
+              file=out)  # fmt: skip
+    if rejects.count:
+        print(f"rejected rows (line, column, reason): {rejects.path}", file=out)

@@ -1,0 +1,74 @@
+"""``leadconnector sync``: a subprocess against a fake server in its own process."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ._cli import cli, exported, fake_server, rejects_of, write_csv
+
+
+@pytest.fixture
+def server() -> Iterator[dict[str, str]]:
+    with fake_server() as env:
+        yield env
+
+
+def _restated(path: Path, rows: int) -> Path:
+    """The imported people again: custom field by name, some changed, two new, one bad."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["First Name", "last_name", "email", "tags", "custom:Plan"])
+        for n in range(rows):
+            last = "Renamed" if n in (3, 4, 5) else f"Last{n}"
+            plan = "team" if n in (6, 7) else "pro"
+            tags = "a;b" if n % 2 else ("c;vip" if n == 8 else "c")
+            writer.writerow([f"First{n}", last, f"PERSON{n}@example.com", tags, plan])
+        writer.writerow(["New", "One", "new1@example.com", "fresh", "basic"])
+        writer.writerow(["New", "Two", "new2@example.com", "", ""])
+        writer.writerow(["Bad", "Row", "not-an-email", "", ""])
+    return path
+
+
+def test_sync_dry_run_then_real_run_writes_only_the_difference(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    assert cli(server, "import", str(write_csv(tmp_path / "people.csv", 40))).returncode == 0
+    source = _restated(tmp_path / "again.csv", 40)
+    dry = cli(server, "sync", str(source), "--dry-run")
+    assert dry.returncode == 1, dry.stderr  # one row rejected
+    assert "dry run: would create 2, update 6, leave 34 unchanged; 1 rows rejected" in dry.stdout
+    assert "nothing was written" in dry.stdout
+    [bad] = rejects_of(tmp_path / "again.csv.rejects.csv")
+    assert (bad["rejected_line"], bad["rejected_column"]) == ("44", "email")
+    before = {c["email"]: c for c in exported(server, tmp_path / "before.ndjson")}
+    assert len(before) == 40
+
+    done = cli(server, "sync", str(source))
+    assert done.returncode == 1, done.stderr
+    assert "synced: created 2, updated 6, unchanged 34, rejected 1" in done.stdout
+    after = {c["email"]: c for c in exported(server, tmp_path / "after.ndjson")}
+    assert len(after) == 42
+    assert after["person3@example.com"]["lastName"] == "Renamed"
+    plans = {e: {f["id"]: f["value"] for f in c["customFields"]} for e, c in after.items()}
+    assert plans["person6@example.com"]["cf_plan"] == "team"
+    assert plans["new1@example.com"]["cf_plan"] == "basic"
+    assert sorted(after["person8@example.com"]["tags"]) == ["c", "vip"]
+    assert after["person1@example.com"]["tags"] == before["person1@example.com"]["tags"]
+
+    again = cli(server, "sync", str(source), "--match", "email", "--tags", "add")
+    assert "synced: created 0, updated 0, unchanged 42, rejected 1" in again.stdout
+
+
+def test_an_unknown_custom_field_column_stops_before_anything_is_written(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "odd.csv"
+    source.write_text("email,custom:Favourite colour\nann@x.com,blue\n")
+    done = cli(server, "sync", str(source))
+    assert done.returncode == 2
+    assert "Favourite colour" in done.stderr
+    assert exported(server, tmp_path / "none.ndjson") == []
