@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 
 from ._config import RateLimit
+from ._cooling import CoolingQueue
 from ._daily import DailyBudget
 from ._deadlines import Deadlines, expired
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
@@ -75,7 +76,7 @@ class LocalLimiter:
         self._wall_clock = wall_clock
         self._states: dict[str, _Location] = {}
         # Cooling slots of every location, oldest first, one queue per period length.
-        self._cooling: dict[float, deque[tuple[float, _Location, int]]] = {}
+        self._cooling: dict[float, CoolingQueue[_Location]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         self._tick = min(0.01, limit.period / 200)
@@ -159,8 +160,8 @@ class LocalLimiter:
         due = loop.time() + state.period * _SLOT_MARGIN
         queue = self._cooling.get(state.period)
         if queue is None:
-            queue = self._cooling[state.period] = deque()
-        queue.append((due, state, count))
+            queue = self._cooling[state.period] = CoolingQueue()
+        queue.push(due, state, count, self._tick)
         if self._timer is None or due + self._tick < self._timer_at:
             self._arm(loop, due)
 
@@ -176,13 +177,13 @@ class LocalLimiter:
         now = loop.time()
         next_due = float("inf")
         for period, queue in list(self._cooling.items()):
-            while queue and queue[0][0] <= now:
-                _, state, count = queue.popleft()
+            for state, count in queue.pop_due(now):
                 self._give_back(state, count)
-            if queue:
-                next_due = min(next_due, queue[0][0])
-            else:
+            due = queue.next_due
+            if due is None:
                 del self._cooling[period]
+            else:
+                next_due = min(next_due, due)
         if next_due != float("inf"):
             self._arm(loop, next_due)
 
