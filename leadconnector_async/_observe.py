@@ -115,16 +115,22 @@ class Observer:
 
     Args:
         server_address: The API host, for the ``server.address`` span attribute.
+        server_port: Its port, for ``server.port``.
         on_attempt: Awaited after every HTTP attempt.
         on_call: Awaited once per call with its outcome.
     """
 
-    __slots__ = ("on_attempt", "on_call", "server_address")
+    __slots__ = ("on_attempt", "on_call", "server_address", "server_port")
 
     def __init__(
-        self, server_address: str, on_attempt: AttemptHook | None, on_call: CallHook | None
+        self,
+        server_address: str,
+        server_port: int,
+        on_attempt: AttemptHook | None,
+        on_call: CallHook | None,
     ) -> None:
         self.server_address = server_address
+        self.server_port = server_port
         self.on_attempt = on_attempt
         self.on_call = on_call
 
@@ -171,8 +177,11 @@ class CallTrace:
     def _open_span(self, tracer: Any) -> None:
         from opentelemetry import context, trace
 
-        attributes = {"http.request.method": self.call.method, "url.template": self.template,
-                      "server.address": self._observer.server_address}  # fmt: skip
+        observer = self._observer
+        attributes: dict[str, str | int] = {
+            "http.request.method": self.call.method, "url.template": self.template,
+            "server.address": observer.server_address, "server.port": observer.server_port,
+        }  # fmt: skip
         if self.location_id:
             attributes["leadconnector.location_id"] = self.location_id
         name = f"{self.call.method} {self.template}"
@@ -243,7 +252,8 @@ class CallTrace:
             if self.status is not None:
                 span.set_attribute("http.response.status_code", self.status)
             retries = max(self.attempts - 1, 0)
-            span.set_attribute("http.request.resend_count", retries)
+            if retries:  # the conventions set it only on requests that were sent again
+                span.set_attribute("http.request.resend_count", retries)
             span.set_attribute("leadconnector.retry_count", retries)
             if self.trace_id:
                 span.set_attribute("leadconnector.trace_id", self.trace_id)

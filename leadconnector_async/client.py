@@ -129,8 +129,9 @@ class LeadConnector(AsyncClosing):
         )
         self._token = _token_source(token, self)
         self._location_id = _checked_location(location_id)
-        host = urlsplit(self._config.base_url).hostname or ""
-        self._observer = Observer(host, on_attempt, on_call)
+        server = urlsplit(self._config.base_url)
+        port = server.port or (443 if server.scheme == "https" else 80)
+        self._observer = Observer(server.hostname or "", port, on_attempt, on_call)
         if limiter is None and rate_limit is not None:
             limiter = LocalLimiter(rate_limit)
         self._pool = Pool(

@@ -70,6 +70,7 @@ async def test_one_span_per_call_with_semantic_attributes_and_retry_events(
         "http.request.method": "GET",
         "url.template": "/contacts/{contactId}",
         "server.address": "127.0.0.1",
+        "server.port": int(fake.url.rsplit(":", 1)[1]),
         "leadconnector.location_id": fake.location_id,
         "http.response.status_code": 200,
         "http.request.resend_count": 2,
@@ -81,6 +82,7 @@ async def test_one_span_per_call_with_semantic_attributes_and_retry_events(
     assert failed.name == "DELETE /contacts/{contactId}"
     assert (failed.attributes or {})["http.response.status_code"] == 400
     assert (failed.attributes or {})["error.type"] == "400"
+    assert "http.request.resend_count" not in (failed.attributes or {})  # sent once
     assert failed.status.status_code == trace.StatusCode.ERROR
     assert contact_id not in repr([ok.to_json(), failed.to_json()])
     assert fake.token not in repr([ok.to_json(), failed.to_json()])
