@@ -23,7 +23,12 @@ DEFAULT_TAG_DELIMITERS = ",;"
 
 
 @cache
-def _phonenumbers() -> ModuleType:
+def require_phone_library() -> ModuleType:
+    """The ``phonenumbers`` module.
+
+    Raises:
+        ImportFileError: It is not installed (it comes with the ``cli`` extra).
+    """
     try:
         import phonenumbers
     except ImportError:
@@ -36,7 +41,7 @@ def _phonenumbers() -> ModuleType:
 
 def check_region(region: str) -> None:
     """Raise :class:`ImportFileError` unless ``region`` is a country phone numbers know."""
-    if region not in _phonenumbers().SUPPORTED_REGIONS:
+    if region not in require_phone_library().SUPPORTED_REGIONS:
         raise ImportFileError(f"--default-region {region}: not a country code (e.g. US, GB, DE)")
 
 
@@ -46,7 +51,7 @@ def normalise_phone(text: str, default_region: str | None) -> str:
     Raises:
         ValueError: Not a valid phone number (the message says why).
     """
-    lib = _phonenumbers()
+    lib = require_phone_library()
     try:
         number = lib.parse(text, default_region)
     except lib.NumberParseException as exc:
