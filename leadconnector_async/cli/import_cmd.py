@@ -118,6 +118,9 @@ def check_import(options: ImportOptions) -> None:
     """
     with open_contacts(options.path, options.read):
         resume_state(options)
+    if not options.rejects_path.parent.is_dir():
+        raise ImportFileError(f"--rejects {options.rejects_path}: the folder "
+                              f"{options.rejects_path.parent} does not exist")  # fmt: skip
 
 
 def resume_state(options: ImportOptions) -> ResumeState | None:

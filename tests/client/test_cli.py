@@ -213,9 +213,11 @@ def test_saved_progress_is_never_discarded_by_a_rerun_without_resume(
         ("import", str(source), "--concurrency", "x"),
         ("import", str(source), "--map", "nope"),
         ("import", str(source), "--encoding", "no-such-codec"),
+        ("import", str(source), "--rejects", str(tmp_path / "no" / "r.csv")),
     ):
         refused = cli(server, *args)
         assert refused.returncode == 2
+        assert "Traceback" not in refused.stderr
         assert journal.read_text() == "not json}\n"
     again = cli(server, "import", str(source))
     assert "--resume" in again.stderr
