@@ -14,7 +14,7 @@ import leadconnector_async as lc
 from leadconnector_async.endpoints import API_VERSIONS, ENDPOINTS, V3, Endpoint
 from leadconnector_async.models.tags import BulkBusinessBody, BulkTagsBody
 from leadconnector_async.models.tasks import TaskCompletion
-from leadconnector_async.testing import FakeLeadConnector
+from leadconnector_async.testing import FakeLeadConnector, TokenInfo
 
 from . import spec
 from .operations import EXERCISES, RESPONSE_ERRATA, seed
@@ -134,3 +134,18 @@ def test_request_structs_declare_exactly_the_spec_properties(
     assert set(struct.__struct_encode_fields__) == set(schema["properties"])
     required = {f.encode_name for f in msgspec.structs.fields(struct) if f.required}
     assert required <= set(schema.get("required", [])), "we require what the API does not"
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+async def test_the_fake_asks_for_exactly_the_scope_of_the_row(op: Endpoint[object]) -> None:
+    scope = op.scope or "contacts.write"  # the spec declares none: the client assumes write
+    tokens = {"none": TokenInfo(scopes=frozenset()), "only": TokenInfo(scopes=frozenset({scope}))}
+    async with FakeLeadConnector(tokens=tokens) as fake:
+        fixture = seed(fake)
+        async with lc.LeadConnector("none", location_id=fake.location_id, base_url=fake.url,
+                                    rate_limit=None) as client:  # fmt: skip
+            with pytest.raises(lc.ScopeError):
+                await EXERCISES[op.name](client, fixture)
+        async with lc.LeadConnector("only", location_id=fake.location_id, base_url=fake.url,
+                                    rate_limit=None) as client:  # fmt: skip
+            await EXERCISES[op.name](client, fixture)
