@@ -232,7 +232,7 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
         problem = "JSON nested deeper than the decoder allows"
     raise TransportError(
         f"malformed response body from {call.method} {call.path}: {problem}; "
-        f"body starts {_excerpt(response.body)}",
+        f"body starts {_excerpt(redact_secrets(response.body, _secrets_of(call, token)))}",
         outcome_unknown=True,
         status_code=response.status,
     )

@@ -347,3 +347,14 @@ async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str
             await client.contacts.get("c1")
     assert caught.value.status_code == 429
     assert len(raw.requests) <= 2  # never more than max_retries + 1, whatever it said
+
+
+async def test_a_malformed_2xx_body_echoing_the_token_is_redacted() -> None:
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(f"<html>your token {TOKEN} was fine</html>".encode()))
+
+    async with serving(echo) as raw, client_for(raw) as client:
+        with pytest.raises(lc.TransportError, match="malformed") as caught:
+            await client.contacts.get("c1")
+    assert "<redacted>" in str(caught.value)
+    assert_secret_unreachable(caught.value, TOKEN)
