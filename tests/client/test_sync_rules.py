@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -183,3 +184,20 @@ async def test_requests_are_the_jobs_own_when_other_calls_share_the_client(
     result, _ = await asyncio.gather(leadconnector_client.contacts.sync(rows), others())
     assert (result.reads, result.writes, result.requests) == (1, 20, 21)
     assert fake_leadconnector.stats.requests == 41
+
+
+async def test_rows_may_come_from_an_async_iterable_and_a_v3_client(
+    fake_leadconnector: FakeLeadConnector,
+) -> None:
+    stored = _store(fake_leadconnector, email="v3@x.com", city="Oslo")
+
+    async def rows() -> AsyncIterator[lc.ContactCreate]:
+        yield lc.ContactCreate(email="v3@x.com", city="Turin")
+        yield lc.ContactCreate(email="v3-new@x.com", tags=["t"])
+
+    async with lc.LeadConnector(fake_leadconnector.token, api_version="v3", rate_limit=None,
+                                location_id=fake_leadconnector.location_id,
+                                base_url=fake_leadconnector.url) as client:  # fmt: skip
+        result = await client.contacts.sync(rows())
+    assert (result.updated, result.created, result.failed) == (1, 1, [])
+    assert stored["city"] == "Turin"
