@@ -132,7 +132,7 @@ def _summary(result: SyncResult, rejects: RejectsFile, elapsed: float, out: Text
         print(f"plan: {result.note}", file=out)
     seconds = result.time_at_limit
     at_limit = f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
-    budget = f", {result.budget_share:.1%} of today's budget" if result.budget_share else ""
+    budget = f", {result.budget_share:.2%} of today's budget" if result.budget_share else ""
     if result.dry_run:
         undecided = f", {result.undecided} to upsert" if result.undecided else ""
         print(
@@ -148,7 +148,7 @@ def _summary(result: SyncResult, rejects: RejectsFile, elapsed: float, out: Text
     else:
         print(f"synced: created {result.created}, updated {result.updated}, unchanged "
               f"{result.unchanged}, rejected {rejects.count}; {result.requests} requests "
-              f"({result.reads} reads), 429s {result.rate_limited}, elapsed {elapsed:.1f}s",
-              file=out)  # fmt: skip
+              f"({result.reads} reads, {at_limit} at the rate limit{budget}), 429s "
+              f"{result.rate_limited}, elapsed {elapsed:.1f}s", file=out)  # fmt: skip
     if rejects.count:
         print(f"rejected rows (line, column, reason): {rejects.path}", file=out)
