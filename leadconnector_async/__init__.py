@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 # The names below are imported when first used (PEP 562), so ``import leadconnector_async`` and
-# the command line's ``--help`` stay quick. This block is the one list of where each name lives:
-# type checkers read it, and ``__getattr__`` reads it from this file's source on first use.
+# the command line's ``--help`` stay quick. Type checkers read the imports below; what runs is
+# the table under ``else:`` (a test holds the two equal).
 if TYPE_CHECKING:
     from ._config import RateLimit, RetryPolicy, Timeouts
     from ._observe import AttemptInfo, CallOutcome
@@ -86,7 +86,76 @@ if TYPE_CHECKING:
 else:
     from ._lazy import lazy_exports
 
-    __getattr__, __dir__ = lazy_exports(__name__, __file__)
+    _EXPORTS = {
+        "._config": ("RateLimit", "RetryPolicy", "Timeouts"),
+        "._observe": ("AttemptInfo", "CallOutcome"),
+        "._protocol": ("Call", "RateLimitSnapshot"),
+        "._ratelimit": ("Limiter", "Permit", "RateLimitStatus"),
+        ".auth": ("OAuthToken", "StaticToken", "TokenSource"),
+        ".bulk": ("BulkJob",),
+        ".client": ("LeadConnector", "RequestCounts"),
+        ".custom_fields": ("CustomFieldDirectory",),
+        ".errors": (
+            "APIError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ClientClosedError",
+            "ConfigurationError",
+            "CustomFieldError",
+            "DuplicateContactError",
+            "LeadConnectorError",
+            "NotFoundError",
+            "PaginationError",
+            "PermissionDeniedError",
+            "RateLimitError",
+            "RateLimiterUnavailableError",
+            "RateLimitTimeoutError",
+            "RedirectError",
+            "ResponseTooLargeError",
+            "ScopeError",
+            "ServerError",
+            "TransportError",
+            "UnprocessableEntityError",
+            "WebhookVerificationError",
+        ),
+        ".models": (
+            "CLEAR",
+            "UNSET",
+            "Appointment",
+            "AttributionSource",
+            "BulkBusinessResult",
+            "BulkTagsEntry",
+            "BulkTagsResult",
+            "ClearType",
+            "Contact",
+            "ContactCreate",
+            "ContactUpdate",
+            "CustomField",
+            "CustomFieldInput",
+            "CustomFieldValue",
+            "DndChannel",
+            "DndChannelInput",
+            "DndSettings",
+            "DndSettingsInput",
+            "FollowersResult",
+            "InboundDndSettings",
+            "Note",
+            "NoteCreate",
+            "NoteUpdate",
+            "Opportunity",
+            "Task",
+            "TaskCreate",
+            "TaskUpdate",
+            "UnsetType",
+            "UpsertResult",
+        ),
+        ".models.bulk": ("BulkFailure", "BulkOutcome", "BulkProgress", "BulkResult"),
+        ".models.search": ("Filter", "FilterGroup", "Range", "Sort"),
+        ".models.sync": ("SyncResult",),
+        ".oauth": ("AgencyTokens", "authorization_url", "exchange_code"),
+        ".pagination": ("Page", "Paginator"),
+    }
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "CLEAR",

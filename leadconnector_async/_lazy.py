@@ -1,41 +1,28 @@
-"""Lazy package exports (PEP 562), read from the package's ``if TYPE_CHECKING:`` imports.
+"""Lazy package exports (PEP 562): a public name's module is imported when the name is first used.
 
-The package ``__init__`` lists its public names once, as imports inside ``if TYPE_CHECKING:``
-(what type checkers read). At run time :func:`lazy_exports` finds those imports in the source
-and imports each name's module only when the name is first used, the way the Scientific Python
-``lazy_loader`` reads a stub file.
+The package ``__init__`` lists its public names twice on purpose: as imports inside
+``if TYPE_CHECKING:`` (what type checkers read) and as a plain table of module -> names (what
+runs). A table, not the ``__init__`` source read at run time, so that the package also works
+from a zip file or a sourceless install (PyInstaller). ``tests/unit/test_public_api.py`` holds
+the two lists equal.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
-from collections.abc import Callable
-from functools import cache
-from typing import Any, TypeGuard
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def lazy_exports(
-    package: str, init_file: str
+    package: str, exports: Mapping[str, tuple[str, ...]]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``(__getattr__, __dir__)`` for ``package`` whose ``__init__`` source is ``init_file``."""
-
-    @cache
-    def table() -> dict[str, str]:
-        with open(init_file, encoding="utf-8") as handle:
-            tree = ast.parse(handle.read())
-        found: dict[str, str] = {}
-        for guard in tree.body:
-            if not _is_type_checking(guard):
-                continue
-            for node in guard.body:
-                if isinstance(node, ast.ImportFrom):
-                    module = "." * node.level + (node.module or "")
-                    found.update({alias.asname or alias.name: module for alias in node.names})
-        return found
+    """``(__getattr__, __dir__)`` for ``package``, whose public names live in the modules
+    ``exports`` names (relative module -> the names it provides)."""
+    where = {name: module for module, names in exports.items() for name in names}
 
     def getattr_(name: str) -> Any:
-        module = table().get(name)
+        module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(module, package), name)
@@ -43,11 +30,6 @@ def lazy_exports(
         return value
 
     def dir_() -> list[str]:
-        return sorted({*table(), *vars(importlib.import_module(package))})
+        return sorted({*where, *vars(importlib.import_module(package))})
 
     return getattr_, dir_
-
-
-def _is_type_checking(node: ast.stmt) -> TypeGuard[ast.If]:
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
-            and node.test.id == "TYPE_CHECKING")  # fmt: skip

@@ -279,15 +279,18 @@ class OAuthToken(RenewingToken):
             saved = self._on_refresh(successor)
             if inspect.isawaitable(saved):
                 await saved
+            return
         except Exception as exc:
-            raise AuthenticationError(
-                f"on_refresh could not save the refreshed token pair of {self._grant_name()} "
-                f"({type(exc).__name__}); the old refresh token is used up, so the grant is "
-                "lost unless the new pair is saved: it is kept in memory and saving is retried "
-                "on the next request"
-            ) from exc
+            failed = type(exc).__name__
         finally:
             _SAVING.reset(marker)
+        # Raised outside the ``except`` so the user's exception is neither cause nor context:
+        # its text may quote the new pair (a database error echoing the row, say).
+        raise AuthenticationError(
+            f"on_refresh could not save the refreshed token pair of {self._grant_name()} "
+            f"({failed}); the old refresh token is used up, so the grant is lost unless the "
+            "new pair is saved: it is kept in memory and saving is retried on the next request"
+        )
 
     def _adopt(self, successor: OAuthToken) -> None:
         self._access, self._refresh = successor._access, successor._refresh

@@ -272,8 +272,9 @@ def log_retry(call: Call[Any], attempt: int, delay: float, error: LeadConnectorE
     if not logger.isEnabledFor(level):
         return
     template = call.template or call.path
+    # The error's class, not its text: the text may quote ids or a body excerpt.
     logger.log(level, "retrying %s %s in %.2fs after attempt %d: %s", call.method, template,
-               delay, attempt, error,
+               delay, attempt, type(error).__name__,
                extra={"http_method": call.method, "url_template": template, "attempt": attempt,
                       "retry_delay_s": delay, "status_code": error.status_code,
                       "trace_id": error.trace_id})  # fmt: skip

@@ -135,7 +135,7 @@ class Call(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """An HTTP request ready for the transport. Its repr never shows the headers."""
+    """An HTTP request ready for the transport. Its repr shows neither headers nor query."""
 
     method: str
     url: str
@@ -143,7 +143,8 @@ class Request:
     body: bytes | None
 
     def __repr__(self) -> str:
-        return f"Request({self.method} {self.url})"
+        # No query string: it can hold an email or phone (duplicate lookups, searches).
+        return f"Request({self.method} {self.url.partition('?')[0]})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,3 +49,20 @@ async def test_plus_and_at_are_percent_encoded_on_the_wire() -> None:
         "/contacts/search/duplicate?locationId=loc%201&number=%2B15550100&email=a%2Bb%40x.com",
         "/contacts/search/duplicate?locationId=loc%201&number=%2B44%2020",
     ]
+
+
+async def test_a_failed_lookup_names_neither_email_nor_number(
+    caplog: pytest.LogCaptureFixture, unused_tcp_port: int
+) -> None:
+    # Nothing listens on the port: every attempt fails to connect and is retried (logged).
+    policy = lc.RetryPolicy(max_retries=1, backoff_base=0.0)
+    url = f"http://127.0.0.1:{unused_tcp_port}"
+    client = lc.LeadConnector("pit", location_id="L", base_url=url, retry=policy, rate_limit=None)
+    caplog.set_level("DEBUG", logger="leadconnector_async")
+    async with client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.find_duplicate(email="private.person@example.com")
+    texts = [str(caught.value), *(r.getMessage() for r in caplog.records)]
+    assert len(caplog.records) >= 1  # the retry was logged
+    assert "/contacts/search/duplicate" in str(caught.value)
+    assert not [t for t in texts if "private.person" in t]

@@ -1,5 +1,12 @@
 """The public surface is pinned: a change here is a deliberate API change."""
 
+import ast
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
 import leadconnector_async as lc
 
 CONTRACT = {
@@ -112,3 +119,47 @@ PINNED = [
     "authorization_url",
     "exchange_code",
 ]
+
+
+def _type_checking_imports() -> dict[str, tuple[str, ...]]:
+    tree = ast.parse(Path(lc.__file__).read_text(encoding="utf-8"))
+    guard = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    return {
+        "." * node.level + (node.module or ""): tuple(a.asname or a.name for a in node.names)
+        for node in guard.body
+        if isinstance(node, ast.ImportFrom)
+    }
+
+
+def test_lazy_table_matches_the_imports_type_checkers_read() -> None:
+    # A name added to the ``if TYPE_CHECKING:`` imports must be added to ``_EXPORTS`` too.
+    tree = ast.parse(Path(lc.__file__).read_text(encoding="utf-8"))
+    table = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "_EXPORTS"
+    )
+    assert table == _type_checking_imports()
+
+
+def test_package_imports_from_a_zip_file(tmp_path: Path) -> None:
+    # zipapps and sourceless bundles (PyInstaller) have no __init__.py to read at run time.
+    archive = tmp_path / "lc.zip"
+    package = Path(lc.__file__).parent
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in package.rglob("*.py"):
+            zf.write(path, path.relative_to(package.parent))
+    code = "import leadconnector_async as lc; print(lc.LeadConnector.__module__, lc.__file__)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(archive)},
+        cwd=tmp_path,
+        check=True,
+    )
+    module, origin = out.stdout.split()
+    assert module == "leadconnector_async.client"
+    assert origin.startswith(str(archive))
