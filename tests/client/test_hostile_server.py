@@ -24,6 +24,7 @@ TOKEN = "hostile-test-token-s3cr3t"
 LIMIT = 256 * 1024
 SAFETY_CAP = 256 * 1024 * 1024  # the server stops here, so a broken client fails, not hangs
 CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
+QUICK = lc.RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.01)
 
 
 class RawServer:
@@ -311,7 +312,7 @@ async def test_an_oauth_error_page_echoing_the_form_reveals_no_secret(
     token = lc.OAuthToken(access_token="expired-access-token", refresh_token=REFRESH,
                           expires_at=1.0, client_id="app-id", client_secret=CLIENT_SECRET,
                           on_refresh=None)  # fmt: skip
-    async with serving(echo) as raw, client_for(raw, max_retries=2) as client:
+    async with serving(echo) as raw, client_for(raw, retry=QUICK) as client:
         authorised = client.for_location("loc", token=token)
         with pytest.raises(lc.AuthenticationError) as caught:
             await authorised.contacts.get("c1")
@@ -341,8 +342,7 @@ async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str
         body = b'{"message":"Too many requests"}'
         await raw.write(writer, answer(body, f"Retry-After: {value}", status="429 Too Many"))
 
-    quick = lc.RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.01)
-    async with serving(limited) as raw, client_for(raw, retry=quick) as client:
+    async with serving(limited) as raw, client_for(raw, retry=QUICK) as client:
         with pytest.raises(lc.RateLimitError) as caught:
             await client.contacts.get("c1")
     assert caught.value.status_code == 429
