@@ -43,7 +43,9 @@ def check_output(path: Path | None) -> None:
 
 class ContactWriter:
     """Writes contacts to ``path`` (``None``: CSV on stdout): NDJSON for ``.ndjson``/``.jsonl``,
-    else CSV; use it as a context manager. The file is complete only once the block ends.
+    else CSV; use it as a context manager. The file appears, complete, when the block ends
+    without an error (until then the work is in ``path.partial`` or a temporary file); after an
+    error there is no file, rather than a truncated one.
 
     Args:
         path: Where to write, or ``None`` for stdout.
@@ -70,7 +72,7 @@ class ContactWriter:
     def __enter__(self) -> ContactWriter:
         if self._ndjson:
             assert self.path is not None
-            self._handle = self.path.open("w", encoding="utf-8")
+            self._handle = self._partial().open("w", encoding="utf-8")
         else:
             folder = self.path.parent if self.path is not None else None
             self._handle = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder)
@@ -88,6 +90,15 @@ class ContactWriter:
                 self._write_csv(self._handle)
         finally:
             self._handle.close()
+        if self._ndjson and self.path is not None:
+            if exc_type is None:
+                os.replace(self._partial(), self.path)
+            else:
+                self._partial().unlink(missing_ok=True)
+
+    def _partial(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".partial")
 
     def write(self, contact: Contact) -> None:
         """Append one contact."""
@@ -127,10 +138,9 @@ class ContactWriter:
             self._copy_csv(spool, sys.stdout, columns)
             sys.stdout.flush()
             return
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("w", newline="", encoding="utf-8") as out:
+        with self._partial().open("w", newline="", encoding="utf-8") as out:
             self._copy_csv(spool, out, columns)
-        os.replace(partial, self.path)
+        os.replace(self._partial(), self.path)
 
     @staticmethod
     def _copy_csv(spool: IO[str], out: IO[str], columns: list[str]) -> None:

@@ -186,6 +186,10 @@ def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -
     assert "--resume" in done.stderr
     assert rejects_of(tmp_path / "in.csv.rejects.csv") == []
     assert (tmp_path / "in.csv.journal").exists()
+    export = cli(env, "export", str(tmp_path / "out.ndjson"))
+    assert export.returncode == 3, export.stderr
+    assert "TransportError" in export.stderr
+    assert not list(tmp_path.glob("out.ndjson*"))
 
 
 def test_a_refused_token_stops_the_job_and_resume_finishes_it(
