@@ -314,6 +314,8 @@ class BulkJob(Generic[T, R], AsyncClosing):
         ready: list[str | None] = []
         for row in rows:
             key = self._location_of(row[1]) if self._location_of is not None else None
+            if key == self._client.location_id:
+                key = None  # the client's own location, named or not: one queue
             if schedule.add(key, row) and not ready:
                 ready.append(key)
         return ready

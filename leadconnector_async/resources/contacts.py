@@ -163,7 +163,8 @@ class ContactsResource(ContactListings, Resource):
             items: ``ContactCreate`` rows: any iterable or async iterable, read lazily.
             concurrency: Requests in flight at once.
             **options: ``start_at``, ``total``, ``stop_on_error``, ``on_progress``,
-                ``progress_interval``: see :class:`~leadconnector_async.bulk.BulkJob`.
+                ``progress_interval``, ``read_ahead``: see
+                :class:`~leadconnector_async.bulk.BulkJob`.
 
         Returns:
             ``BulkResult``: ``ok + len(failed)`` is the number of rows read; ``created`` and
