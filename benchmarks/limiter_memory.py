@@ -135,11 +135,11 @@ def table(title: str, base_rss: float, base_bytes: int, rounds: list[Round], cou
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for number, r in enumerate(rounds, 1):
-        per_active = (r.active_bytes - base_bytes) / count if r.active_bytes else float("nan")
-        per_idle = (r.idle_bytes - base_bytes) / count if r.idle_bytes else float("nan")
+        per_active = f"{(r.active_bytes - base_bytes) / count:,.0f}" if r.active_bytes else "-"
+        per_idle = f"{(r.idle_bytes - base_bytes) / count:,.1f}" if r.idle_bytes else "-"
         lines.append(
-            f"| {number} | {r.active_locations:,} | {per_active:,.0f} | "
-            f"{r.active_rss_mb - base_rss:,.1f} | {r.idle_locations:,} | {per_idle:,.1f} | "
+            f"| {number} | {r.active_locations:,} | {per_active} | "
+            f"{r.active_rss_mb - base_rss:,.1f} | {r.idle_locations:,} | {per_idle} | "
             f"{r.idle_rss_mb - base_rss:,.1f} |"
         )
     return "\n".join(lines)
