@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.testing import FakeLeadConnector
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 from leadconnector_async.testing._seed_many import seed_many
 
 WRITES = ("PUT /contacts/{contactId}", "POST /contacts/upsert",
@@ -201,3 +201,18 @@ async def test_rows_may_come_from_an_async_iterable_and_a_v3_client(
         result = await client.contacts.sync(rows())
     assert (result.updated, result.created, result.failed) == (1, 1, [])
     assert stored["city"] == "Turin"
+
+
+async def test_the_servers_daily_remaining_limits_the_writes() -> None:
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(1_000, 1.0, daily=8)) as fake:
+        for n in range(10):
+            _store(fake, email=f"s{n}@x.com")
+        rows = [lc.ContactCreate(email=f"s{n}@x.com", city="Nice") for n in range(10)]
+        async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
+                                    rate_limit=lc.RateLimit(1_000, 1.0)) as client:  # fmt: skip
+            dry = await client.contacts.sync(rows, dry_run=True)
+            assert (dry.updated, dry.checkpoint, dry.budget_share) == (7, 7, 1.0)
+            result = await client.contacts.sync(rows)
+    assert isinstance(result.stopped_by, lc.RateLimitError)
+    assert "6 requests left today" in str(result.stopped_by)
+    assert (result.updated, result.checkpoint, fake.stats.requests) == (6, 6, 8)
