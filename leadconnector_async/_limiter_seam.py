@@ -86,6 +86,7 @@ class Limiter(Protocol):
 
     def would_wait(self, key: str) -> bool:
         """Whether ``acquire(key)`` would wait right now (cheap, never blocks; advisory)."""
+        ...
 
 
 def timed_out(key: str, why: str) -> RateLimitTimeoutError:

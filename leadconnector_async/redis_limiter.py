@@ -74,7 +74,7 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _US = 1_000_000
 _UNKNOWN_SHARE = 0.1  # the local share of a process that never learnt how many workers there are
 
-_ACQUIRE = (resources.files(__package__) / "redis_limiter.lua").read_text()
+_ACQUIRE = (resources.files(__package__ or "leadconnector_async") / "redis_limiter.lua").read_text()
 
 
 @dataclass
@@ -185,6 +185,7 @@ class RedisLimiter(AsyncClosing):
             if deadline is not None and loop.time() + pause > deadline:
                 raise _timed_out(key)
             await asyncio.sleep(pause)
+        local: Permit | None = None
         try:
             async with asyncio.timeout_at(deadline):
                 try:
@@ -198,7 +199,7 @@ class RedisLimiter(AsyncClosing):
             raise _timed_out(key) from None
         state.in_flight += 1
         state.sent += 1
-        if member is None:
+        if local is not None:
             return Permit(key, local.held, state.sent, local)
         if self._outage:
             self._outage = False
