@@ -1,4 +1,5 @@
-"""Print the declared floors as exact pins: the package's dependencies and its user-facing extras.
+"""Print the declared floors as exact pins: the package's dependencies and every extra a user
+installs (all but the development ones: test, docs, bench).
 
     python .ci/floors.py > constraints.txt && pip install -c constraints.txt -e '.[test]'
 
@@ -12,15 +13,16 @@ import sys
 import tomllib
 from pathlib import Path
 
-EXTRAS = ("testing", "webhooks", "redis", "otel")
+DEVELOPMENT_EXTRAS = {"test", "docs", "bench"}
 FLOOR = re.compile(r"^([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,;\s]*)$")
 
 
 def floors(pyproject: Path) -> list[str]:
     project = tomllib.loads(pyproject.read_text())["project"]
     declared = list(project["dependencies"])
-    for extra in EXTRAS:
-        declared += project["optional-dependencies"][extra]
+    for extra, requirements in project["optional-dependencies"].items():
+        if extra not in DEVELOPMENT_EXTRAS:
+            declared += requirements
     pins = []
     for requirement in declared:
         match = FLOOR.match(requirement.strip())

@@ -22,17 +22,22 @@ class Note(Model):
     pinned: bool | None = None
 
 
-class NoteUpdate(Input):
-    """Body of ``contacts.notes.update``: unset fields stay as they are."""
+class _NoteFields(Input):
+    """The optional fields of a note's create and update bodies."""
 
-    body: str | UnsetType = UNSET
     user_id: str | UnsetType = UNSET
     title: str | UnsetType = UNSET
     color: str | UnsetType = UNSET
     pinned: bool | UnsetType = UNSET
 
 
-class NoteCreate(NoteUpdate):
+class NoteUpdate(_NoteFields):
+    """Body of ``contacts.notes.update``: unset fields stay as they are."""
+
+    body: str | UnsetType = UNSET
+
+
+class NoteCreate(_NoteFields, kw_only=True):
     """Body of ``contacts.notes.create``: ``body`` is required, the rest optional."""
 
     body: str

@@ -58,7 +58,7 @@ class Range(_Positional, frozen=True, kw_only=True):
 class Filter(_Positional, frozen=True):
     """One condition: ``Filter(field, operator, value)``.
 
-    Args:
+    Attributes:
         field: The contact field, as on the wire (``"email"``, ``"dateAdded"``, ``"tags"``).
         operator: ``eq``, ``not_eq`` (a string, number or bool), ``contains``,
             ``not_contains`` (a string), ``exists``, ``not_exists`` (no value) or ``range``

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class FaultDice:
 
     def force(self, kind: FaultKind, count: int = 1) -> None:
         """Make the next ``count`` requests fail with ``kind``."""
-        self._forced.extend([kind] * count)
+        self._forced.extend(itertools.repeat(kind, count))
 
     def roll(self) -> FaultKind | None:
         if self._forced:
