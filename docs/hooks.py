@@ -3,6 +3,7 @@
 Each ``## Section`` of README.md becomes ``guide/<slug>.md`` (its ``###`` headings one level up),
 the text before the first section becomes the home page, and CHANGELOG.md the changelog page.
 Links to files of the repository become links to the repository, since the site has no copy.
+Docstrings written with Sphinx roles (``:meth:`aclose```) show as plain code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
 _HEADING = re.compile(r"^## (.+)$", re.MULTILINE)
+_SPHINX_ROLE = re.compile(r":(?:meth|class|func|attr|data|exc|mod|obj):(<code>)~?")
 _FILE_LINK = re.compile(r"\]\((?!https?://|#|mailto:)([^)#\s]+)(#[^)\s]*)?\)")
 
 
@@ -70,3 +72,8 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     for uri, content in pages.items():
         files.append(File.generated(config, uri, content=content))
     return files
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """Drop the Sphinx roles some docstrings use: ``:class:`~x.Y``` shows as ``x.Y`` in code."""
+    return _SPHINX_ROLE.sub(r"\1", html)
