@@ -89,7 +89,7 @@ class AiohttpTransport:
         # second send would bypass our rate-limit slot and hide an unknown outcome from our
         # retry policy, so our own session leaves every retry to the client (aiohttp's test
         # client turns the same switch off; it has no public argument). Every aiohttp from the
-        # declared floor (3.11) has it; tests/client/test_no_silent_resend.py fails if one drops it.
+        # declared floor has it; tests/client/test_no_silent_resend.py fails if one drops it.
         if not hasattr(session, "_retry_connection"):
             warnings.warn(
                 f"aiohttp {aiohttp.__version__} has no switch for its silent resend of a request "

@@ -240,7 +240,7 @@ class FakeLeadConnector(AsyncClosing):
             if not allowed:
                 self.stats.rate_limited += 1
                 return respond.rate_limited(), headers
-        if refused := self._version_refused(request):
+        if (refused := self._version_refused(request)) is not None:
             return refused, headers
         return await self._with_faults(request, handler), headers
 
