@@ -12,12 +12,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from markdown.extensions.toc import slugify
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
 _HEADING = re.compile(r"^## (.+)$", re.MULTILINE)
 _SPHINX_ROLE = re.compile(r":(?:meth|class|func|attr|data|exc|mod|obj):(<code>)~?")
+_ANY_HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
+_ANCHOR_LINK = re.compile(r"\]\(#([^)\s]+)\)")
 _FILE_LINK = re.compile(r"\]\((?!https?://|#|mailto:)([^)#\s]+)(#[^)\s]*)?\)")
 
 
@@ -36,6 +39,32 @@ def _readme() -> tuple[str, list[tuple[str, str]]]:
         body = text[here.end() : after.start() if after else len(text)]
         sections.append((here.group(1).strip(), body))
     return intro, sections
+
+
+def _heading_ids(markdown: str) -> set[str]:
+    return {slugify(m[1].replace("`", ""), "-") for m in _ANY_HEADING.finditer(markdown)}
+
+
+def _cross_page_anchors(pages: dict[str, str]) -> dict[str, str]:
+    """README links to ``#a-heading`` now on another guide page point at that page."""
+    owner = {}
+    for uri, markdown in pages.items():
+        for anchor in _heading_ids(markdown):
+            owner.setdefault(anchor, uri)
+    fixed = {}
+    for uri, markdown in pages.items():
+        own = _heading_ids(markdown)
+
+        def relink(match: re.Match[str], own: set[str] = own, uri: str = uri) -> str:
+            anchor = match[1]
+            target = owner.get(anchor)
+            if anchor in own or target is None:
+                return match[0]
+            relative = Path(target).relative_to(Path(uri).parent).as_posix()
+            return f"]({relative}#{anchor})"
+
+        fixed[uri] = _ANCHOR_LINK.sub(relink, markdown)
+    return fixed
 
 
 def _repository_links(markdown: str, repo_url: str) -> str:
@@ -67,6 +96,7 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     for title, body in sections:
         page = f"# {title}\n{_promote(body)}"
         pages[f"guide/{_slug(title)}.md"] = _repository_links(page, repo)
+    pages = _cross_page_anchors(pages)
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     pages["changelog.md"] = _repository_links(changelog, repo)
     for uri, content in pages.items():

@@ -89,6 +89,7 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
             if result is not None:
                 _reject_failed(command, directory, rejects, lines, result)
             rejects.close()
+    assert result is not None  # the sync either returned or raised through the finally
     _summary(result, rejects, time.monotonic() - started, out)
     if result.stopped_by is not None:
         print(f"stopped: {type(result.stopped_by).__name__}: {result.stopped_by}", file=err)
