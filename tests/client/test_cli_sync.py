@@ -30,6 +30,7 @@ def _restated(path: Path, rows: int) -> Path:
         writer.writerow(["New", "One", "new1@example.com", "fresh", "basic"])
         writer.writerow(["New", "Two", "new2@example.com", "", ""])
         writer.writerow(["Bad", "Row", "not-an-email", "", ""])
+        writer.writerow(["No", "Mail", "", "", ""])  # nothing to match on: the sync fails it
     return path
 
 
@@ -39,17 +40,20 @@ def test_sync_dry_run_then_real_run_writes_only_the_difference(
     assert cli(server, "import", str(write_csv(tmp_path / "people.csv", 40))).returncode == 0
     source = _restated(tmp_path / "again.csv", 40)
     dry = cli(server, "sync", str(source), "--dry-run")
-    assert dry.returncode == 1, dry.stderr  # one row rejected
-    assert "dry run: would create 2, update 6, leave 34 unchanged; 1 rows rejected" in dry.stdout
+    assert dry.returncode == 1, dry.stderr  # rows rejected
+    assert "dry run: would create 2, update 6, leave 34 unchanged; 2 rows rejected" in dry.stdout
     assert "nothing was written" in dry.stdout
-    [bad] = rejects_of(tmp_path / "again.csv.rejects.csv")
+    bad, unmatched = rejects_of(tmp_path / "again.csv.rejects.csv")
     assert (bad["rejected_line"], bad["rejected_column"]) == ("44", "email")
+    assert unmatched["rejected_line"] == "45"
+    assert "no email to match on" in unmatched["rejected_reason"]
+    assert unmatched["First Name"] == "No"  # the row as the file had it
     before = {c["email"]: c for c in exported(server, tmp_path / "before.ndjson")}
     assert len(before) == 40
 
     done = cli(server, "sync", str(source))
     assert done.returncode == 1, done.stderr
-    assert "synced: created 2, updated 6, unchanged 34, rejected 1" in done.stdout
+    assert "synced: created 2, updated 6, unchanged 34, rejected 2" in done.stdout
     after = {c["email"]: c for c in exported(server, tmp_path / "after.ndjson")}
     assert len(after) == 42
     assert after["person3@example.com"]["lastName"] == "Renamed"
@@ -60,7 +64,7 @@ def test_sync_dry_run_then_real_run_writes_only_the_difference(
     assert after["person1@example.com"]["tags"] == before["person1@example.com"]["tags"]
 
     again = cli(server, "sync", str(source), "--match", "email", "--tags", "add")
-    assert "synced: created 0, updated 0, unchanged 42, rejected 1" in again.stdout
+    assert "synced: created 0, updated 0, unchanged 42, rejected 2" in again.stdout
 
 
 def test_an_unknown_custom_field_column_stops_before_anything_is_written(
