@@ -27,35 +27,88 @@ class Ratio:
 
 
 RATIOS = (
-    Ratio("sequential CPU per call, ours / bare aiohttp", "sequential", "cpu_us", "ours",
-          "aiohttp", at_most=1.3),
-    Ratio("sequential CPU per call, SDK / ours", "sequential", "cpu_us", "sdk", "ours",
-          at_least=4.0),
-    Ratio("requests/s at 64, ours / bare aiohttp", "concurrent", "rate", "ours", "aiohttp",
-          at_least=0.8),
+    Ratio(
+        "sequential CPU per call, ours / bare aiohttp",
+        "sequential",
+        "cpu_us",
+        "ours",
+        "aiohttp",
+        at_most=1.3,
+    ),
+    Ratio(
+        "sequential CPU per call, SDK / ours", "sequential", "cpu_us", "sdk", "ours", at_least=4.0
+    ),
+    Ratio(
+        "requests/s at 64, ours / bare aiohttp",
+        "concurrent",
+        "rate",
+        "ours",
+        "aiohttp",
+        at_least=0.8,
+    ),
     Ratio("requests/s at 64, ours / SDK", "concurrent", "rate", "ours", "sdk", at_least=10.0),
-    Ratio("decode CPU per contact, SDK model / ours", "decode", "cpu_us", "sdk", "ours",
-          at_least=5.0),
-    Ratio("decode CPU per contact, pydantic's fastest path / ours", "decode", "cpu_us",
-          "pydantic_json", "ours"),
-    Ratio("concurrent CPU per request, ours / bare aiohttp", "concurrent", "cpu_us", "ours",
-          "aiohttp"),
-    Ratio("sequential CPU per call, ours with limiter / bare aiohttp", "sequential", "cpu_us",
-          "ours_limited", "aiohttp"),
-    Ratio("requests/s at 64, ours with limiter / bare aiohttp", "concurrent", "rate",
-          "ours_limited", "aiohttp"),
-    Ratio("concurrent CPU per request, ours with limiter / bare aiohttp", "concurrent", "cpu_us",
-          "ours_limited", "aiohttp"),
-    Ratio("with rate-limit headers: sequential CPU per call, ours with limiter / bare aiohttp",
-          "sequential", "cpu_us", "ours_headers", "aiohttp_headers", at_most=1.05),
-    Ratio("with rate-limit headers: requests/s at 64, ours with limiter / bare aiohttp",
-          "concurrent", "rate", "ours_headers", "aiohttp_headers", at_least=0.9),
-    Ratio("with rate-limit headers: CPU per request at 64, ours with limiter / bare aiohttp",
-          "concurrent", "cpu_us", "ours_headers", "aiohttp_headers", at_most=1.10),
+    Ratio(
+        "decode CPU per contact, SDK model / ours", "decode", "cpu_us", "sdk", "ours", at_least=5.0
+    ),
+    Ratio(
+        "decode CPU per contact, pydantic's fastest path / ours",
+        "decode",
+        "cpu_us",
+        "pydantic_json",
+        "ours",
+    ),
+    Ratio(
+        "concurrent CPU per request, ours / bare aiohttp", "concurrent", "cpu_us", "ours", "aiohttp"
+    ),
+    Ratio(
+        "sequential CPU per call, ours with limiter / bare aiohttp",
+        "sequential",
+        "cpu_us",
+        "ours_limited",
+        "aiohttp",
+    ),
+    Ratio(
+        "requests/s at 64, ours with limiter / bare aiohttp",
+        "concurrent",
+        "rate",
+        "ours_limited",
+        "aiohttp",
+    ),
+    Ratio(
+        "concurrent CPU per request, ours with limiter / bare aiohttp",
+        "concurrent",
+        "cpu_us",
+        "ours_limited",
+        "aiohttp",
+    ),
+    Ratio(
+        "with rate-limit headers: sequential CPU per call, ours with limiter / bare aiohttp",
+        "sequential",
+        "cpu_us",
+        "ours_headers",
+        "aiohttp_headers",
+        at_most=1.05,
+    ),
+    Ratio(
+        "with rate-limit headers: requests/s at 64, ours with limiter / bare aiohttp",
+        "concurrent",
+        "rate",
+        "ours_headers",
+        "aiohttp_headers",
+        at_least=0.9,
+    ),
+    Ratio(
+        "with rate-limit headers: CPU per request at 64, ours with limiter / bare aiohttp",
+        "concurrent",
+        "cpu_us",
+        "ours_headers",
+        "aiohttp_headers",
+        at_most=1.10,
+    ),
     Ratio("walk contacts/s, ours / bare aiohttp", "walk", "rate", "ours", "aiohttp"),
     Ratio("walk contacts/s, ours / SDK", "walk", "rate", "ours", "sdk"),
     Ratio("walk peak RSS, SDK / ours", "walk", "peak_rss_mb", "sdk", "ours"),
-)  # fmt: skip
+)
 
 
 @dataclass

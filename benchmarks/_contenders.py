@@ -52,9 +52,11 @@ class Ours:
 
     def __init__(self, server: Server) -> None:
         self._client = lc.LeadConnector(
-            server.token, location_id=server.location_id, base_url=server.url,
+            server.token,
+            location_id=server.location_id,
+            base_url=server.url,
             rate_limit=self.rate_limit,
-        )  # fmt: skip
+        )
 
     async def get(self, contact_id: str) -> object:
         return await self._client.contacts.get(contact_id)
@@ -115,8 +117,11 @@ class BareAiohttp:
     def __init__(self, server: Server) -> None:
         self._url = server.url
         self._location_id = server.location_id
-        self._headers = {"Authorization": f"Bearer {server.token}", "Version": API_VERSION,
-                         "Accept": "application/json"}  # fmt: skip
+        self._headers = {
+            "Authorization": f"Bearer {server.token}",
+            "Version": API_VERSION,
+            "Accept": "application/json",
+        }
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:

@@ -20,8 +20,16 @@ MAX, PERIOD = 10, 1.0  # 10 requests per second per location, in 1 s windows
 SLOW_SECONDS = 2.0
 LOW_MAX = 2
 NORMAL = 20
-SERVER_FLAGS = ["--max", str(MAX), "--period", str(PERIOD), "--slow", f"slow={SLOW_SECONDS}",
-                "--limit", f"low={LOW_MAX}"]  # fmt: skip
+SERVER_FLAGS = [
+    "--max",
+    str(MAX),
+    "--period",
+    str(PERIOD),
+    "--slow",
+    f"slow={SLOW_SECONDS}",
+    "--limit",
+    f"low={LOW_MAX}",
+]
 CASES = ("busy", "slow", "low")
 
 

@@ -98,16 +98,22 @@ class HTTP(asyncio.Protocol):
             status = b"422 Unprocessable Entity"
         elif post:
             email = _field(body, b'"email":"')
-            payload = (b'{"new":true,"contact":{"id":"c-' + email + b'","locationId":"' + key
-                       + b'"},"traceId":"t"}')  # fmt: skip
+            payload = (
+                b'{"new":true,"contact":{"id":"c-'
+                + email
+                + b'","locationId":"'
+                + key
+                + b'"},"traceId":"t"}'
+            )
             status = b"200 OK"
         else:
             cid = head[head.find(b"/contacts/") + 10 : head.find(b" http/")]
             payload = b'{"contact":{"id":"' + cid + b'","firstName":"Ann","locationId":"x"}}'
             status = b"200 OK"
-        response = (b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: " + str(len(payload)).encode() + b"\r\n" + limits
-                    + b"\r\n" + payload)  # fmt: skip
+        response = (
+            b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(payload)).encode() + b"\r\n" + limits + b"\r\n" + payload
+        )
         assert self.transport is not None
         delay = self.slow.get(key)
         if delay is None:
@@ -154,8 +160,9 @@ async def serve(args: argparse.Namespace) -> None:
     windows = Windows(args.max, args.period, limits)
     slow = _pairs(args.slow, float)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: HTTP(windows, slow), "127.0.0.1", args.port,
-                                      backlog=4096)  # fmt: skip
+    server = await loop.create_server(
+        lambda: HTTP(windows, slow), "127.0.0.1", args.port, backlog=4096
+    )
     print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()

@@ -109,8 +109,7 @@ async def drive(
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, lag_task, return_exceptions=True)
-    return _summary(len(clients), wall, launched - demanded_at_start, served, errors[0],
-                    lags, cpu)  # fmt: skip
+    return _summary(len(clients), wall, launched - demanded_at_start, served, errors[0], lags, cpu)
 
 
 async def _watch_lag(lags: list[float], measuring: list[bool]) -> None:
@@ -123,16 +122,31 @@ async def _watch_lag(lags: list[float], measuring: list[bool]) -> None:
 
 
 def _summary(
-    locations: int, wall: float, demanded: int, served: list[int], errors: int,
-    lags: list[float], cpu: float,
-) -> Served:  # fmt: skip
+    locations: int,
+    wall: float,
+    demanded: int,
+    served: list[int],
+    errors: int,
+    lags: list[float],
+    cpu: float,
+) -> Served:
     mean = statistics.fmean(served) or 1.0
     within = sum(abs(s / mean - 1) <= 0.25 for s in served) / len(served)
     # A loop too busy to wake the watcher often has lagged at least as long as its longest gap.
     few = len(lags) < 100
     lag = max(lags, default=wall) if few else statistics.quantiles(lags, n=100)[98]
-    return Served(locations, wall, demanded, sum(served), errors, min(served) / mean,
-                  max(served) / mean, within, lag * 1000, cpu / wall)  # fmt: skip
+    return Served(
+        locations,
+        wall,
+        demanded,
+        sum(served),
+        errors,
+        min(served) / mean,
+        max(served) / mean,
+        within,
+        lag * 1000,
+        cpu / wall,
+    )
 
 
 async def ceiling(url: str, seconds: float, in_flight: int = 100) -> float:

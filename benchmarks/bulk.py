@@ -42,9 +42,14 @@ def peak_rss_mb() -> float:
 def rows(count: int, prefix: str) -> Iterator[lc.ContactCreate]:
     """``count`` distinct contacts, made one at a time."""
     for n in range(count):
-        yield lc.ContactCreate(first_name="Bulk", last_name=f"Row{n}", city="Oslo",
-                               email=f"{prefix}{n}@bulk.example", phone=f"+1555{n:07d}",
-                               tags=["import"])  # fmt: skip
+        yield lc.ContactCreate(
+            first_name="Bulk",
+            last_name=f"Row{n}",
+            city="Oslo",
+            email=f"{prefix}{n}@bulk.example",
+            phone=f"+1555{n:07d}",
+            tags=["import"],
+        )
 
 
 async def measure(url: str, token: str, location_id: str, count: int, concurrency: int) -> str:
@@ -54,8 +59,9 @@ async def measure(url: str, token: str, location_id: str, count: int, concurrenc
     def sample(progress: lc.BulkProgress) -> None:
         samples.append((progress.done, rss_mb()))
 
-    async with lc.LeadConnector(token, location_id=location_id, base_url=url,
-                                rate_limit=None) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        token, location_id=location_id, base_url=url, rate_limit=None
+    ) as client:
         await client.contacts.bulk_upsert(rows(WARM_UP_ROWS, "warm"), concurrency=concurrency)
         gc.collect()
         baseline = rss_mb()
@@ -85,28 +91,30 @@ def _report(
     along = ", ".join(f"{done:,} rows: {rss:.1f} MB" for done, rss in marks)
     verdict = "yes" if growth < GROWTH_LIMIT_MB else "NO"
     wall, cpu = times
-    return "\n".join([
-        f"Command: `python -m benchmarks.bulk --rows {count} --concurrency {concurrency}`",
-        "",
-        f"Machine: {machine()}",
-        "",
-        f"`contacts.bulk_upsert` of a {count:,}-row generator at concurrency {concurrency}, rate "
-        "limit off, against the fake server in its own process (loopback HTTP).",
-        "",
-        "| figure | value |",
-        "|---|---:|",
-        f"| rows upserted (ok / failed) | {result.ok:,} / {len(result.failed)} |",
-        f"| elapsed | {wall:.1f} s |",
-        f"| rows/s | {count / wall:,.0f} |",
-        f"| client CPU per row | {cpu / count * 1e6:.0f} µs |",
-        f"| requests sent / 429s | {result.requests:,} / {result.rate_limited} |",
-        f"| client RSS after warm-up | {baseline:.1f} MB |",
-        f"| client peak RSS growth over the job | {growth:.1f} MB (limit {GROWTH_LIMIT_MB:.0f} MB:"
-        f" {verdict}) |",
-        "",
-        f"RSS along the job: {along}. Rows/s is bounded by the single-process fake server (the "
-        "client's CPU per row shows its own share); the server's memory is not counted.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"Command: `python -m benchmarks.bulk --rows {count} --concurrency {concurrency}`",
+            "",
+            f"Machine: {machine()}",
+            "",
+            f"`contacts.bulk_upsert` of a {count:,}-row generator at concurrency {concurrency}, "
+            "rate limit off, against the fake server in its own process (loopback HTTP).",
+            "",
+            "| figure | value |",
+            "|---|---:|",
+            f"| rows upserted (ok / failed) | {result.ok:,} / {len(result.failed)} |",
+            f"| elapsed | {wall:.1f} s |",
+            f"| rows/s | {count / wall:,.0f} |",
+            f"| client CPU per row | {cpu / count * 1e6:.0f} µs |",
+            f"| requests sent / 429s | {result.requests:,} / {result.rate_limited} |",
+            f"| client RSS after warm-up | {baseline:.1f} MB |",
+            f"| client peak RSS growth over the job | {growth:.1f} MB "
+            f"(limit {GROWTH_LIMIT_MB:.0f} MB: {verdict}) |",
+            "",
+            f"RSS along the job: {along}. Rows/s is bounded by the single-process fake server (the "
+            "client's CPU per row shows its own share); the server's memory is not counted.",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,8 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args(argv)
     with fake_server(0) as server:
-        body = asyncio.run(measure(server.url, server.token, server.location_id,
-                                   args.rows, args.concurrency))  # fmt: skip
+        body = asyncio.run(
+            measure(server.url, server.token, server.location_id, args.rows, args.concurrency)
+        )
     print(body)
     write_section("Bulk", body)
 

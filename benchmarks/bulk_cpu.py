@@ -25,8 +25,11 @@ import leadconnector_async as lc
 from benchmarks._results import machine, write_section
 from benchmarks.tenants import raw_server
 
-HEADERS = {"Authorization": "Bearer tok", "Version": "2021-07-28",
-           "Content-Type": "application/json"}  # fmt: skip
+HEADERS = {
+    "Authorization": "Bearer tok",
+    "Version": "2021-07-28",
+    "Content-Type": "application/json",
+}
 
 
 def rows(count: int, prefix: str) -> Iterator[lc.ContactCreate]:
@@ -70,20 +73,30 @@ def main() -> None:
     with raw_server() as url:
         for n in range(args.rounds):
             for name, run in (("ours", ours), ("bare", bare)):
-                samples[name].append(cpu_per_row(run, url, args.rows, args.concurrency,
-                                                 f"{name}{n}-"))  # fmt: skip
+                samples[name].append(
+                    cpu_per_row(run, url, args.rows, args.concurrency, f"{name}{n}-")
+                )
     ratios = [o / b for o, b in zip(samples["ours"], samples["bare"], strict=True)]
-    body = "\n".join([
-        f"`python -m benchmarks.bulk_cpu {' '.join(sys.argv[1:])}`", "",
-        f"{machine()}; load average {os.getloadavg()[0]:.2f}", "",
-        f"{args.rows:,} upserts a round, {args.concurrency} in flight, {args.rounds} rounds "
-        "taking turns; client CPU per row, median (min-max):", "",
-        "| | µs per row |", "|---|---|",
-        *(f"| {name} | {statistics.median(v):.0f} ({min(v):.0f}-{max(v):.0f}) |"
-          for name, v in (("bulk_upsert", samples["ours"]), ("bare aiohttp", samples["bare"]))),
-        "", f"bulk_upsert / bare aiohttp: **{statistics.median(ratios):.2f}x** "
-        f"(per-round {min(ratios):.2f}-{max(ratios):.2f}).",
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            f"`python -m benchmarks.bulk_cpu {' '.join(sys.argv[1:])}`",
+            "",
+            f"{machine()}; load average {os.getloadavg()[0]:.2f}",
+            "",
+            f"{args.rows:,} upserts a round, {args.concurrency} in flight, {args.rounds} rounds "
+            "taking turns; client CPU per row, median (min-max):",
+            "",
+            "| | µs per row |",
+            "|---|---|",
+            *(
+                f"| {name} | {statistics.median(v):.0f} ({min(v):.0f}-{max(v):.0f}) |"
+                for name, v in (("bulk_upsert", samples["ours"]), ("bare aiohttp", samples["bare"]))
+            ),
+            "",
+            f"bulk_upsert / bare aiohttp: **{statistics.median(ratios):.2f}x** "
+            f"(per-round {min(ratios):.2f}-{max(ratios):.2f}).",
+        ]
+    )
     print(body)
     if not args.no_write:
         write_section("Bulk CPU per row (benchmarks/bulk_cpu.py)", body)

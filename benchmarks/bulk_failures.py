@@ -51,18 +51,24 @@ def measure(url: str, rows: int, traced_rows: int, concurrency: int) -> str:
     rss_left = rss_mb() - rss_before
     held, left = traced(url, traced_rows, concurrency)
     per_row_left = left / traced_rows
-    return "\n".join([
-        f"`python -m benchmarks.bulk_failures {' '.join(sys.argv[1:])}`", "",
-        f"{machine()}; load average {os.getloadavg()[0]:.2f}", "",
-        f"Every row refused ({kinds}), concurrency {concurrency}, no retries. Resident memory "
-        f"of the process for {rows:,} rows; Python's own allocations traced (`tracemalloc`, "
-        f"which slows the job and costs RSS of its own) over a second job of {traced_rows:,} "
-        "rows.", "",
-        "| | RSS growth | traced per failed row |", "|---|---|---|",
-        f"| result held | {rss_held:+.1f} MB | {held / traced_rows:,.0f} B |",
-        f"| result dropped, gc run | {rss_left:+.1f} MB | {per_row_left:,.0f} B "
-        f"(target < {TARGET_BYTES:,} B: {'yes' if per_row_left < TARGET_BYTES else 'no'}) |",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"`python -m benchmarks.bulk_failures {' '.join(sys.argv[1:])}`",
+            "",
+            f"{machine()}; load average {os.getloadavg()[0]:.2f}",
+            "",
+            f"Every row refused ({kinds}), concurrency {concurrency}, no retries. Resident memory "
+            f"of the process for {rows:,} rows; Python's own allocations traced (`tracemalloc`, "
+            f"which slows the job and costs RSS of its own) over a second job of {traced_rows:,} "
+            "rows.",
+            "",
+            "| | RSS growth | traced per failed row |",
+            "|---|---|---|",
+            f"| result held | {rss_held:+.1f} MB | {held / traced_rows:,.0f} B |",
+            f"| result dropped, gc run | {rss_left:+.1f} MB | {per_row_left:,.0f} B "
+            f"(target < {TARGET_BYTES:,} B: {'yes' if per_row_left < TARGET_BYTES else 'no'}) |",
+        ]
+    )
 
 
 def traced(url: str, rows: int, concurrency: int) -> tuple[int, int]:

@@ -53,15 +53,18 @@ def main() -> None:
         median = statistics.median(values)
         rows.append(f"| `{name}` | {median * 1000:.0f} | {(median - bare) * 1000:.0f} |")
     load = os.getloadavg()[0]
-    body = "\n".join([
-        f"`python -m benchmarks.cli_startup --rounds {args.rounds}` ({machine()}; load average "
-        f"{load:.1f}). Child CPU time (user + system), median of {args.rounds} interleaved rounds.",
-        "",
-        *rows,
-        "",
-        "`--help` imports only the standard library and the version: the package's names are "
-        "imported on first use (PEP 562) and each command imports what it needs when it runs.",
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            f"`python -m benchmarks.cli_startup --rounds {args.rounds}` ({machine()}; load average "
+            f"{load:.1f}). Child CPU time (user + system), median of {args.rounds} interleaved "
+            "rounds.",
+            "",
+            *rows,
+            "",
+            "`--help` imports only the standard library and the version: the package's names are "
+            "imported on first use (PEP 562) and each command imports what it needs when it runs.",
+        ]
+    )
     print(body)
     write_section("Command line start-up", body)
 

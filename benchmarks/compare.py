@@ -124,8 +124,11 @@ def decoders() -> dict[str, Callable[[bytes], int]]:
 def search_page(server: Server) -> bytes:
     """The first 100-contact page of ``POST /contacts/search``, as the fake serves it."""
     body = json.dumps({"locationId": server.location_id, "pageLimit": PAGE}).encode()
-    headers = {"Authorization": f"Bearer {server.token}", "Version": API_VERSION,
-               "Content-Type": "application/json"}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {server.token}",
+        "Version": API_VERSION,
+        "Content-Type": "application/json",
+    }
     request = urllib.request.Request(f"{server.url}/contacts/search", body, headers)
     with urllib.request.urlopen(request) as response:
         page: bytes = response.read()

@@ -60,8 +60,13 @@ def limiter_bytes() -> int:
 
 def headers(period: float) -> RateLimitSnapshot:
     """What the API says after one request in a fresh window."""
-    return RateLimitSnapshot(remaining=99, max=100, interval_ms=round(period * 1000),
-                             daily_remaining=199_999, daily_limit=200_000)  # fmt: skip
+    return RateLimitSnapshot(
+        remaining=99,
+        max=100,
+        interval_ms=round(period * 1000),
+        daily_remaining=199_999,
+        daily_limit=200_000,
+    )
 
 
 async def settle(period: float) -> None:

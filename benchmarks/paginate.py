@@ -76,8 +76,17 @@ async def walk(server: Server, page_size: int, read_ahead: bool, work_ms: float)
 
 def run_child(server: Server, page_size: int, read_ahead: bool, work_ms: float) -> Walk:
     """One walk in a fresh process."""
-    command = [sys.executable, "-m", "benchmarks.paginate", "--child", json.dumps(asdict(server)),
-               "--page-size", str(page_size), "--work-ms", str(work_ms)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.paginate",
+        "--child",
+        json.dumps(asdict(server)),
+        "--page-size",
+        str(page_size),
+        "--work-ms",
+        str(work_ms),
+    ]
     if read_ahead:
         command.append("--read-ahead")
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -139,8 +148,10 @@ def _verdict(results: Results) -> list[str]:
         lines.append(f"- Read-ahead on / off, {consumer}: {on / off:.2f}x contacts/s.")
     worst = max(w.growth_mb for walks in results.values() for w in walks)
     met = "within" if worst < RSS_BUDGET_MB else "**over**"
-    lines.append(f"- Largest peak RSS growth of any walk: {worst:.1f} MB ({met} the "
-                 f"{RSS_BUDGET_MB:g} MB budget).")  # fmt: skip
+    lines.append(
+        f"- Largest peak RSS growth of any walk: {worst:.1f} MB ({met} the "
+        f"{RSS_BUDGET_MB:g} MB budget)."
+    )
     return lines
 
 
@@ -154,12 +165,15 @@ def main() -> None:
     parser.add_argument("--read-ahead", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = asyncio.run(walk(Server(**args.child), args.page_size, args.read_ahead,
-                                  args.work_ms))  # fmt: skip
+        result = asyncio.run(
+            walk(Server(**args.child), args.page_size, args.read_ahead, args.work_ms)
+        )
         print(json.dumps(asdict(result)))
         return
-    command = (f"python -m benchmarks.paginate --contacts {args.contacts} --page-size "
-               f"{args.page_size} --rounds {args.rounds} --work-ms {args.work_ms:g}")  # fmt: skip
+    command = (
+        f"python -m benchmarks.paginate --contacts {args.contacts} --page-size "
+        f"{args.page_size} --rounds {args.rounds} --work-ms {args.work_ms:g}"
+    )
     results: Results = {(w, a): [] for w in (0.0, args.work_ms) for a in (False, True)}
     with fake_server(seed=args.contacts) as server:
         for _ in range(args.rounds):

@@ -62,8 +62,9 @@ async def _measure(name: str, total: int, limit: FakeRateLimit, ours: bool) -> R
     async with FakeLeadConnector(rate_limit=limit) as fake:
         contact_id = fake.store.create(fake.location_id, {"firstName": "Bench"})["id"]
         client_limit = lc.RateLimit(limit.max_requests, limit.period, daily=None) if ours else None
-        async with lc.LeadConnector(fake.token, base_url=fake.url, rate_limit=client_limit,
-                                    max_retries=0 if not ours else 3) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            fake.token, base_url=fake.url, rate_limit=client_limit, max_retries=0 if not ours else 3
+        ) as client:
             bucket = AsyncLimiter(limit.max_requests, limit.period)
 
             async def call() -> object:

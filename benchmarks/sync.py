@@ -53,8 +53,13 @@ def file_rows(contacts: int) -> Iterator[lc.ContactCreate]:
             fields["tags"] = [*fields["tags"], "renewed"]
         yield msgspec.convert(fields, lc.ContactCreate)
     for n in range(int(contacts * NEW)):
-        yield lc.ContactCreate(first_name="New", last_name=f"Row{n}", tags=["imported"],
-                               email=f"new.{n}@sync.example", phone=f"+1666{n:07d}")  # fmt: skip
+        yield lc.ContactCreate(
+            first_name="New",
+            last_name=f"Row{n}",
+            tags=["imported"],
+            email=f"new.{n}@sync.example",
+            phone=f"+1666{n:07d}",
+        )
 
 
 def peak_rss_mb() -> float:
@@ -67,20 +72,32 @@ async def run_contender(
     """One contender in this process; its figures as a dict."""
     url, token, location = server
     rows = contacts + int(contacts * NEW)
-    async with lc.LeadConnector(token, location_id=location, base_url=url,
-                                rate_limit=None) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        token, location_id=location, base_url=url, rate_limit=None
+    ) as client:
         started = time.perf_counter()
         if name == "sync":
-            result = await client.contacts.sync(file_rows(contacts), concurrency=concurrency,
-                                                total=rows)  # fmt: skip
-            figures = {"created": result.created, "updated": result.updated,
-                       "unchanged": result.unchanged, "failed": len(result.failed),
-                       "requests": result.requests, "reads": result.reads,
-                       "writes": result.writes}  # fmt: skip
+            result = await client.contacts.sync(
+                file_rows(contacts), concurrency=concurrency, total=rows
+            )
+            figures = {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "failed": len(result.failed),
+                "requests": result.requests,
+                "reads": result.reads,
+                "writes": result.writes,
+            }
         else:
             bulk = await client.contacts.bulk_upsert(file_rows(contacts), concurrency=concurrency)
-            figures = {"created": bulk.created, "updated": bulk.updated, "unchanged": 0,
-                       "failed": len(bulk.failed), "requests": bulk.requests}  # fmt: skip
+            figures = {
+                "created": bulk.created,
+                "updated": bulk.updated,
+                "unchanged": 0,
+                "failed": len(bulk.failed),
+                "requests": bulk.requests,
+            }
         figures["elapsed"] = time.perf_counter() - started
         figures["peak_rss_mb"] = peak_rss_mb()
         if name == "sync":
@@ -92,9 +109,21 @@ async def run_contender(
 def contender(name: str, contacts: int, concurrency: int) -> dict[str, Any]:
     """Run one contender in a child process against a freshly seeded fake server."""
     with fake_server(contacts) as server:
-        command = [sys.executable, "-m", "benchmarks.sync", "--run", name, "--contacts",
-                   str(contacts), "--concurrency", str(concurrency), "--server", server.url,
-                   server.token, server.location_id]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.sync",
+            "--run",
+            name,
+            "--contacts",
+            str(contacts),
+            "--concurrency",
+            str(concurrency),
+            "--server",
+            server.url,
+            server.token,
+            server.location_id,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
     figures: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return figures
@@ -104,8 +133,10 @@ def index_memory(contacts: int) -> tuple[float, float, int]:
     """MB held by a sync's index of ``contacts`` contacts (every field of the file compared),
     MB of the same contacts decoded whole (measured at a tenth, scaled), and index bytes."""
     rng = random.Random(5)
-    row = msgspec.convert({k: v for k, v in contact_fields(rng, 0).items()
-                           if k != "attributionSource"}, lc.ContactCreate)  # fmt: skip
+    row = msgspec.convert(
+        {k: v for k, v in contact_fields(rng, 0).items() if k != "attributionSource"},
+        lc.ContactCreate,
+    )
     from leadconnector_async.sync._read import paths_of
 
     match = MatchKey("email")
@@ -130,49 +161,59 @@ def stored_contacts(count: int) -> Iterator[lc.Contact]:
     rng = random.Random(4)
     for n in range(count):
         fields = contact_fields(rng, n)
-        fields["customFields"] = [{"id": f["id"], "value": f["field_value"]}
-                                  for f in fields["customFields"]]  # fmt: skip
+        fields["customFields"] = [
+            {"id": f["id"], "value": f["field_value"]} for f in fields["customFields"]
+        ]
         yield msgspec.convert({**fields, "id": f"c{n:019d}", "locationId": "loc"}, lc.Contact)
 
 
-def report(contacts: int, concurrency: int, index_at: int, results: dict[str, dict[str, Any]],
-           memory: tuple[float, float, int]) -> str:  # fmt: skip
+def report(
+    contacts: int,
+    concurrency: int,
+    index_at: int,
+    results: dict[str, dict[str, Any]],
+    memory: tuple[float, float, int],
+) -> str:
     sync, bulk = results["sync"], results["bulk_upsert"]
     ratio = bulk["requests"] / sync["requests"]
     index_mb, whole_mb, nbytes = memory
     rows = contacts + int(contacts * NEW)
 
     def line(name: str, r: dict[str, Any]) -> str:
-        return (f"| `{name}` | {r['requests']:,} | {r['requests'] / PUBLISHED_RATE / 60:,.1f} min"
-                f" | {r['elapsed']:.1f} s | {r['peak_rss_mb']:.0f} MB | {r['created']:,} / "
-                f"{r['updated']:,} / {r['unchanged']:,} / {r['failed']} |")  # fmt: skip
+        return (
+            f"| `{name}` | {r['requests']:,} | {r['requests'] / PUBLISHED_RATE / 60:,.1f} min"
+            f" | {r['elapsed']:.1f} s | {r['peak_rss_mb']:.0f} MB | {r['created']:,} / "
+            f"{r['updated']:,} / {r['unchanged']:,} / {r['failed']} |"
+        )
 
-    return "\n".join([
-        f"Command: `python -m benchmarks.sync --contacts {contacts} --concurrency {concurrency}"
-        f" --index {index_at}`",
-        "",
-        f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end (elapsed "
-        "times suffer from other load; request counts do not)",
-        "",
-        f"A location of {contacts:,} contacts; a file of {rows:,} rows restating all of them, "
-        f"{CHANGED:.0%} with a changed field (city), {TAGGED:.0%} with only an added tag, and "
-        f"{NEW:.1%} new rows. Each contender in its own client process against a freshly seeded"
-        " fake server in another (rate limit off; time at the limit is requests / 10 per s).",
-        "",
-        "| contender | requests | time at 100/10 s | elapsed (limit off) | client peak RSS |"
-        " created / updated / unchanged / failed |",
-        "|---|---:|---:|---:|---:|---|",
-        line("sync", sync),
-        line("bulk_upsert", bulk),
-        "",
-        f"**sync sends {ratio:.1f}x fewer requests** ({sync['reads']:,} reads + "
-        f"{sync['writes']:,} writes). A dry run of the same file afterwards finds "
-        f"{sync['left_after']} rows left to change.",
-        "",
-        f"Index memory at {index_at:,} contacts (tracemalloc, the file's 16 compared fields and "
-        f"tags): {index_mb:.1f} MB ({nbytes / index_at:.0f} bytes of arrays a contact); the same "
-        f"contacts decoded whole would take {whole_mb:,.0f} MB.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"Command: `python -m benchmarks.sync --contacts {contacts} --concurrency {concurrency}"
+            f" --index {index_at}`",
+            "",
+            f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end (elapsed "
+            "times suffer from other load; request counts do not)",
+            "",
+            f"A location of {contacts:,} contacts; a file of {rows:,} rows restating all of them, "
+            f"{CHANGED:.0%} with a changed field (city), {TAGGED:.0%} with only an added tag, and "
+            f"{NEW:.1%} new rows. Each contender in its own client process against a freshly seeded"
+            " fake server in another (rate limit off; time at the limit is requests / 10 per s).",
+            "",
+            "| contender | requests | time at 100/10 s | elapsed (limit off) | client peak RSS |"
+            " created / updated / unchanged / failed |",
+            "|---|---:|---:|---:|---:|---|",
+            line("sync", sync),
+            line("bulk_upsert", bulk),
+            "",
+            f"**sync sends {ratio:.1f}x fewer requests** ({sync['reads']:,} reads + "
+            f"{sync['writes']:,} writes). A dry run of the same file afterwards finds "
+            f"{sync['left_after']} rows left to change.",
+            "",
+            f"Index memory at {index_at:,} contacts (tracemalloc, the file's 16 compared fields "
+            f"and tags): {index_mb:.1f} MB ({nbytes / index_at:.0f} bytes of arrays a contact); "
+            f"the same contacts decoded whole would take {whole_mb:,.0f} MB.",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,11 +225,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
-        print(json.dumps(asyncio.run(run_contender(args.run, args.server, args.contacts,
-                                                   args.concurrency))))  # fmt: skip
+        print(
+            json.dumps(
+                asyncio.run(run_contender(args.run, args.server, args.contacts, args.concurrency))
+            )
+        )
         return
-    results = {name: contender(name, args.contacts, args.concurrency)
-               for name in ("sync", "bulk_upsert")}  # fmt: skip
+    results = {
+        name: contender(name, args.contacts, args.concurrency) for name in ("sync", "bulk_upsert")
+    }
     body = report(args.contacts, args.concurrency, args.index, results, index_memory(args.index))
     print(body)
     write_section("Sync", body)

@@ -61,9 +61,20 @@ def redis_server() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            executable,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             with socket.socket() as attempt:
@@ -87,16 +98,33 @@ async def worker(args: argparse.Namespace) -> None:
     print(json.dumps(served.as_dict()), flush=True)
 
 
-def run_processes(url: str, redis: str, total: int, processes: int,
-                  args: argparse.Namespace) -> list[Served]:  # fmt: skip
+def run_processes(
+    url: str, redis: str, total: int, processes: int, args: argparse.Namespace
+) -> list[Served]:
     """Split ``total`` locations over ``processes`` workers; their figures, each."""
     share = total // processes
     children = []
     for n in range(processes):
-        command = [sys.executable, "-m", "benchmarks.tenants", "--worker", "--url", url,
-                   "--redis", redis, "--prefix", f"p{processes}", "--first", str(n * share),
-                   "--count", str(share), "--seconds", str(args.seconds),
-                   "--warmup", str(args.warmup)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.tenants",
+            "--worker",
+            "--url",
+            url,
+            "--redis",
+            redis,
+            "--prefix",
+            f"p{processes}",
+            "--first",
+            str(n * share),
+            "--count",
+            str(share),
+            "--seconds",
+            str(args.seconds),
+            "--warmup",
+            str(args.warmup),
+        ]
         children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
     return [Served(**json.loads(child.communicate()[0])) for child in children]
 
@@ -121,20 +149,33 @@ def tenant_rows(runs: list[Served], top: float) -> list[str]:
 async def measure(args: argparse.Namespace) -> str:
     """Run everything asked for; return the RESULTS.md section body."""
     counts = [int(n) for n in args.locations.split(",")]
-    lines = [f"`python -m benchmarks.tenants {' '.join(sys.argv[1:])}`", "",
-             f"{machine()}; load average at start {os.getloadavg()[0]:.2f}", ""]  # fmt: skip
+    lines = [
+        f"`python -m benchmarks.tenants {' '.join(sys.argv[1:])}`",
+        "",
+        f"{machine()}; load average at start {os.getloadavg()[0]:.2f}",
+        "",
+    ]
     runs = []
     with raw_server() as url:
         top = await ceiling(url, args.seconds)
         for n in counts:
             runs.append(await drive(url, range(n), RATE, args.seconds, args.warmup))
             print(tenant_rows(runs, top)[-1], flush=True)
-    lines += [f"Bare aiohttp's ceiling against the same server: {top:,.0f} requests/s "
-              "(100 in flight, no limiter).", "", *tenant_rows(runs, top), ""]  # fmt: skip
+    lines += [
+        f"Bare aiohttp's ceiling against the same server: {top:,.0f} requests/s "
+        "(100 in flight, no limiter).",
+        "",
+        *tenant_rows(runs, top),
+        "",
+    ]
     if args.hol_seconds > 0:
-        lines += ["Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
-                  f"({args.hol_seconds:g} s each, concurrency 20):", "",
-                  "| case | rows finished | of ideal |", "|---|---|---|"]  # fmt: skip
+        lines += [
+            "Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
+            f"({args.hol_seconds:g} s each, concurrency 20):",
+            "",
+            "| case | rows finished | of ideal |",
+            "|---|---|---|",
+        ]
         with raw_server(*hol.SERVER_FLAGS) as url:
             for case in hol.CASES:
                 done, ratio = await hol.run_case(url, case, args.hol_seconds, 20)
@@ -149,9 +190,12 @@ async def measure(args: argparse.Namespace) -> str:
 
 def processes_section(args: argparse.Namespace) -> list[str]:
     total = args.process_locations
-    lines = [f"{total:,} locations at 10/s each, one shared Redis limiter:", "",
-             "| processes | served/s (sum) | share of demand | client CPU (sum) |",
-             "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"{total:,} locations at 10/s each, one shared Redis limiter:",
+        "",
+        "| processes | served/s (sum) | share of demand | client CPU (sum) |",
+        "|---|---|---|---|",
+    ]
     with raw_server() as url, redis_server() as redis:
         for processes in (1, args.processes):
             figures = run_processes(url, redis, total, processes, args)

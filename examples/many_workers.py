@@ -34,8 +34,10 @@ async def worker(
         When it started and finished sending (``time.time()``).
     """
     limiter = RedisLimiter(redis_url, LIMIT, on_unavailable="local", local_share=share)
-    async with limiter, lc.LeadConnector(token, location_id=location, base_url=url,
-                                         limiter=limiter) as client:  # fmt: skip
+    async with (
+        limiter,
+        lc.LeadConnector(token, location_id=location, base_url=url, limiter=limiter) as client,
+    ):
         started = time.time()
         items = (lc.ContactCreate(email=f"row{n}@example.com") for n in rows)
         result = await client.contacts.bulk_upsert(items, concurrency=10)
@@ -56,16 +58,26 @@ async def main(redis_url: str, workers: int, rows: int) -> None:
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
             jobs = [
-                loop.run_in_executor(pool, run_worker, fake.url, fake.token, fake.location_id,
-                                     redis_url, range(n, rows, workers), 1 / workers)
+                loop.run_in_executor(
+                    pool,
+                    run_worker,
+                    fake.url,
+                    fake.token,
+                    fake.location_id,
+                    redis_url,
+                    range(n, rows, workers),
+                    1 / workers,
+                )
                 for n in range(workers)
-            ]  # fmt: skip
+            ]
             spans = await asyncio.gather(*jobs)
     elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
     stored, refused = len(fake.store.contacts), fake.stats.rate_limited
-    print(f"{workers} workers upserted {rows} rows in {elapsed:.1f} s ({rows / elapsed:.0f}/s; "
-          f"the limit allows {LIMIT.max_requests / LIMIT.period:.0f}/s); the server stored "
-          f"{stored} and answered {refused} with 429")  # fmt: skip
+    print(
+        f"{workers} workers upserted {rows} rows in {elapsed:.1f} s ({rows / elapsed:.0f}/s; "
+        f"the limit allows {LIMIT.max_requests / LIMIT.period:.0f}/s); the server stored "
+        f"{stored} and answered {refused} with 429"
+    )
 
 
 if __name__ == "__main__":

@@ -65,16 +65,30 @@ class Tally(Generic[T, R]):
         """The figures so far, with the rate and the time left at that rate."""
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = max(0, total - self.done) / rate if total is not None and rate > 0 else None
-        return BulkProgress(done=self.done, failed=len(self.failures), total=total,
-                            elapsed=elapsed, rate=rate, eta=eta, rate_limited=rate_limited,
-                            checkpoint=self.checkpoint)  # fmt: skip
+        return BulkProgress(
+            done=self.done,
+            failed=len(self.failures),
+            total=total,
+            elapsed=elapsed,
+            rate=rate,
+            eta=eta,
+            rate_limited=rate_limited,
+            checkpoint=self.checkpoint,
+        )
 
     def result(self, elapsed: float, requests: int, rate_limited: int) -> BulkResult[T]:
         """Everything counted so far as a :class:`BulkResult`."""
-        return BulkResult(ok=self.ok, failed=list(self.failures), created=self.created,
-                          updated=self.updated, elapsed=elapsed, requests=requests,
-                          rate_limited=rate_limited, checkpoint=self.checkpoint,
-                          stopped_by=self.stopped_by)  # fmt: skip
+        return BulkResult(
+            ok=self.ok,
+            failed=list(self.failures),
+            created=self.created,
+            updated=self.updated,
+            elapsed=elapsed,
+            requests=requests,
+            rate_limited=rate_limited,
+            checkpoint=self.checkpoint,
+            stopped_by=self.stopped_by,
+        )
 
     def _advance(self, index: int) -> None:
         if index != self.checkpoint:

@@ -54,8 +54,9 @@ def token_call(form: dict[str, str]) -> Call[TokenResponse]:
 
     Not repeated when its outcome is unknown: a refresh token is single-use.
     """
-    return Call("POST", TOKEN_PATH, _TOKEN, form=form, version=None, idempotent=False,
-                authenticated=False)  # fmt: skip
+    return Call(
+        "POST", TOKEN_PATH, _TOKEN, form=form, version=None, idempotent=False, authenticated=False
+    )
 
 
 def refresh_form(
@@ -89,9 +90,14 @@ def code_form(
 
 def location_token_call(company_id: str, location_id: str) -> Call[LocationTokenResponse]:
     """``POST /oauth/locationToken`` with the agency token; counts against the company."""
-    return Call("POST", LOCATION_TOKEN_PATH, _LOCATION_TOKEN,
-                form={"companyId": company_id, "locationId": location_id},
-                version=CONTACTS_API_VERSION, location_id=company_id)  # fmt: skip
+    return Call(
+        "POST",
+        LOCATION_TOKEN_PATH,
+        _LOCATION_TOKEN,
+        form={"companyId": company_id, "locationId": location_id},
+        version=CONTACTS_API_VERSION,
+        location_id=company_id,
+    )
 
 
 def refusal(error: APIError, what: str, advice: str) -> AuthenticationError | None:

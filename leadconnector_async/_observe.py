@@ -146,9 +146,22 @@ class Observer:
 class CallTrace:
     """What one call did so far: its attempts, last answer and span."""
 
-    __slots__ = ("_attempt_started", "_context", "_debug", "_in_flight", "_observer", "_span",
-                 "_started", "attempts", "call", "location_id", "response", "status",
-                 "template", "trace_id")  # fmt: skip
+    __slots__ = (
+        "_attempt_started",
+        "_context",
+        "_debug",
+        "_in_flight",
+        "_observer",
+        "_span",
+        "_started",
+        "attempts",
+        "call",
+        "location_id",
+        "response",
+        "status",
+        "template",
+        "trace_id",
+    )
 
     def __init__(
         self,
@@ -179,9 +192,11 @@ class CallTrace:
 
         observer = self._observer
         attributes: dict[str, str | int] = {
-            "http.request.method": self.call.method, "url.template": self.template,
-            "server.address": observer.server_address, "server.port": observer.server_port,
-        }  # fmt: skip
+            "http.request.method": self.call.method,
+            "url.template": self.template,
+            "server.address": observer.server_address,
+            "server.port": observer.server_port,
+        }
         if self.location_id:
             attributes["leadconnector.location_id"] = self.location_id
         name = f"{self.call.method} {self.template}"
@@ -210,8 +225,17 @@ class CallTrace:
         if response is not None:
             snapshot = read_rate_limit(response.headers)
             remaining = snapshot.remaining if snapshot is not None else None
-        info = AttemptInfo(self.call.method, self.template, self.location_id, self.attempts,
-                           self.status, elapsed, self.trace_id, remaining, api_error)  # fmt: skip
+        info = AttemptInfo(
+            self.call.method,
+            self.template,
+            self.location_id,
+            self.attempts,
+            self.status,
+            elapsed,
+            self.trace_id,
+            remaining,
+            api_error,
+        )
         if self._debug:
             _log_attempt(info)
         if self._observer.on_attempt is not None:
@@ -238,9 +262,16 @@ class CallTrace:
             self._close_span(error)
         # A cancelled call is not held up by a hook (its span still ends, above).
         if self._observer.on_call is not None and (error is None or isinstance(error, Exception)):
-            outcome = CallOutcome(self.call.method, self.template, self.location_id,
-                                  self.attempts, self.status, elapsed, self.trace_id,
-                                  error)  # fmt: skip
+            outcome = CallOutcome(
+                self.call.method,
+                self.template,
+                self.location_id,
+                self.attempts,
+                self.status,
+                elapsed,
+                self.trace_id,
+                error,
+            )
             await _run_hook(self._observer.on_call, outcome)
 
     def _close_span(self, error: BaseException | None) -> None:
@@ -273,32 +304,61 @@ def log_retry(call: Call[Any], attempt: int, delay: float, error: LeadConnectorE
         return
     template = call.template or call.path
     # The error's class, not its text: the text may quote ids or a body excerpt.
-    logger.log(level, "retrying %s %s in %.2fs after attempt %d: %s", call.method, template,
-               delay, attempt, type(error).__name__,
-               extra={"http_method": call.method, "url_template": template, "attempt": attempt,
-                      "retry_delay_s": delay, "status_code": error.status_code,
-                      "trace_id": error.trace_id})  # fmt: skip
+    logger.log(
+        level,
+        "retrying %s %s in %.2fs after attempt %d: %s",
+        call.method,
+        template,
+        delay,
+        attempt,
+        type(error).__name__,
+        extra={
+            "http_method": call.method,
+            "url_template": template,
+            "attempt": attempt,
+            "retry_delay_s": delay,
+            "status_code": error.status_code,
+            "trace_id": error.trace_id,
+        },
+    )
 
 
 def log_rate_limited(call: Call[Any], error: LeadConnectorError) -> None:
     """WARNING when a call gives up on a 429 (no retry left, or a wait beyond the policy's)."""
     template = call.template or call.path
-    fields = {"http_method": call.method, "url_template": template,
-              "status_code": error.status_code, "trace_id": error.trace_id}  # fmt: skip
-    logger.warning("%s %s answered 429 and is not retried: %s", call.method, template, error,
-                   extra=fields)  # fmt: skip
+    fields = {
+        "http_method": call.method,
+        "url_template": template,
+        "status_code": error.status_code,
+        "trace_id": error.trace_id,
+    }
+    logger.warning(
+        "%s %s answered 429 and is not retried: %s", call.method, template, error, extra=fields
+    )
 
 
 def _log_attempt(info: AttemptInfo) -> None:
     logger.debug(
         "%s %s location=%s status=%s %.1fms attempt=%d trace_id=%s rate_limit_remaining=%s",
-        info.method, info.path_template, info.location_id, info.status, info.elapsed * 1000,
-        info.attempt, info.trace_id, info.rate_limit_remaining,
-        extra={"http_method": info.method, "url_template": info.path_template,
-               "location_id": info.location_id, "status_code": info.status,
-               "elapsed_ms": round(info.elapsed * 1000, 3), "attempt": info.attempt,
-               "trace_id": info.trace_id, "rate_limit_remaining": info.rate_limit_remaining},
-    )  # fmt: skip
+        info.method,
+        info.path_template,
+        info.location_id,
+        info.status,
+        info.elapsed * 1000,
+        info.attempt,
+        info.trace_id,
+        info.rate_limit_remaining,
+        extra={
+            "http_method": info.method,
+            "url_template": info.path_template,
+            "location_id": info.location_id,
+            "status_code": info.status,
+            "elapsed_ms": round(info.elapsed * 1000, 3),
+            "attempt": info.attempt,
+            "trace_id": info.trace_id,
+            "rate_limit_remaining": info.rate_limit_remaining,
+        },
+    )
 
 
 async def _run_hook(hook: Callable[[Any], Awaitable[None]], value: object) -> None:

@@ -456,8 +456,13 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
                 None if daily is None else int(daily),
             )
         except ValueError:
-            return RateLimitSnapshot(_figure(remaining), _figure(most), _figure(interval),
-                                     _figure(daily_remaining), _figure(daily))  # fmt: skip
+            return RateLimitSnapshot(
+                _figure(remaining),
+                _figure(most),
+                _figure(interval),
+                _figure(daily_remaining),
+                _figure(daily),
+            )
     found: dict[str, int] = {}
     for key, value in headers.items():
         name = _RATE_HEADERS.get(key.lower())

@@ -46,8 +46,19 @@ _SLOT_MARGIN = 1.001
 class _Location:
     """One location's slots, queue, pause, header feedback and daily budget."""
 
-    __slots__ = ("acquired", "capacity", "daily", "feedback_until", "key", "merged_into",
-                 "paused_until", "period", "server", "used", "waiters")  # fmt: skip
+    __slots__ = (
+        "acquired",
+        "capacity",
+        "daily",
+        "feedback_until",
+        "key",
+        "merged_into",
+        "paused_until",
+        "period",
+        "server",
+        "used",
+        "waiters",
+    )
 
     def __init__(self, key: str, limit: RateLimit, wall_clock: Callable[[], float]) -> None:
         self.key = key

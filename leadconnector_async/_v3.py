@@ -20,8 +20,14 @@ from .models._base import encode_clear
 
 T = TypeVar("T")
 
-DND_V2_TO_V3 = {"Call": "call", "Email": "email", "SMS": "sms", "WhatsApp": "whatsApp",
-                "GMB": "gmb", "FB": "fb"}  # fmt: skip
+DND_V2_TO_V3 = {
+    "Call": "call",
+    "Email": "email",
+    "SMS": "sms",
+    "WhatsApp": "whatsApp",
+    "GMB": "gmb",
+    "FB": "fb",
+}
 DND_V3_TO_V2 = {v3: v2 for v2, v3 in DND_V2_TO_V3.items()}
 DND_KEYS = ("dndSettings",)
 FIELD_VALUE_V2, FIELD_VALUE_V3 = "field_value", "fieldValue"
@@ -54,8 +60,9 @@ def request_body(body: Any) -> Any:
     if "dndSettings" in plain:
         plain["dndSettings"] = rename_dnd(plain["dndSettings"], DND_V2_TO_V3)
     if isinstance(plain.get("customFields"), list):
-        plain["customFields"] = [_rename(item, FIELD_VALUE_V2, FIELD_VALUE_V3)
-                                 for item in plain["customFields"]]  # fmt: skip
+        plain["customFields"] = [
+            _rename(item, FIELD_VALUE_V2, FIELD_VALUE_V3) for item in plain["customFields"]
+        ]
     return plain
 
 

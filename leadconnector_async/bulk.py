@@ -194,8 +194,9 @@ class BulkJob(Generic[T, R], AsyncClosing):
         self._send = send
         self._concurrency = concurrency
         self._location_of = location_of
-        self._schedule: Schedule[T] = Schedule(concurrency, chunk_size, read_ahead,
-                                               client.would_wait)  # fmt: skip
+        self._schedule: Schedule[T] = Schedule(
+            concurrency, chunk_size, read_ahead, client.would_wait
+        )
         self._exhausted = False
         self._total = total
         self._on_progress = on_progress
@@ -426,9 +427,12 @@ def _check_options(
         raise ConfigurationError(
             f"bulk items must be an iterable or async iterable of rows, not {type(items).__name__}"
         )
-    for name, value, least in (("concurrency", concurrency, 1), ("chunk_size", chunk_size, 1),
-                               ("start_at", start_at, 0),
-                               ("read_ahead", read_ahead, 1)):  # fmt: skip
+    for name, value, least in (
+        ("concurrency", concurrency, 1),
+        ("chunk_size", chunk_size, 1),
+        ("start_at", start_at, 0),
+        ("read_ahead", read_ahead, 1),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise ConfigurationError(f"{name} must be an int of at least {least}, got {value!r}")
     if not interval > 0:

@@ -42,8 +42,11 @@ class CustomFieldDirectory:
         bare: dict[str, list[CustomField]] = {}
         names: dict[str, list[CustomField]] = {}
         for definition in self._by_id.values():
-            for table, value in ((keys, definition.field_key), (bare, definition.bare_key),
-                                 (names, _folded(definition.name))):  # fmt: skip
+            for table, value in (
+                (keys, definition.field_key),
+                (bare, definition.bare_key),
+                (names, _folded(definition.name)),
+            ):
                 if value:
                     table.setdefault(value, []).append(definition)
         self._lookups = ((keys, "key"), (bare, "key"), (names, "name"))
@@ -65,8 +68,10 @@ class CustomFieldDirectory:
             CustomFieldError: No definition matches, or several do.
         """
         if not isinstance(reference, str) or not reference.strip():
-            raise CustomFieldError(f"a custom field reference must be a non-empty string, "
-                                   f"got {reference!r}", reference=str(reference))  # fmt: skip
+            raise CustomFieldError(
+                f"a custom field reference must be a non-empty string, got {reference!r}",
+                reference=str(reference),
+            )
         found = self._by_id.get(reference)
         if found is not None:
             return found
@@ -79,8 +84,9 @@ class CustomFieldDirectory:
                 raise CustomFieldError(
                     f"custom field {reference!r} is ambiguous: {len(matches)} fields have that "
                     f"{kind} ({', '.join(ids)}); name it by id or by its full key",
-                    reference=reference, candidates=ids,
-                )  # fmt: skip
+                    reference=reference,
+                    candidates=ids,
+                )
         raise CustomFieldError(
             f"no custom field of this location has the id, key or name {reference!r} "
             f"({len(self._by_id)} contact custom fields are defined)",
@@ -93,8 +99,10 @@ class CustomFieldDirectory:
         Raises:
             CustomFieldError: A field's id, key or name matches no definition, or several.
         """
-        return [CustomFieldInput(id=self.resolve(_reference(f)).id, field_value=f.field_value)
-                for f in fields]  # fmt: skip
+        return [
+            CustomFieldInput(id=self.resolve(_reference(f)).id, field_value=f.field_value)
+            for f in fields
+        ]
 
 
 def _reference(field: CustomFieldInput) -> str:

@@ -24,8 +24,15 @@ import msgspec
 from ._closing import AsyncClosing
 from .errors import ConfigurationError, LeadConnectorError, PaginationError
 
-__all__ = ["FetchPage", "NextCursor", "Page", "Paginator", "by_offset", "by_search_after",
-           "by_server_cursor"]  # fmt: skip
+__all__ = [
+    "FetchPage",
+    "NextCursor",
+    "Page",
+    "Paginator",
+    "by_offset",
+    "by_search_after",
+    "by_server_cursor",
+]
 
 T = TypeVar("T")
 
@@ -106,8 +113,20 @@ class Paginator(Generic[T], AsyncClosing):
         ConfigurationError: ``max_items`` is not a non-negative int.
     """
 
-    __slots__ = ("_ahead", "_cursor", "_error", "_fetch", "_guard", "_index", "_items", "_mode",
-                 "_more", "_next_cursor", "_read_ahead", "_remaining")  # fmt: skip
+    __slots__ = (
+        "_ahead",
+        "_cursor",
+        "_error",
+        "_fetch",
+        "_guard",
+        "_index",
+        "_items",
+        "_mode",
+        "_more",
+        "_next_cursor",
+        "_read_ahead",
+        "_remaining",
+    )
 
     def __init__(
         self,
@@ -190,8 +209,10 @@ class Paginator(Generic[T], AsyncClosing):
 
     def _claim(self, mode: str) -> None:
         if self._mode not in (None, mode):
-            raise RuntimeError(f"this paginator is already iterated by {self._mode}; "
-                               "call the listing again for another walk")  # fmt: skip
+            raise RuntimeError(
+                f"this paginator is already iterated by {self._mode}; "
+                "call the listing again for another walk"
+            )
         self._mode = mode
 
     async def _next_page(self) -> Page[T]:

@@ -176,9 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_dispatch(args, sys.stdout, sys.stderr))
     except KeyboardInterrupt:
-        saved = {"import": "; progress is saved: rerun with --resume",
-                 "sync": "; run the sync again: rows already written compare equal"}.get(
-            args.command, "")  # fmt: skip
+        saved = {
+            "import": "; progress is saved: rerun with --resume",
+            "sync": "; run the sync again: rows already written compare equal",
+        }.get(args.command, "")
         print(f"leadconnector: interrupted{saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ConfigurationError, ImportFileError) as exc:
@@ -200,8 +201,15 @@ async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from .import_cmd import read_options
         from .sync_cmd import SyncCommand, check_sync, run_sync
 
-        command = SyncCommand(args.file, args.dry_run, args.match, args.tags, args.rejects,
-                              args.concurrency, read_options(args))  # fmt: skip
+        command = SyncCommand(
+            args.file,
+            args.dry_run,
+            args.match,
+            args.tags,
+            args.rejects,
+            args.concurrency,
+            read_options(args),
+        )
         check_sync(command)
         async with open_client(args.rate_limit, fake=args.fake, err=err) as client:
             return await run_sync(client, command, out, err)

@@ -66,6 +66,8 @@ async def run_export(
     rate = writer.count / elapsed if elapsed > 0 else 0.0
     where = options.out if options.out is not None else "stdout"
     summary = out if options.out is not None else err  # stdout holds the CSV itself
-    print(f"exported: {writer.count} contacts to {where} in {elapsed:.1f}s "
-          f"({rate:.0f} contacts/s)", file=summary)  # fmt: skip
+    print(
+        f"exported: {writer.count} contacts to {where} in {elapsed:.1f}s ({rate:.0f} contacts/s)",
+        file=summary,
+    )
     return 0

@@ -17,8 +17,16 @@ from typing import Any
 from .columns import ImportFileError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_BOOLEANS = {"true": True, "yes": True, "y": True, "1": True,
-             "false": False, "no": False, "n": False, "0": False}  # fmt: skip
+_BOOLEANS = {
+    "true": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
 DEFAULT_TAG_DELIMITERS = ",;"
 
 

@@ -86,8 +86,16 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
     Raises:
         ImportFileError: A ``--map`` without ``=``, or an unknown ``--default-region``.
     """
-    return ImportOptions(args.file, args.create, args.resume, args.restart, args.rejects,
-                         args.tags, args.concurrency, read_options(args))  # fmt: skip
+    return ImportOptions(
+        args.file,
+        args.create,
+        args.resume,
+        args.restart,
+        args.rejects,
+        args.tags,
+        args.concurrency,
+        read_options(args),
+    )
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
@@ -119,8 +127,10 @@ def check_import(options: ImportOptions) -> None:
     with open_contacts(options.path, options.read):
         resume_state(options)
     if not options.rejects_path.parent.is_dir():
-        raise ImportFileError(f"--rejects {options.rejects_path}: the folder "
-                              f"{options.rejects_path.parent} does not exist")  # fmt: skip
+        raise ImportFileError(
+            f"--rejects {options.rejects_path}: the folder "
+            f"{options.rejects_path.parent} does not exist"
+        )
 
 
 def resume_state(options: ImportOptions) -> ResumeState | None:
@@ -133,8 +143,10 @@ def resume_state(options: ImportOptions) -> ResumeState | None:
     path = journal_path(options.path)
     if options.resume:
         if not path.exists():
-            raise JournalError(f"--resume: no saved progress for {options.path} ({path.name}), "
-                               "so nothing was sent: run it without --resume")  # fmt: skip
+            raise JournalError(
+                f"--resume: no saved progress for {options.path} ({path.name}), "
+                "so nothing was sent: run it without --resume"
+            )
         return load_journal(options.path)
     if path.exists() and not options.restart and not is_complete(options.path):
         raise JournalError(
@@ -165,8 +177,12 @@ async def run_import(
             return EXIT_REJECTS if resumed.complete_rejects else EXIT_OK
         if resumed is not None:
             print(f"--resume: continuing ({len(resumed.rejected)} earlier rejects kept)", file=err)
-        rejects = RejectsFile(options.rejects_path, contacts.header, contacts.delimiter or ",",
-                              keep=resumed.rejected.__contains__ if resumed else None)  # fmt: skip
+        rejects = RejectsFile(
+            options.rejects_path,
+            contacts.header,
+            contacts.delimiter or ",",
+            keep=resumed.rejected.__contains__ if resumed else None,
+        )
         journal = Journal(options.path, rejects, resumed)
         finished = False
         try:
@@ -178,8 +194,10 @@ async def run_import(
     _summary(counts, rejects, out)
     if stopped is not None:
         print(f"stopped: {type(stopped).__name__}: {stopped}", file=err)
-        print(f"progress is saved in {journal.path.name}: fix the cause, then rerun with "
-              "--resume", file=err)  # fmt: skip
+        print(
+            f"progress is saved in {journal.path.name}: fix the cause, then rerun with --resume",
+            file=err,
+        )
         return EXIT_STOPPED
     return EXIT_REJECTS if rejects.count else EXIT_OK
 
@@ -197,8 +215,12 @@ async def _run(
     started = time.monotonic()
     display = ProgressDisplay(err)
     total = count_rows(options.path)
-    sender = RowSender(client, create=options.create, tags=options.tags,
-                       maybe_sent=resumed.maybe_sent if resumed else None)  # fmt: skip
+    sender = RowSender(
+        client,
+        create=options.create,
+        tags=options.tags,
+        maybe_sent=resumed.maybe_sent if resumed else None,
+    )
 
     def on_progress(p: BulkProgress) -> None:
         done = counts.ok + counts.skipped + rejects.count
@@ -206,8 +228,9 @@ async def _run(
         display.show(done, max(total, done), rejects.count, p.rate, eta, p.rate_limited)
 
     rows = _leased_rows(contacts, journal, resumed, counts)
-    job = BulkJob(client, rows, each(sender, Row), concurrency=options.concurrency,
-                  on_progress=on_progress)  # fmt: skip
+    job = BulkJob(
+        client, rows, each(sender, Row), concurrency=options.concurrency, on_progress=on_progress
+    )
     stopped: LeadConnectorError | None = None
     try:
         async with job:
@@ -261,9 +284,12 @@ def _leased_rows(
 def _summary(counts: _Counts, rejects: RejectsFile, out: TextIO) -> None:
     found = f", {counts.found} found already created" if counts.found else ""
     skipped = f", {counts.skipped} finished earlier" if counts.skipped else ""
-    print(f"imported: ok {counts.ok} (created {counts.created}, updated {counts.updated}{found}), "
-          f"rejected {rejects.count}{skipped}, requests {counts.requests}, "
-          f"429s {counts.rate_limited}, "
-          f"elapsed {counts.elapsed:.1f}s", file=out)  # fmt: skip
+    print(
+        f"imported: ok {counts.ok} (created {counts.created}, updated {counts.updated}{found}), "
+        f"rejected {rejects.count}{skipped}, requests {counts.requests}, "
+        f"429s {counts.rate_limited}, "
+        f"elapsed {counts.elapsed:.1f}s",
+        file=out,
+    )
     if rejects.count:
         print(f"rejected rows (fix them and import this file as is): {rejects.path}", file=out)

@@ -27,10 +27,27 @@ from .columns import CUSTOM_ID, CUSTOM_KEY
 from .reading import NDJSON_SUFFIXES
 
 CSV_COLUMNS = (
-    "id", "first_name", "last_name", "email", "phone", "company_name", "address1", "city",
-    "state", "postal_code", "country", "website", "timezone", "source", "tags", "dnd",
-    "date_of_birth", "assigned_to", "date_added", "date_updated",
-)  # fmt: skip
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company_name",
+    "address1",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "website",
+    "timezone",
+    "source",
+    "tags",
+    "dnd",
+    "date_of_birth",
+    "assigned_to",
+    "date_added",
+    "date_updated",
+)
 
 
 def check_output(path: Path | None) -> None:

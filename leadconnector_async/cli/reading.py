@@ -118,8 +118,16 @@ def open_contacts(
     except BaseException:
         handle.close()
         raise
-    return ContactFile(path, handle, encoding, columns, options.hygiene,
-                       header=header, targets=targets, delimiter=delimiter)  # fmt: skip
+    return ContactFile(
+        path,
+        handle,
+        encoding,
+        columns,
+        options.hygiene,
+        header=header,
+        targets=targets,
+        delimiter=delimiter,
+    )
 
 
 def sniff_encoding(sample: bytes) -> str:

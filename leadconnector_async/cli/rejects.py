@@ -67,8 +67,10 @@ class RejectsFile:
         """Append one rejected row (``raw``: its cells, or its JSON object)."""
         if self._header is None:
             record = raw if isinstance(raw, dict) else {"row": raw}
-            tagged = {**record, **dict(zip(REJECT_COLUMNS, (line, column or "", reason),
-                                           strict=True))}  # fmt: skip
+            tagged = {
+                **record,
+                **dict(zip(REJECT_COLUMNS, (line, column or "", reason), strict=True)),
+            }
             self._handle.write(json.dumps(tagged, ensure_ascii=False, default=str) + "\n")
         else:
             cells = raw if isinstance(raw, list) else []

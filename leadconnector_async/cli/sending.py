@@ -46,8 +46,13 @@ class Imported:
 def stops_import(error: LeadConnectorError) -> bool:
     """True for a job's failure (every later row would fail alike: unreachable or failing
     server, rejected token or scope, spent budget), False for the row's own (400, 404, 422)."""
-    job_level = (PermissionDeniedError, RateLimitError, ServerError, TransportError,
-                 RateLimiterUnavailableError)  # fmt: skip
+    job_level = (
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        TransportError,
+        RateLimiterUnavailableError,
+    )
     return stops_job(error) or isinstance(error, job_level)
 
 

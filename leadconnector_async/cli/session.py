@@ -43,12 +43,17 @@ async def open_client(
 
     async with FakeLeadConnector() as server:
         seed_custom_fields(server.custom_fields, server.location_id)
-        print(f"--fake: running against an embedded fake server at {server.url} (its data is "
-              "gone when this command ends)", file=err)  # fmt: skip
+        print(
+            f"--fake: running against an embedded fake server at {server.url} (its data is "
+            "gone when this command ends)",
+            file=err,
+        )
         async with LeadConnector(
-            server.token, location_id=server.location_id, base_url=server.url,
+            server.token,
+            location_id=server.location_id,
+            base_url=server.url,
             rate_limit=rate_limit,
-        ) as client:  # fmt: skip
+        ) as client:
             yield client
 
 
@@ -58,6 +63,9 @@ async def custom_field_definitions(client: LeadConnector, err: TextIO) -> list[C
     try:
         return await client.locations.custom_fields("contact")
     except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
-        print(f"note: custom field definitions unavailable ({type(exc).__name__}: {exc}); "
-              "custom field columns go by key or id", file=err)  # fmt: skip
+        print(
+            f"note: custom field definitions unavailable ({type(exc).__name__}: {exc}); "
+            "custom field columns go by key or id",
+            file=err,
+        )
         return None

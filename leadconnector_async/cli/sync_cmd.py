@@ -76,14 +76,18 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
         try:
 
             def on_progress(p: BulkProgress) -> None:
-                display.show(p.done, total, p.failed + rejects.count, p.rate, p.eta,
-                             p.rate_limited)  # fmt: skip
+                display.show(p.done, total, p.failed + rejects.count, p.rate, p.eta, p.rate_limited)
 
             result = await client.contacts.sync(
-                _rows(contacts, rejects, lines), match=command.match, tags=command.tags,
-                dry_run=command.dry_run, concurrency=command.concurrency, total=total,
-                on_progress=on_progress, custom_fields=directory,
-            )  # fmt: skip
+                _rows(contacts, rejects, lines),
+                match=command.match,
+                tags=command.tags,
+                dry_run=command.dry_run,
+                concurrency=command.concurrency,
+                total=total,
+                on_progress=on_progress,
+                custom_fields=directory,
+            )
         finally:
             display.finish()
             if result is not None:
@@ -93,8 +97,11 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
     _summary(result, rejects, time.monotonic() - started, out)
     if result.stopped_by is not None:
         print(f"stopped: {type(result.stopped_by).__name__}: {result.stopped_by}", file=err)
-        print("run the same sync again once the cause is fixed: rows already written compare "
-              "equal and cost nothing", file=err)  # fmt: skip
+        print(
+            "run the same sync again once the cause is fixed: rows already written compare "
+            "equal and cost nothing",
+            file=err,
+        )
         return EXIT_STOPPED
     return EXIT_REJECTS if rejects.count else EXIT_OK
 
@@ -147,9 +154,12 @@ def _summary(result: SyncResult, rejects: RejectsFile, elapsed: float, out: Text
             file=out,
         )
     else:
-        print(f"synced: created {result.created}, updated {result.updated}, unchanged "
-              f"{result.unchanged}, rejected {rejects.count}; {result.requests} requests "
-              f"({result.reads} reads, {at_limit} at the rate limit{budget}), 429s "
-              f"{result.rate_limited}, elapsed {elapsed:.1f}s", file=out)  # fmt: skip
+        print(
+            f"synced: created {result.created}, updated {result.updated}, unchanged "
+            f"{result.unchanged}, rejected {rejects.count}; {result.requests} requests "
+            f"({result.reads} reads, {at_limit} at the rate limit{budget}), 429s "
+            f"{result.rate_limited}, elapsed {elapsed:.1f}s",
+            file=out,
+        )
     if rejects.count:
         print(f"rejected rows (line, column, reason): {rejects.path}", file=out)

@@ -32,8 +32,13 @@ class Resource:
         location_id: str | None = None,
     ) -> T:
         """Send ``endpoint`` in the client's API version; ``path_args`` fill its path."""
-        call = endpoint.call(self._client.config.api_version, *path_args, body=body,
-                             params=params, location_id=location_id)  # fmt: skip
+        call = endpoint.call(
+            self._client.config.api_version,
+            *path_args,
+            body=body,
+            params=params,
+            location_id=location_id,
+        )
         return await self._client.send(call)
 
 

@@ -124,8 +124,9 @@ class WorkflowsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        await self._send(ep.WORKFLOWS_ADD, contact_id, workflow_id,
-                         body=_workflow_body(event_start_time))  # fmt: skip
+        await self._send(
+            ep.WORKFLOWS_ADD, contact_id, workflow_id, body=_workflow_body(event_start_time)
+        )
 
     async def remove(
         self, contact_id: str, workflow_id: str, *, event_start_time: str | None = None
@@ -135,8 +136,9 @@ class WorkflowsResource(Resource):
         Raises:
             NotFoundError: No contact has that id.
         """
-        await self._send(ep.WORKFLOWS_REMOVE, contact_id, workflow_id,
-                         body=_workflow_body(event_start_time))  # fmt: skip
+        await self._send(
+            ep.WORKFLOWS_REMOVE, contact_id, workflow_id, body=_workflow_body(event_start_time)
+        )
 
 
 def _workflow_body(event_start_time: str | None) -> dict[str, str]:

@@ -74,9 +74,12 @@ class BulkTagsResource(Resource):
         remove_all: bool | UnsetType,
     ) -> BulkTagsResult:
         location = self._client.require_location(location_id)
-        body = BulkTagsBody(contacts=string_list(contact_ids, "contact_ids"), location_id=location,
-                            tags=string_list(tags, "tags", empty=remove_all is True),
-                            remove_all_tags=remove_all)  # fmt: skip
+        body = BulkTagsBody(
+            contacts=string_list(contact_ids, "contact_ids"),
+            location_id=location,
+            tags=string_list(tags, "tags", empty=remove_all is True),
+            remove_all_tags=remove_all,
+        )
         return await self._send(ep.BULK_TAGS, action, body=body, location_id=location)
 
 

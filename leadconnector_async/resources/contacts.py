@@ -103,8 +103,11 @@ class ContactsResource(ContactListings, Resource):
         """
         if not (email or number):
             raise ConfigurationError("find_duplicate needs an email or a number")
-        params = {"locationId": self._client.require_location(location_id), "number": number,
-                  "email": email}  # fmt: skip
+        params = {
+            "locationId": self._client.require_location(location_id),
+            "number": number,
+            "email": email,
+        }
         return await self._send(ep.FIND_DUPLICATE, params=params, location_id=params["locationId"])
 
     async def appointments(self, contact_id: str) -> list[Appointment]:
@@ -147,10 +150,11 @@ class ContactsResource(ContactListings, Resource):
         body = UpsertBody(
             **{f: getattr(contact, f) for f in contact.__struct_fields__},
             create_new_if_duplicate_allowed=(
-                UNSET if create_new_if_duplicate_allowed is None
+                UNSET
+                if create_new_if_duplicate_allowed is None
                 else create_new_if_duplicate_allowed
             ),
-        )  # fmt: skip
+        )
         located, location = self._located(body)
         return await self._send(ep.UPSERT, body=located, location_id=location)
 
@@ -179,9 +183,15 @@ class ContactsResource(ContactListings, Resource):
 
         Use ``async with contacts.bulk_upsert_stream(rows) as job: async for outcome in job:``.
         """
-        return BulkJob(self._client, items, each(self.upsert, ContactCreate),
-                       concurrency=concurrency, is_new=attrgetter("new"),
-                       location_of=_row_location, **options)  # fmt: skip
+        return BulkJob(
+            self._client,
+            items,
+            each(self.upsert, ContactCreate),
+            concurrency=concurrency,
+            is_new=attrgetter("new"),
+            location_of=_row_location,
+            **options,
+        )
 
     async def bulk_create(
         self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]
@@ -198,9 +208,15 @@ class ContactsResource(ContactListings, Resource):
     ) -> BulkJob[ContactCreate, Contact]:
         """:meth:`bulk_create` as a stream of each row's ``BulkOutcome`` (see
         :meth:`bulk_upsert_stream`)."""
-        return BulkJob(self._client, items, each(self.create, ContactCreate),
-                       concurrency=concurrency, is_new=lambda _: True,
-                       location_of=_row_location, **options)  # fmt: skip
+        return BulkJob(
+            self._client,
+            items,
+            each(self.create, ContactCreate),
+            concurrency=concurrency,
+            is_new=lambda _: True,
+            location_of=_row_location,
+            **options,
+        )
 
     async def bulk_update(
         self,
@@ -213,16 +229,23 @@ class ContactsResource(ContactListings, Resource):
 
         Arguments as :meth:`bulk_upsert`; ``created`` stays 0 and ``updated`` counts successes.
         """
-        job = BulkJob(self._client, items, each(self._update_row, (str, ContactUpdate)),
-                      concurrency=concurrency, is_new=lambda _: False, **options)  # fmt: skip
+        job = BulkJob(
+            self._client,
+            items,
+            each(self._update_row, (str, ContactUpdate)),
+            concurrency=concurrency,
+            is_new=lambda _: False,
+            **options,
+        )
         return await job.run()
 
     async def bulk_delete(
         self, contact_ids: Rows[str], *, concurrency: int = 20, **options: Unpack[BulkOptions]
     ) -> BulkResult[str]:
         """Delete many contacts by id (arguments as :meth:`bulk_upsert`)."""
-        job = BulkJob(self._client, contact_ids, each(self.delete, str),
-                      concurrency=concurrency, **options)  # fmt: skip
+        job = BulkJob(
+            self._client, contact_ids, each(self.delete, str), concurrency=concurrency, **options
+        )
         return await job.run()
 
     async def bulk_add_tags(
@@ -246,8 +269,14 @@ class ContactsResource(ContactListings, Resource):
         """
         tags, location = string_list(tags, "tags"), self._client.require_location(location_id)
         send = per_contact(lambda ids: self.bulk_tags.add(ids, tags, location_id=location))
-        job = BulkJob(self._client, contact_ids, send, chunk_size=chunk_size,
-                      concurrency=concurrency, **options)  # fmt: skip
+        job = BulkJob(
+            self._client,
+            contact_ids,
+            send,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            **options,
+        )
         return await job.run()
 
     async def bulk_remove_tags(
@@ -265,10 +294,19 @@ class ContactsResource(ContactListings, Resource):
         (``POST /contacts/bulk/tags/update/remove``; otherwise as :meth:`bulk_add_tags`)."""
         tags = string_list(tags, "tags", empty=remove_all)
         location = self._client.require_location(location_id)
-        send = per_contact(lambda ids: self.bulk_tags.remove(ids, tags, remove_all=remove_all,
-                                                             location_id=location))  # fmt: skip
-        job = BulkJob(self._client, contact_ids, send, chunk_size=chunk_size,
-                      concurrency=concurrency, **options)  # fmt: skip
+        send = per_contact(
+            lambda ids: self.bulk_tags.remove(
+                ids, tags, remove_all=remove_all, location_id=location
+            )
+        )
+        job = BulkJob(
+            self._client,
+            contact_ids,
+            send,
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            **options,
+        )
         return await job.run()
 
     async def sync(
@@ -315,8 +353,9 @@ class ContactsResource(ContactListings, Resource):
             ConfigurationError: A bad argument, or ``match="custom:..."`` naming an unknown or
                 ambiguous custom field, before anything is written.
         """
-        settings = SyncSettings(match=match, tags=tags, dry_run=dry_run, concurrency=concurrency,
-                                **options)  # fmt: skip
+        settings = SyncSettings(
+            match=match, tags=tags, dry_run=dry_run, concurrency=concurrency, **options
+        )
         return await run_sync(self._client, rows, settings)
 
     async def _update_row(self, row: tuple[str, ContactUpdate]) -> Contact:

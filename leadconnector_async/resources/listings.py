@@ -114,16 +114,22 @@ class ContactListings:
         Raises:
             ConfigurationError: A bad argument (raised here, before anything is sent).
         """
-        warnings.warn("contacts.list() calls GET /contacts/, which the API deprecated; "
-                      "use contacts.search()", DeprecationWarning, stacklevel=2)  # fmt: skip
+        warnings.warn(
+            "contacts.list() calls GET /contacts/, which the API deprecated; use contacts.search()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         check_page_size(page_size, LEGACY_PAGE_SIZE)
         location = self._client.require_location(location_id)
         version = self._client.config.api_version
         ep.LIST.route(version)  # v3 removed it: say so here, before anything is sent
 
         def call_for(after: tuple[int | float, str] | None) -> Call[Page[Contact]]:
-            params: dict[str, str | int | None] = {"locationId": location, "limit": page_size,
-                                                   "query": query}  # fmt: skip
+            params: dict[str, str | int | None] = {
+                "locationId": location,
+                "limit": page_size,
+                "query": query,
+            }
             if after is not None:
                 params.update(startAfter=str(after[0]), startAfterId=after[1])
             return ep.LIST.call(version, params=params, location_id=location)
@@ -163,8 +169,12 @@ class ContactListings:
         version = self._client.config.api_version
 
         def call_for(skip: int) -> Call[Page[Contact]]:
-            params = {"locationId": location, "skip": str(skip), "limit": str(page_size),
-                      "query": query}  # fmt: skip
+            params = {
+                "locationId": location,
+                "skip": str(skip),
+                "limit": str(page_size),
+                "query": query,
+            }
             return ep.BY_BUSINESS.call(version, business_id, params=params, location_id=location)
 
         return self._paginate(call_for, by_offset, 0, max_items, read_ahead)
@@ -178,5 +188,10 @@ class ContactListings:
         read_ahead: bool,
     ) -> Paginator[Contact]:
         send = self._client.send
-        return Paginator(lambda cursor: send(call_for(cursor)), next_cursor, first=first,
-                         max_items=max_items, read_ahead=read_ahead)  # fmt: skip
+        return Paginator(
+            lambda cursor: send(call_for(cursor)),
+            next_cursor,
+            first=first,
+            max_items=max_items,
+            read_ahead=read_ahead,
+        )

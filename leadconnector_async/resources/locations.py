@@ -34,5 +34,6 @@ class LocationsResource(Resource):
         if model not in _MODELS:
             raise ConfigurationError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
         location = self._client.require_location(location_id)
-        return await self._send(ep.CUSTOM_FIELDS, location, params={"model": model},
-                                location_id=location)  # fmt: skip
+        return await self._send(
+            ep.CUSTOM_FIELDS, location, params={"model": model}, location_id=location
+        )

@@ -85,10 +85,8 @@ class RecordsResource(Resource, Generic[R, C, U]):
         await self._send(self._kind.delete, contact_id, record_id)
 
 
-_TASKS = RecordKind(ep.TASKS_LIST, ep.TASKS_GET, ep.TASKS_CREATE, ep.TASKS_UPDATE,
-                    ep.TASKS_DELETE)  # fmt: skip
-_NOTES = RecordKind(ep.NOTES_LIST, ep.NOTES_GET, ep.NOTES_CREATE, ep.NOTES_UPDATE,
-                    ep.NOTES_DELETE)  # fmt: skip
+_TASKS = RecordKind(ep.TASKS_LIST, ep.TASKS_GET, ep.TASKS_CREATE, ep.TASKS_UPDATE, ep.TASKS_DELETE)
+_NOTES = RecordKind(ep.NOTES_LIST, ep.NOTES_GET, ep.NOTES_CREATE, ep.NOTES_UPDATE, ep.NOTES_DELETE)
 
 
 class TasksResource(RecordsResource[Task, TaskCreate, TaskUpdate]):

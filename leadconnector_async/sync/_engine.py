@@ -93,8 +93,9 @@ class _Waiting:
         self.error: LeadConnectorError | None = None
 
 
-async def run_sync(client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
-                   ) -> SyncResult:  # fmt: skip
+async def run_sync(
+    client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
+) -> SyncResult:
     """Run one sync to the end (or until it stops) and report it.
 
     Raises:
@@ -107,8 +108,9 @@ async def run_sync(client: LeadConnector, rows: Rows[ContactCreate], settings: S
 
 
 class _SyncJob:
-    def __init__(self, client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
-                 ) -> None:  # fmt: skip
+    def __init__(
+        self, client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
+    ) -> None:
         check_arguments(rows, settings.match, settings.tags, settings.tag_chunk_size)
         self._client = client
         self._rows = rows
@@ -158,8 +160,9 @@ class _SyncJob:
 
     # -- planning ------------------------------------------------------------------------------
 
-    async def _steps(self, rows: AsyncIterator[tuple[int, object]], planner: Planner, *,
-                     direct: bool) -> AsyncIterator[_Step]:  # fmt: skip
+    async def _steps(
+        self, rows: AsyncIterator[tuple[int, object]], planner: Planner, *, direct: bool
+    ) -> AsyncIterator[_Step]:
         async for index, raw in rows:
             if self._tally.stopped_by is not None:
                 return
@@ -226,9 +229,14 @@ class _SyncJob:
 
     def _job(self, items: Any) -> BulkJob[_Step | TagBatch, Any]:
         job: BulkJob[_Step | TagBatch, Any] = BulkJob(
-            self._client, items, self._send, concurrency=self._s.concurrency,
-            on_progress=self._progress, progress_interval=self._s.progress_interval,
-            stop_on_error=self._s.stop_on_error)  # fmt: skip
+            self._client,
+            items,
+            self._send,
+            concurrency=self._s.concurrency,
+            on_progress=self._progress,
+            progress_interval=self._s.progress_interval,
+            stop_on_error=self._s.stop_on_error,
+        )
         self._jobs.append(job)
         return job
 
@@ -308,8 +316,10 @@ class _SyncJob:
     def _requests(self) -> tuple[int, int]:
         """This job's requests and 429s so far: its reads and its write jobs'."""
         jobs = [job.result() for job in self._jobs]
-        return (self.own.sent + sum(r.requests for r in jobs),
-                self.own.rate_limited + sum(r.rate_limited for r in jobs))  # fmt: skip
+        return (
+            self.own.sent + sum(r.requests for r in jobs),
+            self.own.rate_limited + sum(r.rate_limited for r in jobs),
+        )
 
     async def _progress(self, _: BulkProgress | None = None) -> None:
         if self._s.on_progress is not None:
@@ -323,19 +333,30 @@ class _SyncJob:
         done = self._tally.result(time.monotonic() - self._started, *self._requests())
         writes = self._writes + self._tags.cost()
         return SyncResult(
-            created=done.created, updated=done.updated,
+            created=done.created,
+            updated=done.updated,
             unchanged=done.ok - done.created - done.updated - self._undecided,
-            failed=done.failed, requests=done.requests, dry_run=self._s.dry_run,
-            checkpoint=done.checkpoint, stopped_by=done.stopped_by or self._budget_stop,
-            plan=plan, note=note, reads=reads, writes=writes, location_size=size,
-            time_at_limit=(reads + writes) / rate(self._client), undecided=self._undecided,
+            failed=done.failed,
+            requests=done.requests,
+            dry_run=self._s.dry_run,
+            checkpoint=done.checkpoint,
+            stopped_by=done.stopped_by or self._budget_stop,
+            plan=plan,
+            note=note,
+            reads=reads,
+            writes=writes,
+            location_size=size,
+            time_at_limit=(reads + writes) / rate(self._client),
+            undecided=self._undecided,
             budget_share=writes / self._left if self._left else None,
-            elapsed=done.elapsed, rate_limited=done.rate_limited,
-        )  # fmt: skip
+            elapsed=done.elapsed,
+            rate_limited=done.rate_limited,
+        )
 
 
-async def _chain(head: list[tuple[int, object]], rest: AsyncIterator[tuple[int, object]]
-                 ) -> AsyncIterator[tuple[int, object]]:  # fmt: skip
+async def _chain(
+    head: list[tuple[int, object]], rest: AsyncIterator[tuple[int, object]]
+) -> AsyncIterator[tuple[int, object]]:
     for item in head:
         yield item
     async for item in rest:

@@ -142,8 +142,17 @@ class ContactIndex:
 
     def nbytes(self) -> int:
         """Bytes held by the index's arrays."""
-        arrays = (self._keys, self._id_ends, self._values, self._value_ends, self._tags,
-                  self._tag_ends, self._present, self._order, self._sorted_keys)  # fmt: skip
+        arrays = (
+            self._keys,
+            self._id_ends,
+            self._values,
+            self._value_ends,
+            self._tags,
+            self._tag_ends,
+            self._present,
+            self._order,
+            self._sorted_keys,
+        )
         return len(self._ids) + sum(a.itemsize * len(a) for a in arrays)
 
     @staticmethod

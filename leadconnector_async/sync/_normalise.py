@@ -17,8 +17,16 @@ from msgspec import UNSET
 
 from ..models.contacts import Contact, ContactCreate
 
-__all__ = ["COMPARABLE", "ROW_FIELDS", "Entry", "canonical", "contact_entries", "e164",
-           "row_entries", "tag"]  # fmt: skip
+__all__ = [
+    "COMPARABLE",
+    "ROW_FIELDS",
+    "Entry",
+    "canonical",
+    "contact_entries",
+    "e164",
+    "row_entries",
+    "tag",
+]
 
 _SEPARATELY = frozenset({"location_id", "tags", "custom_fields", "dnd_settings"})
 ROW_FIELDS = tuple(name for name in ContactCreate.__struct_fields__ if name not in _SEPARATELY)

@@ -18,8 +18,9 @@ PUBLISHED_RATE = 100 / 10.0
 """Requests per second the API allows a location (used when the client does not limit)."""
 
 
-def choose_plan(location_size: int | None, rows: int | None, by_custom_field: bool
-                ) -> tuple[SyncPlan, str]:  # fmt: skip
+def choose_plan(
+    location_size: int | None, rows: int | None, by_custom_field: bool
+) -> tuple[SyncPlan, str]:
     """``direct`` when reading the rest of the location costs more requests than upserting
     every row (the first page, already read, sized it); otherwise ``diff``. A custom-field
     match always reads: upsert cannot find a contact by a custom field."""

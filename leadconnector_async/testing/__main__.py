@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="serve search results as the real API does (epoch-ms dateOfBirth, address)",
     )
-    parser.add_argument("--allow-duplicates", action="store_true",
-                        help="the location allows duplicate contacts")  # fmt: skip
+    parser.add_argument(
+        "--allow-duplicates", action="store_true", help="the location allows duplicate contacts"
+    )
     args = parser.parse_args(argv)
     limit = FakeRateLimit(args.rate_limit, args.period, args.daily) if args.rate_limit else None
     fake = FakeLeadConnector(rate_limit=limit, real_world_shapes=args.real_world_shapes)

@@ -42,16 +42,27 @@ class CustomFieldStore:
         """
         key = field_key or f"{model}.{re.sub(r'[^a-z0-9]+', '_', name.lower()).strip('_')}"
         definition: dict[str, Any] = {
-            "id": field_id or respond.new_id(), "name": name, "fieldKey": key,
-            "placeholder": name, "dataType": data_type, "position": len(self.fields),
-            "picklistOptions": list(picklist_options), "picklistImageOptions": [],
-            "isAllowedCustomOption": False, "isMultiFileAllowed": False, "maxFileLimit": 0,
-            "locationId": location_id, "model": model,
-        }  # fmt: skip
+            "id": field_id or respond.new_id(),
+            "name": name,
+            "fieldKey": key,
+            "placeholder": name,
+            "dataType": data_type,
+            "position": len(self.fields),
+            "picklistOptions": list(picklist_options),
+            "picklistImageOptions": [],
+            "isAllowedCustomOption": False,
+            "isMultiFileAllowed": False,
+            "maxFileLimit": 0,
+            "locationId": location_id,
+            "model": model,
+        }
         self.fields[definition["id"]] = definition
         return definition
 
     def of(self, location_id: str, model: str) -> list[dict[str, Any]]:
         """The definitions of a location for ``model`` (``"all"``: every model)."""
-        return [f for f in self.fields.values() if f["locationId"] == location_id
-                and model in ("all", f["model"])]  # fmt: skip
+        return [
+            f
+            for f in self.fields.values()
+            if f["locationId"] == location_id and model in ("all", f["model"])
+        ]

@@ -115,8 +115,15 @@ class FakeOAuth:
         if (user_type == "Location") != (location_id is not None):
             raise ValueError("a Location grant needs a location_id and a Company grant none")
         code = _secret("code")
-        self.codes[code] = Grant(self.client_id, user_type, company_id, location_id, scopes,
-                                 approved_locations, redirect_uri)  # fmt: skip
+        self.codes[code] = Grant(
+            self.client_id,
+            user_type,
+            company_id,
+            location_id,
+            scopes,
+            approved_locations,
+            redirect_uri,
+        )
         return code
 
     def redeem(self, code: str) -> dict[str, Any]:

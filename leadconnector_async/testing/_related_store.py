@@ -53,9 +53,15 @@ class RelatedStore:
             **fields: Wire fields (``calendarId``, ``startTime``, ``title``, ...) to set.
         """
         stamp = now_iso()
-        event = {"id": new_id(), "contactId": contact_id, "status": "booked",
-                 "appointmentStatus": "booked", "dateAdded": stamp, "dateUpdated": stamp,
-                 **fields}  # fmt: skip
+        event = {
+            "id": new_id(),
+            "contactId": contact_id,
+            "status": "booked",
+            "appointmentStatus": "booked",
+            "dateAdded": stamp,
+            "dateUpdated": stamp,
+            **fields,
+        }
         self.appointments.setdefault(contact_id, []).append(event)
         return event
 

@@ -65,8 +65,15 @@ def handlers() -> dict[str, Any]:
         _routes_search,
     )
 
-    modules = (_routes_contacts, _routes_records, _routes_associations, _routes_lookups,
-               _routes_bulk, _routes_search, _routes_locations)  # fmt: skip
+    modules = (
+        _routes_contacts,
+        _routes_records,
+        _routes_associations,
+        _routes_lookups,
+        _routes_bulk,
+        _routes_search,
+        _routes_locations,
+    )
     return {name: handler for module in modules for name, handler in module.HANDLERS.items()}
 
 

@@ -46,9 +46,14 @@ def _retag(
     tags = old if body.get("removeAllTags") else body["tags"]
     changed = change_members(contact, "tags", tags, add=action == "add")
     fake.emit("ContactTagUpdate", contact)
-    return {"contactId": contact_id, "message": "Tags updated", "type": "success", "oldTags": old,
-            "tagsAdded": changed if action == "add" else [],
-            "tagsRemoved": changed if action == "remove" else []}  # fmt: skip
+    return {
+        "contactId": contact_id,
+        "message": "Tags updated",
+        "type": "success",
+        "oldTags": old,
+        "tagsAdded": changed if action == "add" else [],
+        "tagsRemoved": changed if action == "remove" else [],
+    }
 
 
 async def update_business(request: web.Request) -> web.Response:

@@ -22,8 +22,11 @@ async def create_contact(request: web.Request) -> web.Response:
         match = fake.store.find_duplicate(location, body.get("email"), body.get("phone"))
         if match is not None:
             existing, field = match
-            meta = {"contactId": existing["id"], "matchingField": field,
-                    "contactName": existing.get("name", "")}  # fmt: skip
+            meta = {
+                "contactId": existing["id"],
+                "matchingField": field,
+                "contactName": existing.get("name", ""),
+            }
             return respond.bad_request(
                 "This location does not allow duplicated contacts.", meta=meta
             )
@@ -59,9 +62,11 @@ async def upsert_contact(request: web.Request) -> web.Response:
     always_new = body.get("createNewIfDuplicateAllowed") and fake.store.allow_duplicates.get(
         location, False
     )
-    match = None if always_new else fake.store.find_duplicate(
-        location, body.get("email"), body.get("phone")
-    )  # fmt: skip
+    match = (
+        None
+        if always_new
+        else fake.store.find_duplicate(location, body.get("email"), body.get("phone"))
+    )
     if match is None:
         contact, new = fake.store.create(location, body), True
         fake.emit("ContactCreate", contact)

@@ -22,8 +22,9 @@ async def token(request: web.Request) -> web.Response:
     if isinstance(form, web.Response):
         return form
     headers = request.headers
-    seen = TokenRequest(form, request.content_type, headers.get("Authorization"),
-                        headers.get("Version"))  # fmt: skip
+    seen = TokenRequest(
+        form, request.content_type, headers.get("Authorization"), headers.get("Version")
+    )
     oauth.token_requests.append(seen)
     if oauth.apps.get(form["client_id"]) != form["client_secret"]:
         return _refused(oauth, "invalid_client", "Invalid client: client is invalid")

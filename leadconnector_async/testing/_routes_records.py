@@ -83,9 +83,13 @@ def record_handlers(records: Records) -> dict[str, Route]:
         return respond.ok({"succeded": True})
 
     name = f"contacts.{records.kind}"
-    return {f"{name}.list": list_records, f"{name}.create": create_record,
-            f"{name}.get": get_record, f"{name}.update": update_record,
-            f"{name}.delete": delete_record}  # fmt: skip
+    return {
+        f"{name}.list": list_records,
+        f"{name}.create": create_record,
+        f"{name}.get": get_record,
+        f"{name}.update": update_record,
+        f"{name}.delete": delete_record,
+    }
 
 
 @TASKS.route(WRITE, TASK_COMPLETED)

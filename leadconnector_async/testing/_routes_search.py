@@ -38,10 +38,17 @@ BUSINESS_CAP, BUSINESS_DEFAULT = 100, 10
 MAX_TEXT = 75
 
 SEARCH_BODY = Schema(
-    {"locationId": STR, "pageLimit": NUM, "page": NUM, "searchAfter": LIST, "filters": LIST,
-     "sort": LIST, "query": STR},
+    {
+        "locationId": STR,
+        "pageLimit": NUM,
+        "page": NUM,
+        "searchAfter": LIST,
+        "filters": LIST,
+        "sort": LIST,
+        "query": STR,
+    },
     frozenset({"locationId", "pageLimit"}),
-)  # fmt: skip
+)
 LIST_PARAMS = frozenset({"locationId", "limit", "startAfter", "startAfterId", "query"})
 BUSINESS_PARAMS = frozenset({"locationId", "limit", "skip", "query"})
 
@@ -103,18 +110,26 @@ async def search_contacts(request: web.Request) -> web.Response:
     cursor = body.get("searchAfter")
     after = order.key_of_cursor(cursor) if cursor is not None else None
     if cursor is not None and after is None:
-        messages.append(f"searchAfter must hold {len(order.fields) + 1} values: the sort "
-                        "values of the last contact, then its id")  # fmt: skip
+        messages.append(
+            f"searchAfter must hold {len(order.fields) + 1} values: the sort "
+            "values of the last contact, then its id"
+        )
     if messages:
         return respond.unprocessable(messages)
     limit, page = int(body["pageLimit"]), int(body.get("page") or 1)
     if page * limit > MAX_WINDOW:
-        return respond.bad_request(f"page * pageLimit must not exceed {MAX_WINDOW}; "
-                                   "use searchAfter to read further")  # fmt: skip
+        return respond.bad_request(
+            f"page * pageLimit must not exceed {MAX_WINDOW}; use searchAfter to read further"
+        )
     fake = fake_of(request)
     where = _where(body["locationId"], match, text_query(body.get("query")))
-    signature = ("search", body["locationId"], body.get("query"), body.get("filters"),
-                 body.get("sort"))  # fmt: skip
+    signature = (
+        "search",
+        body["locationId"],
+        body.get("query"),
+        body.get("filters"),
+        body.get("sort"),
+    )
     fresh = after is None and page == 1
     snapshot = snapshots(fake).get(fake, signature, where, order, fresh=fresh)
     start = snapshot.start_after(after) if after is not None else (page - 1) * limit
@@ -162,10 +177,14 @@ def _query_number(
 NumberSpec = tuple[float, int | None, int | None]
 """A numeric query parameter: its default, and the least and most whole number it may be
 (``None``, ``None``: any number)."""
-LIST_NUMBERS: dict[str, NumberSpec] = {"limit": (LIST_DEFAULT, 1, LIST_LIMIT),
-                                       "startAfter": (0, None, None)}  # fmt: skip
-BUSINESS_NUMBERS: dict[str, NumberSpec] = {"skip": (0, 0, None),
-                                           "limit": (BUSINESS_DEFAULT, 1, None)}  # fmt: skip
+LIST_NUMBERS: dict[str, NumberSpec] = {
+    "limit": (LIST_DEFAULT, 1, LIST_LIMIT),
+    "startAfter": (0, None, None),
+}
+BUSINESS_NUMBERS: dict[str, NumberSpec] = {
+    "skip": (0, 0, None),
+    "limit": (BUSINESS_DEFAULT, 1, None),
+}
 
 
 def _read_query(
@@ -195,8 +214,9 @@ async def list_contacts(request: web.Request) -> web.Response:
     fake, order, location = fake_of(request), Order([], []), query["locationId"]
     where = _where(location, text_query(query.get("query")))
     has_cursor = "startAfter" in query and "startAfterId" in query
-    snapshot = snapshots(fake).get(fake, ("list", location, query.get("query")), where, order,
-                                   fresh=not has_cursor)  # fmt: skip
+    snapshot = snapshots(fake).get(
+        fake, ("list", location, query.get("query")), where, order, fresh=not has_cursor
+    )
     cursor = [numbers["startAfter"], query.get("startAfterId")]
     after = order.key_of_cursor(cursor) if has_cursor else None
     start = snapshot.start_after(after) if after is not None else 0
@@ -212,14 +232,23 @@ def _list_meta(
     request: web.Request, found: list[tuple[Any, Contact]], *, more: bool, start: int, limit: int
 ) -> dict[str, Any]:
     page = start // limit + 1
-    meta: dict[str, Any] = {"currentPage": page, "prevPage": page - 1 if page > 1 else None,
-                            "nextPage": None, "startAfter": None, "startAfterId": None,
-                            "nextPageUrl": None}  # fmt: skip
+    meta: dict[str, Any] = {
+        "currentPage": page,
+        "prevPage": page - 1 if page > 1 else None,
+        "nextPage": None,
+        "startAfter": None,
+        "startAfterId": None,
+        "nextPageUrl": None,
+    }
     if more and found:
         start_after, start_after_id = Order.cursor_of_key(found[-1][0])
         cursor = {"startAfter": str(start_after), "startAfterId": start_after_id}
-        meta.update(nextPage=page + 1, startAfter=start_after, startAfterId=start_after_id,
-                    nextPageUrl=str(request.url.update_query(cursor)))  # fmt: skip
+        meta.update(
+            nextPage=page + 1,
+            startAfter=start_after,
+            startAfterId=start_after_id,
+            nextPageUrl=str(request.url.update_query(cursor)),
+        )
     return meta
 
 
@@ -231,8 +260,9 @@ async def contacts_by_business(request: web.Request) -> web.Response:
     query, skip, limit = request.query, int(numbers["skip"]), int(numbers["limit"])
     fake, order, location = fake_of(request), Order([], []), query["locationId"]
     business_id = request.match_info["businessId"]
-    where = _where(location, lambda c: c.get("businessId") == business_id,
-                   text_query(query.get("query")))  # fmt: skip
+    where = _where(
+        location, lambda c: c.get("businessId") == business_id, text_query(query.get("query"))
+    )
     signature = ("business", location, business_id, query.get("query"))
     snapshot = snapshots(fake).get(fake, signature, where, order, fresh=skip == 0)
     found, _ = snapshot.read(fake.store.contacts, where, skip, min(limit, BUSINESS_CAP))

@@ -74,8 +74,10 @@ def _contain(field: str, needle: str) -> Predicate:
 
 
 def _within(field: str, bounds: Mapping[str, Any]) -> Predicate:
-    limits = [(name, epoch_ms(b) if field in DATE_FIELDS and isinstance(b, str) else b)
-              for name, b in bounds.items()]  # fmt: skip
+    limits = [
+        (name, epoch_ms(b) if field in DATE_FIELDS and isinstance(b, str) else b)
+        for name, b in bounds.items()
+    ]
 
     def check(contact: Contact) -> bool:
         value = sort_value(contact, field)
@@ -238,8 +240,10 @@ class Order:
         *values, contact_id = cursor
         if not isinstance(contact_id, str):
             return None
-        return (*(_part(v, desc) for v, (_, desc) in zip(values, self.fields, strict=True)),
-                contact_id)  # fmt: skip
+        return (
+            *(_part(v, desc) for v, (_, desc) in zip(values, self.fields, strict=True)),
+            contact_id,
+        )
 
     @staticmethod
     def cursor_of_key(key: Key) -> list[Any]:

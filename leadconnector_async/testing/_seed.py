@@ -70,6 +70,11 @@ def seed_contacts(
 
 def seed_custom_fields(fields: CustomFieldStore, location_id: str) -> None:
     """Define the custom fields :func:`contact_fields` fills (``Plan``, ``Score``)."""
-    fields.add(location_id, "Plan", field_id="cf_plan", data_type="SINGLE_OPTIONS",
-               picklist_options=("basic", "pro", "team"))  # fmt: skip
+    fields.add(
+        location_id,
+        "Plan",
+        field_id="cf_plan",
+        data_type="SINGLE_OPTIONS",
+        picklist_options=("basic", "pro", "team"),
+    )
     fields.add(location_id, "Score", field_id="cf_score", data_type="NUMERICAL")

@@ -278,8 +278,9 @@ class FakeLeadConnector(AsyncClosing):
         if fault in ("malformed", "truncated") and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b"{}"
             broken = b"<html>502 Bad Gateway</html>" if fault == "malformed" else body[:-7]
-            return web.Response(status=response.status, body=broken,
-                                content_type="application/json")  # fmt: skip
+            return web.Response(
+                status=response.status, body=broken, content_type="application/json"
+            )
         return response
 
 

@@ -10,8 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_TYPE_NAMES = {str: "a string", bool: "a boolean", list: "an array", dict: "an object",
-               int: "a number", float: "a number", type(None): "null"}  # fmt: skip
+_TYPE_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,27 @@ OBJ = (dict,)
 NUM = (int, float)
 
 _CONTACT_FIELDS: dict[str, tuple[type, ...]] = {
-    "firstName": NSTR, "lastName": NSTR, "name": NSTR, "email": NSTR, "phone": NSTR,
-    "address1": NSTR, "city": NSTR, "state": NSTR, "postalCode": STR, "website": NSTR,
-    "timezone": NSTR, "dnd": BOOL, "dndSettings": OBJ, "inboundDndSettings": OBJ, "tags": LIST,
-    "customFields": LIST, "source": NSTR, "dateOfBirth": (str, dict, type(None)), "country": STR,
+    "firstName": NSTR,
+    "lastName": NSTR,
+    "name": NSTR,
+    "email": NSTR,
+    "phone": NSTR,
+    "address1": NSTR,
+    "city": NSTR,
+    "state": NSTR,
+    "postalCode": STR,
+    "website": NSTR,
+    "timezone": NSTR,
+    "dnd": BOOL,
+    "dndSettings": OBJ,
+    "inboundDndSettings": OBJ,
+    "tags": LIST,
+    "customFields": LIST,
+    "source": NSTR,
+    "dateOfBirth": (str, dict, type(None)),
+    "country": STR,
     "assignedTo": NSTR,
-}  # fmt: skip
+}
 
 CREATE_CONTACT = Schema(
     {**_CONTACT_FIELDS, "locationId": STR, "gender": STR, "companyName": NSTR},

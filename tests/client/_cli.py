@@ -20,14 +20,29 @@ NO_ACCOUNT = {k: v for k, v in os.environ.items() if not k.startswith("LEADCONNE
 def fake_server(*options: str) -> Iterator[dict[str, str]]:
     """A standalone fake (strict window of 50 per 0.5 s); yields the CLI's environment for it."""
     fake = subprocess.Popen(
-        [PYTHON, "-m", "leadconnector_async.testing", "--port", "0", "--rate-limit", "50",
-         "--period", "0.5", *options],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "leadconnector_async.testing",
+            "--port",
+            "0",
+            "--rate-limit",
+            "50",
+            "--period",
+            "0.5",
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert fake.stdout is not None
     url = fake.stdout.readline().split()[3]
-    env = {**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "test-token",
-           "LEADCONNECTOR_LOCATION_ID": "test-location", "LEADCONNECTOR_BASE_URL": url}  # fmt: skip
+    env = {
+        **NO_ACCOUNT,
+        "LEADCONNECTOR_TOKEN": "test-token",
+        "LEADCONNECTOR_LOCATION_ID": "test-location",
+        "LEADCONNECTOR_BASE_URL": url,
+    }
     try:
         yield env
     finally:
@@ -38,8 +53,12 @@ def fake_server(*options: str) -> Iterator[dict[str, str]]:
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, "-m", "leadconnector_async", *args, "--rate-limit", "50/0.5"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def write_csv(path: Path, rows: int, bad: dict[int, str] | None = None) -> Path:

@@ -19,8 +19,13 @@ async def fake() -> AsyncIterator[FakeLeadConnector]:
 
 @pytest_asyncio.fixture
 async def v3(fake: FakeLeadConnector) -> AsyncIterator[lc.LeadConnector]:
-    async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                                rate_limit=None, api_version="v3") as client:  # fmt: skip
+    async with lc.LeadConnector(
+        fake.token,
+        location_id=fake.location_id,
+        base_url=fake.url,
+        rate_limit=None,
+        api_version="v3",
+    ) as client:
         yield client
 
 
@@ -104,8 +109,9 @@ async def test_the_fake_refuses_a_path_under_a_version_without_it(
 
 
 async def test_v2_stays_the_default_and_a_bad_version_is_refused(fake: FakeLeadConnector) -> None:
-    async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                                rate_limit=None) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+    ) as client:
         assert client.config.api_version == "2021-07-28"
         created = await client.contacts.create(lc.ContactCreate(dnd_settings=_dnd(sms="active")))
         assert fake.stats.exchanges[-1].request_body["dndSettings"] == {"SMS": {"status": "active"}}

@@ -19,8 +19,9 @@ def _contact(fake: FakeLeadConnector, **fields: Any) -> str:
 
 
 def _client(fake: FakeLeadConnector, **options: Any) -> lc.LeadConnector:
-    return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                            rate_limit=None, **options)  # fmt: skip
+    return lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **options
+    )
 
 
 async def test_tags_add_and_remove_leave_other_tags_alone() -> None:
@@ -126,8 +127,10 @@ async def test_appointments_are_listed(
     [appointment] = await leadconnector_client.contacts.appointments(cid)
     assert isinstance(appointment, lc.Appointment)
     assert (appointment.id, appointment.calendar_id, appointment.users) == (
-        seeded["id"], "cal-1", ["u1"],
-    )  # fmt: skip
+        seeded["id"],
+        "cal-1",
+        ["u1"],
+    )
     assert (appointment.contact_id, appointment.status) == (cid, "booked")
 
 

@@ -137,9 +137,14 @@ async def test_rows_of_the_wrong_shape_fail_alone_and_send_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("items", "options"),
-    [("a@x.com", {}), (42, {}), ([], {"concurrency": 0}), ([], {"start_at": -1}),
-     ([], {"progress_interval": 0})],
-)  # fmt: skip
+    [
+        ("a@x.com", {}),
+        (42, {}),
+        ([], {"concurrency": 0}),
+        ([], {"start_at": -1}),
+        ([], {"progress_interval": 0}),
+    ],
+)
 async def test_bad_arguments_are_refused_before_anything_is_sent(
     items: object, options: dict[str, object]
 ) -> None:

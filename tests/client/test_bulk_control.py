@@ -19,8 +19,9 @@ PACKAGE = Path(lc.__file__).parent
 
 def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> lc.LeadConnector:
     kw.setdefault("rate_limit", None)
-    return lc.LeadConnector(token or fake.token, location_id=fake.location_id,
-                            base_url=fake.url, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return lc.LeadConnector(
+        token or fake.token, location_id=fake.location_id, base_url=fake.url, **kw
+    )  # type: ignore[arg-type]
 
 
 class Rows:
@@ -146,8 +147,9 @@ async def test_progress_is_time_based_and_ends_with_the_totals() -> None:
         FakeLeadConnector(rate_limit=limit) as fake,
         _client(fake, rate_limit=client_limit) as client,
     ):
-        result = await client.contacts.bulk_upsert(rows, on_progress=calls.append,
-                                                   progress_interval=0.05)  # fmt: skip
+        result = await client.contacts.bulk_upsert(
+            rows, on_progress=calls.append, progress_interval=0.05
+        )
     last = calls[-1]
     assert (last.done, last.failed, last.total, last.checkpoint, last.eta) == (500, 0, 500, 500, 0)
     assert last.elapsed == result.elapsed
@@ -167,9 +169,9 @@ async def test_progress_keeps_coming_while_no_row_finishes_and_may_be_async() ->
         calls.append(progress)
 
     async with FakeLeadConnector(faults=Faults(latency=0.2)) as fake, _client(fake) as client:
-        result = await client.contacts.bulk_upsert([lc.ContactCreate(email="slow@x.com")],
-                                                   on_progress=on_progress,
-                                                   progress_interval=0.02)  # fmt: skip
+        result = await client.contacts.bulk_upsert(
+            [lc.ContactCreate(email="slow@x.com")], on_progress=on_progress, progress_interval=0.02
+        )
     assert result.ok == 1
     waiting = [c for c in calls if c.done == 0]
     assert len(waiting) >= 5

@@ -54,10 +54,15 @@ class Finished:
 
 
 async def test_would_wait_says_when_a_location_is_at_its_limit() -> None:
-    async with FakeLeadConnector() as fake, lc.LeadConnector(
-        fake.token, location_id="a", base_url=fake.url,
-        rate_limit=lc.RateLimit(max_requests=2, period=HOUR),
-    ) as client:  # fmt: skip
+    async with (
+        FakeLeadConnector() as fake,
+        lc.LeadConnector(
+            fake.token,
+            location_id="a",
+            base_url=fake.url,
+            rate_limit=lc.RateLimit(max_requests=2, period=HOUR),
+        ) as client,
+    ):
         assert not client.would_wait()
         for n in range(2):
             await client.contacts.upsert(lc.ContactCreate(email=f"w{n}@x.com"))
@@ -74,9 +79,12 @@ async def test_a_location_at_its_limit_does_not_hold_the_others() -> None:
     others = [f"loc{n}" for n in range(8)]
     rows = _mixed_rows("busy", 40, others, each=3)
     finished = Finished(rows)
-    async with FakeLeadConnector() as fake, lc.LeadConnector(
-        fake.token, base_url=fake.url, rate_limit=lc.RateLimit(max_requests=3, period=HOUR)
-    ) as client:  # fmt: skip
+    async with (
+        FakeLeadConnector() as fake,
+        lc.LeadConnector(
+            fake.token, base_url=fake.url, rate_limit=lc.RateLimit(max_requests=3, period=HOUR)
+        ) as client,
+    ):
         async with asyncio.timeout(HANG):
             async with client.contacts.bulk_upsert_stream(rows, concurrency=4) as job:
                 async for outcome in job:
@@ -175,9 +183,12 @@ def test_a_job_on_one_location_reads_only_what_it_sends() -> None:
 
 
 async def test_failed_rows_keep_their_error_without_its_traceback() -> None:
-    async with FakeLeadConnector() as fake, lc.LeadConnector(
-        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
-    ) as client:  # fmt: skip
+    async with (
+        FakeLeadConnector() as fake,
+        lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client,
+    ):
         fake.store.create(fake.location_id, {"email": "d@x.com"})
         result = await client.contacts.bulk_create([lc.ContactCreate(email="d@x.com")] * 3)
     assert result.read == 3
@@ -193,9 +204,16 @@ async def test_two_jobs_at_once_each_count_only_their_own_requests_and_429s() ->
     retry = lc.RetryPolicy(max_retries=30, backoff_base=0.01, backoff_max=0.05)
     limit = FakeRateLimit(max_requests=10, period=0.1)
     rows = [[lc.ContactCreate(email=f"{job}{i}@x.com") for i in range(100)] for job in "ab"]
-    async with FakeLeadConnector(rate_limit=limit) as fake, lc.LeadConnector(
-        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, retry=retry
-    ) as client:  # fmt: skip
+    async with (
+        FakeLeadConnector(rate_limit=limit) as fake,
+        lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            retry=retry,
+        ) as client,
+    ):
         first, second = await asyncio.gather(
             *(client.contacts.bulk_upsert(r, concurrency=10) for r in rows)
         )

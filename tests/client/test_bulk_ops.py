@@ -16,8 +16,9 @@ def _contact(fake: FakeLeadConnector, location: str | None = None, **fields: Any
 
 
 def _client(fake: FakeLeadConnector, token: str | None = None) -> lc.LeadConnector:
-    return lc.LeadConnector(token or fake.token, location_id=fake.location_id, base_url=fake.url,
-                            rate_limit=None)  # fmt: skip
+    return lc.LeadConnector(
+        token or fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+    )
 
 
 async def test_bulk_tag_add_reports_each_contact_and_stores_the_tags() -> None:
@@ -45,8 +46,11 @@ async def test_bulk_tag_add_reports_each_contact_and_stores_the_tags() -> None:
     assert fake.store.contacts[elsewhere]["tags"] == []
     [exchange] = fake.stats.exchanges
     assert exchange.route == "/contacts/bulk/tags/update/{type}"
-    assert exchange.request_body == {"contacts": [a, b, "missing", elsewhere], "tags": ["x", "y"],
-                                     "locationId": fake.location_id}  # fmt: skip
+    assert exchange.request_body == {
+        "contacts": [a, b, "missing", elsewhere],
+        "tags": ["x", "y"],
+        "locationId": fake.location_id,
+    }
 
 
 async def test_bulk_tag_remove_and_remove_all() -> None:
@@ -55,16 +59,21 @@ async def test_bulk_tag_remove_and_remove_all() -> None:
         some = await client.contacts.bulk_tags.remove([a, b], ["y"])
         every = await client.contacts.bulk_tags.remove([a], [], remove_all=True)
     assert [e.tags_removed for e in some.responses if isinstance(e, lc.BulkTagsEntry)] == [
-        ["y"], ["y"],
-    ]  # fmt: skip
+        ["y"],
+        ["y"],
+    ]
     [entry] = every.responses
     assert isinstance(entry, lc.BulkTagsEntry)
     assert (entry.old_tags, entry.tags_removed) == (["x", "z"], ["x", "z"])
     assert (fake.store.contacts[a]["tags"], fake.store.contacts[b]["tags"]) == ([], [])
     bodies = [e.request_body for e in fake.stats.exchanges]
     assert bodies[0]["removeAllTags"] is False
-    assert bodies[1] == {"contacts": [a], "tags": [], "locationId": fake.location_id,
-                         "removeAllTags": True}  # fmt: skip
+    assert bodies[1] == {
+        "contacts": [a],
+        "tags": [],
+        "locationId": fake.location_id,
+        "removeAllTags": True,
+    }
 
 
 def test_bulk_tags_accept_string_responses_as_the_spec_types_them() -> None:
@@ -78,8 +87,9 @@ async def test_bulk_business_links_and_unlinks() -> None:
         a, b, elsewhere = _contact(fake), _contact(fake), _contact(fake, "other-location")
         linked = await client.contacts.bulk_business([a, b, elsewhere], "biz-1")
         assert (fake.store.contacts[a]["businessId"], fake.store.contacts[b]["businessId"]) == (
-            "biz-1", "biz-1",
-        )  # fmt: skip
+            "biz-1",
+            "biz-1",
+        )
         unlinked = await client.contacts.bulk_business([a], None)
         fetched = await client.contacts.get(a)
     assert (linked.success, linked.ids) == (True, [a, b])
@@ -88,8 +98,10 @@ async def test_bulk_business_links_and_unlinks() -> None:
     assert "businessId" not in fake.store.contacts[elsewhere]
     assert fetched.business_id is None
     assert fake.stats.exchanges[1].request_body == {
-        "locationId": fake.location_id, "ids": [a], "businessId": None,
-    }  # fmt: skip
+        "locationId": fake.location_id,
+        "ids": [a],
+        "businessId": None,
+    }
 
 
 async def test_bulk_business_takes_at_most_fifty_ids(

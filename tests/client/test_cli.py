@@ -28,8 +28,9 @@ def test_import_reports_bad_rows_and_stores_the_rest(
     assert "ok 58 (created 58, updated 0), rejected 2" in done.stdout
     rejects = rejects_of(tmp_path / "people.csv.rejects.csv")
     assert [(r["rejected_line"], r["rejected_column"]) for r in rejects] == [
-        ("7", "email"), ("42", "email"),
-    ]  # fmt: skip
+        ("7", "email"),
+        ("42", "email"),
+    ]
     assert "not a valid email" in rejects[0]["rejected_reason"]
     emails = sorted(str(c["email"]) for c in exported(server, tmp_path / "out.ndjson"))
     assert emails == sorted(f"person{n}@example.com" for n in range(60) if n not in (5, 40))
@@ -37,23 +38,28 @@ def test_import_reports_bad_rows_and_stores_the_rest(
 
 def test_a_messy_crm_export_imports_without_flags(server: dict[str, str], tmp_path: Path) -> None:
     source = tmp_path / "crm.csv"
-    source.write_bytes(
+    export = (
         "\ufeffFirst Name,Last Name,E-mail,Phone Number,Company,Zip,Tags\r\n"
         ' Zoë ,Ångström,ZOE@Example.COM,+44 20 7946 0958,"Acme, Inc.",SW1A 1AA,"news,webinar"\r\n'
         'José,"Núñez\r\nJr.",jose@example.com,+1 (415) 555-0132,Núñez & Co,94103,vip; paying\r\n'
-        .encode()
-    )  # fmt: skip
+    )
+    source.write_bytes(export.encode())
     done = cli(server, "import", str(source))
     assert done.returncode == 0, done.stderr
     by_email = {c["email"]: c for c in exported(server, tmp_path / "out.ndjson")}
     zoe, jose = by_email["zoe@example.com"], by_email["jose@example.com"]
     assert (zoe["firstName"], zoe["lastName"], zoe["phone"], zoe["companyName"]) == (
-        "Zoë", "Ångström", "+442079460958", "Acme, Inc.",
-    )  # fmt: skip
+        "Zoë",
+        "Ångström",
+        "+442079460958",
+        "Acme, Inc.",
+    )
     assert (zoe["postalCode"], sorted(zoe["tags"])) == ("SW1A 1AA", ["news", "webinar"])
     assert (jose["lastName"], jose["phone"], sorted(jose["tags"])) == (
-        "Núñez\r\nJr.", "+14155550132", ["paying", "vip"],
-    )  # fmt: skip
+        "Núñez\r\nJr.",
+        "+14155550132",
+        ["paying", "vip"],
+    )
 
 
 def test_import_adds_tags_and_replaces_them_only_when_asked(
@@ -86,12 +92,30 @@ def test_map_names_columns_and_an_unknown_one_is_reported_before_sending(
     assert "'Mail Primary'" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert exported(server, tmp_path / "none.ndjson") == []
-    repeated = cli(server, "import", str(source), "--map", "Mail Primary=email",
-                   "--map", "Frist Name=email", "--map", "Notes=-")  # fmt: skip
+    repeated = cli(
+        server,
+        "import",
+        str(source),
+        "--map",
+        "Mail Primary=email",
+        "--map",
+        "Frist Name=email",
+        "--map",
+        "Notes=-",
+    )
     assert repeated.returncode == 2
     assert "'Mail Primary' and 'Frist Name' both fill email" in repeated.stderr
-    mapped = cli(server, "import", str(source), "--map", "Mail Primary=email",
-                 "--map", "Frist Name=first_name", "--map", "Notes=-")  # fmt: skip
+    mapped = cli(
+        server,
+        "import",
+        str(source),
+        "--map",
+        "Mail Primary=email",
+        "--map",
+        "Frist Name=first_name",
+        "--map",
+        "Notes=-",
+    )
     assert mapped.returncode == 0, mapped.stderr
     [ann] = exported(server, tmp_path / "out.ndjson")
     assert (ann["email"], ann["firstName"]) == ("ann@x.com", "Ann")
@@ -178,8 +202,12 @@ def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> N
 def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(100)))
-    env = {**NO_ACCOUNT, "LEADCONNECTOR_TOKEN": "t", "LEADCONNECTOR_LOCATION_ID": "loc",
-           "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9"}  # fmt: skip
+    env = {
+        **NO_ACCOUNT,
+        "LEADCONNECTOR_TOKEN": "t",
+        "LEADCONNECTOR_LOCATION_ID": "loc",
+        "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9",
+    }
     done = cli(env, "import", str(source))
     assert done.returncode == 3, done.stderr
     assert "TransportError" in done.stderr
@@ -237,12 +265,20 @@ def test_saved_progress_is_never_discarded_by_a_rerun_without_resume(
 
 
 def test_version_global_options_after_the_command_and_exit_codes_in_help() -> None:
-    version = subprocess.run([PYTHON, "-m", "leadconnector_async", "--version"],
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    version = subprocess.run(
+        [PYTHON, "-m", "leadconnector_async", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert version.returncode == 0
     assert version.stdout.startswith("leadconnector 0.")
-    helped = subprocess.run([PYTHON, "-m", "leadconnector_async", "import", "--help"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    helped = subprocess.run(
+        [PYTHON, "-m", "leadconnector_async", "import", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert "130" in helped.stdout
     assert "--rate-limit" in helped.stdout
 
@@ -258,8 +294,14 @@ def test_ndjson_rejects_are_ndjson(server: dict[str, str], tmp_path: Path) -> No
 
 
 def test_demo_runs_to_completion() -> None:
-    done = subprocess.run([PYTHON, "-m", "leadconnector_async", "demo"], capture_output=True,
-                          text=True, timeout=120, check=False, env=NO_ACCOUNT)  # fmt: skip
+    done = subprocess.run(
+        [PYTHON, "-m", "leadconnector_async", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=NO_ACCOUNT,
+    )
     assert done.returncode == 0, done.stderr
     assert "imported: ok 2995" in done.stdout
     assert "rejected line 102, column email" in done.stdout

@@ -18,11 +18,14 @@ def _default_sigint() -> None:
 def _start(env: dict[str, str], *args: str, limit: str = "50/0.5") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [PYTHON, "-m", "leadconnector_async", "--rate-limit", limit, "import", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # A runner started with SIGINT ignored (``cmd &`` in a script) passes that on; the
         # child must get Python's usual Ctrl-C handling whatever this process inherited.
         preexec_fn=_default_sigint,
-    )  # fmt: skip
+    )
 
 
 def test_interrupted_import_resumes_without_losing_or_doubling_a_row(tmp_path: Path) -> None:

@@ -42,8 +42,16 @@ def test_progress_is_one_line_redrawn_in_place_within_80_columns(tmp_path: Path)
     existing.write_text("email\nperson10@example.com\nperson20@example.com\n")
     with fake_server() as env:
         assert cli(env, "import", str(existing)).returncode == 0
-        args = [PYTHON, "-m", "leadconnector_async", "import", str(source), "--create",
-                "--rate-limit", "50/0.5"]  # fmt: skip
+        args = [
+            PYTHON,
+            "-m",
+            "leadconnector_async",
+            "import",
+            str(source),
+            "--create",
+            "--rate-limit",
+            "50/0.5",
+        ]
         out, terminal = _run_on_terminal(args, env, columns=80)
     assert "rejected 5" in out
     lines = terminal.replace("\r\n", "\n").split("\n")
@@ -57,12 +65,14 @@ def test_progress_is_one_line_redrawn_in_place_within_80_columns(tmp_path: Path)
 
 def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
     """``--help`` stays quick because it loads no HTTP, decoding or event-loop modules."""
-    probe = ("import sys, runpy; sys.argv = ['leadconnector', '--help']\n"
-             "try:\n    runpy.run_module('leadconnector_async', run_name='__main__')\n"
-             "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('aiohttp', 'msgspec', 'aiolimiter', 'asyncio')"
-             " or m.endswith('.client')))")  # fmt: skip
+    probe = (
+        "import sys, runpy; sys.argv = ['leadconnector', '--help']\n"
+        "try:\n    runpy.run_module('leadconnector_async', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('aiohttp', 'msgspec', 'aiolimiter', 'asyncio')"
+        " or m.endswith('.client')))"
+    )
     done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True)
     assert "usage: leadconnector" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
@@ -71,9 +81,11 @@ def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
 def test_phones_without_the_cli_extra_are_a_usage_error_before_sending(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("email,phone\na@x.com,+14155550132\n")
-    probe = ("import sys, runpy; sys.modules['phonenumbers'] = None\n"
-             f"sys.argv = ['leadconnector', '--fake', 'import', {str(source)!r}]\n"
-             "runpy.run_module('leadconnector_async', run_name='__main__')")  # fmt: skip
+    probe = (
+        "import sys, runpy; sys.modules['phonenumbers'] = None\n"
+        f"sys.argv = ['leadconnector', '--fake', 'import', {str(source)!r}]\n"
+        "runpy.run_module('leadconnector_async', run_name='__main__')"
+    )
     done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=False)
     assert done.returncode == 2, done.stderr
     assert "pip install 'leadconnector-async[cli]'" in done.stderr

@@ -14,11 +14,16 @@ def _define(fake: FakeLeadConnector) -> dict[str, str]:
     return {
         "plan": defs.add(loc, "Plan", field_id="cf_plan")["id"],
         "score": defs.add(loc, "Lead Score", data_type="NUMERICAL", field_id="cf_score")["id"],
-        "tier": defs.add(loc, "Tier", field_key="contact.tier", data_type="SINGLE_OPTIONS",
-                         picklist_options=("gold", "silver"))["id"],
+        "tier": defs.add(
+            loc,
+            "Tier",
+            field_key="contact.tier",
+            data_type="SINGLE_OPTIONS",
+            picklist_options=("gold", "silver"),
+        )["id"],
         "deal": defs.add(loc, "Plan", model="opportunity", field_id="opp_plan")["id"],
         "other": defs.add("elsewhere", "Plan", field_id="other_plan")["id"],
-    }  # fmt: skip
+    }
 
 
 async def test_lists_the_locations_contact_fields(
@@ -29,7 +34,11 @@ async def test_lists_the_locations_contact_fields(
     assert [f.id for f in fields] == [ids["plan"], ids["score"], ids["tier"]]
     plan, score, tier = fields
     assert (plan.name, plan.field_key, plan.bare_key, plan.data_type) == (
-        "Plan", "contact.plan", "plan", "TEXT")  # fmt: skip
+        "Plan",
+        "contact.plan",
+        "plan",
+        "TEXT",
+    )
     assert (score.field_key, score.data_type) == ("contact.lead_score", "NUMERICAL")
     assert (tier.picklist_options, tier.model) == (["gold", "silver"], "contact")
     everything = await leadconnector_client.locations.custom_fields("all")
@@ -69,10 +78,12 @@ async def test_directory_resolves_id_key_bare_key_and_name(
 
 
 def test_unknown_and_ambiguous_references_are_clear_errors() -> None:
-    directory = lc.CustomFieldDirectory([
-        lc.CustomField(id="a", name="Plan", field_key="contact.plan"),
-        lc.CustomField(id="b", name="plan", field_key="contact.plan_2"),
-    ])  # fmt: skip
+    directory = lc.CustomFieldDirectory(
+        [
+            lc.CustomField(id="a", name="Plan", field_key="contact.plan"),
+            lc.CustomField(id="b", name="plan", field_key="contact.plan_2"),
+        ]
+    )
     assert directory.resolve("contact.plan").id == "a"  # a key wins over the names
     assert directory.resolve("plan").id == "a"  # so does a bare key
     with pytest.raises(lc.CustomFieldError, match="ambiguous") as ambiguous:

@@ -86,15 +86,23 @@ def client_for(raw: RawServer, **options: object) -> lc.LeadConnector:
 
 
 def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
-    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json", "Connection: close",
-             f"Content-Length: {len(body)}", *headers]  # fmt: skip
+    lines = [
+        f"HTTP/1.1 {status}",
+        "Content-Type: application/json",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+        *headers,
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 async def test_an_endless_body_stops_at_the_limit() -> None:
     async def endless(raw: RawServer, writer: asyncio.StreamWriter) -> None:
-        await raw.write(writer, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+        await raw.write(
+            writer,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+        )
         chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
         while raw.sent < SAFETY_CAP:
             await raw.write(writer, chunk)
@@ -152,8 +160,10 @@ async def test_a_slow_drip_body_ends_at_the_total_timeout() -> None:
 
     async def drip(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         nonlocal drips
-        await raw.write(writer, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                b"Content-Length: 100000\r\n\r\n{")  # fmt: skip
+        await raw.write(
+            writer,
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
+        )
         while drips < 100_000:
             await asyncio.sleep(0.01)
             await raw.write(writer, b" ")
@@ -189,9 +199,16 @@ async def test_deeply_nested_json_is_a_transport_error() -> None:
         b"NOT HTTP AT ALL\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!",
     ],
-    ids=["no-colon", "bad-status", "negative-length", "word-length", "long-line", "not-http",
-         "bad-gzip"],
-)  # fmt: skip
+    ids=[
+        "no-colon",
+        "bad-status",
+        "negative-length",
+        "word-length",
+        "long-line",
+        "not-http",
+        "bad-gzip",
+    ],
+)
 async def test_garbage_heads_are_transport_errors_without_the_token(head: bytes) -> None:
     async def garbage(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         await raw.write(writer, head)
@@ -205,10 +222,18 @@ async def test_garbage_heads_are_transport_errors_without_the_token(head: bytes)
 
 async def test_rate_limit_headers_of_inf_and_nan_do_not_fail_a_stored_create() -> None:
     async def created(raw: RawServer, writer: asyncio.StreamWriter) -> None:
-        await raw.write(writer, answer(
-            CONTACT, "X-RateLimit-Remaining: inf", "X-RateLimit-Max: nan",
-            "X-RateLimit-Interval-Milliseconds: 1e999", "X-RateLimit-Daily-Remaining: -inf",
-            "X-RateLimit-Limit-Daily: \xff\xfe", status="201 Created"))  # fmt: skip
+        await raw.write(
+            writer,
+            answer(
+                CONTACT,
+                "X-RateLimit-Remaining: inf",
+                "X-RateLimit-Max: nan",
+                "X-RateLimit-Interval-Milliseconds: 1e999",
+                "X-RateLimit-Daily-Remaining: -inf",
+                "X-RateLimit-Limit-Daily: \xff\xfe",
+                status="201 Created",
+            ),
+        )
 
     async with serving(created) as raw, client_for(raw, rate_limit=lc.RateLimit()) as client:
         contact = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
@@ -306,12 +331,18 @@ async def test_an_oauth_error_page_echoing_the_form_reveals_no_secret(
         if content_type == "text/html":
             body = b"<html><pre>Bad request: " + text.encode() + b"</pre></html>"
         status = "503 Service Unavailable" if len(raw.requests) == 1 else "400 Bad Request"
-        await raw.write(writer, answer(body, status=status).replace(
-            b"application/json", content_type.encode()))  # fmt: skip
+        await raw.write(
+            writer, answer(body, status=status).replace(b"application/json", content_type.encode())
+        )
 
-    token = lc.OAuthToken(access_token="expired-access-token", refresh_token=REFRESH,
-                          expires_at=1.0, client_id="app-id", client_secret=CLIENT_SECRET,
-                          on_refresh=None)  # fmt: skip
+    token = lc.OAuthToken(
+        access_token="expired-access-token",
+        refresh_token=REFRESH,
+        expires_at=1.0,
+        client_id="app-id",
+        client_secret=CLIENT_SECRET,
+        on_refresh=None,
+    )
     async with serving(echo) as raw, client_for(raw, retry=QUICK) as client:
         authorised = client.for_location("loc", token=token)
         with pytest.raises(lc.AuthenticationError) as caught:

@@ -15,8 +15,14 @@ START = 1_700_000_000.0
 
 
 def _token(i: int) -> lc.OAuthToken:
-    return lc.OAuthToken(access_token=f"at-{i}", refresh_token=f"rt-{i}", expires_at=START,
-                         client_id="app", client_secret="secret", on_refresh=None)  # fmt: skip
+    return lc.OAuthToken(
+        access_token=f"at-{i}",
+        refresh_token=f"rt-{i}",
+        expires_at=START,
+        client_id="app",
+        client_secret="secret",
+        on_refresh=None,
+    )
 
 
 def _issued(
@@ -24,10 +30,14 @@ def _issued(
 ) -> lc.OAuthToken:
     clock = kw.get("clock", time.time)
     return lc.OAuthToken(
-        access_token=body["access_token"], refresh_token=body["refresh_token"],
-        expires_at=clock() + body["expires_in"], client_id=oauth.client_id,
-        client_secret=oauth.client_secret, on_refresh=save, **kw,
-    )  # fmt: skip
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        expires_at=clock() + body["expires_in"],
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        on_refresh=save,
+        **kw,
+    )
 
 
 def test_a_thousand_location_clients_are_cheap() -> None:
@@ -51,9 +61,11 @@ async def test_a_thousand_locations_are_served_through_one_connector() -> None:
     ):
         clients = [pool.for_location(f"loc-{i}", token=f"tok-{i}") for i in range(N)]
         created = await asyncio.gather(
-            *(c.contacts.create(lc.ContactCreate(first_name=f"n{i}")) for i, c in
-              enumerate(clients))
-        )  # fmt: skip
+            *(
+                c.contacts.create(lc.ContactCreate(first_name=f"n{i}"))
+                for i, c in enumerate(clients)
+            )
+        )
         transport = pool._pool.transport
         assert all(c._pool.transport is transport for c in clients)
         session = transport.session  # type: ignore[attr-defined]

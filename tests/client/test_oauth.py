@@ -65,10 +65,15 @@ def token_from(
     body: dict[str, Any], oauth: FakeOAuth, clock: Clock, vault: Vault, **kw: Any
 ) -> lc.OAuthToken:
     return lc.OAuthToken(
-        access_token=body["access_token"], refresh_token=body["refresh_token"],
-        expires_at=clock() + body["expires_in"], client_id=oauth.client_id,
-        client_secret=oauth.client_secret, on_refresh=vault.save, clock=clock, **kw,
-    )  # fmt: skip
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        expires_at=clock() + body["expires_in"],
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        on_refresh=vault.save,
+        clock=clock,
+        **kw,
+    )
 
 
 def installed(oauth: FakeOAuth, **grant: Any) -> dict[str, Any]:
@@ -113,10 +118,12 @@ async def test_the_refresh_request_is_a_bare_form_post_with_the_issued_user_type
         await client.contacts.get(seeded(fake))
     [sent] = oauth.token_requests
     assert sent.form == {
-        "grant_type": "refresh_token", "client_id": oauth.client_id,
-        "client_secret": oauth.client_secret, "refresh_token": body["refresh_token"],
+        "grant_type": "refresh_token",
+        "client_id": oauth.client_id,
+        "client_secret": oauth.client_secret,
+        "refresh_token": body["refresh_token"],
         "user_type": "Location",
-    }  # fmt: skip
+    }
     assert sent.content_type == "application/x-www-form-urlencoded"
     assert sent.authorization is None
     assert sent.version is None
@@ -241,10 +248,14 @@ async def test_a_cancelled_caller_does_not_abandon_the_refresh() -> None:
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
         token = lc.OAuthToken(
-            access_token=body["access_token"], refresh_token=body["refresh_token"],
-            expires_at=START, client_id=oauth.client_id, client_secret=oauth.client_secret,
-            on_refresh=slow_save, clock=clock,
-        )  # fmt: skip
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=START,
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=slow_save,
+            clock=clock,
+        )
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
         first = asyncio.ensure_future(client.contacts.get(contact_id))
@@ -266,18 +277,27 @@ async def test_exchanging_a_code_gives_a_working_token_and_a_code_works_once() -
     async with served(clock) as (fake, oauth, pool):
         code = oauth.authorize(location_id=LOC, redirect_uri=redirect)
         token = await lc.exchange_code(
-            pool, code, client_id=oauth.client_id, client_secret=oauth.client_secret,
-            on_refresh=vault.save, redirect_uri=redirect, clock=clock,
-        )  # fmt: skip
+            pool,
+            code,
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            redirect_uri=redirect,
+            clock=clock,
+        )
         assert (token.location_id, token.user_type) == (LOC, "Location")
         assert token.expires_at == START + oauth.access_token_ttl
         client = pool.for_location(LOC, token=token)
         created = await client.contacts.create(lc.ContactCreate(first_name="Jane"))
         with pytest.raises(lc.AuthenticationError, match="authorization code rejected"):
             await lc.exchange_code(
-                pool, code, client_id=oauth.client_id, client_secret=oauth.client_secret,
-                on_refresh=vault.save, redirect_uri=redirect,
-            )  # fmt: skip
+                pool,
+                code,
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                on_refresh=vault.save,
+                redirect_uri=redirect,
+            )
     assert fake.store.contacts[created.id]["locationId"] == LOC
     assert [r.form["grant_type"] for r in oauth.token_requests] == ["authorization_code"] * 2
     assert oauth.token_requests[0].form["redirect_uri"] == redirect
@@ -301,14 +321,24 @@ async def test_agency_tokens_mint_once_per_location_and_again_when_rejected() ->
     async with served(clock) as (fake, oauth, pool):
         code = oauth.authorize(user_type="Company", company_id="co-1")
         agency = await lc.exchange_code(
-            pool, code, client_id=oauth.client_id, client_secret=oauth.client_secret,
-            on_refresh=vault.save, user_type="Company", clock=clock,
-        )  # fmt: skip
+            pool,
+            code,
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            user_type="Company",
+            clock=clock,
+        )
         tokens = lc.AgencyTokens(pool, agency)
         one = pool.for_location("loc-1", token=tokens.for_location("loc-1"))
         two = pool.for_location("loc-2", token=tokens.for_location("loc-2"))
-        await asyncio.gather(*(c.contacts.create(lc.ContactCreate(first_name="J"))
-                               for c in (one, two) for _ in range(20)))  # fmt: skip
+        await asyncio.gather(
+            *(
+                c.contacts.create(lc.ContactCreate(first_name="J"))
+                for c in (one, two)
+                for _ in range(20)
+            )
+        )
         assert oauth.stats.location_tokens == 2
         fake.tokens.pop(await tokens.for_location("loc-1").get_token())  # revoked server-side
         await asyncio.gather(*(one.contacts.create(lc.ContactCreate()) for _ in range(10)))
@@ -351,9 +381,13 @@ async def test_no_token_or_secret_reaches_a_log_record_repr_or_error(
     caplog.set_level(logging.DEBUG)
     async with served(clock) as (fake, oauth, pool):
         token = await lc.exchange_code(
-            pool, oauth.authorize(location_id=LOC), client_id=oauth.client_id,
-            client_secret=oauth.client_secret, on_refresh=vault.save, clock=clock,
-        )  # fmt: skip
+            pool,
+            oauth.authorize(location_id=LOC),
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            clock=clock,
+        )
         first = (token.access_token, token.refresh_token)
         client = pool.for_location(LOC, token=token)
         oauth.expire_access_tokens()
@@ -371,8 +405,14 @@ async def test_no_token_or_secret_reaches_a_log_record_repr_or_error(
 
 def test_an_oauth_client_refuses_plain_http_except_to_loopback() -> None:
     def token() -> lc.OAuthToken:
-        return lc.OAuthToken(access_token="a", refresh_token="r", expires_at=START,
-                             client_id="c", client_secret="s", on_refresh=None)  # fmt: skip
+        return lc.OAuthToken(
+            access_token="a",
+            refresh_token="r",
+            expires_at=START,
+            client_id="c",
+            client_secret="s",
+            on_refresh=None,
+        )
 
     with pytest.raises(lc.ConfigurationError, match="plain http"):
         lc.LeadConnector(token(), base_url="http://services.leadconnectorhq.com")
@@ -390,7 +430,13 @@ async def test_a_client_without_a_token_sends_nothing() -> None:
 
 
 async def test_a_token_no_client_uses_cannot_refresh() -> None:
-    token = lc.OAuthToken(access_token="a", refresh_token="r", expires_at=START, client_id="c",
-                          client_secret="s", on_refresh=None)  # fmt: skip
+    token = lc.OAuthToken(
+        access_token="a",
+        refresh_token="r",
+        expires_at=START,
+        client_id="c",
+        client_secret="s",
+        on_refresh=None,
+    )
     with pytest.raises(lc.ConfigurationError, match="not used by any client"):
         await token.get_token()

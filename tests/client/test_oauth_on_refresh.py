@@ -23,10 +23,14 @@ async def test_on_refresh_may_call_the_api_for_the_same_location() -> None:
             looked_up.append((await client.contacts.get(contact_id)).id)
 
         token = lc.OAuthToken(
-            access_token=body["access_token"], refresh_token=body["refresh_token"],
-            expires_at=clock() + body["expires_in"], client_id=oauth.client_id,
-            client_secret=oauth.client_secret, on_refresh=save_and_look_up, clock=clock,
-        )  # fmt: skip
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=clock() + body["expires_in"],
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=save_and_look_up,
+            clock=clock,
+        )
         client = pool.for_location(LOC, token=token)
         clock.now += body["expires_in"]
         async with asyncio.timeout(10):  # deadlocked before: on_refresh waited for itself
@@ -45,10 +49,14 @@ async def test_a_plain_function_as_on_refresh_is_called_and_the_token_works() ->
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
         token = lc.OAuthToken(
-            access_token=body["access_token"], refresh_token=body["refresh_token"],
-            expires_at=clock() + body["expires_in"], client_id=oauth.client_id,
-            client_secret=oauth.client_secret, on_refresh=saved.append, clock=clock,
-        )  # fmt: skip
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=clock() + body["expires_in"],
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=saved.append,
+            clock=clock,
+        )
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
         clock.now += body["expires_in"]

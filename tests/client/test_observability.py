@@ -13,8 +13,16 @@ import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
 FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
-FIELDS = ("http_method", "url_template", "location_id", "status_code", "elapsed_ms", "attempt",
-          "trace_id", "rate_limit_remaining")  # fmt: skip
+FIELDS = (
+    "http_method",
+    "url_template",
+    "location_id",
+    "status_code",
+    "elapsed_ms",
+    "attempt",
+    "trace_id",
+    "rate_limit_remaining",
+)
 
 
 class Clock:
@@ -35,8 +43,9 @@ async def fake() -> AsyncIterator[FakeLeadConnector]:
 
 def _client(fake: FakeLeadConnector, **options: object) -> lc.LeadConnector:
     options.setdefault("retry", FAST_RETRY)
-    return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                            rate_limit=None, **options)  # type: ignore[arg-type]  # fmt: skip
+    return lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **options
+    )  # type: ignore[arg-type]
 
 
 def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -111,9 +120,10 @@ async def test_hooks_see_every_attempt_and_each_call_outcome(fake: FakeLeadConne
         with pytest.raises(lc.NotFoundError):
             await client.for_location("other").contacts.get("missing")
     assert [(a.method, a.path_template, a.status) for a in attempts] == [
-        ("POST", "/contacts/", 503), ("POST", "/contacts/", 201),
+        ("POST", "/contacts/", 503),
+        ("POST", "/contacts/", 201),
         ("GET", "/contacts/{contactId}", 400),
-    ]  # fmt: skip
+    ]
     assert isinstance(attempts[0].error, lc.ServerError)
     assert isinstance(attempts[2].error, lc.NotFoundError)
     first, second = outcomes

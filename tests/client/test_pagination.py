@@ -149,8 +149,13 @@ async def test_a_retried_fault_mid_way_loses_and_repeats_nothing(
     seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
     retry = lc.RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001)
-    client = lc.LeadConnector(seeded.token, location_id=seeded.location_id, base_url=seeded.url,
-                              rate_limit=None, retry=retry)  # fmt: skip
+    client = lc.LeadConnector(
+        seeded.token,
+        location_id=seeded.location_id,
+        base_url=seeded.url,
+        rate_limit=None,
+        retry=retry,
+    )
     ids = []
     async with client:
         async for contact in client.contacts.search(page_size=100):

@@ -21,18 +21,26 @@ def restate(contact: dict[str, Any], n: int) -> lc.ContactCreate:
     custom = {f["id"]: f["value"] for f in contact["customFields"]}
     phone = contact["phone"]
     return lc.ContactCreate(
-        first_name=contact["firstName"], last_name=contact["lastName"],
+        first_name=contact["firstName"],
+        last_name=contact["lastName"],
         # Spelled differently, the same after the API's normalisation:
         email=contact["email"].upper() if n % 7 == 0 else contact["email"],
         phone=f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}" if n % 5 == 0 else phone,
-        company_name=f" {contact['companyName']} ", address1=contact["address1"],
-        city=contact["city"], state=contact["state"], postal_code=contact["postalCode"],
-        country=contact["country"], website=contact["website"], source=contact["source"],
+        company_name=f" {contact['companyName']} ",
+        address1=contact["address1"],
+        city=contact["city"],
+        state=contact["state"],
+        postal_code=contact["postalCode"],
+        country=contact["country"],
+        website=contact["website"],
+        source=contact["source"],
         dnd=contact["dnd"],
         tags=list(reversed(contact["tags"]))[: 1 + n % 3],  # a subset, in another order
-        custom_fields=[lc.CustomFieldInput(key="Plan", field_value=custom["cf_plan"]),
-                       lc.CustomFieldInput(key="contact.score", field_value=custom["cf_score"])],
-    )  # fmt: skip
+        custom_fields=[
+            lc.CustomFieldInput(key="Plan", field_value=custom["cf_plan"]),
+            lc.CustomFieldInput(key="contact.score", field_value=custom["cf_score"]),
+        ],
+    )
 
 
 class Scenario:
@@ -58,8 +66,13 @@ class Scenario:
                 row = _replace(row, tags=["renewed-2026"])
             self.rows.append(row)
         for n in range(50):
-            self.rows.append(lc.ContactCreate(first_name="New", email=f"new.{n}@example.org",
-                                              tags=["imported", f"batch-{n % 2}"]))  # fmt: skip
+            self.rows.append(
+                lc.ContactCreate(
+                    first_name="New",
+                    email=f"new.{n}@example.org",
+                    tags=["imported", f"batch-{n % 2}"],
+                )
+            )
 
     def check_stored(self, fake: FakeLeadConnector) -> None:
         by_email = {c["email"].lower(): c for c in fake.store.contacts.values()}
@@ -96,9 +109,10 @@ def scenario(fake_leadconnector: FakeLeadConnector) -> Scenario:
 
 
 async def test_sync_writes_only_the_differences(
-    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector,
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
     scenario: Scenario,
-) -> None:  # fmt: skip
+) -> None:
     result = await leadconnector_client.contacts.sync(scenario.rows)
     assert (result.created, result.updated, result.unchanged) == (50, 130, 4_870)
     assert result.failed == []
@@ -119,16 +133,21 @@ async def test_sync_writes_only_the_differences(
 
 
 async def test_dry_run_sends_only_reads_and_counts_what_the_real_run_does(
-    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector,
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
     scenario: Scenario,
-) -> None:  # fmt: skip
+) -> None:
     dry = await leadconnector_client.contacts.sync(scenario.rows, dry_run=True)
     assert set(fake_leadconnector.stats.routes) <= READS
     assert dry.dry_run
     assert dry.requests == fake_leadconnector.stats.requests == dry.reads == 11
     real = await leadconnector_client.contacts.sync(scenario.rows)
     assert (dry.created, dry.updated, dry.unchanged, len(dry.failed)) == (
-        real.created, real.updated, real.unchanged, len(real.failed))  # fmt: skip
+        real.created,
+        real.updated,
+        real.unchanged,
+        len(real.failed),
+    )
     assert dry.writes == real.writes == real.requests - real.reads
     assert dry.time_at_limit == pytest.approx((11 + 153) / 10.0)
     scenario.check_stored(fake_leadconnector)

@@ -12,8 +12,11 @@ import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 from leadconnector_async.testing._seed_many import seed_many
 
-WRITES = ("PUT /contacts/{contactId}", "POST /contacts/upsert",
-          "POST /contacts/bulk/tags/update/{type}")  # fmt: skip
+WRITES = (
+    "PUT /contacts/{contactId}",
+    "POST /contacts/upsert",
+    "POST /contacts/bulk/tags/update/{type}",
+)
 
 
 def _store(fake: FakeLeadConnector, **fields: Any) -> dict[str, Any]:
@@ -45,8 +48,9 @@ async def test_phone_and_custom_field_matching(
 ) -> None:
     ext = fake_leadconnector.custom_fields.add(fake_leadconnector.location_id, "External ID")
     by_phone = _store(fake_leadconnector, phone="+15550001111", city="Oslo")
-    by_ext = _store(fake_leadconnector, city="Rome",
-                    customFields=[{"id": ext["id"], "field_value": "E-1"}])  # fmt: skip
+    by_ext = _store(
+        fake_leadconnector, city="Rome", customFields=[{"id": ext["id"], "field_value": "E-1"}]
+    )
     sync = leadconnector_client.contacts.sync
     result = await sync([lc.ContactCreate(phone="555 000 1111", city="Bergen")], match="phone")
     assert (result.updated, by_phone["city"]) == (1, "Bergen")
@@ -72,11 +76,13 @@ async def test_rows_that_cannot_be_matched_fail_alone_and_nothing_is_written_for
         lc.ContactCreate(email="twin@x.com", city="A"),
         lc.ContactCreate(email="one@x.com", city="B"),
         lc.ContactCreate(email="ONE@x.com", city="C"),
-        lc.ContactCreate(email="fresh@x.com", custom_fields=[lc.CustomFieldInput(
-            key="Unknown field", field_value="x")]),
+        lc.ContactCreate(
+            email="fresh@x.com",
+            custom_fields=[lc.CustomFieldInput(key="Unknown field", field_value="x")],
+        ),
         lc.ContactCreate(email="new@x.com"),
         lc.ContactCreate(email="new@x.com", city="D"),
-    ]  # fmt: skip
+    ]
     for dry_run in (True, False):
         result = await leadconnector_client.contacts.sync(rows, dry_run=dry_run)
         reasons = {f.index: str(f.error) for f in result.failed}
@@ -107,8 +113,10 @@ async def test_a_small_file_against_a_large_location_is_upserted_directly(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
     existing = seed_many(fake_leadconnector.store, fake_leadconnector.location_id, 1_600)[5]
-    rows = [lc.ContactCreate(email=existing["email"], city="Paris", tags=["extra"]),
-            lc.ContactCreate(email="brand.new@x.com")]  # fmt: skip
+    rows = [
+        lc.ContactCreate(email=existing["email"], city="Paris", tags=["extra"]),
+        lc.ContactCreate(email="brand.new@x.com"),
+    ]
     dry = await leadconnector_client.contacts.sync(rows, dry_run=True)
     assert (dry.plan, dry.undecided, dry.writes, dry.requests) == ("direct", 2, 3, 1)
     assert "would cost more than writing every row" in dry.note
@@ -126,17 +134,23 @@ async def test_the_daily_budget_stops_the_job_with_a_checkpoint(
         _store(fake_leadconnector, email=f"p{n}@x.com")
     rows = [lc.ContactCreate(email=f"p{n}@x.com", city="New") for n in range(10)]
     budget = lc.RateLimit(max_requests=1_000, period=1.0, daily=5)
-    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url,
-                                location_id=fake_leadconnector.location_id,
-                                rate_limit=budget) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        fake_leadconnector.token,
+        base_url=fake_leadconnector.url,
+        location_id=fake_leadconnector.location_id,
+        rate_limit=budget,
+    ) as client:
         result = await client.contacts.sync(rows)
     assert isinstance(result.stopped_by, lc.RateLimitError)
     assert "daily request budget" in str(result.stopped_by)
     assert (result.updated, result.checkpoint, result.failed) == (4, 4, [])
     assert fake_leadconnector.stats.requests == 5  # one read and the four writes that fit
-    async with lc.LeadConnector(fake_leadconnector.token, base_url=fake_leadconnector.url,
-                                location_id=fake_leadconnector.location_id,
-                                rate_limit=None) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        fake_leadconnector.token,
+        base_url=fake_leadconnector.url,
+        location_id=fake_leadconnector.location_id,
+        rate_limit=None,
+    ) as client:
         rest = await client.contacts.sync(rows, start_at=result.checkpoint)
     assert (rest.updated, rest.unchanged, rest.checkpoint) == (6, 0, 10)
 
@@ -151,8 +165,7 @@ async def test_progress_is_reported_as_bulk_jobs_report_it(
     async def on_progress(progress: lc.BulkProgress) -> None:
         seen.append(progress)
 
-    rows = [lc.ContactCreate(email=f"q{n}@x.com", city="X" if n % 3 else None)
-            for n in range(30)]  # fmt: skip
+    rows = [lc.ContactCreate(email=f"q{n}@x.com", city="X" if n % 3 else None) for n in range(30)]
     for dry_run in (True, False):
         seen.clear()
         await leadconnector_client.contacts.sync(rows, on_progress=on_progress, dry_run=dry_run)
@@ -195,9 +208,13 @@ async def test_rows_may_come_from_an_async_iterable_and_a_v3_client(
         yield lc.ContactCreate(email="v3@x.com", city="Turin")
         yield lc.ContactCreate(email="v3-new@x.com", tags=["t"])
 
-    async with lc.LeadConnector(fake_leadconnector.token, api_version="v3", rate_limit=None,
-                                location_id=fake_leadconnector.location_id,
-                                base_url=fake_leadconnector.url) as client:  # fmt: skip
+    async with lc.LeadConnector(
+        fake_leadconnector.token,
+        api_version="v3",
+        rate_limit=None,
+        location_id=fake_leadconnector.location_id,
+        base_url=fake_leadconnector.url,
+    ) as client:
         result = await client.contacts.sync(rows())
     assert (result.updated, result.created, result.failed) == (1, 1, [])
     assert stored["city"] == "Turin"
@@ -208,8 +225,12 @@ async def test_the_servers_daily_remaining_limits_the_writes() -> None:
         for n in range(10):
             _store(fake, email=f"s{n}@x.com")
         rows = [lc.ContactCreate(email=f"s{n}@x.com", city="Nice") for n in range(10)]
-        async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                                    rate_limit=lc.RateLimit(1_000, 1.0)) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=lc.RateLimit(1_000, 1.0),
+        ) as client:
             dry = await client.contacts.sync(rows, dry_run=True)
             assert (dry.updated, dry.checkpoint, dry.budget_share) == (7, 7, 1.0)
             result = await client.contacts.sync(rows)

@@ -43,8 +43,10 @@ async def test_note_lifecycle_is_stored_and_read_back(
     created = await notes.create(cid, lc.NoteCreate(body="Met at the fair", pinned=False))
     assert fake_leadconnector.related.notes[cid][created.id]["pinned"] is False
     assert (created.body, created.contact_id, created.date_added is not None) == (
-        "Met at the fair", cid, True,
-    )  # fmt: skip
+        "Met at the fair",
+        cid,
+        True,
+    )
     changed = await notes.update(cid, created.id, lc.NoteUpdate(title="Fair", color="#FFAA00"))
     assert (changed.body, changed.title, changed.color) == ("Met at the fair", "Fair", "#FFAA00")
     assert [(n.id, n.title) for n in await notes.list(cid)] == [(created.id, "Fair")]
@@ -156,12 +158,17 @@ async def test_changes_are_published_as_webhook_events(
     await notes.delete(cid, note.id)
     await fake_leadconnector.stop()
     assert [t for t, _ in seen] == [
-        "TaskCreate", "TaskComplete", "NoteCreate", "NoteUpdate", "NoteDelete",
-    ]  # fmt: skip
+        "TaskCreate",
+        "TaskComplete",
+        "NoteCreate",
+        "NoteUpdate",
+        "NoteDelete",
+    ]
     assert {p["locationId"] for _, p in seen} == {fake_leadconnector.location_id}
     assert {p["contactId"] for _, p in seen} == {cid}
 
 
 def _client(fake: FakeLeadConnector, **options: Any) -> lc.LeadConnector:
-    return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                            rate_limit=None, **options)  # fmt: skip
+    return lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **options
+    )

@@ -55,8 +55,13 @@ async def test_one_span_per_call_with_semantic_attributes_and_retry_events(
 ) -> None:
     async with FakeLeadConnector() as fake:
         contact_id = fake.store.create(fake.location_id, {"firstName": "Ann"})["id"]
-        async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                                    rate_limit=None, retry=FAST_RETRY) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            retry=FAST_RETRY,
+        ) as client:
             fake.force_fault("unavailable", count=2)
             await client.contacts.get(contact_id)
             with pytest.raises(lc.NotFoundError):
@@ -98,9 +103,14 @@ async def test_the_call_span_is_current_while_it_runs(spans: InMemorySpanExporte
     tracer = trace.get_tracer("app")
     async with (
         FakeLeadConnector() as fake,
-        lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                         rate_limit=None, on_attempt=on_attempt) as client,
-    ):  # fmt: skip
+        lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            on_attempt=on_attempt,
+        ) as client,
+    ):
         with tracer.start_as_current_span("request handler"):
             await client.contacts.create(lc.ContactCreate(first_name="Bo"))
     assert seen == ["POST /contacts/"]
@@ -127,15 +137,25 @@ asyncio.run(main())
 
 
 def test_calls_work_without_opentelemetry() -> None:
-    done = subprocess.run([sys.executable, "-c", _WITHOUT_OTEL], capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_OTEL],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Cy"
 
 
 def test_importing_the_package_imports_no_opentelemetry() -> None:
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import leadconnector_async"],
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import leadconnector_async"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
     assert "leadconnector_async" in imported

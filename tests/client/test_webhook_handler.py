@@ -358,9 +358,11 @@ async def test_the_aiohttp_example_runs_and_verifies(keys: WebhookTestKeys) -> N
         "WEBHOOK_PUBLIC_KEY": keys.rsa_public_pem.decode(),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "examples" / "webhook_receiver.py"), env=env,
+        sys.executable,
+        str(ROOT / "examples" / "webhook_receiver.py"),
+        env=env,
         stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         url = (await read_line(process)).removeprefix("listening on ")
         async with WebhookSender(url, ed25519_key=keys.ed25519_private_key) as sender:

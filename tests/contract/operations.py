@@ -34,8 +34,9 @@ Exercise = Callable[[lc.LeadConnector, Fixture], Awaitable[object]]
 def seed(fake: FakeLeadConnector) -> Fixture:
     """Put the fixture's records straight into the fake's stores (no request is recorded)."""
     email, phone = "ops+1@example.com", "+15550199"
-    contact = fake.store.create(fake.location_id, {"firstName": "Op", "email": email,
-                                                   "phone": phone, "tags": ["seed"]})  # fmt: skip
+    contact = fake.store.create(
+        fake.location_id, {"firstName": "Op", "email": email, "phone": phone, "tags": ["seed"]}
+    )
     cid = contact["id"]
     task = fake.related.add_record(
         "tasks", cid, {"title": "Call", "dueDate": "2030-01-01T10:00:00Z", "completed": False}

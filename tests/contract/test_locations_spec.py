@@ -31,8 +31,9 @@ def test_every_row_is_a_spec_operation_with_its_scope_and_version() -> None:
 async def test_round_trip_fits_the_spec(row: Endpoint[object]) -> None:
     async with FakeLeadConnector(record=True) as fake:
         fake.custom_fields.add(fake.location_id, "Plan", picklist_options=("a", "b"))
-        async with lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                                    rate_limit=None) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
             await EXERCISES[row.name](client)
     (exchange,) = fake.stats.exchanges
     assert (exchange.method, exchange.route, exchange.status) == (row.method, row.path, 200)

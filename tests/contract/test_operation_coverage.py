@@ -69,9 +69,10 @@ async def test_round_trip_fits_the_spec(op: Endpoint[object], api_version: str) 
     doc = spec.v3_spec() if api_version == V3 else spec.spec()
     async with (
         FakeLeadConnector(record=True) as fake,
-        lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                         api_version=api_version) as client,
-    ):  # fmt: skip
+        lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, api_version=api_version
+        ) as client,
+    ):
         if api_version == V3 and op.v3_path is None:
             with pytest.raises(lc.ConfigurationError, match="does not exist in API version v3"):
                 await EXERCISES[op.name](client, seed(fake))
@@ -142,10 +143,12 @@ async def test_the_fake_asks_for_exactly_the_scope_of_the_row(op: Endpoint[objec
     tokens = {"none": TokenInfo(scopes=frozenset()), "only": TokenInfo(scopes=frozenset({scope}))}
     async with FakeLeadConnector(tokens=tokens) as fake:
         fixture = seed(fake)
-        async with lc.LeadConnector("none", location_id=fake.location_id, base_url=fake.url,
-                                    rate_limit=None) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            "none", location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
             with pytest.raises(lc.ScopeError):
                 await EXERCISES[op.name](client, fixture)
-        async with lc.LeadConnector("only", location_id=fake.location_id, base_url=fake.url,
-                                    rate_limit=None) as client:  # fmt: skip
+        async with lc.LeadConnector(
+            "only", location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
             await EXERCISES[op.name](client, fixture)

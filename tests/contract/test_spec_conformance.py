@@ -27,8 +27,9 @@ def test_every_route_the_fake_serves_is_in_the_spec() -> None:
     }
     served = {(m, p) for m, p in served if not p.startswith("/oauth/")}
     assert served, "the fake serves no routes"
-    declared = (spec.operations() | spec.operations(spec.v3_spec())
-                | spec.operations(spec.locations_spec()))  # fmt: skip
+    declared = (
+        spec.operations() | spec.operations(spec.v3_spec()) | spec.operations(spec.locations_spec())
+    )
     assert served <= declared, served - declared
 
 
@@ -51,16 +52,24 @@ def test_the_fake_has_one_handler_per_endpoint_of_the_table() -> None:
 async def _round_trip(api_version: str) -> FakeLeadConnector:
     async with (
         FakeLeadConnector(record=True) as fake,
-        lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                         api_version=api_version) as client,
-    ):  # fmt: skip
+        lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, api_version=api_version
+        ) as client,
+    ):
         contacts = client.contacts
         full = lc.ContactCreate(
-            first_name="Jane", last_name="Roe", email="jane@example.com", phone="+15550101",
-            tags=["vip"], dnd=False, source="import", country="US", postal_code="35061",
+            first_name="Jane",
+            last_name="Roe",
+            email="jane@example.com",
+            phone="+15550101",
+            tags=["vip"],
+            dnd=False,
+            source="import",
+            country="US",
+            postal_code="35061",
             custom_fields=[lc.CustomFieldInput(id="f1", field_value="blue")],
             dnd_settings=lc.DndSettingsInput(sms=lc.DndChannelInput(status="active")),
-        )  # fmt: skip
+        )
         created = await contacts.create(full)
         await contacts.get(created.id)
         await contacts.update(created.id, lc.ContactUpdate(city="Oslo", tags=["a"]))

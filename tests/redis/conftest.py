@@ -33,8 +33,19 @@ class RedisServer:
 
     def _try_start(self) -> bool:
         assert REDIS_SERVER is not None
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--logfile", ""]  # fmt: skip
+        command = [
+            REDIS_SERVER,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            "",
+        ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         for line in process.stdout:  # ends at EOF if redis-server exits (port taken)

@@ -30,17 +30,35 @@ class FakeProcess:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def worker_args(self) -> list[str]:
-        return ["--url", self.url, "--token", self.token, "--location", self.location,
-                "--rate-limit", str(RATE), "--period", str(PERIOD)]  # fmt: skip
+        return [
+            "--url",
+            self.url,
+            "--token",
+            self.token,
+            "--location",
+            self.location,
+            "--rate-limit",
+            str(RATE),
+            "--period",
+            str(PERIOD),
+        ]
 
 
 @asynccontextmanager
 async def fake_server_process() -> AsyncIterator[FakeProcess]:
     """Start the standalone fake with a small window; on exit stop it and read its stats."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "leadconnector_async.testing", "--port", "0",
-        "--rate-limit", str(RATE), "--period", str(PERIOD), stdout=PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "leadconnector_async.testing",
+        "--port",
+        "0",
+        "--rate-limit",
+        str(RATE),
+        "--period",
+        str(PERIOD),
+        stdout=PIPE,
+    )
     assert process.stdout is not None
     banner = (await process.stdout.readline()).decode()
     found = re.search(r"at (\S+) token=(\S+) location=(\S+)", banner)
@@ -93,11 +111,20 @@ async def run_workers(
     """
     processes = [
         await asyncio.create_subprocess_exec(
-            sys.executable, str(WORKER), *fake.worker_args(), "--first", str(n * rows),
-            "--rows", str(rows), *extra, stdin=PIPE, stdout=PIPE, stderr=PIPE,
+            sys.executable,
+            str(WORKER),
+            *fake.worker_args(),
+            "--first",
+            str(n * rows),
+            "--rows",
+            str(rows),
+            *extra,
+            stdin=PIPE,
+            stdout=PIPE,
+            stderr=PIPE,
         )
         for n in range(workers)
-    ]  # fmt: skip
+    ]
     for process in processes:
         assert process.stdout is not None
         assert await process.stdout.readline() == b"ready\n"

@@ -15,8 +15,16 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "many_workers.py"
 def test_the_many_workers_example_stores_every_row_without_a_429(
     redis_server: RedisServer,
 ) -> None:
-    command = [sys.executable, str(EXAMPLE), "--redis", redis_server.url, "--workers", "3",
-               "--rows", "90"]  # fmt: skip
+    command = [
+        sys.executable,
+        str(EXAMPLE),
+        "--redis",
+        redis_server.url,
+        "--workers",
+        "3",
+        "--rows",
+        "90",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     found = re.search(

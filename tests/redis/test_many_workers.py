@@ -51,9 +51,12 @@ async def run_with_redis_stopped(
 
     async with fake_server_process() as fake:
         run = await run_workers(
-            fake, workers=WORKERS, rows=40, on_row=stop_redis,
+            fake,
+            workers=WORKERS,
+            rows=40,
+            on_row=stop_redis,
             extra=["--redis", server.url, "--key-prefix", key_prefix, *extra],
-        )  # fmt: skip
+        )
     assert all(log.count("Redis is unreachable") == 1 for log in run.logs), run.logs
     return run, fake.stats
 

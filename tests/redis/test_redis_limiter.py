@@ -192,18 +192,25 @@ async def test_budget_spent_by_senders_outside_redis_is_held_back(
 ) -> None:
     limit = lc.RateLimit(max_requests=5, period=0.3, daily=None)
     async with FakeLeadConnector(rate_limit=FakeRateLimit(5, 0.3)) as fake:
-        async with lc.LeadConnector(fake.token, location_id=fake.location_id,
-                                    base_url=fake.url, rate_limit=None) as foreign:  # fmt: skip
+        async with lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as foreign:
             for n in range(3):
                 await foreign.contacts.upsert(lc.ContactCreate(email=f"foreign{n}@x.com"))
         async with (
             RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter,
-            lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url,
-                             limiter=limiter, max_retries=0) as client,
-        ):  # fmt: skip
+            lc.LeadConnector(
+                fake.token,
+                location_id=fake.location_id,
+                base_url=fake.url,
+                limiter=limiter,
+                max_retries=0,
+            ) as client,
+        ):
             await client.contacts.upsert(lc.ContactCreate(email="first@x.com"))
-            await asyncio.gather(*(client.contacts.upsert(lc.ContactCreate(email=f"{n}@x.com"))
-                                   for n in range(6)))  # fmt: skip
+            await asyncio.gather(
+                *(client.contacts.upsert(lc.ContactCreate(email=f"{n}@x.com")) for n in range(6))
+            )
     assert fake.stats.rate_limited == 0
     assert len(fake.store.contacts) == 10
 
@@ -247,8 +254,9 @@ async def test_local_mode_keeps_to_its_share_and_returns_to_redis(
     caplog.set_level(logging.WARNING, logger="leadconnector_async")
     limit = lc.RateLimit(max_requests=4, period=0.2, daily=None)
     other = RedisLimiter(own_redis_server.url, limit, key_prefix=key_prefix)
-    limiter = RedisLimiter(own_redis_server.url, limit, key_prefix=key_prefix,
-                           on_unavailable="local")  # fmt: skip
+    limiter = RedisLimiter(
+        own_redis_server.url, limit, key_prefix=key_prefix, on_unavailable="local"
+    )
     for worker in (other, limiter):  # two processes use the location: each gets half
         worker.release(await worker.acquire(LOC))
     own_redis_server.stop()

@@ -39,17 +39,26 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     limit = lc.RateLimit(args.rate_limit, args.period, daily=None)
     limiter = None
     if args.redis:
-        limiter = RedisLimiter(args.redis, limit, key_prefix=args.key_prefix,
-                               on_unavailable=args.on_unavailable)  # fmt: skip
-    rows = [lc.ContactCreate(email=f"row{n}@example.com", first_name=f"Row {n}")
-            for n in range(args.first, args.first + args.rows)]  # fmt: skip
+        limiter = RedisLimiter(
+            args.redis, limit, key_prefix=args.key_prefix, on_unavailable=args.on_unavailable
+        )
+    rows = [
+        lc.ContactCreate(email=f"row{n}@example.com", first_name=f"Row {n}")
+        for n in range(args.first, args.first + args.rows)
+    ]
     failed: list[str] = []
     started = time.time()
     async with (
-        lc.LeadConnector(args.token, location_id=args.location, base_url=args.url,
-                         rate_limit=limit, limiter=limiter, max_retries=args.max_retries) as client,
+        lc.LeadConnector(
+            args.token,
+            location_id=args.location,
+            base_url=args.url,
+            rate_limit=limit,
+            limiter=limiter,
+            max_retries=args.max_retries,
+        ) as client,
         client.contacts.bulk_upsert_stream(rows, concurrency=args.concurrency) as job,
-    ):  # fmt: skip
+    ):
         async for outcome in job:
             print("row", flush=True)
             if outcome.error is not None:
@@ -58,8 +67,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     degraded = limiter is not None and limiter.degraded
     if limiter is not None:
         await limiter.aclose()
-    return {"ok": len(rows) - len(failed), "failed": failed, "started": started,
-            "finished": finished, "degraded": degraded}  # fmt: skip
+    return {
+        "ok": len(rows) - len(failed),
+        "failed": failed,
+        "started": started,
+        "finished": finished,
+        "degraded": degraded,
+    }
 
 
 def main() -> None:

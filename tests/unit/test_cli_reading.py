@@ -17,12 +17,12 @@ from leadconnector_async.cli.settings import account_from_env
 from leadconnector_async.custom_fields import CustomFieldDirectory
 
 MESSY = (
-    '\ufeffFirst Name,Last Name,E-mail,Phone Number,Company,Zip,Tags,City\r\n'
+    "\ufeffFirst Name,Last Name,E-mail,Phone Number,Company,Zip,Tags,City\r\n"
     '  Zoë ,Ångström,ZOE@Example.COM,+44 20 7946 0958,"Acme, Inc.",SW1A 1AA,'
     '"newsletter,webinar",London\r\n'
     'José,"Núñez\r\nJr.",jose@example.com,+1 (415) 555-0132,Núñez & Co,94103,vip; paying,"San '
     'Francisco"\r\n'
-)  # fmt: skip
+)
 
 
 def _write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
@@ -42,13 +42,22 @@ def test_a_messy_crm_export_lands_where_a_person_expects(tmp_path: Path) -> None
     assert isinstance(second, Row)
     zoe, jose = first.contact, second.contact
     assert (zoe.first_name, zoe.last_name, zoe.email, zoe.phone) == (
-        "Zoë", "Ångström", "zoe@example.com", "+442079460958",
-    )  # fmt: skip
+        "Zoë",
+        "Ångström",
+        "zoe@example.com",
+        "+442079460958",
+    )
     assert (zoe.company_name, zoe.postal_code, zoe.tags, zoe.city) == (
-        "Acme, Inc.", "SW1A 1AA", ["newsletter", "webinar"], "London",
-    )  # fmt: skip
-    assert (jose.last_name, jose.phone, jose.tags) == ("Núñez\r\nJr.", "+14155550132",
-                                                       ["vip", "paying"])  # fmt: skip
+        "Acme, Inc.",
+        "SW1A 1AA",
+        ["newsletter", "webinar"],
+        "London",
+    )
+    assert (jose.last_name, jose.phone, jose.tags) == (
+        "Núñez\r\nJr.",
+        "+14155550132",
+        ["vip", "paying"],
+    )
     assert (first.line, second.line) == (2, 3)
 
 
@@ -70,8 +79,7 @@ def test_explicit_delimiter_encoding_and_tag_delimiter(tmp_path: Path) -> None:
 
 def test_map_names_the_other_columns_and_can_leave_one_out(tmp_path: Path) -> None:
     path = _write(tmp_path, "Mail Primary,Plan Name,Notes\nann@x.com,gold,call later\n")
-    [row] = _read(path, mapping={"Mail Primary": "email", "Plan Name": "custom:plan",
-                                 "Notes": "-"})  # fmt: skip
+    [row] = _read(path, mapping={"Mail Primary": "email", "Plan Name": "custom:plan", "Notes": "-"})
     assert isinstance(row, Row)
     assert row.contact.email == "ann@x.com"
     assert row.contact.custom_fields == [lc.CustomFieldInput(key="plan", field_value="gold")]
@@ -151,10 +159,13 @@ def test_ndjson_keys_map_like_headers_and_bad_lines_reject_alone(tmp_path: Path)
     path.write_text(
         json.dumps({"E-mail": "A@x.com", "tags": ["t1", "t2"], "dnd": False}) + "\n"
         "{not json\n"
-        + json.dumps({"firstName": 5}) + "\n"
-        + json.dumps([1, 2]) + "\n"
-        + json.dumps({"email": "b@x.com", "shoe": 9}) + "\n"
-    )  # fmt: skip
+        + json.dumps({"firstName": 5})
+        + "\n"
+        + json.dumps([1, 2])
+        + "\n"
+        + json.dumps({"email": "b@x.com", "shoe": 9})
+        + "\n"
+    )
     verdicts = _read(path)
     first = verdicts[0]
     assert isinstance(first, Row)
@@ -183,9 +194,14 @@ def test_the_rejects_file_imports_again_as_is_once_fixed(tmp_path: Path) -> None
 
 def test_exported_csv_can_be_imported_again(tmp_path: Path) -> None:
     contact = lc.Contact(
-        id="c1", first_name="Ann", email="ann@x.com", tags=["a", "b"], dnd=False,
-        custom_fields=[lc.CustomFieldValue(id="f1", value="blue")], date_added="2024-01-01",
-    )  # fmt: skip
+        id="c1",
+        first_name="Ann",
+        email="ann@x.com",
+        tags=["a", "b"],
+        dnd=False,
+        custom_fields=[lc.CustomFieldValue(id="f1", value="blue")],
+        date_added="2024-01-01",
+    )
     out = tmp_path / "out.csv"
     with ContactWriter(out) as writer:
         writer.write(contact)
@@ -200,8 +216,11 @@ def test_csv_export_has_a_column_for_every_custom_field_seen_or_defined(tmp_path
     out = tmp_path / "out.csv"
     with ContactWriter(out, custom_fields=[plan]) as writer:
         writer.write(lc.Contact(id="c1", email="a@x.com"))
-        writer.write(lc.Contact(id="c2", email="b@x.com",
-                                custom_fields=[lc.CustomFieldValue(id="f9", value=3)]))  # fmt: skip
+        writer.write(
+            lc.Contact(
+                id="c2", email="b@x.com", custom_fields=[lc.CustomFieldValue(id="f9", value=3)]
+            )
+        )
     header, _, second = out.read_text().splitlines()
     assert header.endswith(",custom:plan,custom_id:f9")
     assert second.endswith(",,3")

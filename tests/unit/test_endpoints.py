@@ -16,8 +16,11 @@ def test_a_call_fills_quoted_path_arguments_and_carries_the_row() -> None:
     assert call.path == "/contacts/c%201/tasks/t%2F1"
     assert call.template == "/contacts/{contactId}/tasks/{taskId}"
     assert (call.method, call.version, call.idempotent, call.gone_when_absent) == (
-        "DELETE", "2021-07-28", True, True,
-    )  # fmt: skip
+        "DELETE",
+        "2021-07-28",
+        True,
+        True,
+    )
     assert not ep.CREATE.call(ep.V2, body={}, location_id="L").idempotent
 
 
@@ -33,10 +36,14 @@ def test_a_located_row_needs_its_location() -> None:
 
 
 def test_v3_column_paths_headers_and_removed_operations() -> None:
-    assert ep.CAMPAIGNS_REMOVE_ALL.route(ep.V2) == ("/contacts/{contactId}/campaigns/removeAll",
-                                                    "2021-07-28")  # fmt: skip
-    assert ep.CAMPAIGNS_REMOVE_ALL.route(ep.V3) == ("/contacts/{contactId}/campaigns/remove-all",
-                                                    "v3")  # fmt: skip
+    assert ep.CAMPAIGNS_REMOVE_ALL.route(ep.V2) == (
+        "/contacts/{contactId}/campaigns/removeAll",
+        "2021-07-28",
+    )
+    assert ep.CAMPAIGNS_REMOVE_ALL.route(ep.V3) == (
+        "/contacts/{contactId}/campaigns/remove-all",
+        "v3",
+    )
     assert ep.GET.route(ep.V3) == ("/contacts/{contactId}", "v3")
     with pytest.raises(lc.ConfigurationError, match="does not exist in API version v3"):
         ep.LIST.route(ep.V3)

@@ -65,9 +65,14 @@ def test_update_envelope_with_the_v3_spelling_and_an_odd_contact() -> None:
 
 
 def test_an_odd_field_costs_only_that_field(caplog: pytest.LogCaptureFixture) -> None:
-    odd = {"id": "b", "firstName": "Bea", "email": "b@x.com", "dnd": {"weird": 1},
-           "dndSettings": {"Email": {"status": [3]}},
-           "customFields": [{"id": "f", "value": 1}, 7]}  # fmt: skip
+    odd = {
+        "id": "b",
+        "firstName": "Bea",
+        "email": "b@x.com",
+        "dnd": {"weird": 1},
+        "dndSettings": {"Email": {"status": [3]}},
+        "customFields": [{"id": "f", "value": 1}, 7],
+    }
     page = _SEARCH_PAGE(_page({"id": "a", "firstName": "Al"}, odd, {"id": "c"}))
     assert [c.id for c in page.items] == ["a", "b", "c"]
     bea = page.items[1]

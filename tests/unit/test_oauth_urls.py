@@ -22,8 +22,11 @@ REDIRECT = "https://app.example.com/oauth/callback?x=1"
 
 
 def _url(**kw: object) -> str:
-    args: dict[str, object] = {"client_id": "app-1", "redirect_uri": REDIRECT,
-                               "scopes": ["contacts.readonly", "contacts.write"]}  # fmt: skip
+    args: dict[str, object] = {
+        "client_id": "app-1",
+        "redirect_uri": REDIRECT,
+        "scopes": ["contacts.readonly", "contacts.write"],
+    }
     return lc.authorization_url(**{**args, **kw})  # type: ignore[arg-type]
 
 
@@ -33,9 +36,11 @@ def test_the_authorization_url_follows_the_documented_template() -> None:
     assert (parts.scheme, parts.netloc) == ("https", "marketplace.gohighlevel.com")
     assert parts.path == "/v2/oauth/chooselocation"
     assert parse_qsl(parts.query) == [
-        ("response_type", "code"), ("redirect_uri", REDIRECT), ("client_id", "app-1"),
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "app-1"),
         ("scope", "contacts.readonly contacts.write"),
-    ]  # fmt: skip
+    ]
     assert "scope=contacts.readonly%20contacts.write" in url
     assert "redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fcallback%3Fx%3D1" in url
 
@@ -53,9 +58,15 @@ def test_scopes_may_be_one_space_separated_string_and_repeats_are_dropped() -> N
 
 @pytest.mark.parametrize(
     "bad",
-    [{"scopes": []}, {"scopes": [""]}, {"scopes": ["a b"]}, {"client_id": ""},
-     {"redirect_uri": "app.example.com/cb"}, {"redirect_uri": "ftp://x/cb"}],
-)  # fmt: skip
+    [
+        {"scopes": []},
+        {"scopes": [""]},
+        {"scopes": ["a b"]},
+        {"client_id": ""},
+        {"redirect_uri": "app.example.com/cb"},
+        {"redirect_uri": "ftp://x/cb"},
+    ],
+)
 def test_bad_arguments_are_refused_before_any_url_is_built(bad: dict[str, object]) -> None:
     with pytest.raises(lc.ConfigurationError):
         _url(**bad)
@@ -115,11 +126,23 @@ def test_short_lived_tokens_renew_half_way_not_on_every_request() -> None:
 
 
 def test_oauth_token_arguments_are_checked_and_never_echoed() -> None:
-    good = {"access_token": "AT-VALUE", "refresh_token": "RT-VALUE", "expires_at": 1.7e9,
-            "client_id": "id", "client_secret": "CS-VALUE", "on_refresh": None}  # fmt: skip
-    for change in ({"access_token": ""}, {"client_secret": " "}, {"user_type": "Agency"},
-                   {"expires_at": 1.7e12}, {"expires_at": "soon"}, {"refresh_skew": -1},
-                   {"on_refresh": "save"}):  # fmt: skip
+    good = {
+        "access_token": "AT-VALUE",
+        "refresh_token": "RT-VALUE",
+        "expires_at": 1.7e9,
+        "client_id": "id",
+        "client_secret": "CS-VALUE",
+        "on_refresh": None,
+    }
+    for change in (
+        {"access_token": ""},
+        {"client_secret": " "},
+        {"user_type": "Agency"},
+        {"expires_at": 1.7e12},
+        {"expires_at": "soon"},
+        {"refresh_skew": -1},
+        {"on_refresh": "save"},
+    ):
         with pytest.raises(lc.ConfigurationError) as caught:
             lc.OAuthToken(**{**good, **change})  # type: ignore[arg-type]
         assert "-VALUE" not in str(caught.value)

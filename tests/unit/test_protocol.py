@@ -33,15 +33,23 @@ def test_build_request_sets_headers_and_encodes_unset_fields_away() -> None:
 
 
 def test_query_values_are_fully_percent_encoded() -> None:
-    call = Call("GET", "/contacts/search/duplicate",
-                params={"number": "+1 555", "email": "a+b@c.com", "skip": None})  # fmt: skip
+    call = Call(
+        "GET",
+        "/contacts/search/duplicate",
+        params={"number": "+1 555", "email": "a+b@c.com", "skip": None},
+    )
     url = build_request(call, CONFIG, "t").url
     assert url.endswith("?number=%2B1%20555&email=a%2Bb%40c.com")
 
 
 def test_form_bodies_are_form_encoded_without_a_token() -> None:
-    call = Call("POST", "/oauth/token", form={"grant_type": "refresh_token"},
-                authenticated=False, version=None)  # fmt: skip
+    call = Call(
+        "POST",
+        "/oauth/token",
+        form={"grant_type": "refresh_token"},
+        authenticated=False,
+        version=None,
+    )
     request = build_request(call, CONFIG, "t")
     assert request.body == b"grant_type=refresh_token"
     assert "Authorization" not in request.headers
@@ -55,8 +63,10 @@ def test_segment_quotes_and_refuses_empty() -> None:
 
 
 def test_parse_decodes_straight_into_the_struct() -> None:
-    body = b'{"contact": {"id": "c1", "firstName": "A", "newServerField": 1,' \
-           b' "customFields": [{"id": "f", "value": {"x": [1, 2]}}]}}'  # fmt: skip
+    body = (
+        b'{"contact": {"id": "c1", "firstName": "A", "newServerField": 1,'
+        b' "customFields": [{"id": "f", "value": {"x": [1, 2]}}]}}'
+    )
     contact = parse_response(Call("GET", "/contacts/c1", _CONTACT), Response(200, {}, body))
     assert isinstance(contact, lc.Contact)
     assert contact.first_name == "A"
@@ -80,12 +90,21 @@ def test_a_truncated_success_body_is_a_transport_error() -> None:
     ("status", "body", "cls"),
     [
         (400, b'{"statusCode":400,"message":"Bad thing"}', lc.BadRequestError),
-        (401, b'{"statusCode":401,"message":"Invalid JWT","error":"Unauthorized"}',
-         lc.AuthenticationError),
-        (401, b'{"statusCode":401,"message":"The token is not authorized for this scope."}',
-         lc.ScopeError),
-        (403, b'{"statusCode":403,"message":"Forbidden","error":"Forbidden"}',
-         lc.PermissionDeniedError),
+        (
+            401,
+            b'{"statusCode":401,"message":"Invalid JWT","error":"Unauthorized"}',
+            lc.AuthenticationError,
+        ),
+        (
+            401,
+            b'{"statusCode":401,"message":"The token is not authorized for this scope."}',
+            lc.ScopeError,
+        ),
+        (
+            403,
+            b'{"statusCode":403,"message":"Forbidden","error":"Forbidden"}',
+            lc.PermissionDeniedError,
+        ),
         (404, b'{"statusCode":404,"message":"Not Found"}', lc.NotFoundError),
         (400, b'{"statusCode":400,"message":"Contact not found"}', lc.NotFoundError),
         (400, b'{"statusCode":400,"message":"Contact does not exist"}', lc.NotFoundError),
@@ -96,7 +115,7 @@ def test_a_truncated_success_body_is_a_transport_error() -> None:
         (503, b'{"message":"down"}', lc.ServerError),
         (418, b"{}", lc.APIError),
     ],
-)  # fmt: skip
+)
 def test_status_and_body_map_to_the_error_class(status: int, body: bytes, cls: type) -> None:
     error = error_from_response(status, {}, body)
     assert type(error) is cls
@@ -104,16 +123,20 @@ def test_status_and_body_map_to_the_error_class(status: int, body: bytes, cls: t
 
 
 def test_duplicate_body_gives_existing_id_and_field() -> None:
-    body = (b'{"statusCode":400,"message":"This location does not allow duplicated contacts.",'
-            b'"meta":{"contactId":"c9","matchingField":"phone","contactName":"X"}}')  # fmt: skip
+    body = (
+        b'{"statusCode":400,"message":"This location does not allow duplicated contacts.",'
+        b'"meta":{"contactId":"c9","matchingField":"phone","contactName":"X"}}'
+    )
     error = error_from_response(400, {}, body)
     assert isinstance(error, lc.DuplicateContactError)
     assert (error.existing_id, error.matching_field) == ("c9", "phone")
 
 
 def test_422_keeps_every_message_and_the_trace_id() -> None:
-    body = (b'{"statusCode":422,"message":["email must be an email","property x should not'
-            b' exist"],"error":"Unprocessable Entity","traceId":"tr-1"}')  # fmt: skip
+    body = (
+        b'{"statusCode":422,"message":["email must be an email","property x should not'
+        b' exist"],"error":"Unprocessable Entity","traceId":"tr-1"}'
+    )
     error = error_from_response(422, {}, body)
     assert isinstance(error, lc.UnprocessableEntityError)
     assert error.messages == ["email must be an email", "property x should not exist"]
@@ -133,11 +156,16 @@ def test_aip_style_error_envelope_is_read() -> None:
 
 
 def test_rate_limit_headers_any_case() -> None:
-    snapshot = read_rate_limit({
-        "x-ratelimit-remaining": "7", "X-RATELIMIT-MAX": "100",
-        "X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Daily-Remaining": "199",
-        "X-RateLimit-Limit-Daily": "200000", "Content-Type": "application/json",
-    })  # fmt: skip
+    snapshot = read_rate_limit(
+        {
+            "x-ratelimit-remaining": "7",
+            "X-RATELIMIT-MAX": "100",
+            "X-RateLimit-Interval-Milliseconds": "10000",
+            "X-RateLimit-Daily-Remaining": "199",
+            "X-RateLimit-Limit-Daily": "200000",
+            "Content-Type": "application/json",
+        }
+    )
     assert snapshot == lc.RateLimitSnapshot(7, 100, 10000, 199, 200000)
     assert read_rate_limit({"Content-Type": "x"}) is None
 
@@ -156,10 +184,16 @@ def test_retry_after_seconds_date_then_interval() -> None:
 def test_rate_limit_headers_from_aiohttps_case_insensitive_mapping() -> None:
     from multidict import CIMultiDict, CIMultiDictProxy
 
-    headers = CIMultiDictProxy(CIMultiDict({
-        "x-ratelimit-remaining": "7", "X-RATELIMIT-MAX": "100.0",
-        "X-RateLimit-Interval-Milliseconds": "inf", "Content-Type": "application/json",
-    }))  # fmt: skip
+    headers = CIMultiDictProxy(
+        CIMultiDict(
+            {
+                "x-ratelimit-remaining": "7",
+                "X-RATELIMIT-MAX": "100.0",
+                "X-RateLimit-Interval-Milliseconds": "inf",
+                "Content-Type": "application/json",
+            }
+        )
+    )
     assert read_rate_limit(headers) == lc.RateLimitSnapshot(remaining=7, max=100)
     assert read_rate_limit(CIMultiDict({"X-RateLimit-Max": "nan"})) == lc.RateLimitSnapshot()
     assert read_rate_limit(CIMultiDict({"Content-Type": "x"})) is None

@@ -10,11 +10,25 @@ from pathlib import Path
 import leadconnector_async as lc
 
 CONTRACT = {
-    "LeadConnector", "RateLimit", "Contact", "ContactCreate", "ContactUpdate", "UpsertResult",
-    "LeadConnectorError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
-    "BadRequestError", "DuplicateContactError", "UnprocessableEntityError", "RateLimitError",
-    "ServerError", "TransportError", "WebhookVerificationError", "OAuthToken",
-}  # fmt: skip
+    "LeadConnector",
+    "RateLimit",
+    "Contact",
+    "ContactCreate",
+    "ContactUpdate",
+    "UpsertResult",
+    "LeadConnectorError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "BadRequestError",
+    "DuplicateContactError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "WebhookVerificationError",
+    "OAuthToken",
+}
 
 
 def test_contract_names_are_exported() -> None:

@@ -36,7 +36,8 @@ def test_python_examples_run_as_written(tmp_path: Path) -> None:
     for number, code in enumerate(runnable):
         script = tmp_path / f"example_{number}.py"
         script.write_text(code)
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              timeout=60, check=False)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip(), f"example {number} printed nothing"

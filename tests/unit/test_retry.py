@@ -15,8 +15,14 @@ def one(_: float = 0.0) -> float:
     return 0.999999
 
 
-def decide(error: lc.LeadConnectorError, *, idempotent: bool = True, attempt: int = 1,
-           policy: lc.RetryPolicy = POLICY, elapsed: float = 0.0) -> float | None:  # fmt: skip
+def decide(
+    error: lc.LeadConnectorError,
+    *,
+    idempotent: bool = True,
+    attempt: int = 1,
+    policy: lc.RetryPolicy = POLICY,
+    elapsed: float = 0.0,
+) -> float | None:
     return retry_delay(policy, attempt, error, idempotent=idempotent, elapsed=elapsed, rand=one)
 
 

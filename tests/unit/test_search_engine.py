@@ -18,13 +18,30 @@ from leadconnector_async.testing._search_engine import (
 )
 
 CONTACTS = [
-    {"id": "a", "firstName": "Ann", "tags": ["vip", "lead"], "dateAdded": "2024-01-02T00:00:00Z",
-     "score": 5, "email": "ann@x.com"},
-    {"id": "b", "firstName": "Bob", "tags": [], "dateAdded": "2024-01-01T00:00:00.000Z",
-     "score": 10},
-    {"id": "c", "firstName": None, "tags": ["lead"], "dateAdded": "2024-01-03T00:00:00Z",
-     "score": 5, "email": "c@y.org"},
-]  # fmt: skip
+    {
+        "id": "a",
+        "firstName": "Ann",
+        "tags": ["vip", "lead"],
+        "dateAdded": "2024-01-02T00:00:00Z",
+        "score": 5,
+        "email": "ann@x.com",
+    },
+    {
+        "id": "b",
+        "firstName": "Bob",
+        "tags": [],
+        "dateAdded": "2024-01-01T00:00:00.000Z",
+        "score": 10,
+    },
+    {
+        "id": "c",
+        "firstName": None,
+        "tags": ["lead"],
+        "dateAdded": "2024-01-03T00:00:00Z",
+        "score": 5,
+        "email": "c@y.org",
+    },
+]
 
 
 def matching(filters: list[Any]) -> list[str]:

@@ -45,11 +45,14 @@ def test_filters_groups_and_sorts_have_the_documented_wire_form() -> None:
                     {"field": "phone", "operator": "not_exists"},
                 ],
             },
-            {"field": "dateAdded", "operator": "range",
-             "value": {"gte": "2024-01-01", "lt": 1_700_000_000_000}},
+            {
+                "field": "dateAdded",
+                "operator": "range",
+                "value": {"gte": "2024-01-01", "lt": 1_700_000_000_000},
+            },
         ],
         "sort": [{"field": "firstNameLowerCase", "direction": "desc"}],
-    }  # fmt: skip
+    }
 
 
 def test_a_single_filter_or_sort_needs_no_list_and_asc_is_sent_explicitly() -> None:

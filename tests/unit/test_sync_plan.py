@@ -12,9 +12,14 @@ from leadconnector_async.sync._tags import TagPlan
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("+44 20 7946 0958", "+442079460958"), ("(555) 123-4567", "+15551234567"),
-     ("0044 20 7946 0958", "+442079460958"), ("15551234567", "+15551234567"), (" ", None)],
-)  # fmt: skip
+    [
+        ("+44 20 7946 0958", "+442079460958"),
+        ("(555) 123-4567", "+15551234567"),
+        ("0044 20 7946 0958", "+442079460958"),
+        ("15551234567", "+15551234567"),
+        (" ", None),
+    ],
+)
 def test_phones_compare_in_e164(text: str, expected: str | None) -> None:
     assert e164(text) == expected
 
@@ -22,8 +27,9 @@ def test_phones_compare_in_e164(text: str, expected: str | None) -> None:
 def test_values_are_compared_after_the_apis_normalisation() -> None:
     assert canonical("  Jane ") == "Jane"
     assert canonical(" J@X.COM", "email") == "j@x.com"
-    assert canonical("05/17/1990", "date_of_birth") == canonical("1990-05-17T00:00:00.000Z",
-                                                                 "date_of_birth")  # fmt: skip
+    assert canonical("05/17/1990", "date_of_birth") == canonical(
+        "1990-05-17T00:00:00.000Z", "date_of_birth"
+    )
     assert canonical(42) == canonical("42") == canonical(42.0)
     assert canonical(["b", "a"]) == canonical(["a", "b"])
     assert canonical("") is None
@@ -31,19 +37,25 @@ def test_values_are_compared_after_the_apis_normalisation() -> None:
 
 
 def test_rows_set_only_what_they_name() -> None:
-    row = lc.ContactCreate(email="a@x.com", city=None, custom_fields=[
-        lc.CustomFieldInput(id="f1", field_value=" v ")])  # fmt: skip
+    row = lc.ContactCreate(
+        email="a@x.com", city=None, custom_fields=[lc.CustomFieldInput(id="f1", field_value=" v ")]
+    )
     assert list(row_entries(row)) == [("email", "a@x.com"), ("cf:f1", "v")]
 
 
 def test_the_index_finds_by_key_and_compares_by_hash() -> None:
     index = ContactIndex(frozenset({"email", "city", "cf:f1", "tags"}))
     contacts = [
-        lc.Contact(id="c1", email="a@x.com", city="Oslo", tags=["x"],
-                   custom_fields=[lc.CustomFieldValue(id="f1", value=3)]),
+        lc.Contact(
+            id="c1",
+            email="a@x.com",
+            city="Oslo",
+            tags=["x"],
+            custom_fields=[lc.CustomFieldValue(id="f1", value=3)],
+        ),
         lc.Contact(id="c2", email="b@x.com"),
         lc.Contact(id="c3", email="b@x.com"),
-    ]  # fmt: skip
+    ]
     for contact in contacts:
         index.add(contact, contact.email)
     index.add(lc.Contact(id="c4"), None)
@@ -53,11 +65,16 @@ def test_the_index_finds_by_key_and_compares_by_hash() -> None:
     assert position is not None
     assert index.contact_id(position) == "c1"
     assert (index.find("b@x.com"), index.count("b@x.com"), index.find("z@x.com")) == (
-        AMBIGUOUS, 2, None)  # fmt: skip
+        AMBIGUOUS,
+        2,
+        None,
+    )
     same = [("city", "Oslo"), ("cf:f1", "3")]
     assert index.changed(position, same) == []
     assert index.changed(position, [("city", "Rome"), ("state", "TX")]) == [
-        ("city", "Rome"), ("state", "TX")]  # state was not kept: it is written  # fmt: skip
+        ("city", "Rome"),
+        ("state", "TX"),
+    ]  # state was not kept: it is written
     assert index.changed(position, [("city", None)]) == [("city", None)]
 
 
@@ -69,7 +86,10 @@ def test_tags_are_grouped_into_the_fewest_requests() -> None:
     assert plan.cost() == 3
     batches = plan.batches()
     assert [(b.tags, b.contact_ids) for b in batches] == [
-        (("a",), ["c0", "c1"]), (("a",), ["c2"]), (("a", "b"), ["c3"])]  # fmt: skip
+        (("a",), ["c0", "c1"]),
+        (("a",), ["c2"]),
+        (("a", "b"), ["c3"]),
+    ]
     by_tag = TagPlan(chunk_size=10)
     for n in range(4):
         by_tag.plan(frozenset({"x", f"only-{n}"}) if n else frozenset({"x"}))

@@ -198,9 +198,16 @@ def test_header_names_are_case_insensitive(
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b'"text"', b"", b'{"x": 1e400}', b'{"a":' * 5000,
-     b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"],
-)  # fmt: skip
+    [
+        b"not json",
+        b"[1, 2]",
+        b'"text"',
+        b"",
+        b'{"x": 1e400}',
+        b'{"a":' * 5000,
+        b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
 def test_a_signed_body_that_is_not_a_json_object_is_rejected(
     keys: WebhookTestKeys, verifier: WebhookVerifier, body: bytes
 ) -> None:
@@ -451,13 +458,32 @@ JSON = st.recursive(
     max_leaves=12,
 )
 EVENT_TYPES = st.sampled_from(
-    ["ContactCreate", "ContactDndUpdate", "NoteCreate", "TaskComplete", "AppointmentUpdate",
-     "INSTALL", "UNINSTALL", "Other"]
-)  # fmt: skip
+    [
+        "ContactCreate",
+        "ContactDndUpdate",
+        "NoteCreate",
+        "TaskComplete",
+        "AppointmentUpdate",
+        "INSTALL",
+        "UNINSTALL",
+        "Other",
+    ]
+)
 FIELDS = st.sampled_from(
-    ["locationId", "id", "appointment", "dnd", "tags", "customFields", "dndSettings", "appId",
-     "trial", "timestamp", "webhookId"]
-)  # fmt: skip
+    [
+        "locationId",
+        "id",
+        "appointment",
+        "dnd",
+        "tags",
+        "customFields",
+        "dndSettings",
+        "appId",
+        "trial",
+        "timestamp",
+        "webhookId",
+    ]
+)
 VALID_FIELDS = {
     "locationId": "loc",
     "id": "id1",
