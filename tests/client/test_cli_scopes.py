@@ -21,9 +21,10 @@ async def test_no_custom_field_scope_falls_back_to_keys_and_ids(tmp_path: Path) 
     out, err = io.StringIO(), io.StringIO()
     async with (
         FakeLeadConnector(tokens={"limited": CONTACTS_ONLY}) as fake,
-        lc.LeadConnector("limited", location_id=fake.location_id, base_url=fake.url,
-                         rate_limit=None) as client,
-    ):  # fmt: skip
+        lc.LeadConnector(
+            "limited", location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client,
+    ):
         assert await run_import(client, ImportOptions(source), out, err) == 0
         assert await run_export(client, ExportOptions(tmp_path / "out.csv"), out, err) == 0
         [stored] = fake.store.contacts.values()
