@@ -254,18 +254,21 @@ class _WalkGuard:
 
     Three signs, each a :class:`PaginationError`: a page holding only the items of the page
     before (the server ignored the cursor or ``skip``; raised before yielding it), a cursor
-    seen before (a loop), and items served after the walk already received as many as the
-    largest ``total`` the server reported (raised after yielding them). It keeps one page's
-    ids and one key per cursor, so memory stays small for any walk a server can really serve.
+    seen before (a loop), and a walk that received more items than the largest ``total`` the
+    server reported (raised after yielding them). A ``total`` is trusted as the listing's
+    size only once some page's differs from its own item count: the spec leaves open whether
+    ``count`` counts the listing or the page, and a per-page count must not end a real walk.
+    It keeps one page's ids and one key per cursor, so memory stays small.
     """
 
-    __slots__ = ("_cursors", "_last_ids", "_received", "_total")
+    __slots__ = ("_cursors", "_last_ids", "_listing_total", "_received", "_total")
 
     def __init__(self, first: Any) -> None:
         self._cursors = {_cursor_key(first)}
         self._last_ids: frozenset[str] = frozenset()
         self._received = 0
-        self._total: int | None = None
+        self._total = 0
+        self._listing_total = False
 
     def refuse_repeated_page(self, page: Page[Any], sent: Any) -> None:
         ids = _ids(page.items)
@@ -278,12 +281,13 @@ class _WalkGuard:
         self._last_ids = ids or frozenset()
 
     def admit(self, page: Page[Any], cursor: Any) -> None:
-        received_before, self._received = self._received, self._received + len(page.items)
+        self._received += len(page.items)
         if page.total is not None:
-            self._total = max(self._total or 0, page.total)
-        if page.items and self._total is not None and received_before >= self._total:
+            self._total = max(self._total, page.total)
+            self._listing_total |= page.total != len(page.items)
+        if self._listing_total and self._received > self._total:
             raise PaginationError(
-                f"the server kept serving items past the total it reported ({self._total}); "
+                f"the server served more items than the total it reported ({self._total}); "
                 f"stopped after {self._received} items"
             )
         if cursor is None:

@@ -305,13 +305,23 @@ async def test_a_search_whose_cursor_comes_back_again_ends_after_the_new_items()
 
 
 async def test_a_listing_that_serves_past_its_own_total_ends_there() -> None:
-    endless = listing(lambda n: {"contacts": contacts(10 * n, 10), "count": 10})
+    endless = listing(lambda n: {"contacts": contacts(10 * n, 10), "count": 15})
     seen: list[lc.Contact] = []
     async with serving(endless) as raw, client_for(raw) as client:
-        with pytest.raises(lc.PaginationError, match="past the total it reported"):
+        with pytest.raises(lc.PaginationError, match="more items than the total it reported"):
             await walk(client.contacts.by_business("b1", page_size=10), seen)
-    assert len(seen) == 20
+    assert len(seen) == 20  # the second page already went past 15: yielded, then the error
     assert len(raw.requests) == 2
+
+
+async def test_a_count_that_may_be_per_page_does_not_end_a_real_walk() -> None:
+    pages = [contacts(0, 10), contacts(10, 10), contacts(20, 3), []]
+    per_page = listing(lambda n: {"contacts": pages[n], "count": len(pages[n])})
+    seen: list[lc.Contact] = []
+    async with serving(per_page) as raw, client_for(raw) as client:
+        await walk(client.contacts.by_business("b1", page_size=10), seen)
+    assert len(seen) == 23
+    assert len(raw.requests) == 4
 
 
 REFRESH = "refresh+token/s3cr3t=="
