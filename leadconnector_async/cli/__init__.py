@@ -88,7 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--email", help="only the contact with this email")
     _global_options(exp, defaults=False)
     demo = commands.add_parser(
-        "demo", help="import, search and export the bundled sample on an embedded fake server"
+        "demo", help="import, sync and export the bundled sample on an embedded fake server"
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="folder for the demo's files (created if missing; default: a new temporary folder)",
     )
     _global_options(demo, defaults=False)
     return parser
@@ -194,7 +200,7 @@ async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "demo":
         from .demo import run_demo
 
-        return await run_demo(out, err)
+        return await run_demo(out, err, args.out)
     from .session import open_client
 
     if args.command == "sync":

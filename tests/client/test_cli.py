@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -293,9 +295,9 @@ def test_ndjson_rejects_are_ndjson(server: dict[str, str], tmp_path: Path) -> No
     assert (reject["email"], reject["rejected_line"]) == ("b@", 2)
 
 
-def test_demo_runs_to_completion() -> None:
+def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [PYTHON, "-m", "leadconnector_async", "demo"],
+        [PYTHON, "-m", "leadconnector_async", "demo", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -303,7 +305,38 @@ def test_demo_runs_to_completion() -> None:
         env=NO_ACCOUNT,
     )
     assert done.returncode == 0, done.stderr
-    assert "imported: ok 2995" in done.stdout
-    assert "rejected line 102, column email" in done.stdout
-    assert "same phone as line 1451" in done.stdout
-    assert "exported: 2995 contacts" in done.stdout
+    return done
+
+
+def test_demo_imports_syncs_and_exports_and_every_path_it_prints_exists() -> None:
+    done = _demo()
+    folder = Path(done.stdout.split("writing its files to ", 1)[1].split()[0])
+    try:
+        assert "imported: ok 2995" in done.stdout
+        assert "rejected line 102, column email" in done.stdout
+        assert "same phone as line 1451" in done.stdout
+        assert "dry run: would create 3, update 30, leave 2965 unchanged" in done.stdout
+        # 6 reads, 20 updates, 3 upserts and one bulk tag request for the 10 tagged rows
+        assert "synced: created 3, updated 30, unchanged 2965, rejected 5; 30 requests" in (
+            done.stdout
+        )
+        assert "exported: 2998 contacts" in done.stdout
+        assert "2998 contacts, 2998 distinct emails" in done.stdout
+        paths = [Path(p) for p in re.findall(r"(/\S+\.(?:csv|ndjson))\b", done.stdout)]
+        assert len(paths) >= 3
+        assert all(p.is_relative_to(folder) for p in paths), paths
+        assert [p for p in paths if not p.is_file()] == []
+        exported = [json.loads(t) for t in (folder / "contacts.ndjson").read_text().splitlines()]
+        assert sum("demo-sync" in c.get("tags", []) for c in exported) == 10
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_demo_out_writes_its_files_where_asked(tmp_path: Path) -> None:
+    done = _demo("--out", str(tmp_path / "demo"))
+    assert f"writing its files to {tmp_path / 'demo'}" in done.stdout
+    assert {p.name for p in (tmp_path / "demo").iterdir()} >= {
+        "sample_contacts.csv.rejects.csv",
+        "sample_contacts_changed.csv",
+        "contacts.ndjson",
+    }
