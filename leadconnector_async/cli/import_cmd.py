@@ -34,6 +34,7 @@ from .reading import (
 from .rejects import RejectsFile, rejects_path_for
 from .sending import Imported, RowSender, TagsMode, stops_import
 from .session import custom_field_definitions
+from .tagging import TagAdder
 
 EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
 _LEASE_ROWS = 64  # rows leased (journalled as maybe-sent) per fsync
@@ -222,8 +223,10 @@ async def _run(
         maybe_sent=resumed.maybe_sent if resumed else None,
     )
 
+    tagger = TagAdder(client, concurrency=options.concurrency)
+
     def on_progress(p: BulkProgress) -> None:
-        done = counts.ok + counts.skipped + rejects.count
+        done = counts.ok + counts.skipped + rejects.count + len(tagger)
         eta = max(0, total - done) / p.rate if p.rate > 0 else None
         display.show(done, max(total, done), rejects.count, p.rate, eta, p.rate_limited)
 
@@ -238,6 +241,11 @@ async def _run(
                 row = outcome.item
                 if outcome.error is None:
                     assert outcome.result is not None
+                    if outcome.result.tags:
+                        tagger.add(row, outcome.result)
+                        if tagger.due() and (stopped := await _add_tags(tagger, journal, counts)):
+                            break
+                        continue
                     counts.add(outcome.result)
                     journal.done(row.line)
                 elif stops_import(outcome.error):
@@ -245,12 +253,31 @@ async def _run(
                     break
                 else:
                     journal.rejected(row.line, None, str(outcome.error), row.raw)
+        if stopped is None:
+            stopped = await _add_tags(tagger, journal, counts)
     finally:
         display.finish()
     result = job.result()
-    counts.requests, counts.rate_limited = result.requests, result.rate_limited
+    counts.requests = result.requests + tagger.requests
+    counts.rate_limited = result.rate_limited + tagger.rate_limited
     counts.elapsed = time.monotonic() - started
     return counts, stopped
+
+
+async def _add_tags(
+    tagger: TagAdder, journal: Journal, counts: _Counts
+) -> LeadConnectorError | None:
+    """Add the waiting rows' tags and finish those rows; the job-level error that stopped it."""
+    answered, stopped = await tagger.flush()
+    for tagged in answered:
+        row = tagged.row
+        if tagged.error is None:
+            counts.add(tagged.imported)
+            journal.done(row.line)
+        else:
+            reason = f"upserted, but its tags were not added: {tagged.error}"
+            journal.rejected(row.line, "tags", reason, row.raw)
+    return stopped
 
 
 def _leased_rows(

@@ -1,9 +1,10 @@
 """How one import row reaches the server, and which failures are the job's rather than the row's.
 
-Tags are added by default: a row with tags is upserted without them, then its tags are added
-(``POST /contacts/{id}/tags``), so a matched contact keeps the tags it had. That costs a second
-request per tagged row; ``tags="replace"`` sends them with the upsert (one request) and makes
-them exactly the row's. A create sends the tags with the new contact (it has none to keep).
+Tags are added by default: a row with tags is upserted without them, so a matched contact
+keeps the tags it had, and its result carries the tags still to add; the import adds them for
+many rows at a time through the bulk tags endpoint (:mod:`.tagging`). ``tags="replace"`` sends
+them with the upsert and makes them exactly the row's. A create sends the tags with the new
+contact (it has none to keep).
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ class UnverifiableCreateError(LeadConnectorError):
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """What one row did: its contact, and whether it was created, updated or found."""
+    """What one row did: its contact, whether it was created, updated or found, and the tags
+    still to add to it (``--tags add``: the row is finished once they are)."""
 
     contact_id: str
     created: bool
     found: bool = False
+    tags: frozenset[str] = frozenset()
 
 
 def stops_import(error: LeadConnectorError) -> bool:
@@ -57,7 +60,7 @@ def stops_import(error: LeadConnectorError) -> bool:
 
 
 class RowSender:
-    """Sends rows by upsert (tags added or replaced) or by create.
+    """Sends rows by upsert (tags left to add, or replaced) or by create.
 
     Args:
         client: The client to send with.
@@ -98,8 +101,7 @@ class RowSender:
             return Imported(result.contact.id, result.new)
         untagged = msgspec.structs.replace(row.contact, tags=msgspec.UNSET)
         result = await self._contacts.upsert(untagged)
-        await self._contacts.tags.add(result.contact.id, tags)
-        return Imported(result.contact.id, result.new)
+        return Imported(result.contact.id, result.new, tags=frozenset(tags))
 
     async def _created_before(self, row: Row) -> Contact | None:
         email, phone = row.contact.email, row.contact.phone

@@ -83,6 +83,25 @@ def test_import_adds_tags_and_replaces_them_only_when_asked(
     assert ann["tags"] == ["webinar-2026"]
 
 
+def test_added_tags_cost_one_bulk_request_per_group_not_one_per_row(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "people.csv", 100)  # tags "c" or "a;b", alternately
+    done = cli(server, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    assert "requests 102," in done.stdout  # 100 upserts, one bulk request per tag set (was 200)
+    again = tmp_path / "again.csv"
+    again.write_text("email,tags\n" + "".join(f"person{n}@example.com,d\n" for n in range(100)))
+    done = cli(server, "import", str(again))
+    assert done.returncode == 0, done.stderr
+    assert "updated 100" in done.stdout
+    assert "requests 102," in done.stdout  # one tag set: 2 bulk requests of 50 contacts
+    tags = {str(c["email"]): sorted(c["tags"]) for c in exported(server, tmp_path / "o.ndjson")}  # type: ignore[call-overload]
+    assert tags == {
+        f"person{n}@example.com": ["a", "b", "d"] if n % 2 else ["c", "d"] for n in range(100)
+    }
+
+
 def test_map_names_columns_and_an_unknown_one_is_reported_before_sending(
     server: dict[str, str], tmp_path: Path
 ) -> None:

@@ -31,7 +31,9 @@ def _start(env: dict[str, str], *args: str, limit: str = "50/0.5") -> subprocess
 def test_interrupted_import_resumes_without_losing_or_doubling_a_row(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "big.csv", 400)
     with fake_server() as server:
-        first = _start(server, str(source))
+        # Tags replaced: each row is finished with its upsert (added tags finish rows in bulk
+        # requests, later; the kill -9 test below covers that).
+        first = _start(server, str(source), "--tags", "replace")
         assert first.stderr is not None
         assert "rows" in first.stderr.readline()  # the first progress line: under way
         first.send_signal(signal.SIGINT)
@@ -39,7 +41,7 @@ def test_interrupted_import_resumes_without_losing_or_doubling_a_row(tmp_path: P
         assert first.returncode == 130
         assert "--resume" in err
         assert (tmp_path / "big.csv.journal").exists()
-        resumed = cli(server, "import", str(source), "--resume")
+        resumed = cli(server, "import", str(source), "--resume", "--tags", "replace")
         assert resumed.returncode == 0, resumed.stderr
         assert "finished earlier" in resumed.stdout
         assert '"complete"' in (tmp_path / "big.csv.journal").read_text()
@@ -78,3 +80,26 @@ def test_kill_9_at_random_points_then_resume_creates_each_row_once_and_keeps_eve
     rejects = rejects_of(tmp_path / "big.csv.rejects.csv")
     assert sorted(int(r["rejected_line"]) for r in rejects) == sorted(n + 2 for n in bad)
     assert f"rejected {len(bad)}" in out
+
+
+def test_kill_9_while_tags_wait_for_their_bulk_request_then_resume_adds_every_tag(
+    tmp_path: Path,
+) -> None:
+    """Rows are upserted without their tags, which are added later for many rows at once: a
+    row is finished only then, so a kill in between leaves it for ``--resume``."""
+    rows = 400
+    source = write_csv(tmp_path / "big.csv", rows)  # tags "c" or "a;b", alternately
+    with fake_server() as server:
+        run = _start(server, str(source))
+        assert run.stderr is not None
+        run.stderr.readline()  # the first progress line: rows are being upserted
+        run.kill()
+        run.communicate(timeout=30)
+        assert run.returncode == -signal.SIGKILL
+        before = exported(server, tmp_path / "before.ndjson")
+        assert any(not c.get("tags") for c in before), "no row was waiting for its tags"
+        resumed = cli(server, "import", str(source), "--resume")
+        assert resumed.returncode == 0, resumed.stderr
+        after = exported(server, tmp_path / "after.ndjson")
+    tags = {str(c["email"]): sorted(c["tags"]) for c in after}  # type: ignore[call-overload]
+    assert tags == {f"person{n}@example.com": ["a", "b"] if n % 2 else ["c"] for n in range(rows)}
