@@ -22,7 +22,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    libs = ", ".join(f"{n} {version(n)}" for n in ("aiohttp", "msgspec", "aiolimiter"))
+    libs = ", ".join(f"{n} {version(n)}" for n in ("aiohttp", "msgspec"))
     return f"{cpu}; Python {sys.version.split()[0]}; {libs}"
 
 

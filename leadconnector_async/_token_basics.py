@@ -18,14 +18,16 @@ def token_bucket(secret: str) -> str:
 
     A digest, so processes sharing a Redis limiter agree on it without the token leaving them.
     """
-    return ANONYMOUS_KEY + hashlib.sha256(secret.encode()).hexdigest()[:16]
+    # surrogatepass: a token that cannot be sent is refused when a request is built, with a
+    # ConfigurationError, not here with a UnicodeEncodeError.
+    return ANONYMOUS_KEY + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def redact(secret: str | None) -> str:
-    """Show that a secret is set without showing it."""
+    """Show that a secret is set without showing it (nor its length)."""
     if not secret:
         return "<unset>"
-    return f"<redacted {len(secret)} chars>"
+    return "<redacted>"
 
 
 class Sender(Protocol):

@@ -8,10 +8,10 @@ from typing import Any
 from ._custom_fields import CustomFieldStore
 from ._store import ContactStore
 
-_FIRST = ("Jane", "John", "Ana", "Luis", "Mei", "Omar", "Priya", "Tom", "Zoe", "Ivan")
-_LAST = ("Doe", "Smith", "Garcia", "Chen", "Haddad", "Patel", "Novak", "Okafor", "Berg", "Rossi")
+FIRST_NAMES = ("Jane", "John", "Ana", "Luis", "Mei", "Omar", "Priya", "Tom", "Zoe", "Ivan")
+SURNAMES = ("Doe", "Smith", "Garcia", "Chen", "Haddad", "Patel", "Novak", "Okafor", "Berg", "Rossi")
 _CITIES = (("Austin", "TX", "78701"), ("Denver", "CO", "80202"), ("Boston", "MA", "02108"))
-_TAGS = ("lead", "customer", "newsletter", "webinar", "vip", "trial", "referral", "churned")
+TAGS = ("lead", "customer", "newsletter", "webinar", "vip", "trial", "referral", "churned")
 _SOURCES = ("web form", "import", "facebook", "google ads", "referral")
 
 
@@ -22,7 +22,7 @@ def contact_fields(rng: random.Random, number: int) -> dict[str, Any]:
         rng: The random source, so a seed gives the same contacts every time.
         number: A running number that keeps emails and phones unique.
     """
-    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
     city, state, postal_code = rng.choice(_CITIES)
     return {
         "firstName": first,
@@ -39,7 +39,7 @@ def contact_fields(rng: random.Random, number: int) -> dict[str, Any]:
         "website": f"https://{last.lower()}.example.com",
         "source": rng.choice(_SOURCES),
         "dnd": False,
-        "tags": rng.sample(_TAGS, 3),
+        "tags": rng.sample(TAGS, 3),
         "customFields": [
             {"id": "cf_plan", "field_value": rng.choice(("basic", "pro", "team"))},
             {"id": "cf_score", "field_value": str(rng.randint(0, 100))},

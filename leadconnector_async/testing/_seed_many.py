@@ -11,12 +11,10 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ._seed import FIRST_NAMES, SURNAMES, TAGS
 from ._store import ContactStore, api_time
 
 _ALPHABET = string.ascii_letters + string.digits
-_FIRST = ("Jane", "John", "Ana", "Luis", "Mei", "Omar", "Priya", "Tom", "Zoe", "Ivan")
-_LAST = ("Doe", "Smith", "Garcia", "Chen", "Haddad", "Patel", "Novak", "Okafor", "Berg", "Rossi")
-_TAGS = ("lead", "customer", "newsletter", "webinar", "vip", "trial", "referral", "churned")
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -44,7 +42,7 @@ def seed_many(
     made = []
     stamp = ""
     for n in range(count):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
         if n % per_second == 0:
             moment = START + timedelta(seconds=n // per_second)
             stamp = api_time(moment)
@@ -55,7 +53,7 @@ def seed_many(
             "lastName": last,
             "name": f"{first} {last}",
             "email": f"{first}.{last}.{n}@example.com".lower(),
-            "tags": rng.sample(_TAGS, 2),
+            "tags": rng.sample(TAGS, 2),
             "customFields": [],
             "type": "lead",
             "dateAdded": stamp,

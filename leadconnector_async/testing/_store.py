@@ -65,9 +65,6 @@ class ContactStore:
     def get(self, contact_id: str) -> dict[str, Any] | None:
         return self.contacts.get(contact_id)
 
-    def in_location(self, location_id: str) -> list[dict[str, Any]]:
-        return [c for c in self.contacts.values() if c["locationId"] == location_id]
-
     def find_duplicate(
         self, location_id: str, email: str | None, phone: str | None
     ) -> tuple[dict[str, Any], str] | None:

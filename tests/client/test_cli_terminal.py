@@ -70,7 +70,7 @@ def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
         "try:\n    runpy.run_module('leadconnector_async', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('aiohttp', 'msgspec', 'aiolimiter', 'asyncio')"
+        "('aiohttp', 'msgspec', 'asyncio')"
         " or m.endswith('.client')))"
     )
     done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True)

@@ -57,7 +57,7 @@ async def test_an_id_with_a_slash_stays_one_segment() -> None:
     assert list(fake.stats.routes) == ["GET /contacts/{contactId}"]
 
 
-@pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "abc\n", "a\x00b"])
+@pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "abc\n", "a\x00b", "a\ud800b"])
 async def test_a_token_with_control_characters_is_refused_before_sending(token: str) -> None:
     async with FakeLeadConnector() as fake, _client(fake, token=token) as client:
         with pytest.raises(lc.ConfigurationError) as caught:
