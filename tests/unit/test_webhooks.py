@@ -205,7 +205,8 @@ def test_header_names_are_case_insensitive(
         b"",
         b'{"x": 1e400}',
         b'{"a":' * 5000,
-        b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}",
+        # Deeper than any Python's limit: Python 3.13 decodes 5,000 levels that 3.11 refuses.
+        b'{"a":' + b"[" * 200_000 + b"]" * 200_000 + b"}",
     ],
 )
 def test_a_signed_body_that_is_not_a_json_object_is_rejected(
