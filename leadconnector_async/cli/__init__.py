@@ -167,7 +167,9 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--default-region",
         metavar="CC",
-        help="country for phone numbers without +<country code> (e.g. US, GB)",
+        help="read phone numbers without +<country code> as this country's and send them in "
+        "E.164 (e.g. US, GB); without it they are sent as written, for the API to read in the "
+        "location's country",
     )
 
 

@@ -2,6 +2,8 @@
 
 Text is trimmed; emails are checked and lower-cased; phones are normalised to E.164 with the
 ``phonenumbers`` library (a ``+`` country code, or ``default_region`` for national numbers);
+without ``default_region`` a national number (``(512) 555-0101``) is kept as written, trimmed,
+for the API to read in the location's country;
 tags are split on any of the tag delimiters; ``dnd`` takes the usual spellings of yes and no.
 Two rows of one file with the same email or phone are reported, never merged silently.
 """
@@ -17,6 +19,9 @@ from typing import Any
 from .columns import ImportFileError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A national number as a CRM export writes it: digits and the usual separators, 7 to 15 digits.
+_NATIONAL = re.compile(r"[\d\s().\-/]+")
+_NATIONAL_DIGITS = range(7, 16)
 _BOOLEANS = {
     "true": True,
     "yes": True,
@@ -54,7 +59,8 @@ def check_region(region: str) -> None:
 
 
 def normalise_phone(text: str, default_region: str | None) -> str:
-    """``"+1 (415) 555-0132"`` -> ``"+14155550132"``; national numbers need ``default_region``.
+    """``"+1 (415) 555-0132"`` -> ``"+14155550132"``; a national number is read in
+    ``default_region``, or returned as written when there is none (see :func:`is_as_written`).
 
     Raises:
         ValueError: Not a valid phone number (the message says why).
@@ -64,6 +70,8 @@ def normalise_phone(text: str, default_region: str | None) -> str:
         number = lib.parse(text, default_region)
     except lib.NumberParseException as exc:
         if exc.error_type == lib.NumberParseException.INVALID_COUNTRY_CODE:
+            if default_region is None and _looks_national(text):
+                return text
             raise ValueError(
                 f"{text!r} has no country code: write it as +<country code>... or pass "
                 "--default-region (e.g. US, GB)"
@@ -74,6 +82,32 @@ def normalise_phone(text: str, default_region: str | None) -> str:
         raise ValueError(f"{text!r} is not a valid phone number{region}")
     formatted: str = lib.format_number(number, lib.PhoneNumberFormat.E164)
     return formatted
+
+
+def _looks_national(text: str) -> bool:
+    return bool(_NATIONAL.fullmatch(text)) and len(phone_digits(text)) in _NATIONAL_DIGITS
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of ``phone``: how two numbers of one file are compared."""
+    return re.sub(r"\D", "", phone)
+
+
+def is_as_written(phone: object) -> bool:
+    """True for a cleaned phone sent as written (no country code, no ``default_region``):
+    every normalised one starts with ``+``."""
+    return isinstance(phone, str) and not phone.startswith("+")
+
+
+def as_written_note(count: int) -> str | None:
+    """The summary's one line about phones sent as written, when there were any."""
+    if not count:
+        return None
+    return (
+        f"note: {count} phone numbers have no country code: they go to the API as written "
+        "(trimmed), which reads them in the location's country; --default-region (e.g. US) "
+        "normalises them to E.164 before sending"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,17 +155,20 @@ class Hygiene:
 
 @dataclass
 class SeenInFile:
-    """Remembers each email and phone of a file, to report the second row that has one."""
+    """Remembers each email and phone of a file, to report the second row that has one
+    (phones compared by their digits: ``(512) 555-0101`` repeats ``512.555.0101``)."""
 
     _first_line: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def repeat(self, line: int, email: object, phone: object) -> tuple[str, str] | None:
         """``(column, reason)`` when an earlier row had this email or phone, else ``None``."""
-        keys = [(c, v) for c, v in (("email", email), ("phone", phone)) if isinstance(v, str)]
+        phone_key = phone_digits(phone) if isinstance(phone, str) else None
+        keys = [(c, v) for c, v in (("email", email), ("phone", phone_key)) if isinstance(v, str)]
         for key in keys:
             first = self._first_line.get(key)
             if first is not None and first != line:
-                column, value = key
+                column = key[0]
+                value = phone if column == "phone" else key[1]
                 return column, f"same {column} as line {first} ({value}): a repeat in this file"
         for key in keys:
             self._first_line[key] = line

@@ -20,7 +20,7 @@ from ..custom_fields import CustomFieldDirectory
 from ..errors import LeadConnectorError
 from ..models.bulk import BulkProgress
 from .columns import IGNORE, ImportFileError
-from .hygiene import Hygiene, check_region
+from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
 from .progress import ProgressDisplay
 from .reading import (
@@ -193,6 +193,8 @@ async def run_import(
             journal.close(finished=finished)
             rejects.close()
     _summary(counts, rejects, out)
+    if note := as_written_note(contacts.phones_as_written):
+        print(note, file=out)
     if stopped is not None:
         print(f"stopped: {type(stopped).__name__}: {stopped}", file=err)
         print(

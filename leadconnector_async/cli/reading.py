@@ -26,7 +26,7 @@ import msgspec
 from ..custom_fields import CustomFieldDirectory
 from ..models.contacts import ContactCreate, CustomFieldInput
 from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target
-from .hygiene import Hygiene, SeenInFile, require_phone_library
+from .hygiene import Hygiene, SeenInFile, is_as_written, require_phone_library
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DELIMITERS = ",;\t|"
@@ -180,6 +180,8 @@ class ContactFile:
         self._handle, self._columns, self._hygiene = handle, columns, hygiene
         self._targets = targets or []
         self._seen = SeenInFile()
+        self.phones_as_written = 0
+        """Rows read so far whose phone is sent as written (no country code, no region)."""
 
     def __iter__(self) -> Iterator[Row | RowError]:
         rows = self._csv_rows() if self.header is not None else self._ndjson_rows()
@@ -189,6 +191,8 @@ class ContactFile:
                 repeat = self._seen.repeat(verdict.line, c.email, c.phone)
                 if repeat is not None:
                     verdict = RowError(verdict.line, repeat[0], repeat[1], verdict.raw)
+                else:
+                    self.phones_as_written += is_as_written(c.phone)
             yield verdict
 
     def __enter__(self) -> ContactFile:

@@ -21,6 +21,7 @@ from ..models.bulk import BulkProgress
 from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..sync._plan import TagsMode
+from .hygiene import as_written_note
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for
 
@@ -95,6 +96,8 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
             rejects.close()
     assert result is not None  # the sync either returned or raised through the finally
     _summary(result, rejects, time.monotonic() - started, out)
+    if note := as_written_note(contacts.phones_as_written):
+        print(note, file=out)
     if result.stopped_by is not None:
         print(f"stopped: {type(result.stopped_by).__name__}: {result.stopped_by}", file=err)
         print(

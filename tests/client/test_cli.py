@@ -102,6 +102,25 @@ def test_added_tags_cost_one_bulk_request_per_group_not_one_per_row(
     }
 
 
+def test_national_phone_numbers_import_without_flags_and_the_summary_says_so_once(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "us.csv"
+    source.write_text("Email,Phone Number\nann@x.com, (512) 555-0101 \nbob@x.com,512.555.0102\n")
+    done = cli(server, "import", str(source))
+    assert done.returncode == 0, done.stderr
+    assert "ok 2 (created 2" in done.stdout
+    assert done.stdout.count("2 phone numbers have no country code") == 1
+    assert "--default-region (e.g. US) normalises them" in done.stdout
+    phones = {c["email"]: c["phone"] for c in exported(server, tmp_path / "a.ndjson")}
+    assert phones == {"ann@x.com": "(512) 555-0101", "bob@x.com": "512.555.0102"}
+    done = cli(server, "import", str(source), "--default-region", "US")
+    assert done.returncode == 0, done.stderr
+    assert "no country code" not in done.stdout
+    phones = {c["email"]: c["phone"] for c in exported(server, tmp_path / "b.ndjson")}
+    assert phones == {"ann@x.com": "+15125550101", "bob@x.com": "+15125550102"}
+
+
 def test_map_names_columns_and_an_unknown_one_is_reported_before_sending(
     server: dict[str, str], tmp_path: Path
 ) -> None:

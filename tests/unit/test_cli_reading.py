@@ -117,7 +117,7 @@ def test_row_hygiene_rejects_alone_naming_line_and_column(tmp_path: Path) -> Non
         ",,\n"
         "A@X.com,,1\n"
         "c@x.com,+1 415 555 0132,1\n"
-        "d@x.com,555-0132,1\n"
+        "d@x.com,55-01,1\n"
         "e@x.com,,1,2\n",
     )
     verdicts = _read(path)
@@ -138,6 +138,40 @@ def test_default_region_normalises_national_numbers(tmp_path: Path) -> None:
     [row] = _read(path, hygiene=Hygiene(default_region="US"))
     assert isinstance(row, Row)
     assert row.contact.phone == "+14155550132"
+
+
+def test_national_numbers_without_a_region_are_kept_as_written_and_repeats_found_by_digits(
+    tmp_path: Path,
+) -> None:
+    path = _write(
+        tmp_path,
+        "email,phone\n"
+        "a@x.com, (512) 555-0101 \n"
+        "b@x.com,512.555.0101\n"
+        "c@x.com,+1 415 555 0132\n"
+        "d@x.com,512 555 0199\n"
+        "e@x.com,call me\n",
+    )
+    with open_contacts(path) as contacts:
+        verdicts = list(contacts)
+        assert contacts.phones_as_written == 2
+    phones = {v.line: v.contact.phone for v in verdicts if isinstance(v, Row)}
+    assert phones == {2: "(512) 555-0101", 4: "+14155550132", 5: "512 555 0199"}
+    reasons = {v.line: (v.column, v.reason) for v in verdicts if isinstance(v, RowError)}
+    assert reasons[3] == (
+        "phone",
+        "same phone as line 2 (512.555.0101): a repeat in this file",
+    )
+    assert reasons[6][0] == "phone"
+
+
+def test_a_number_invalid_in_the_default_region_is_still_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, "phone\n(512) 555-0101\n(000) 000-0000\n")
+    row, bad = _read(path, hygiene=Hygiene(default_region="US"))
+    assert isinstance(row, Row)
+    assert row.contact.phone == "+15125550101"
+    assert isinstance(bad, RowError)
+    assert "not a valid phone number in region US" in bad.reason
 
 
 def test_undecodable_bytes_reject_their_row_only(tmp_path: Path) -> None:
