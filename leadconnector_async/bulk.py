@@ -38,6 +38,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from ._bulk_schedule import Row, Schedule
 from ._bulk_tally import Tally
 from ._closing import AsyncClosing
+from ._job_options import check_job_options
 from ._request_tally import RequestTally
 from .client import LeadConnector
 from .errors import APIError, ConfigurationError, LeadConnectorError
@@ -186,7 +187,14 @@ class BulkJob(Generic[T, R], AsyncClosing):
         location_of: Callable[[T], str | None] | None = None,
         read_ahead: int = 10_000,
     ) -> None:
-        _check_options(items, concurrency, chunk_size, start_at, read_ahead, progress_interval)
+        check_job_options(
+            items,
+            concurrency=concurrency,
+            start_at=start_at,
+            progress_interval=progress_interval,
+            chunk_size=chunk_size,
+            read_ahead=read_ahead,
+        )
         if total is None and isinstance(items, Sized):
             total = max(0, len(items) - start_at)
         self._client = client
@@ -413,30 +421,6 @@ async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
         task.cancel()
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _check_options(
-    items: object,
-    concurrency: int,
-    chunk_size: int,
-    start_at: int,
-    read_ahead: int,
-    interval: float,
-) -> None:
-    if isinstance(items, str | bytes) or not isinstance(items, Iterable | AsyncIterable):
-        raise ConfigurationError(
-            f"bulk items must be an iterable or async iterable of rows, not {type(items).__name__}"
-        )
-    for name, value, least in (
-        ("concurrency", concurrency, 1),
-        ("chunk_size", chunk_size, 1),
-        ("start_at", start_at, 0),
-        ("read_ahead", read_ahead, 1),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise ConfigurationError(f"{name} must be an int of at least {least}, got {value!r}")
-    if not interval > 0:
-        raise ConfigurationError(f"progress_interval must be positive, got {interval!r}")
 
 
 def _fits(row: object, shape: RowShape) -> bool:

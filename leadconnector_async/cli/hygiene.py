@@ -1,7 +1,7 @@
 """Row hygiene: each cell cleaned the way the API would store it, or a reason it cannot be.
 
-Text is trimmed; emails are checked and lower-cased; phones are normalised to E.164 with the
-``phonenumbers`` library (a ``+`` country code, or ``default_region`` for national numbers);
+Text is trimmed; emails are checked and lower-cased; phones are normalised to E.164 by the
+package's one phone rule (a ``+`` country code, or ``default_region`` for national numbers);
 without ``default_region`` a national number (``(512) 555-0101``) is kept as written, trimmed,
 for the API to read in the location's country;
 tags are split on any of the tag delimiters; ``dnd`` takes the usual spellings of yes and no.
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from types import ModuleType
 from typing import Any
 
+from .._phones import NoCountryCodeError, e164, is_region
 from .columns import ImportFileError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,26 +34,9 @@ _BOOLEANS = {
 DEFAULT_TAG_DELIMITERS = ",;"
 
 
-@cache
-def require_phone_library() -> ModuleType:
-    """The ``phonenumbers`` module.
-
-    Raises:
-        ImportFileError: It is not installed (it comes with the ``cli`` extra).
-    """
-    try:
-        import phonenumbers
-    except ImportError:
-        raise ImportFileError(
-            "normalising phone numbers needs the command line's extra: "
-            "pip install 'leadconnector-async[cli]'"
-        ) from None
-    return phonenumbers
-
-
 def check_region(region: str) -> None:
     """Raise :class:`ImportFileError` unless ``region`` is a country phone numbers know."""
-    if region not in require_phone_library().SUPPORTED_REGIONS:
+    if not is_region(region):
         raise ImportFileError(f"--default-region {region}: not a country code (e.g. US, GB, DE)")
 
 
@@ -65,23 +47,15 @@ def normalise_phone(text: str, default_region: str | None) -> str:
     Raises:
         ValueError: Not a valid phone number (the message says why).
     """
-    lib = require_phone_library()
     try:
-        number = lib.parse(text, default_region)
-    except lib.NumberParseException as exc:
-        if exc.error_type == lib.NumberParseException.INVALID_COUNTRY_CODE:
-            if default_region is None and _looks_national(text):
-                return text
-            raise ValueError(
-                f"{text!r} has no country code: write it as +<country code>... or pass "
-                "--default-region (e.g. US, GB)"
-            ) from None
-        raise ValueError(f"{text!r} is not a phone number ({exc._msg})") from None
-    if not lib.is_valid_number(number):
-        region = f" in region {default_region}" if default_region else ""
-        raise ValueError(f"{text!r} is not a valid phone number{region}")
-    formatted: str = lib.format_number(number, lib.PhoneNumberFormat.E164)
-    return formatted
+        return e164(text, default_region, valid_only=True)
+    except NoCountryCodeError:
+        if default_region is None and _looks_national(text):
+            return text
+        raise ValueError(
+            f"{text!r} has no country code: write it as +<country code>... or pass "
+            "--default-region (e.g. US, GB)"
+        ) from None
 
 
 def _looks_national(text: str) -> bool:

@@ -19,6 +19,7 @@ from ..client import LeadConnector
 from ..custom_fields import CustomFieldDirectory
 from ..errors import LeadConnectorError
 from ..models.bulk import BulkProgress
+from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
@@ -32,7 +33,7 @@ from .reading import (
     open_contacts,
 )
 from .rejects import RejectsFile, rejects_path_for
-from .sending import Imported, RowSender, TagsMode, stops_import
+from .sending import Imported, RowSender, stops_import
 from .session import custom_field_definitions
 from .tagging import TagAdder
 

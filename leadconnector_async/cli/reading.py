@@ -26,7 +26,7 @@ import msgspec
 from ..custom_fields import CustomFieldDirectory
 from ..models.contacts import ContactCreate, CustomFieldInput
 from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target
-from .hygiene import Hygiene, SeenInFile, is_as_written, require_phone_library
+from .hygiene import Hygiene, SeenInFile, is_as_written
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DELIMITERS = ",;\t|"
@@ -113,8 +113,6 @@ def open_contacts(
         if not any(header):
             raise ImportFileError(f"{path} has no header row (the first line names the columns)")
         targets = columns.resolve(header)
-        if any(t.field == "phone" for t in targets):
-            require_phone_library()
     except BaseException:
         handle.close()
         raise

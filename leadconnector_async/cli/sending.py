@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import msgspec
 
@@ -26,9 +25,8 @@ from ..errors import (
     TransportError,
 )
 from ..models.contacts import Contact
+from ..models.tags import TagsMode
 from .reading import Row
-
-TagsMode = Literal["add", "replace"]
 
 
 class UnverifiableCreateError(LeadConnectorError):

@@ -20,7 +20,7 @@ from ..custom_fields import CustomFieldDirectory
 from ..models.bulk import BulkProgress
 from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
-from ..sync._plan import TagsMode
+from ..models.tags import TagsMode
 from .hygiene import as_written_note
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for

@@ -8,7 +8,11 @@ from msgspec import UNSET, UnsetType, field
 
 from ._base import Input, Model, Succeeded
 
-__all__ = ["BulkBusinessResult", "BulkTagsEntry", "BulkTagsResult", "FollowersResult"]
+__all__ = ["BulkBusinessResult", "BulkTagsEntry", "BulkTagsResult", "FollowersResult", "TagsMode"]
+
+TagsMode = Literal["add", "replace"]
+"""How a job writes a row's tags (sync, and the command line's import): ``add`` keeps every tag
+the contact has; ``replace`` makes its tags exactly the row's."""
 
 
 class TagList(Model):

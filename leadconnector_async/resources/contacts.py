@@ -22,9 +22,8 @@ from ..models.contacts import (
 )
 from ..models.contacts import with_location as _with_location
 from ..models.sync import SyncResult
-from ..models.tags import BulkBusinessResult
+from ..models.tags import BulkBusinessResult, TagsMode
 from ..sync import SyncOptions, SyncSettings, run_sync
-from ..sync._plan import TagsMode
 from ._base import Resource, SubResource, string_list
 from .associations import CampaignsResource, FollowersResource, TagsResource, WorkflowsResource
 from .bulk_ops import BulkTagsResource, business_call
@@ -343,7 +342,10 @@ class ContactsResource(ContactListings, Resource):
             **options: ``location_id``, ``start_at``, ``total``, ``stop_on_error``,
                 ``on_progress``, ``progress_interval`` (as bulk jobs), ``tag_chunk_size``
                 (contacts per bulk tags request, default 50), ``custom_fields`` (a
-                :class:`~leadconnector_async.CustomFieldDirectory` already fetched).
+                :class:`~leadconnector_async.CustomFieldDirectory` already fetched),
+                ``default_region`` (ISO country, ``"US"``: rows' phones without a country code
+                are read in it and sent in E.164; without it such a phone is compared and sent
+                as written, and cannot be matched on: with ``match="phone"`` the row fails).
 
         Returns:
             ``SyncResult``: ``created``, ``updated``, ``unchanged``, ``failed``, ``requests``,

@@ -24,8 +24,9 @@ from ..errors import ConfigurationError, LeadConnectorError, RateLimitError
 from ..models.bulk import BulkOutcome, BulkProgress
 from ..models.contacts import ContactCreate, ContactUpdate, UpsertResult
 from ..models.sync import SyncPlan, SyncResult
+from ..models.tags import TagsMode
 from ._index import ContactIndex
-from ._plan import MatchKey, Planner, RowPlan, TagsMode
+from ._plan import MatchKey, Planner, RowPlan
 from ._policy import budget_error, check_arguments, choose_plan, rate, requests_left
 from ._read import LocationReader, by_id, needs_directory, numbered, paths_of, take
 from ._tags import TagBatch, TagPlan
@@ -52,6 +53,7 @@ class SyncOptions(TypedDict, total=False):
     progress_interval: float
     tag_chunk_size: int
     custom_fields: CustomFieldDirectory | None
+    default_region: str | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class SyncSettings:
     progress_interval: float = 0.5
     tag_chunk_size: int = 50
     custom_fields: CustomFieldDirectory | None = None
+    default_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,7 @@ class _SyncJob:
     def __init__(
         self, client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
     ) -> None:
-        check_arguments(rows, settings.match, settings.tags, settings.tag_chunk_size)
+        check_arguments(rows, settings)
         self._client = client
         self._rows = rows
         self._s = settings
@@ -145,7 +148,7 @@ class _SyncJob:
             await reader.aclose()
         reads = self.own.sent
         self._left = requests_left(self._client, self._location)
-        planner = Planner(index, match, self._s.tags, self._location)
+        planner = Planner(index, match, self._s.tags, self._location, self._s.default_region)
         steps = self._steps(_chain(head, rows), planner, direct=plan == "direct")
         if self._s.dry_run:
             async for _ in steps:

@@ -1,8 +1,9 @@
 """What a sync compares: each field's value after the normalisation the API applies. Pure.
 
 Values become canonical strings (``None`` for empty): strings trimmed, email lower-case, phone in
-E.164, dates of birth as ``YYYY-MM-DD``, booleans as ``true``/``false``, numbers and lists in one
-spelling (a multi-select as a set). A field is compared by ``path``: the field's name, a
+E.164 by the package's one phone rule (a number without a country code as written: never
+guessed), dates of birth as ``YYYY-MM-DD``, booleans as ``true``/``false``, numbers and lists in
+one spelling (a multi-select as a set). A field is compared by ``path``: the field's name, a
 do-not-disturb channel's ``dnd_settings.<channel>.<key>``, or a custom field's ``cf:<id>``.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
+from .._phones import PhoneNumberError, e164
 from ..models.contacts import Contact, ContactCreate
 
 __all__ = [
@@ -23,7 +25,6 @@ __all__ = [
     "Entry",
     "canonical",
     "contact_entries",
-    "e164",
     "row_entries",
     "tag",
 ]
@@ -43,20 +44,12 @@ _YEAR_LAST = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 _ENCODE = msgspec.json.Encoder(order="sorted").encode
 
 
-def e164(text: str) -> str | None:
-    """A phone number as the API stores it (``+15551234567``); 10 digits are read as NANP.
-
-    A number with a leading ``+`` or ``00`` keeps its country code.
-    """
-    stripped = text.strip()
-    digits = "".join(ch for ch in stripped if ch.isdigit())
-    if not digits:
-        return None
-    if stripped.startswith("00"):
-        return "+" + digits[2:]
-    if not stripped.startswith("+") and len(digits) == 10:
-        return "+1" + digits
-    return "+" + digits
+def _phone(text: str) -> str:
+    """E.164 when the number says its country; otherwise as written (never guessed)."""
+    try:
+        return e164(text)
+    except PhoneNumberError:
+        return text
 
 
 def _date(text: str) -> str:
@@ -85,7 +78,7 @@ def canonical(value: Any, path: str = "") -> str | None:
         if path == "email":
             return text.lower()
         if path == "phone":
-            return e164(text)
+            return _phone(text)
         return _date(text) if path == "date_of_birth" else text
     if isinstance(value, list | tuple):
         items = sorted(c for c in (canonical(v) for v in value) if c is not None)

@@ -11,14 +11,15 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET
 
+from .._phones import PhoneNumberError, e164
 from ..errors import ConfigurationError, LeadConnectorError
 from ..models.contacts import Contact, ContactCreate, ContactUpdate
+from ..models.tags import TagsMode
 from ._index import AMBIGUOUS, TAGS, ContactIndex, tag_hash
 from ._normalise import canonical, row_entries, tag
 
-__all__ = ["MatchKey", "Planner", "RowPlan", "TagsMode"]
+__all__ = ["MatchKey", "Planner", "RowPlan"]
 
-TagsMode = Literal["add", "replace"]
 Kind = Literal["unchanged", "update", "upsert", "create", "tags", "failed"]
 
 # Fields the update endpoint refuses (reference §8): changing them takes an upsert.
@@ -77,20 +78,35 @@ class Planner:
         match: How rows find their contact.
         tags: ``add`` (never remove a tag) or ``replace`` (make the tags equal to the row's).
         location_id: The location new contacts go to.
+        default_region: ISO country (``US``) rows' phones without a country code are read in;
+            ``None``: such a phone is compared (and sent) as written, and cannot be matched on.
     """
 
     def __init__(
-        self, index: ContactIndex | None, match: MatchKey, tags: TagsMode, location_id: str
+        self,
+        index: ContactIndex | None,
+        match: MatchKey,
+        tags: TagsMode,
+        location_id: str,
+        default_region: str | None = None,
     ) -> None:
         self._index = index
         self._match = match
         self._tags = tags
         self._location = location_id
+        self._region = default_region
         self._seen = bytearray((len(index) + 7) // 8) if index is not None else bytearray()
         self._new_keys: set[int] = set()
 
     def plan(self, row: ContactCreate) -> RowPlan:
         """The plan for one row (its custom fields already identified by id)."""
+        phone = row.phone
+        if isinstance(phone, str) and phone.strip():
+            try:
+                row = msgspec.structs.replace(row, phone=e164(phone, self._region))
+            except PhoneNumberError as error:
+                if self._match.name == "phone":
+                    return _failed(f"its phone cannot be matched: {error}")
         key = self._match.of_row(row)
         if key is None:
             return _failed(f"the row has no {self._describe()} to match on")

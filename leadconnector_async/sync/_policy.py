@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from .._job_options import check_job_options
+from .._phones import is_region
 from ..errors import ConfigurationError, RateLimitError
 from ..models.sync import SyncPlan
 from ._read import PAGE_SIZE
 
 if TYPE_CHECKING:
     from ..client import LeadConnector
+    from ._engine import SyncSettings
 
 __all__ = ["budget_error", "check_arguments", "choose_plan", "rate", "requests_left"]
 
@@ -65,16 +68,29 @@ def budget_error(location_id: str, left: int) -> RateLimitError:
     )
 
 
-def check_arguments(rows: object, match: str, tags: str, tag_chunk_size: int) -> None:
-    """Raise :class:`ConfigurationError` for a bad argument, before anything is sent."""
+def check_arguments(rows: object, settings: SyncSettings) -> None:
+    """Raise :class:`ConfigurationError` for a bad argument, before anything is sent.
+
+    The options a sync shares with bulk jobs are checked by the same rule as theirs.
+    """
+    check_job_options(
+        rows,
+        concurrency=settings.concurrency,
+        start_at=settings.start_at,
+        progress_interval=settings.progress_interval,
+        tag_chunk_size=settings.tag_chunk_size,
+    )
+    match = settings.match
     name, _, reference = match.partition(":")
     if match not in ("email", "phone") and not (name == "custom" and reference.strip()):
         raise ConfigurationError(
             f"match must be 'email', 'phone' or 'custom:<field id, key or name>', got {match!r}"
         )
-    if tags not in ("add", "replace"):
-        raise ConfigurationError(f"tags must be 'add' or 'replace', got {tags!r}")
-    if not isinstance(tag_chunk_size, int) or tag_chunk_size < 1:
-        raise ConfigurationError(f"tag_chunk_size must be at least 1, got {tag_chunk_size!r}")
-    if isinstance(rows, str | bytes):
-        raise ConfigurationError("sync rows must be an iterable of ContactCreate, not a string")
+    if settings.tags not in ("add", "replace"):
+        raise ConfigurationError(f"tags must be 'add' or 'replace', got {settings.tags!r}")
+    region = settings.default_region
+    if region is not None and not (isinstance(region, str) and is_region(region)):
+        raise ConfigurationError(
+            f"default_region must be a country code phone numbers know (e.g. 'US', 'GB'), "
+            f"got {region!r}"
+        )

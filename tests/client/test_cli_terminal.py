@@ -1,4 +1,4 @@
-"""The command line as a terminal user meets it: progress in place, quick --help, the cli extra."""
+"""The command line as a terminal user meets it: progress in place, quick --help."""
 
 from __future__ import annotations
 
@@ -76,17 +76,3 @@ def test_help_imports_neither_the_client_nor_its_dependencies() -> None:
     done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=True)
     assert "usage: leadconnector" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
-
-
-def test_phones_without_the_cli_extra_are_a_usage_error_before_sending(tmp_path: Path) -> None:
-    source = tmp_path / "in.csv"
-    source.write_text("email,phone\na@x.com,+14155550132\n")
-    probe = (
-        "import sys, runpy; sys.modules['phonenumbers'] = None\n"
-        f"sys.argv = ['leadconnector', '--fake', 'import', {str(source)!r}]\n"
-        "runpy.run_module('leadconnector_async', run_name='__main__')"
-    )
-    done = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, check=False)
-    assert done.returncode == 2, done.stderr
-    assert "pip install 'leadconnector-async[cli]'" in done.stderr
-    assert not (tmp_path / "in.csv.journal").exists()

@@ -113,7 +113,7 @@ async def test_sync_writes_only_the_differences(
     leadconnector_client: lc.LeadConnector,
     scenario: Scenario,
 ) -> None:
-    result = await leadconnector_client.contacts.sync(scenario.rows)
+    result = await leadconnector_client.contacts.sync(scenario.rows, default_region="US")
     assert (result.created, result.updated, result.unchanged) == (50, 130, 4_870)
     assert result.failed == []
     assert result.stopped_by is None
@@ -128,7 +128,7 @@ async def test_sync_writes_only_the_differences(
     assert routes["POST /contacts/bulk/tags/update/{type}"] == 3
     assert (result.reads, result.writes) == (11, 153)
     scenario.check_stored(fake_leadconnector)
-    again = await leadconnector_client.contacts.sync(scenario.rows)
+    again = await leadconnector_client.contacts.sync(scenario.rows, default_region="US")
     assert (again.created, again.updated, again.unchanged, again.writes) == (0, 0, 5_050, 0)
 
 
@@ -137,11 +137,11 @@ async def test_dry_run_sends_only_reads_and_counts_what_the_real_run_does(
     leadconnector_client: lc.LeadConnector,
     scenario: Scenario,
 ) -> None:
-    dry = await leadconnector_client.contacts.sync(scenario.rows, dry_run=True)
+    dry = await leadconnector_client.contacts.sync(scenario.rows, dry_run=True, default_region="US")
     assert set(fake_leadconnector.stats.routes) <= READS
     assert dry.dry_run
     assert dry.requests == fake_leadconnector.stats.requests == dry.reads == 11
-    real = await leadconnector_client.contacts.sync(scenario.rows)
+    real = await leadconnector_client.contacts.sync(scenario.rows, default_region="US")
     assert (dry.created, dry.updated, dry.unchanged, len(dry.failed)) == (
         real.created,
         real.updated,

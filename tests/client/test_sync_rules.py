@@ -52,7 +52,8 @@ async def test_phone_and_custom_field_matching(
         fake_leadconnector, city="Rome", customFields=[{"id": ext["id"], "field_value": "E-1"}]
     )
     sync = leadconnector_client.contacts.sync
-    result = await sync([lc.ContactCreate(phone="555 000 1111", city="Bergen")], match="phone")
+    row = lc.ContactCreate(phone="555 000 1111", city="Bergen")
+    result = await sync([row], match="phone", default_region="US")
     assert (result.updated, by_phone["city"]) == (1, "Bergen")
     row = lc.ContactCreate(
         city="Milan", custom_fields=[lc.CustomFieldInput(key="External ID", field_value="E-1")]
@@ -181,6 +182,35 @@ async def test_bad_arguments_fail_before_anything_is_sent(
         await sync([], match="name")
     with pytest.raises(lc.ConfigurationError, match="tags must be"):
         await sync([], tags="merge")  # type: ignore[arg-type]
+    assert fake_leadconnector.stats.requests == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("concurrency", 0, "concurrency must be an int of at least 1, got 0"),
+        ("start_at", -1, "start_at must be an int of at least 0, got -1"),
+        ("progress_interval", 0, "progress_interval must be positive, got 0"),
+    ],
+)
+async def test_job_options_are_checked_as_bulk_checks_them_before_any_request(
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
+    option: str,
+    value: int,
+    message: str,
+) -> None:
+    _store(fake_leadconnector, email="a@x.com")
+    rows = [lc.ContactCreate(email="a@x.com", city="X")]
+    contacts = leadconnector_client.contacts
+    with pytest.raises(lc.ConfigurationError) as from_sync:
+        await contacts.sync(rows, **{option: value})
+    assert fake_leadconnector.stats.requests == 0
+    with pytest.raises(lc.ConfigurationError) as from_bulk:
+        await contacts.bulk_upsert(rows, **{option: value})
+    assert str(from_sync.value) == str(from_bulk.value) == message
+    with pytest.raises(lc.ConfigurationError, match="tag_chunk_size must be an int of at least 1"):
+        await contacts.sync(rows, tag_chunk_size=0)
     assert fake_leadconnector.stats.requests == 0
 
 

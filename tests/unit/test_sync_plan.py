@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import leadconnector_async as lc
 from leadconnector_async.sync._index import AMBIGUOUS, ContactIndex
-from leadconnector_async.sync._normalise import canonical, e164, row_entries
+from leadconnector_async.sync._normalise import canonical, row_entries
 from leadconnector_async.sync._tags import TagPlan
 
 
@@ -14,14 +16,19 @@ from leadconnector_async.sync._tags import TagPlan
     ("text", "expected"),
     [
         ("+44 20 7946 0958", "+442079460958"),
-        ("(555) 123-4567", "+15551234567"),
-        ("0044 20 7946 0958", "+442079460958"),
-        ("15551234567", "+15551234567"),
+        ("+44 (0)20 7946 0958", "+442079460958"),
+        ("(555) 123-4567", "(555) 123-4567"),  # no country code: as written, never +1
         (" ", None),
     ],
 )
 def test_phones_compare_in_e164(text: str, expected: str | None) -> None:
-    assert e164(text) == expected
+    assert canonical(text, "phone") == expected
+
+
+def test_tags_mode_is_defined_once_in_the_core() -> None:
+    package = Path(lc.__file__).parent
+    defined = [p for p in package.rglob("*.py") if "\nTagsMode = " in p.read_text()]
+    assert [p.relative_to(package).as_posix() for p in defined] == ["models/tags.py"]
 
 
 def test_values_are_compared_after_the_apis_normalisation() -> None:
