@@ -77,7 +77,7 @@ class ContactIndex:
         self._ids += contact.id.encode()
         self._id_ends.append(len(self._ids))
         present = 0
-        for path, value in contact_entries(contact):
+        for path, value in contact_entries(contact, self.paths):
             present |= _BIT.get(path, 0)
             if value is not None and (self.paths is None or path in self.paths):
                 self._values.append(entry_hash(path, value))

@@ -100,9 +100,15 @@ def _dnd_entries(settings: Any) -> Iterator[Entry]:
                 yield f"dnd_settings.{channel}.{key}", canonical(value)
 
 
-def contact_entries(contact: Contact) -> Iterator[Entry]:
-    """Every non-empty comparable value of a stored contact, tags left out."""
+def contact_entries(contact: Contact, paths: frozenset[str] | None = None) -> Iterator[Entry]:
+    """Every non-empty comparable value of a stored contact, tags left out.
+
+    ``paths``: only the plain fields named there (``None``: all); the rest are not normalised,
+    which saves most of the work of reading a large location (a phone takes ~8 us).
+    """
     for name in COMPARABLE:
+        if paths is not None and name not in paths:
+            continue
         value = canonical(getattr(contact, name), name)
         if value is not None:
             yield name, value
