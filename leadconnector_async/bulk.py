@@ -22,45 +22,27 @@ import asyncio
 import inspect
 import time
 from collections import deque
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Sequence,
-    Sized,
-)
-from itertools import islice
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sized
 from typing import Any, Generic, TypedDict, TypeVar
 
+from ._bulk_input import Reader, Rows
 from ._bulk_schedule import Row, Schedule
+from ._bulk_senders import RowShape, SendChunk, each, per_contact
 from ._bulk_tally import Tally
 from ._closing import AsyncClosing
 from ._job_options import check_job_options
 from ._request_tally import RequestTally
 from .client import LeadConnector
-from .errors import APIError, ConfigurationError, LeadConnectorError
+from .errors import LeadConnectorError
 from .models.bulk import BulkOutcome, BulkProgress, BulkResult
-from .models.tags import BulkTagsEntry, BulkTagsResult
 
-__all__ = ["BulkJob", "BulkOptions", "Rows", "SendChunk", "each", "per_contact"]
+__all__ = ["BulkJob", "BulkOptions", "RowShape", "Rows", "SendChunk", "each", "per_contact"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-Rows = Iterable[T] | AsyncIterable[T]
-"""A bulk job's input: any iterable or async iterable, read lazily."""
-
-SendChunk = Callable[[list[T]], Awaitable[Sequence[R | LeadConnectorError]]]
-"""Sends one chunk of rows; returns one result, or one error, per row, in order."""
-
 ProgressCallback = Callable[[BulkProgress], object]
 """Receives progress; may be a coroutine function (it is awaited)."""
-
-RowShape = type | tuple[type, ...]
-"""What a row must be: a type, or a tuple of types for rows that are tuples (element-wise)."""
 
 _Finished = list[tuple[int, T, R | LeadConnectorError]]
 _Assignment = tuple[str | None, list[Row[T]]]
@@ -75,66 +57,6 @@ class BulkOptions(TypedDict, total=False):
     on_progress: ProgressCallback | None
     progress_interval: float
     read_ahead: int
-
-
-def each(op: Callable[[T], Awaitable[R]], shape: RowShape) -> SendChunk[T, R]:
-    """Adapt a one-row call (``contacts.upsert``) to a job whose ``chunk_size`` is 1.
-
-    A row that does not fit ``shape`` fails with a :class:`ConfigurationError` and nothing is
-    sent for it.
-    """
-
-    async def send(rows: list[T]) -> list[R | LeadConnectorError]:
-        (row,) = rows
-        if not _fits(row, shape):
-            return [
-                ConfigurationError(
-                    f"a bulk row must be {_describe(shape)}, got {type(row).__name__}; "
-                    "nothing was sent for it"
-                )
-            ]
-        return [await op(row)]
-
-    return send
-
-
-def per_contact(
-    update: Callable[[list[str]], Awaitable[BulkTagsResult]],
-) -> SendChunk[str, BulkTagsEntry | None]:
-    """Adapt a call on many contacts (``contacts.bulk_tags.add``) to a chunked job.
-
-    Each contact's ``responses`` entry of type ``error`` fails that row with an ``APIError``
-    carrying the server's message; a row that is not a non-empty string fails with a
-    ``ConfigurationError`` and is left out of the request.
-    """
-
-    async def send(ids: list[str]) -> list[BulkTagsEntry | LeadConnectorError | None]:
-        valid = [i for i in ids if _is_id(i)]
-        answer = await update(valid) if valid else BulkTagsResult()
-        entries: dict[str, deque[BulkTagsEntry]] = {}
-        for entry in answer.responses:
-            if isinstance(entry, BulkTagsEntry) and entry.contact_id is not None:
-                entries.setdefault(entry.contact_id, deque()).append(entry)
-        return [_tagged(i, entries.get(i) if _is_id(i) else None) for i in ids]
-
-    return send
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _tagged(
-    contact_id: str, entries: deque[BulkTagsEntry] | None
-) -> BulkTagsEntry | LeadConnectorError | None:
-    if not _is_id(contact_id):
-        return ConfigurationError(
-            f"a contact id must be a non-empty string, got {contact_id!r}; it was not sent"
-        )
-    entry = entries.popleft() if entries else None
-    if entry is not None and entry.type == "error":
-        return APIError(f"contact {contact_id} was not updated: {entry.message or 'error'}")
-    return entry
 
 
 class BulkJob(Generic[T, R], AsyncClosing):
@@ -198,7 +120,7 @@ class BulkJob(Generic[T, R], AsyncClosing):
         if total is None and isinstance(items, Sized):
             total = max(0, len(items) - start_at)
         self._client = client
-        self._reader = _Reader(items, start_at, chunk_size)
+        self._reader = Reader(items, start_at, chunk_size)
         self._send = send
         self._concurrency = concurrency
         self._location_of = location_of
@@ -374,66 +296,8 @@ class BulkJob(Generic[T, R], AsyncClosing):
         return (self._ended or time.monotonic()) - self._started
 
 
-class _Reader(Generic[T]):
-    """Reads the input lazily, a chunk at a time, numbering rows from ``start_at``."""
-
-    def __init__(self, items: Rows[T], start_at: int, size: int) -> None:
-        self._async = aiter(items) if isinstance(items, AsyncIterable) else None
-        self._sync = iter(items) if isinstance(items, Iterable) and self._async is None else None
-        self._to_skip = start_at
-        self._index = start_at
-        self._size = size
-
-    async def chunk(self) -> list[Row[T]]:
-        """The next rows with their indices; empty once the input is exhausted."""
-        if self._to_skip:
-            await self._skip(self._to_skip)
-            self._to_skip = 0
-        if self._sync is not None:
-            items = list(islice(self._sync, self._size))
-        else:
-            items = await self._take(self._size)
-        rows = list(zip(range(self._index, self._index + len(items)), items, strict=True))
-        self._index += len(items)
-        return rows
-
-    async def _skip(self, count: int) -> None:
-        if self._sync is not None:
-            deque(islice(self._sync, count), maxlen=0)
-            return
-        for _ in range(count):
-            if not await self._take(1):
-                return
-
-    async def _take(self, count: int) -> list[T]:
-        assert self._async is not None
-        items: list[T] = []
-        while len(items) < count:
-            try:
-                items.append(await anext(self._async))
-            except StopAsyncIteration:
-                break
-        return items
-
-
 async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _fits(row: object, shape: RowShape) -> bool:
-    if isinstance(shape, tuple):
-        return (
-            isinstance(row, tuple)
-            and len(row) == len(shape)
-            and all(isinstance(value, kind) for value, kind in zip(row, shape, strict=True))
-        )
-    return isinstance(row, shape)
-
-
-def _describe(shape: RowShape) -> str:
-    if isinstance(shape, tuple):
-        return "a tuple (" + ", ".join(kind.__name__ for kind in shape) + ")"
-    return f"a {shape.__name__}"
