@@ -24,9 +24,9 @@ import aiohttp
 import msgspec
 
 from .._closing import AsyncClosing
+from .._webhook_signatures import MISSING_CRYPTOGRAPHY
 from ..errors import ConfigurationError
 from ..webhooks import (
-    _MISSING_CRYPTOGRAPHY,
     ED25519_SIGNATURE_HEADER,
     RSA_SIGNATURE_HEADER,
     AsyncReplayStore,
@@ -107,7 +107,7 @@ def generate_test_keys(rsa_key_size: int = 2048) -> WebhookTestKeys:
     try:
         from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
     except ImportError as exc:
-        raise ConfigurationError(_MISSING_CRYPTOGRAPHY) from exc
+        raise ConfigurationError(MISSING_CRYPTOGRAPHY) from exc
     return WebhookTestKeys(
         ed25519_private_key=ed25519.Ed25519PrivateKey.generate(),
         rsa_private_key=rsa.generate_private_key(public_exponent=65537, key_size=rsa_key_size),
