@@ -34,20 +34,15 @@ While Redis is unreachable it is tried again once per period; meanwhile requests
 from __future__ import annotations
 
 import asyncio
-import logging
-import math
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from importlib import resources
+from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, Literal
+from typing import Literal
 
 try:
     import redis.asyncio as aioredis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
 except ImportError as missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "RedisLimiter needs redis-py: pip install 'leadconnector-async[redis]'"
@@ -58,23 +53,12 @@ from ._config import RateLimit
 from ._daily import DailyBudget
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._protocol import RateLimitSnapshot
-from ._ratelimit import LocalLimiter, Permit, RateLimitStatus
-from .errors import (
-    ConfigurationError,
-    RateLimitError,
-    RateLimiterUnavailableError,
-    RateLimitTimeoutError,
-)
+from ._ratelimit import Permit, RateLimitStatus
+from ._redis_connection import UNAVAILABLE, US, RedisConnection
+from ._redis_local_share import LocalShare
+from .errors import ConfigurationError, RateLimitError, RateLimitTimeoutError
 
 __all__ = ["RedisLimiter"]
-
-logger = logging.getLogger("leadconnector_async")
-
-_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-_US = 1_000_000
-_UNKNOWN_SHARE = 0.1  # the local share of a process that never learnt how many workers there are
-
-_ACQUIRE = (resources.files(__package__ or "leadconnector_async") / "redis_limiter.lua").read_text()
 
 
 @dataclass
@@ -144,30 +128,21 @@ class RedisLimiter(AsyncClosing):
             raise ConfigurationError(f"local_share must be in (0, 1], got {local_share!r}")
         if lease <= 0 or timeout <= 0:
             raise ConfigurationError("lease and timeout must be positive")
-        self._redis, self._owns_redis = _redis_client(redis, timeout)
+        self._redis = RedisConnection(redis, timeout, key_prefix)
         self._limit = rate_limit
         self._prefix = key_prefix
         self._on_unavailable = on_unavailable
-        self._local_share = local_share
-        self._workers_seen = 0  # most processes Redis reported using one location recently
+        self._fallback = LocalShare(rate_limit, on_unavailable, local_share)
         self._lease = lease
         self._wall_clock = wall_clock
-        self._script = self._redis.register_script(_ACQUIRE)
         self._process = secrets.token_hex(6)
         self._members = (f"{self._process}:{n}" for n in count())
         self._locations: dict[str, _Location] = {}
-        self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
-        self._local: LocalLimiter | None = None
-        self._outage = False
-        self._last_error = ""
-        self._retry_shared_at = 0.0  # while Redis is down: when to try it again
-        self._paused_locally: set[str] = set()  # locations the local share paused this outage
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def degraded(self) -> bool:
         """True while Redis is unreachable (and, with ``"local"``, the local share is in use)."""
-        return self._outage
+        return self._fallback.outage
 
     async def acquire(self, key: str, deadline: float | None = None) -> Permit:
         """Wait until the shared window (or, with Redis down, the local share) admits a request.
@@ -190,20 +165,19 @@ class RedisLimiter(AsyncClosing):
             async with asyncio.timeout_at(deadline):
                 try:
                     member = await self._acquire_shared(key, state)
-                except _UNAVAILABLE as error:
-                    self._went_unavailable(error)
+                except UNAVAILABLE as error:
+                    self._fallback.went_unavailable(error)
                     member = None
                 if member is None:
-                    local = await self._acquire_local(key, state)
+                    local = await self._fallback.acquire(key, state.period)
+                    state.used_locally = True
         except TimeoutError:
             raise _timed_out(key) from None
         state.in_flight += 1
         state.sent += 1
         if local is not None:
             return Permit(key, local.held, state.sent, local)
-        if self._outage:
-            self._outage = False
-            logger.warning("Redis is reachable again; the shared rate limit is back in use")
+        self._fallback.reachable()
         return Permit(key, state.shared_in_use, state.sent, member)
 
     async def _acquire_shared(self, key: str, state: _Location) -> str | None:
@@ -211,7 +185,7 @@ class RedisLimiter(AsyncClosing):
         member = next(self._members)
         async with state.lock:
             # While Redis is down it is tried once per period, not by every waiter in turn.
-            while not (self._outage and time.monotonic() < self._retry_shared_at):
+            while not self._fallback.retry_later():
                 status, wait = await self._run_script(key, state, member)
                 if status == 1:
                     return member
@@ -221,39 +195,29 @@ class RedisLimiter(AsyncClosing):
         return None
 
     async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
-        keys = [self._key(key, part) for part in ("window", "pause", "daily", "workers")]
-        carry = self._local_in_use(key) if state.used_locally else 0
+        carry = self._fallback.in_use(key) if state.used_locally else 0
         capacity, period_s = self._limits(state)
-        period, lease = round(period_s * _US), round(self._lease * _US)
-        args: list[str | int] = [member, capacity, period, lease]
+        period, lease = round(period_s * US), round(self._lease * US)
+        args: list[str | int] = [capacity, period, lease]
         args += [self._limit.daily or 0, state.server_used, state.server_used_at, carry]
         args.append(self._process)
-        sent_at = time.monotonic()
-        try:
-            reply = await self._script(keys=keys, args=args)
-        except asyncio.CancelledError:
-            self._spawn(self._redis.zrem(keys[0], member))  # it may have been admitted
-            raise
-        status, wait_us, now_us, in_window, workers = (int(part) for part in reply)
-        self._workers_seen = max(self._workers_seen, workers)
-        self._offset = now_us / _US - sent_at
+        status, wait_us, _, in_window, workers = await self._redis.run_script(key, member, args)
+        fallback = self._fallback
+        fallback.workers_seen = max(fallback.workers_seen, workers)
         state.server_used, state.used_locally = 0, False
         if in_window >= 0:
             state.shared_in_use = in_window
-        return status, max(wait_us, 0) / _US
+        return status, max(wait_us, 0) / US
 
     def release(self, permit: Permit) -> None:
         """The permit's response arrived: its own entry counts from now, freed a period later."""
         state = self._locations.get(permit.key)
         entry = permit.entry
         if isinstance(entry, Permit):  # admitted by the local share
-            if self._local is not None:
-                self._local.release(entry)
+            if self._fallback.limiter is not None:
+                self._fallback.limiter.release(entry)
         else:
-            arrived = self._redis_now()
-            self._spawn(
-                self._redis.zadd(self._key(permit.key, "window"), {entry: arrived}, xx=True)
-            )
+            self._redis.rescore(permit.key, entry)
         if state is not None:
             state.in_flight -= 1
             self._forget_if_idle(permit.key, state)
@@ -277,17 +241,18 @@ class RedisLimiter(AsyncClosing):
         if snapshot.remaining is not None:
             remaining = plausible_remaining(snapshot.remaining, state.capacity)
             state.server_used = state.capacity - remaining
-            state.server_used_at = self._redis_now()
-        if self._local is not None and isinstance(permit.entry, Permit):
-            self._local.observe(permit.entry, snapshot)
+            state.server_used_at = self._redis.now()
+        local = self._fallback.limiter
+        if local is not None and isinstance(permit.entry, Permit):
+            local.observe(permit.entry, snapshot)
 
     def alias(self, key: str, location: str) -> None:
         """Calls counted under a token's own bucket belong to ``location`` from now on."""
         state = self._locations.pop(key, None)
         if state is not None and location not in self._locations:
             self._locations[location] = state
-        if self._local is not None:
-            self._local.alias(key, location)
+        if self._fallback.limiter is not None:
+            self._fallback.limiter.alias(key, location)
 
     def _limits(self, state: _Location) -> tuple[int, float]:
         """Capacity and period, back to the configured ones after a period unconfirmed."""
@@ -301,10 +266,9 @@ class RedisLimiter(AsyncClosing):
         state = self._state(key)
         now = asyncio.get_running_loop().time()
         state.paused_until = max(state.paused_until, now + seconds)
-        milliseconds = max(1, math.ceil(seconds * 1000))
-        self._spawn(self._redis.set(self._key(key, "pause"), b"1", px=milliseconds))
-        if self._local is not None:
-            self._local.penalize(key, seconds)
+        self._redis.pause(key, seconds)
+        if self._fallback.limiter is not None:
+            self._fallback.limiter.penalize(key, seconds)
 
     def status(self, key: str) -> RateLimitStatus | None:
         """The latest figures for ``key``.
@@ -333,10 +297,7 @@ class RedisLimiter(AsyncClosing):
 
     async def aclose(self) -> None:
         """Finish pending releases; close the Redis client if this limiter created it."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._owns_redis:
-            await self._redis.aclose()
+        await self._redis.aclose()
 
     def __repr__(self) -> str:
         mode = "degraded" if self.degraded else "shared"
@@ -344,62 +305,6 @@ class RedisLimiter(AsyncClosing):
             f"RedisLimiter(key_prefix={self._prefix!r}, on_unavailable={self._on_unavailable!r}, "
             f"{mode})"
         )
-
-    def _went_unavailable(self, error: BaseException) -> None:
-        self._last_error = str(error)
-        self._retry_shared_at = time.monotonic() + self._limit.period
-        if not self._outage:
-            self._outage = True
-            self._paused_locally.clear()
-            logger.warning(
-                "Redis is unreachable (%s); %s",
-                error,
-                "requests fail until it is back"
-                if self._on_unavailable == "fail"
-                else f"this process now keeps to {self._share():.0%} of the rate limit",
-            )
-
-    async def _acquire_local(self, key: str, state: _Location) -> Permit:
-        if self._on_unavailable == "fail":
-            raise RateLimiterUnavailableError(
-                f"the shared rate limiter's Redis is unreachable ({self._last_error}); "
-                "nothing was sent"
-            )
-        local = self._local_limiter()
-        if key not in self._paused_locally:
-            # Requests the shared window admitted in the last period are invisible locally:
-            # let them leave it before the local share starts sending.
-            self._paused_locally.add(key)
-            local.penalize(key, state.period)
-        permit = await local.acquire(key)
-        state.used_locally = True
-        return permit
-
-    def _local_limiter(self) -> LocalLimiter:
-        if self._local is None:
-            limit = self._limit
-            share = self._share()
-            self._local = LocalLimiter(
-                replace(
-                    limit,
-                    max_requests=max(1, int(limit.max_requests * share)),
-                    daily=None if limit.daily is None else max(1, int(limit.daily * share)),
-                )
-            )
-        return self._local
-
-    def _share(self) -> float:
-        if self._local_share is not None:
-            return self._local_share
-        return 1 / self._workers_seen if self._workers_seen else _UNKNOWN_SHARE
-
-    def _redis_now(self) -> int:
-        """Redis's clock now, in microseconds, estimated from the last script run (never early)."""
-        return round((time.monotonic() + self._offset) * _US)
-
-    def _local_in_use(self, key: str) -> int:
-        status = self._local.status(key) if self._local is not None else None
-        return status.in_use if status is not None else 0
 
     def _state(self, key: str) -> _Location:
         state = self._locations.get(key)
@@ -419,21 +324,6 @@ class RedisLimiter(AsyncClosing):
         if self._locations.get(key) is state:
             del self._locations[key]
 
-    def _key(self, location: str, part: str) -> str:
-        # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
-        return f"{self._prefix}:{{{location}}}:{part}"
-
-    def _spawn(self, operation: Any) -> None:
-        task = asyncio.ensure_future(operation)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # A lost release or pause only makes the window more conservative (the lease).
-            logger.debug("shared rate limiter update failed: %s", task.exception())
-
 
 def _timed_out(key: str) -> RateLimitTimeoutError:
     return RateLimitTimeoutError(
@@ -448,19 +338,4 @@ def _daily_spent(key: str, retry_after: float | None) -> RateLimitError:
         "nothing was sent",
         retry_after=retry_after,
         status_code=None,
-    )
-
-
-def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis.Redis, bool]:
-    if isinstance(redis, str):
-        if not redis.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigurationError("redis must be a redis://, rediss:// or unix:// URL")
-        client = aioredis.Redis.from_url(
-            redis, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        return client, True
-    if isinstance(redis, aioredis.Redis):
-        return redis, False
-    raise ConfigurationError(
-        f"redis must be a URL or a redis.asyncio.Redis client, not {type(redis).__name__}"
     )

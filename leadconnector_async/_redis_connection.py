@@ -1,0 +1,123 @@
+"""The shared limiter's Redis: its client, the admission script, key names and Redis's clock.
+
+Updates the limiter does not wait for (a release, a 429 pause, taking back a slot a cancelled
+request may hold) run as background tasks that :meth:`RedisConnection.aclose` finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from importlib import resources
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .errors import ConfigurationError
+
+__all__ = ["UNAVAILABLE", "US", "RedisConnection"]
+
+logger = logging.getLogger("leadconnector_async")
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+"""What a Redis call raises while Redis cannot be reached."""
+
+US = 1_000_000
+"""Microseconds a second: the script's unit of time."""
+
+_ACQUIRE = (resources.files(__package__ or "leadconnector_async") / "redis_limiter.lua").read_text()
+
+
+class RedisConnection:
+    """The Redis client (created from a URL, or borrowed), its admission script and its clock.
+
+    Args:
+        redis: A ``redis://`` URL, or a ``redis.asyncio.Redis`` client to borrow (never closed).
+        timeout: Socket timeout in seconds for a client created from a URL.
+        key_prefix: Prefix of every key.
+
+    Raises:
+        ConfigurationError: ``redis`` is neither a Redis URL nor a ``redis.asyncio.Redis``.
+    """
+
+    def __init__(self, redis: str | aioredis.Redis, timeout: float, key_prefix: str) -> None:
+        self._redis, self._owns_redis = _redis_client(redis, timeout)
+        self._prefix = key_prefix
+        self._script = self._redis.register_script(_ACQUIRE)
+        self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def run_script(
+        self, location: str, member: str, args: list[str | int]
+    ) -> tuple[int, int, int, int, int]:
+        """Run the admission script for ``member`` of ``location``'s window; its reply as ints.
+
+        The reply is ``status, wait_us, now_us, in_window, workers``; ``now_us`` sets the clock.
+        If the call is cancelled, ``member`` is taken back out of the window (it may have been
+        admitted).
+        """
+        keys = [self._key(location, part) for part in ("window", "pause", "daily", "workers")]
+        sent_at = time.monotonic()
+        try:
+            reply = await self._script(keys=keys, args=[member, *args])
+        except asyncio.CancelledError:
+            self._spawn(self._redis.zrem(keys[0], member))
+            raise
+        status, wait_us, now_us, in_window, workers = (int(part) for part in reply)
+        self._offset = now_us / US - sent_at
+        return status, wait_us, now_us, in_window, workers
+
+    def now(self) -> int:
+        """Redis's clock now, in microseconds, estimated from the last script run (never early)."""
+        return round((time.monotonic() + self._offset) * US)
+
+    def rescore(self, location: str, member: str) -> None:
+        """Score ``member``'s entry in ``location``'s window from now (its response arrived)."""
+        arrived = self.now()
+        self._spawn(self._redis.zadd(self._key(location, "window"), {member: arrived}, xx=True))
+
+    def pause(self, location: str, seconds: float) -> None:
+        """Set ``location``'s shared pause key to expire in ``seconds``."""
+        milliseconds = max(1, math.ceil(seconds * 1000))
+        self._spawn(self._redis.set(self._key(location, "pause"), b"1", px=milliseconds))
+
+    async def aclose(self) -> None:
+        """Finish pending updates; close the Redis client if it was created from a URL."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._owns_redis:
+            await self._redis.aclose()
+
+    def _key(self, location: str, part: str) -> str:
+        # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
+        return f"{self._prefix}:{{{location}}}:{part}"
+
+    def _spawn(self, operation: Any) -> None:
+        task = asyncio.ensure_future(operation)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A lost release or pause only makes the window more conservative (the lease).
+            logger.debug("shared rate limiter update failed: %s", task.exception())
+
+
+def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis.Redis, bool]:
+    if isinstance(redis, str):
+        if not redis.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigurationError("redis must be a redis://, rediss:// or unix:// URL")
+        client = aioredis.Redis.from_url(
+            redis, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        return client, True
+    if isinstance(redis, aioredis.Redis):
+        return redis, False
+    raise ConfigurationError(
+        f"redis must be a URL or a redis.asyncio.Redis client, not {type(redis).__name__}"
+    )
