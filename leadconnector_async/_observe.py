@@ -89,25 +89,38 @@ def _otel_tracer() -> Any:
     no tracer provider was set up (spans would record nothing, so none are made)."""
     global _otel
     if _otel is _UNSET:
-        try:
-            from opentelemetry import trace
-        except ImportError:
-            _otel = None
-        else:
-            _otel = (trace, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+        _otel = _load_otel()
     if _otel is None:
         return None
     trace, no_op = _otel
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, no_op):
+    # While no provider is set, get_tracer_provider() looks up an environment variable on every
+    # call (a KeyError raised and caught); the global it returns from is one attribute read.
+    provider = getattr(trace, "_TRACER_PROVIDER", _UNSET)
+    if provider is None:
         return None
+    if provider is _UNSET:  # an OpenTelemetry without that global: ask it each time
+        provider = trace.get_tracer_provider()
     cached_provider, tracer = _tracer_cache
     if provider is not cached_provider:
+        if isinstance(provider, no_op):
+            return None
         from ._version import __version__
 
         tracer = provider.get_tracer(TRACER_NAME, __version__)
         _tracer_cache[:] = [provider, tracer]
     return tracer
+
+
+def _load_otel() -> Any:
+    """``(the opentelemetry.trace module, its no-op provider types)``, or ``None`` without it."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    # Once, so that a provider named by OTEL_PYTHON_TRACER_PROVIDER is loaded (and set as the
+    # global) before the global is read; a provider set later by code is seen on the next call.
+    trace.get_tracer_provider()
+    return trace, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
 
 
 class Observer:

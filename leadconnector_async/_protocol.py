@@ -9,7 +9,6 @@ import email.utils
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
@@ -69,6 +68,9 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
 
 
 _DOT_SEGMENTS = frozenset({".", ".."})
+# Characters quote() leaves alone, not starting with a dot: such a value (every id the API
+# hands out) is its own quoted form and cannot be a dot segment.
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 
 
 def decode_as(type_: type[E]) -> Decode[E]:
@@ -87,6 +89,8 @@ def segment(value: str, name: str) -> str:
         ConfigurationError: An empty value, or ``.`` / ``..``: a proxy or server that
             normalises paths would turn ``/contacts/c1/campaigns/..`` into ``/contacts/c1``.
     """
+    if isinstance(value, str) and _PLAIN_SEGMENT.fullmatch(value):
+        return value
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")
     if value.strip() in _DOT_SEGMENTS:
@@ -98,9 +102,11 @@ def segment(value: str, name: str) -> str:
     raise ConfigurationError(f"{name} is not valid Unicode text (a lone surrogate): {value!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Call(Generic[T]):
+class Call(msgspec.Struct, Generic[T], frozen=True):
     """Everything needed to make one API call; resources build these, the client sends them.
+
+    (Frozen structs rather than frozen dataclasses, here and for :class:`Request` and
+    :class:`Response`: one of each is built per request, and a struct costs a tenth as much.)
 
     Attributes:
         method: HTTP method.
@@ -133,8 +139,7 @@ class Call(Generic[T]):
     template: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(msgspec.Struct, frozen=True):
     """An HTTP request ready for the transport. Its repr shows neither headers nor query."""
 
     method: str
@@ -147,8 +152,7 @@ class Request:
         return f"Request({self.method} {self.url.partition('?')[0]})"
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(msgspec.Struct, frozen=True):
     """What the transport got back: status, headers (case-insensitive mapping) and raw body."""
 
     status: int

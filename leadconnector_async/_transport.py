@@ -165,11 +165,17 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int, request: Requ
     """The whole body, decompressed, or :class:`ResponseTooLargeError` once it passes ``limit``.
 
     aiohttp inflates a compressed body chunk by chunk as it is read, so counting what comes
-    out of ``response.content`` bounds memory however well the body compresses.
+    out of ``response.content`` bounds memory however well the body compresses. An uncompressed
+    body framed by its ``Content-Length`` (no ``Transfer-Encoding``) cannot outgrow what it
+    declares, so one read takes it whole once the declared size is within ``limit``.
     """
     declared = response.content_length
-    if declared is not None and declared > limit and not response.headers.get("Content-Encoding"):
-        raise _too_large(response, limit, request, f"it declares {declared} bytes")
+    headers = response.headers
+    if declared is not None and not headers.get("Content-Encoding"):
+        if declared > limit:
+            raise _too_large(response, limit, request, f"it declares {declared} bytes")
+        if "Transfer-Encoding" not in headers:
+            return await response.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK):

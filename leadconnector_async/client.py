@@ -408,29 +408,31 @@ class LeadConnector(AsyncClosing):
     async def _attempt_once(
         self, call: Call[T], key: str, deadline: float | None, trace: CallTrace | None
     ) -> T:
-        self._refuse_if_closed()
+        pool = self._pool
+        if self._closed or pool.closed:
+            self._refuse_if_closed()
         # The token comes first: a request never holds a slot while a refresh is in flight, so
         # the refresh (and an on_refresh that calls the API) cannot wait behind it.
-        token = await self._token.get_token() if call.authenticated else None
+        authenticated = call.authenticated
+        token = await self._token.get_token() if authenticated else None
         # An OAuth token request counts against no location: it bypasses the limiter.
-        limiter = self._pool.limiter if call.authenticated else None
-        permit = None
-        if limiter is not None:
-            permit = await limiter.acquire(key, deadline)
-        gate = self._pool.admission
+        limiter = pool.limiter if authenticated else None
+        permit = None if limiter is None else await limiter.acquire(key, deadline)
+        gate = pool.admission
         try:
             if gate is not None and not gate.try_enter():
                 await gate.enter(key, deadline)
             try:
                 request = build_request(call, self._config, token)
-                self._refuse_if_closed()  # closed while this request waited for a slot or token
-                self._pool.sent += 1
+                if self._closed or pool.closed:  # closed while it waited for a slot or token
+                    self._refuse_if_closed()
+                pool.sent += 1
                 tally = current_tally()
                 if tally is not None:
                     tally.sent += 1
                 if trace is not None:
                     trace.sending()
-                response = await self._pool.transport.send(request, self._config.timeouts)
+                response = await pool.transport.send(request, self._config.timeouts)
                 if trace is not None:
                     trace.response = response
             finally:
@@ -440,7 +442,7 @@ class LeadConnector(AsyncClosing):
             if limiter is not None and permit is not None:
                 limiter.release(permit)
         if response.status == 429:
-            self._pool.rate_limited += 1
+            pool.rate_limited += 1
             if tally is not None:
                 tally.rate_limited += 1
         if limiter is not None and permit is not None:
