@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote, quote_plus, urlencode
 
 import msgspec
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ._config import CONTACTS_API_VERSION, ClientConfig
 from ._lenient import decoder_for as decoder_for
@@ -437,6 +437,10 @@ _RATE_HEADERS = {
     "x-ratelimit-limit-daily": "daily_limit",
 }
 
+# Looked up as istr: multidict then skips folding the name's case on every lookup.
+_REMAINING, _MAX, _INTERVAL, _DAILY_REMAINING, _DAILY = map(istr, _RATE_HEADERS)
+_CASE_INSENSITIVE = (CIMultiDictProxy, CIMultiDict)
+
 
 def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     """Read the five rate-limit headers (any casing); ``None`` when none is present.
@@ -444,11 +448,10 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     aiohttp's case-insensitive headers are asked for the five names directly; any other mapping
     is scanned once.
     """
-    if isinstance(headers, CIMultiDictProxy | CIMultiDict):
+    if isinstance(headers, _CASE_INSENSITIVE):
         get = headers.get
-        remaining, most = get("X-RateLimit-Remaining"), get("X-RateLimit-Max")
-        interval = get("X-RateLimit-Interval-Milliseconds")
-        daily_remaining, daily = get("X-RateLimit-Daily-Remaining"), get("X-RateLimit-Limit-Daily")
+        remaining, most = get(_REMAINING), get(_MAX)
+        interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
         if remaining is most is interval is daily_remaining is daily is None:
             return None
         try:  # the usual figures: plain integers
