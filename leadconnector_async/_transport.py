@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 import aiohttp
+from aiohttp import hdrs
 from yarl import URL
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
@@ -171,10 +172,10 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int, request: Requ
     """
     declared = response.content_length
     headers = response.headers
-    if declared is not None and not headers.get("Content-Encoding"):
+    if declared is not None and not headers.get(hdrs.CONTENT_ENCODING):
         if declared > limit:
             raise _too_large(response, limit, request, f"it declares {declared} bytes")
-        if "Transfer-Encoding" not in headers:
+        if hdrs.TRANSFER_ENCODING not in headers:
             return await response.read()
     chunks: list[bytes] = []
     size = 0
