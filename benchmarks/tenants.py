@@ -99,7 +99,7 @@ async def worker(args: argparse.Namespace) -> None:
 
 
 def run_processes(
-    url: str, redis: str, total: int, processes: int, args: argparse.Namespace
+    url: str, redis: str, total: int, processes: int, args: argparse.Namespace, first: int
 ) -> list[Served]:
     """Split ``total`` locations over ``processes`` workers; their figures, each."""
     share = total // processes
@@ -117,7 +117,7 @@ def run_processes(
             "--prefix",
             f"p{processes}",
             "--first",
-            str(n * share),
+            str(first + n * share),
             "--count",
             str(share),
             "--seconds",
@@ -158,8 +158,10 @@ async def measure(args: argparse.Namespace) -> str:
     runs = []
     with raw_server() as url:
         top = await ceiling(url, args.seconds)
+        first = 0  # each run its own locations: the server's windows still hold the last run's
         for n in counts:
-            runs.append(await drive(url, range(n), RATE, args.seconds, args.warmup))
+            runs.append(await drive(url, range(first, first + n), RATE, args.seconds, args.warmup))
+            first += n
             print(tenant_rows(runs, top)[-1], flush=True)
     lines += [
         f"Bare aiohttp's ceiling against the same server: {top:,.0f} requests/s "
@@ -198,7 +200,8 @@ def processes_section(args: argparse.Namespace) -> list[str]:
     ]
     with raw_server() as url, redis_server() as redis:
         for processes in (1, args.processes):
-            figures = run_processes(url, redis, total, processes, args)
+            # Locations of their own per run (the server's windows still hold the last run's).
+            figures = run_processes(url, redis, total, processes, args, first=processes * total)
             served = sum(f.served for f in figures) / figures[0].seconds
             demanded = sum(f.demanded for f in figures)
             share = sum(f.served for f in figures) / demanded

@@ -108,14 +108,24 @@ class RedisConnection:
             logger.debug("shared rate limiter update failed: %s", task.exception())
 
 
+MAX_CONNECTIONS = 64
+"""Connections to Redis a limiter opens at most (its own client; a borrowed one keeps its pool)."""
+
+
 def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis.Redis, bool]:
     if isinstance(redis, str):
         if not redis.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigurationError("redis must be a redis://, rediss:// or unix:// URL")
-        client = aioredis.Redis.from_url(
-            redis, socket_timeout=timeout, socket_connect_timeout=timeout
+        # A blocking pool: a busy moment waits for one of its connections. redis-py's default
+        # pool refuses its 101st concurrent connection, which would read as an outage.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis,
+            max_connections=MAX_CONNECTIONS,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
-        return client, True
+        return aioredis.Redis.from_pool(pool), True
     if isinstance(redis, aioredis.Redis):
         return redis, False
     raise ConfigurationError(

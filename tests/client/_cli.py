@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,3 +81,15 @@ def exported(env: dict[str, str], out: Path) -> list[dict[str, object]]:
 def rejects_of(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def requests_beyond_429s(summary: str) -> int:
+    """The summary's requests less its 429s: what the job needed, whatever the window held.
+
+    Each CLI run is a new process with a new limiter, while the fake's window still holds the
+    previous run's requests, so a run soon after another may meet a 429 and send that request
+    again: right behaviour, but one more request in the count.
+    """
+    found = re.search(r"requests (\d+), 429s (\d+)", summary)
+    assert found is not None, summary
+    return int(found[1]) - int(found[2])

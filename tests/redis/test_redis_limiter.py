@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 
 import leadconnector_async as lc
 from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._redis_connection import MAX_CONNECTIONS
 from leadconnector_async.errors import RateLimiterUnavailableError
 from leadconnector_async.redis_limiter import RedisLimiter
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
@@ -299,3 +300,18 @@ def test_redis_is_imported_only_by_the_redis_limiter_module() -> None:
         "assert 'redis' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+async def test_many_locations_at_once_share_a_bounded_set_of_connections(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    # redis-py's default pool refuses its 101st concurrent connection ("Too many connections"),
+    # which the limiter took for an outage: past 100 busy locations every request failed.
+    limit = lc.RateLimit(max_requests=5, period=10.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        permits = await asyncio.gather(*(limiter.acquire(f"loc{n}") for n in range(300)))
+        clients = await inspector.client_list()
+        for permit in permits:
+            limiter.release(permit)
+    assert len(permits) == 300
+    assert len(clients) <= 1 + MAX_CONNECTIONS  # the inspector and the limiter's pool
