@@ -108,24 +108,25 @@ class RedisConnection:
             logger.debug("shared rate limiter update failed: %s", task.exception())
 
 
-MAX_CONNECTIONS = 64
-"""Connections to Redis a limiter opens at most (its own client; a borrowed one keeps its pool)."""
+MAX_CONNECTIONS = 10_000
+"""Connections a limiter's own client may open (Redis's default ``maxclients``); at most one
+per request talking to Redis at that moment. A borrowed client keeps its own pool."""
 
 
 def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis.Redis, bool]:
     if isinstance(redis, str):
         if not redis.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigurationError("redis must be a redis://, rediss:// or unix:// URL")
-        # A blocking pool: a busy moment waits for one of its connections. redis-py's default
-        # pool refuses its 101st concurrent connection, which would read as an outage.
-        pool = aioredis.BlockingConnectionPool.from_url(
+        # redis-py 6+ caps its default pool at 100 connections and refuses the 101st, which
+        # would read as an outage once ~100 locations wait at once. (A blocking pool instead
+        # stalled for its whole timeout after an outage on redis-py 5.)
+        client = aioredis.Redis.from_url(
             redis,
             max_connections=MAX_CONNECTIONS,
-            timeout=timeout,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
         )
-        return aioredis.Redis.from_pool(pool), True
+        return client, True
     if isinstance(redis, aioredis.Redis):
         return redis, False
     raise ConfigurationError(

@@ -89,10 +89,9 @@ class RedisLimiter(AsyncClosing):
     client from a URL.
 
     Args:
-        redis: A ``redis://`` URL (the limiter opens at most 64 connections, and a busy moment
-            waits for one), or a ``redis.asyncio.Redis`` client to borrow (never closed; give
-            it a ``BlockingConnectionPool`` when more than ~100 locations are busy at once:
-            redis-py's default pool refuses its 101st connection).
+        redis: A ``redis://`` URL, or a ``redis.asyncio.Redis`` client to borrow (never
+            closed; give its pool ``max_connections`` above the locations busy at once:
+            redis-py 6+ refuses a default pool's 101st connection).
         rate_limit: The per-location limit all workers together stay under.
         key_prefix: Prefix of the Redis keys; workers share budgets only under the same prefix.
         on_unavailable: When Redis cannot be reached: ``"fail"`` raises
