@@ -1,14 +1,16 @@
 """Many locations through one process: throughput, fairness, loop lag and CPU; bulk head-of-line.
 
     python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
-                                 [--hol-seconds 5] [--processes 2] [--no-write]
+                                 [--hol-seconds 5] [--processes 2] [--gc both] [--no-write]
 
 A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
 API's 100 requests per 10 s per location. One root client drives N locations via
 ``for_location`` (each with its own token), each demanding 10 gets per second, as a web backend's
 requests arrive (a task each, open loop). Reported per N: requests/s served, share of the demand,
 per-location spread, p99 event-loop lag and client CPU, beside bare aiohttp's ceiling (100 in
-flight, no limiter) measured against the same server in the same run.
+flight, no limiter) measured against the same server in the same run. ``--gc both`` (the
+default) runs the locations twice: with ``lc.tune_gc()``, as a process serving this many
+locations should, and with CPython's default collector settings, to show what the setting buys.
 
 Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
 slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -31,11 +34,27 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import leadconnector_async as lc
 from benchmarks import _head_of_line as hol
 from benchmarks._results import machine, write_section
 from benchmarks._tenant_load import Served, ceiling, drive
 
 RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
+GC_MODES = {"both": ("tuned", "default"), "tuned": ("tuned",), "default": ("default",)}
+GC_TITLES = {
+    "tuned": "With `lc.tune_gc()` (young collections every 50,000 allocations)",
+    "default": "With CPython's default collector settings (young collections every 700)",
+}
+
+
+@contextmanager
+def collector(mode: str) -> Iterator[None]:
+    """Run the block with the garbage collector as ``mode`` says, then restore it."""
+    previous = lc.tune_gc() if mode == "tuned" else gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 @contextmanager
@@ -94,7 +113,8 @@ async def worker(args: argparse.Namespace) -> None:
 
     async with RedisLimiter(args.redis, RateLimit(), key_prefix=args.prefix) as limiter:
         locations = range(args.first, args.first + args.count)
-        served = await drive(args.url, locations, RATE, args.seconds, args.warmup, limiter)
+        with collector("tuned" if args.gc != "default" else "default"):
+            served = await drive(args.url, locations, RATE, args.seconds, args.warmup, limiter)
     print(json.dumps(served.as_dict()), flush=True)
 
 
@@ -124,6 +144,8 @@ def run_processes(
             str(args.seconds),
             "--warmup",
             str(args.warmup),
+            "--gc",
+            args.gc,
         ]
         children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
     return [Served(**json.loads(child.communicate()[0])) for child in children]
@@ -155,21 +177,24 @@ async def measure(args: argparse.Namespace) -> str:
         f"{machine()}; load average at start {os.getloadavg()[0]:.2f}",
         "",
     ]
-    runs = []
     with raw_server() as url:
-        top = await ceiling(url, args.seconds)
         first = 0  # each run its own locations: the server's windows still hold the last run's
-        for n in counts:
-            runs.append(await drive(url, range(first, first + n), RATE, args.seconds, args.warmup))
-            first += n
-            print(tenant_rows(runs, top)[-1], flush=True)
-    lines += [
-        f"Bare aiohttp's ceiling against the same server: {top:,.0f} requests/s "
-        "(100 in flight, no limiter).",
-        "",
-        *tenant_rows(runs, top),
-        "",
-    ]
+        for mode in GC_MODES[args.gc]:
+            with collector(mode):
+                top = await ceiling(url, args.seconds)
+                runs = []
+                for n in counts:
+                    locations = range(first, first + n)
+                    runs.append(await drive(url, locations, RATE, args.seconds, args.warmup))
+                    first += n
+                    print(mode, tenant_rows(runs, top)[-1], flush=True)
+            lines += [
+                f"{GC_TITLES[mode]}: bare aiohttp's ceiling against the same server "
+                f"{top:,.0f} requests/s (100 in flight, no limiter).",
+                "",
+                *tenant_rows(runs, top),
+                "",
+            ]
     if args.hol_seconds > 0:
         lines += [
             "Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
@@ -219,6 +244,9 @@ def main() -> None:
     parser.add_argument("--hol-seconds", type=float, default=5.0, help="0 skips head-of-line")
     parser.add_argument("--processes", type=int, default=0, help="2+: also split over processes")
     parser.add_argument("--process-locations", type=int, default=1000)
+    parser.add_argument(
+        "--gc", choices=sorted(GC_MODES), default="both", help="collector settings to run under"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)

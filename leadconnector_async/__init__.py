@@ -17,6 +17,7 @@ from ._version import __version__
 # the table under ``else:`` (a test holds the two equal).
 if TYPE_CHECKING:
     from ._config import RateLimit, RetryPolicy, Timeouts
+    from ._gc_tuning import tune_gc
     from ._observe import AttemptInfo, CallOutcome
     from ._protocol import Call, RateLimitSnapshot
     from ._ratelimit import Limiter, Permit, RateLimitStatus
@@ -88,6 +89,7 @@ else:
 
     _EXPORTS = {
         "._config": ("RateLimit", "RetryPolicy", "Timeouts"),
+        "._gc_tuning": ("tune_gc",),
         "._observe": ("AttemptInfo", "CallOutcome"),
         "._protocol": ("Call", "RateLimitSnapshot"),
         "._ratelimit": ("Limiter", "Permit", "RateLimitStatus"),
@@ -240,4 +242,5 @@ __all__ = [
     "__version__",
     "authorization_url",
     "exchange_code",
+    "tune_gc",
 ]

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import msgspec
+
 from ._protocol import RateLimitSnapshot
 from .errors import RateLimitTimeoutError
 
 
-class Permit:
+class Permit(msgspec.Struct, gc=False):
     """One request's pass from ``acquire`` to ``release``: which slot it holds, and where.
 
     The client hands it back unchanged, so a backend knows which request finished (the Redis
     backend re-scores that request's own entry) and can judge the answer's headers against what
-    it knew when the request was sent.
+    it knew when the request was sent. (Not tracked by the garbage collector: one is alive per
+    request in flight, and nothing a backend keeps in ``entry`` refers back to it.)
 
     Attributes:
         key: The location (or company) whose budget the request counts against.
@@ -23,13 +26,10 @@ class Permit:
         entry: The backend's own handle for the slot.
     """
 
-    __slots__ = ("acquired", "entry", "held", "key")
-
-    def __init__(self, key: str, held: int, acquired: int, entry: Any = None) -> None:
-        self.key = key
-        self.held = held
-        self.acquired = acquired
-        self.entry = entry
+    key: str
+    held: int
+    acquired: int
+    entry: Any = None
 
     def __repr__(self) -> str:
         return f"Permit(key={self.key!r}, held={self.held}, acquired={self.acquired})"

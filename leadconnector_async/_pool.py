@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import aiohttp
 
 from ._admission import Admission
-from ._ratelimit import Limiter
+from ._ratelimit import Limiter, Permit
 from ._transport import Transport
 from .auth import ANONYMOUS_KEY, TokenSource
 from .errors import ConfigurationError
@@ -19,6 +20,10 @@ class Pool:
     def __init__(self, transport: Transport, limiter: Limiter | None, capacity: int = 0) -> None:
         self.transport = transport
         self.limiter = limiter  # None: no limiting at all (rate_limit=None)
+        # The limiter's synchronous fast path, if it has one: no coroutine while slots are free.
+        self.try_acquire: Callable[[str], Permit | None] = getattr(
+            limiter, "try_acquire", _no_fast_path
+        )
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
@@ -59,6 +64,10 @@ class Pool:
             self.token_locations[key] = location
             if self.limiter is not None:
                 self.limiter.alias(key, location)
+
+
+def _no_fast_path(key: str) -> None:
+    return None
 
 
 def pool_capacity(session: aiohttp.ClientSession | None, connection_limit: int) -> int:

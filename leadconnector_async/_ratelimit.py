@@ -101,7 +101,12 @@ class LocalLimiter:
         """Locations with state kept (something in flight, cooling, paused or counted)."""
         return len(self._states)
 
-    async def acquire(self, key: str, deadline: float | None = None) -> Permit:
+    def try_acquire(self, key: str) -> Permit | None:
+        """A permit at once if a slot is free and nobody waits (no coroutine); else ``None``.
+
+        Raises:
+            RateLimitError: The daily budget is spent; nothing was sent.
+        """
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _Location(key, self._limit, self._wall_clock)
@@ -110,7 +115,10 @@ class LocalLimiter:
             state.used += 1
             state.acquired += 1
             return Permit(key, state.used, state.acquired, state)
-        return await self._queued(state, deadline)
+        return None
+
+    async def acquire(self, key: str, deadline: float | None = None) -> Permit:
+        return self.try_acquire(key) or await self._queued(self._states[key], deadline)
 
     async def _queued(self, state: _Location, deadline: float | None) -> Permit:
         loop = self._running_loop()

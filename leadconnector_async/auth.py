@@ -22,6 +22,7 @@ __all__ = [
     "StaticToken",
     "TokenSource",
     "redact",
+    "static_value",
     "token_bucket",
 ]
 
@@ -67,6 +68,11 @@ class StaticToken:
 
     def __repr__(self) -> str:
         return f"StaticToken({redact(self._token)})"
+
+
+def static_value(source: TokenSource) -> str | None:
+    """The token of a :class:`StaticToken` (the client then skips awaiting it), else ``None``."""
+    return source._token if type(source) is StaticToken else None
 
 
 @runtime_checkable

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,7 +33,7 @@ from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay
 from ._transport import AiohttpTransport
-from .auth import ANONYMOUS_KEY, ClientBound, NoToken, StaticToken, TokenSource
+from .auth import ANONYMOUS_KEY, ClientBound, NoToken, StaticToken, TokenSource, static_value
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -128,6 +128,7 @@ class LeadConnector(AsyncClosing):
             api_version=api_version,
         )
         self._token = _token_source(token, self)
+        self._static_token = static_value(self._token)
         self._location_id = _checked_location(location_id)
         server = urlsplit(self._config.base_url)
         port = server.port or (443 if server.scheme == "https" else 80)
@@ -186,6 +187,7 @@ class LeadConnector(AsyncClosing):
         child = cls.__new__(cls)
         child._config = config
         child._token = token
+        child._static_token = static_value(token)
         child._location_id = location_id
         child._pool = parent._pool
         child._observer = parent._observer
@@ -299,8 +301,8 @@ class LeadConnector(AsyncClosing):
         """Requests sent through this client's pool so far (shared with derived clients)."""
         return RequestCounts(self._pool.sent, self._pool.rate_limited)
 
-    async def send(self, call: Call[T]) -> T:
-        """Send one call through the limiter, with auth and retries, and return its result.
+    def send(self, call: Call[T]) -> Coroutine[Any, Any, T]:
+        """Send one call through the limiter, with auth and retries; await it for the result.
 
         Resources use this; it is public for calls the library does not wrap yet.
 
@@ -309,12 +311,67 @@ class LeadConnector(AsyncClosing):
             LeadConnectorError: The typed error for whatever failed last, carrying the call's
                 method and path template.
         """
+        # A plain function returning the coroutine: one frame fewer on every request.
         trace = self._observer.start(call, call.location_id or self._location_id)
+        return self._send(call) if trace is None else self._traced(call, trace)
+
+    async def _traced(self, call: Call[T], trace: CallTrace) -> T:
+        async with trace:
+            return await self._send(call, trace)
+
+    async def _send(self, call: Call[T], trace: CallTrace | None = None) -> T:
         try:
-            if trace is None:
-                return await self._send(call, None)
-            async with trace:
-                return await self._send(call, trace)
+            loop = self._pool.check_loop()
+            key = self._limit_key(call)
+            started = loop.time()
+            attempt = 0
+            refreshed = False
+            maybe_applied = False
+            while True:
+                attempt += 1
+                try:
+                    result = await (
+                        self._attempt_once(call, key, started, None)  # a frame fewer per request
+                        if trace is None
+                        else self._attempt(call, key, started, trace)
+                    )
+                except NotFoundError:
+                    # A delete whose earlier attempt may have been applied finds nothing: done.
+                    if call.gone_when_absent and maybe_applied:
+                        return None  # type: ignore[return-value]
+                    raise
+                except _TokenRejectedError as rejected:
+                    error_401, rejected_token = rejected.error, rejected.token
+                except LeadConnectorError as error:
+                    delay = retry_delay(
+                        self._config.retry,
+                        attempt,
+                        error,
+                        idempotent=call.idempotent,
+                        elapsed=loop.time() - started,
+                    )
+                    if delay is None:
+                        raise
+                    maybe_applied |= may_have_been_applied(error)
+                    limiter = self._pool.limiter
+                    if isinstance(error, RateLimitError) and call.authenticated and limiter:
+                        limiter.penalize(key, delay)
+                    log_retry(call, attempt, delay, error)
+                    if trace is not None:
+                        trace.retrying(delay, error)
+                    await asyncio.sleep(delay)
+                    continue
+                else:
+                    if key.startswith(ANONYMOUS_KEY):
+                        self._learn_from(result)
+                    return result
+                # Decided outside the ``except`` block, so the error raised has no
+                # ``__context__`` (the internal exception holding the rejected token). At most
+                # one refresh per call, so a server that keeps refusing cannot loop us.
+                if refreshed or not await self._token.token_rejected(rejected_token):
+                    raise error_401
+                refreshed = True
+                attempt -= 1
         except LeadConnectorError as error:
             if error.method is None:
                 error.method, error.path_template = call.method, call.template or call.path
@@ -322,65 +379,11 @@ class LeadConnector(AsyncClosing):
                 log_rate_limited(call, error)
             raise
 
-    async def _send(self, call: Call[T], trace: CallTrace | None) -> T:
-        loop = self._pool.check_loop()
-        key = self._limit_key(call)
-        started = loop.time()
-        attempt = 0
-        refreshed = False
-        maybe_applied = False
-        while True:
-            attempt += 1
-            try:
-                deadline = self._slot_deadline(started, loop)
-                result = await (
-                    self._attempt_once(call, key, deadline, None)  # a frame fewer per request
-                    if trace is None
-                    else self._attempt(call, key, deadline, trace)
-                )
-            except NotFoundError:
-                # A delete whose earlier attempt may have been applied finds nothing: done.
-                if call.gone_when_absent and maybe_applied:
-                    return None  # type: ignore[return-value]
-                raise
-            except _TokenRejectedError as rejected:
-                error_401, rejected_token = rejected.error, rejected.token
-            except LeadConnectorError as error:
-                delay = retry_delay(
-                    self._config.retry,
-                    attempt,
-                    error,
-                    idempotent=call.idempotent,
-                    elapsed=loop.time() - started,
-                )
-                if delay is None:
-                    raise
-                maybe_applied |= may_have_been_applied(error)
-                limiter = self._pool.limiter
-                if isinstance(error, RateLimitError) and call.authenticated and limiter:
-                    limiter.penalize(key, delay)
-                log_retry(call, attempt, delay, error)
-                if trace is not None:
-                    trace.retrying(delay, error)
-                await asyncio.sleep(delay)
-                continue
-            else:
-                if key.startswith(ANONYMOUS_KEY):
-                    self._learn_from(result)
-                return result
-            # Decided outside the ``except`` block, so the error raised has no ``__context__``
-            # (the internal exception holding the rejected token). At most one refresh per
-            # call, so a server that keeps refusing cannot loop us.
-            if refreshed or not await self._token.token_rejected(rejected_token):
-                raise error_401
-            refreshed = True
-            attempt -= 1
-
-    def _slot_deadline(self, started: float, loop: asyncio.AbstractEventLoop) -> float | None:
+    def _slot_deadline(self, started: float) -> float | None:
         """When waiting for a send slot must end: the request timeout, or the retry deadline."""
         config = self._config
         total, overall = config.timeouts.total, config.retry.deadline
-        deadline = None if total is None else loop.time() + total
+        deadline = None if total is None else self._pool.check_loop().time() + total
         if overall is not None and (deadline is None or started + overall < deadline):
             deadline = started + overall
         return deadline
@@ -391,11 +394,9 @@ class LeadConnector(AsyncClosing):
         if isinstance(location, str) and location:
             self._pool.learn_location(self._token, location)
 
-    async def _attempt(
-        self, call: Call[T], key: str, deadline: float | None, trace: CallTrace
-    ) -> T:
+    async def _attempt(self, call: Call[T], key: str, started: float, trace: CallTrace) -> T:
         try:
-            result = await self._attempt_once(call, key, deadline, trace)
+            result = await self._attempt_once(call, key, started, trace)
         except _TokenRejectedError as rejected:
             await trace.attempt_ended(rejected.error)
             raise
@@ -406,7 +407,7 @@ class LeadConnector(AsyncClosing):
         return result
 
     async def _attempt_once(
-        self, call: Call[T], key: str, deadline: float | None, trace: CallTrace | None
+        self, call: Call[T], key: str, started: float, trace: CallTrace | None
     ) -> T:
         pool = self._pool
         if self._closed or pool.closed:
@@ -414,14 +415,22 @@ class LeadConnector(AsyncClosing):
         # The token comes first: a request never holds a slot while a refresh is in flight, so
         # the refresh (and an on_refresh that calls the API) cannot wait behind it.
         authenticated = call.authenticated
-        token = await self._token.get_token() if authenticated else None
+        token = None
+        if authenticated:
+            token = self._static_token or await self._token.get_token()
         # An OAuth token request counts against no location: it bypasses the limiter.
         limiter = pool.limiter if authenticated else None
-        permit = None if limiter is None else await limiter.acquire(key, deadline)
+        permit = None
+        deadline = None  # worked out only when something has to wait
+        if limiter is not None:
+            permit = pool.try_acquire(key)
+            if permit is None:
+                deadline = self._slot_deadline(started)
+                permit = await limiter.acquire(key, deadline)
         gate = pool.admission
         try:
             if gate is not None and not gate.try_enter():
-                await gate.enter(key, deadline)
+                await gate.enter(key, deadline or self._slot_deadline(started))
             try:
                 request = build_request(call, self._config, token)
                 if self._closed or pool.closed:  # closed while it waited for a slot or token

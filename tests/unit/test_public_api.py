@@ -132,6 +132,7 @@ PINNED = [
     "__version__",
     "authorization_url",
     "exchange_code",
+    "tune_gc",
 ]
 
 
