@@ -73,6 +73,8 @@ class AiohttpTransport:
         self._max_body = max_response_bytes
         self._proxies = EnvironmentProxies() if trust_env else None
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._last_timeouts: Timeouts | None = None
+        self._last_timeout = aiohttp.ClientTimeout()
         self._static_headers = dict(headers or {})
 
     def _open_session(self) -> aiohttp.ClientSession:
@@ -108,6 +110,8 @@ class AiohttpTransport:
         return self._session
 
     def _timeout(self, timeouts: Timeouts) -> aiohttp.ClientTimeout:
+        if timeouts is self._last_timeouts:  # nearly every request: no hashing of the dataclass
+            return self._last_timeout
         timeout = self._timeouts.get(timeouts)
         if timeout is None:
             # ``total`` runs until the last body byte is read, so a server that drips its
@@ -115,6 +119,7 @@ class AiohttpTransport:
             timeout = self._timeouts[timeouts] = aiohttp.ClientTimeout(
                 total=timeouts.total, connect=timeouts.connect
             )
+        self._last_timeouts, self._last_timeout = timeouts, timeout
         return timeout
 
     async def send(self, request: Request, timeouts: Timeouts) -> Response:
