@@ -170,12 +170,13 @@ class LocalLimiter:
             raise
 
     def release(self, permit: Permit) -> None:
-        state: _Location = permit.entry
-        self._cool(state, 1)
+        self._cool(permit.entry, 1)
 
     def _cool(self, state: _Location, count: int) -> None:
         """Return ``count`` slots one period from now (batched with every other return)."""
-        loop = self._running_loop()
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self._running_loop()
         due = loop.time() + state.period * _SLOT_MARGIN
         queue = self._cooling.get(state.period)
         if queue is None:
@@ -235,9 +236,7 @@ class LocalLimiter:
             return  # its figures were judged against a bucket that no longer exists
         state.server = snapshot
         limit = self._limit
-        confirmed = (
-            snapshot.max == self._configured[0] and snapshot.interval_ms == self._configured[1]
-        )
+        confirmed = (snapshot.max, snapshot.interval_ms) == self._configured
         if not (confirmed and not state.feedback_until) and (
             snapshot.max is not None or snapshot.interval_ms is not None
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Mapping
 from typing import Protocol
@@ -13,6 +14,7 @@ from yarl import URL
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
 from ._protocol import Request, Response
 from ._proxy import EnvironmentProxies
+from ._watchdog import Watchdog
 from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError, TransportError
 
 _CHUNK = 64 * 1024
@@ -73,6 +75,7 @@ class AiohttpTransport:
         self._max_body = max_response_bytes
         self._proxies = EnvironmentProxies() if trust_env else None
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}
+        self._watchdog = Watchdog()
         self._last_timeouts: Timeouts | None = None
         self._last_timeout = aiohttp.ClientTimeout()
         self._static_headers = dict(headers or {})
@@ -114,10 +117,10 @@ class AiohttpTransport:
             return self._last_timeout
         timeout = self._timeouts.get(timeouts)
         if timeout is None:
-            # ``total`` runs until the last body byte is read, so a server that drips its
-            # body slowly is cut off too.
+            # ``total`` is the watchdog's (see ``send``): it runs until the last body byte is
+            # read, so a server that drips its body slowly is cut off too.
             timeout = self._timeouts[timeouts] = aiohttp.ClientTimeout(
-                total=timeouts.total, connect=timeouts.connect
+                total=None, connect=timeouts.connect
             )
         self._last_timeouts, self._last_timeout = timeouts, timeout
         return timeout
@@ -131,6 +134,9 @@ class AiohttpTransport:
         # holds the request's headers, bearer token included.
         url = URL(request.url, encoded=True)
         proxy = self._proxies.for_url(url) if self._proxies is not None else None
+        task = asyncio.current_task()
+        if task is not None and timeouts.total is not None:
+            self._watchdog.watch(task, timeouts.total)
         try:
             async with session.request(
                 request.method,
@@ -158,6 +164,17 @@ class AiohttpTransport:
                 f"{type(exc).__name__}: {exc}",
                 outcome_unknown=True,
             )
+        except asyncio.CancelledError:
+            if task is None or not self._watchdog.expired(task):
+                raise
+            failure = TransportError(
+                f"no complete response for {request!r} within its {timeouts.total:g} s "
+                "timeout (it may have been applied)",
+                outcome_unknown=True,
+            )
+        finally:
+            if task is not None:
+                self._watchdog.forget(task)
         raise failure
 
     async def aclose(self) -> None:
