@@ -33,17 +33,20 @@ class Watchdog:
         loop = task.get_loop()
         now = loop.time()
         self._deadlines[task] = now + timeout
-        tick = min(self._tick, timeout / _TICKS_PER_TIMEOUT)
-        if self._timer is None or tick < self._tick:
-            self._tick = tick
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = loop.call_at(now + tick, self._sweep, loop)
+        if self._timer is None or timeout < self._tick * _TICKS_PER_TIMEOUT:
+            self._arm(loop, now, min(self._tick, timeout / _TICKS_PER_TIMEOUT))
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, now: float, tick: float) -> None:
+        self._tick = tick
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(now + tick, self._sweep, loop)
 
     def forget(self, task: asyncio.Task[object]) -> None:
         """``task`` left the request (done, failed or cancelled): stop watching it."""
         self._deadlines.pop(task, None)
-        self._cancelled.discard(task)
+        if self._cancelled:
+            self._cancelled.discard(task)
 
     def expired(self, task: asyncio.Task[object]) -> bool:
         """Whether the ``CancelledError`` ``task`` just caught is this watchdog's and nobody
