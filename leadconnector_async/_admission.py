@@ -6,15 +6,38 @@ the connector's first-come queue, where a location with many requests waiting cr
 with a few. Here a request that cannot be sent yet is one future in its location's queue, and
 when a connection frees up the locations with waiting requests take turns (round robin), so
 each gets its share of what the pool can carry.
+
+Past saturation (requests arrive faster than the pool serves them) a queue without a bound only
+grows: every waiting request is a live chain of coroutines that the garbage collector walks, and
+the process serves less the more waits. A request that cannot be admitted before its own deadline
+is therefore refused at once (:meth:`Admission.hopeless`), with the error it would have got at
+that deadline, instead of waiting for it. The wait is predicted from the turns ahead of it: its
+location's own waiting requests times how long that location's turns take to come round now
+(measured), or, before there is such a measurement, the requests the turn order certainly serves
+first at the fastest rate the pool recently admitted.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
+from collections.abc import Callable
 
 from ._deadlines import Deadlines, expired
-from .errors import TransportError
+from .errors import PoolTimeoutError
+
+_RATE_WINDOW = 0.5  # seconds of continuous saturation over which the admission rate is measured
+
+
+class _Queue(deque[asyncio.Future[None]]):
+    """One location's waiting requests, and how often its turn comes round."""
+
+    __slots__ = ("interval", "turn_at")
+
+    def __init__(self, now: float) -> None:
+        super().__init__()
+        self.turn_at = now  # loop time of its last turn (or of joining the turn order)
+        self.interval = 0.0  # recent time between its turns, smoothed (0: not measured yet)
 
 
 class Admission:
@@ -25,16 +48,37 @@ class Admission:
 
     Args:
         capacity: Requests the pool carries at once (its connection limit).
+        clock: The event loop's clock (``loop.time``, the default), for tests.
     """
 
-    __slots__ = ("_deadlines", "_queues", "free")
+    __slots__ = (
+        "_clock",
+        "_deadlines",
+        "_left",
+        "_longer",
+        "_queues",
+        "_rate",
+        "_window_left",
+        "_window_rate",
+        "_window_start",
+        "free",
+    )
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, clock: Callable[[], float] | None = None) -> None:
         self.free = capacity
+        self._clock = clock
         # Locations with waiting requests, in turn order. An OrderedDict, not a dict: taking the
         # first of a dict after many deletions at its front scans their leftovers (quadratic).
-        self._queues: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
+        self._queues: OrderedDict[str, _Queue] = OrderedDict()
         self._deadlines = Deadlines()
+        # _longer[n]: how many locations have more than n requests waiting (a histogram of
+        # queue lengths, so the requests certainly ahead of a new one are counted in O(its turn)).
+        self._longer: list[int] = [0]
+        self._left = 0  # places given back so far: admissions, once the pool is saturated
+        self._window_start = 0.0  # loop time the current rate window began
+        self._window_left = 0
+        self._window_rate = 0.0  # the last full window's admissions per second
+        self._rate = 0.0  # the fastest of the last two windows (0: not known yet)
 
     def try_enter(self) -> bool:
         """Take a place at once if one is free and nobody is waiting (the O(1) path)."""
@@ -47,15 +91,23 @@ class Admission:
         """Wait for a place, taking turns with the other locations that wait.
 
         Raises:
-            TransportError: No place by ``deadline`` (event-loop time); nothing was sent.
+            PoolTimeoutError: No place by ``deadline`` (event-loop time), or none predicted
+                by then (see :meth:`hopeless`); nothing was sent.
         """
         if self.try_enter():
             return
+        if deadline is not None and self.hopeless(key, deadline):
+            raise self.refusal()
         waiter = asyncio.get_running_loop().create_future()
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = deque()
+            now = self._now()
+            if not self._queues:  # saturation begins: measure the rate afresh
+                self._window_start, self._window_left = now, self._left
+                self._window_rate = self._rate = 0.0
+            queue = self._queues[key] = _Queue(now)
         queue.append(waiter)
+        self._grown(len(queue))
         if deadline is not None:
             self._deadlines.add(deadline, waiter)
         try:
@@ -66,30 +118,105 @@ class Admission:
                 raise
             self._forget(key, waiter)
             if expired(waiter):
-                raise TransportError(
+                raise PoolTimeoutError(
                     "no connection of the pool came free within the call's time budget; "
-                    "nothing was sent",
-                    outcome_unknown=False,
+                    "nothing was sent"
                 ) from None
             raise
 
     def leave(self) -> None:
         """Free a place: the next location in turn with a waiting request gets it."""
+        self._left += 1
         queues = self._queues
         while queues:
             key, queue = queues.popitem(last=False)
             waiter = queue.popleft()
+            self._longer[len(queue)] -= 1
             if queue:
                 queues[key] = queue  # to the back of the line
             if not waiter.done():
+                now = self._now()
+                interval = now - queue.turn_at
+                queue.interval = (queue.interval + interval) / 2 if queue.interval else interval
+                queue.turn_at = now
                 waiter.set_result(None)
                 return
         self.free += 1
+
+    def hopeless(self, key: str, deadline: float) -> bool:
+        """Whether a request for ``key`` arriving now is predicted to get no place by
+        ``deadline`` (event-loop time); False whenever nobody waits.
+
+        Its location's turn comes round every ``interval`` seconds (measured while it waits),
+        and the requests of its own ahead of it each take a turn first. Before that is
+        measured: at least the requests the turn order certainly serves first, at the fastest
+        rate the pool recently admitted them (none refused while that rate is unknown).
+        """
+        if not self._queues:
+            return False
+        now = self._now()
+        allowed = deadline - now
+        queue = self._queues.get(key)
+        if queue is not None and queue.interval:
+            # Its next turn, then one more per request of its own ahead. A turn overdue (its
+            # waiters expiring before it comes) shows turns take at least that long now.
+            interval = max(queue.interval, now - queue.turn_at)
+            return queue.turn_at + interval - now + len(queue) * interval > allowed
+        rate = self._measured_rate(now)
+        if not rate:
+            return False
+        # A location without a queue joins the back of the turn order: every location that
+        # waits goes once before it. One with n of its own ahead gets its turn n times first,
+        # and between two of its turns every other location that still waits gets one: at
+        # least min(its queue length, n) of each go first (n of its own included).
+        admissible = allowed * rate
+        turns = len(queue) if queue else 1
+        longer = self._longer
+        ahead = 0
+        for n in range(min(turns, len(longer))):
+            ahead += longer[n]
+            if ahead > admissible:
+                return True
+        return False
+
+    @staticmethod
+    def refusal() -> PoolTimeoutError:
+        """The error for a request :meth:`hopeless` turned away."""
+        return PoolTimeoutError(
+            "the connection pool is saturated: more requests wait ahead of this one than it "
+            "admits within the call's time budget; nothing was sent"
+        )
+
+    @property
+    def saturated(self) -> bool:
+        """Whether requests wait for a place (only then may :meth:`hopeless` refuse one)."""
+        return bool(self._queues)
 
     @property
     def waiting(self) -> int:
         """Requests waiting for a place."""
         return sum(len(queue) for queue in self._queues.values())
+
+    def _now(self) -> float:
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = asyncio.get_running_loop().time
+        return clock()
+
+    def _measured_rate(self, now: float) -> float:
+        elapsed = now - self._window_start
+        if elapsed >= _RATE_WINDOW:
+            rate = (self._left - self._window_left) / elapsed
+            self._rate = max(rate, self._window_rate)
+            self._window_rate = rate
+            self._window_start, self._window_left = now, self._left
+        return self._rate
+
+    def _grown(self, length: int) -> None:
+        longer = self._longer
+        if length > len(longer):
+            longer.append(0)
+        longer[length - 1] += 1
 
     def _forget(self, key: str, waiter: asyncio.Future[None]) -> None:
         queue = self._queues.get(key)
@@ -99,5 +226,6 @@ class Admission:
             queue.remove(waiter)
         except ValueError:
             return
+        self._longer[len(queue)] -= 1
         if not queue:
             del self._queues[key]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ._config import RetryPolicy
 from .errors import (
     LeadConnectorError,
+    PoolTimeoutError,
     RateLimitError,
     ResponseTooLargeError,
     ServerError,
@@ -72,6 +73,8 @@ def _delay_for(
         return None
     if isinstance(error, ResponseTooLargeError):
         return None  # the same request would bring the same oversized answer
+    if isinstance(error, PoolTimeoutError):
+        return None  # our own pool is saturated: a retry only lengthens its queue
     if isinstance(error, TransportError) and (idempotent or not error.outcome_unknown):
         return backoff(policy, attempt, rand)
     return None

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from ._admission import Admission
 from ._closing import AsyncClosing
 from ._config import (
     CONTACTS_API_VERSION,
@@ -324,6 +325,9 @@ class LeadConnector(AsyncClosing):
             loop = self._pool.check_loop()
             key = self._limit_key(call)
             started = loop.time()
+            gate = self._pool.admission
+            if gate is not None and gate.saturated:
+                self._shed(key, started, gate)
             attempt = 0
             refreshed = False
             maybe_applied = False
@@ -378,6 +382,13 @@ class LeadConnector(AsyncClosing):
             if isinstance(error, RateLimitError) and error.status_code == 429:
                 log_rate_limited(call, error)
             raise
+
+    def _shed(self, key: str, started: float, gate: Admission) -> None:
+        """Refuse the call now if the saturated pool cannot admit it within its time budget:
+        before a rate-limit slot or an attempt is spent on it."""
+        deadline = self._slot_deadline(started)
+        if deadline is not None and gate.hopeless(key, deadline):
+            raise gate.refusal()
 
     def _slot_deadline(self, started: float) -> float | None:
         """When waiting for a send slot must end: the request timeout, or the retry deadline."""

@@ -17,6 +17,7 @@ The tree::
     │   └── ServerError                 5xx
     ├── TransportError                  no usable response: connection, timeout, malformed body
     │   ├── ResponseTooLargeError       the body exceeded the client's size limit (.limit)
+    │   ├── PoolTimeoutError            no connection of the pool within the call's time budget
     │   └── PaginationError             the server's pages do not lead anywhere (loop, overrun)
     ├── ClientClosedError               the client was closed; it sends nothing more
     ├── ConfigurationError              bad arguments, caught before anything is sent
@@ -45,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "RateLimitTimeoutError",
     "RateLimiterUnavailableError",
@@ -263,6 +265,19 @@ class ResponseTooLargeError(TransportError):
             message, outcome_unknown=outcome_unknown, status_code=status_code, trace_id=trace_id
         )
         self.limit = limit
+
+
+class PoolTimeoutError(TransportError):
+    """No connection of the client's pool came free within the call's ``timeout`` (or
+    ``RetryPolicy(deadline=...)``), or none is predicted to: more requests wait ahead of it
+    than the saturated pool admits in that time, so it was refused at once.
+
+    Nothing was sent (``outcome_unknown`` is False) and the call is not retried: under overload
+    a retry only adds to the queue that turned it away.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, outcome_unknown=False)
 
 
 class PaginationError(TransportError):

@@ -42,10 +42,34 @@ async def test_waiting_for_a_connection_counts_against_the_calls_time_budget() -
             client = pool.for_location(fake.location_id)
             slow = asyncio.ensure_future(client.contacts.get(contact_id))
             await asyncio.sleep(0)  # the slow call takes the only connection
-            hurried = client.with_options(timeout=0.05, max_retries=0)
-            with pytest.raises(lc.TransportError, match="nothing was sent") as caught:
+            hurried = client.with_options(timeout=0.05)
+            with pytest.raises(lc.PoolTimeoutError, match="nothing was sent") as caught:
                 await hurried.contacts.get(contact_id)
             assert not caught.value.outcome_unknown
             await slow
             await client.contacts.get(contact_id)  # the gate is whole again
-    assert fake.stats.requests == 2
+    assert fake.stats.requests == 2  # the call that found no connection was not retried
+
+
+async def test_a_call_the_saturated_pool_cannot_serve_in_time_is_refused_at_once() -> None:
+    async with FakeLeadConnector(faults=Faults(latency=0.05)) as fake:
+        contact_id = str(fake.store.create(fake.location_id, {"firstName": "F"})["id"])
+        async with lc.LeadConnector(fake.token, base_url=fake.url, connection_limit=1) as pool:
+            client = pool.for_location(fake.location_id)
+            calls = [asyncio.ensure_future(client.contacts.get(contact_id)) for _ in range(3)]
+            await calls[0]  # its connection went to the second: the location's turns are timed
+            status = client.rate_limit_status()
+            assert status is not None
+            hurried = client.with_options(timeout=0.01)  # less than one turn (one response)
+            with pytest.raises(lc.PoolTimeoutError, match="saturated") as caught:
+                await hurried.contacts.get(contact_id)
+            assert not caught.value.outcome_unknown
+            assert (caught.value.method, caught.value.path_template) == (
+                "GET",
+                "/contacts/{contactId}",
+            )
+            after = client.rate_limit_status()
+            assert after is not None
+            assert after.in_use == status.in_use  # no send slot was spent on it
+            await asyncio.gather(*calls[1:])
+    assert fake.stats.requests == 3

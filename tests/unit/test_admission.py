@@ -56,3 +56,76 @@ async def test_a_deadline_ends_the_wait_and_frees_nothing_twice() -> None:
     gate.leave()
     assert gate.try_enter()
     assert not gate.try_enter()
+
+
+class _Clock:
+    """A loop clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Future[None]]:
+    waiting = [asyncio.ensure_future(gate.enter(key)) for key in keys]
+    await asyncio.sleep(0)  # each reaches its queue
+    return waiting
+
+
+async def test_nobody_is_refused_until_the_pool_is_saturated_and_its_rate_measured() -> None:
+    clock = _Clock()
+    gate = Admission(1, clock)
+    assert not gate.hopeless("a", clock.now - 1)  # a place is free: nothing to predict
+    assert gate.try_enter()
+    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
+    assert gate.saturated
+    assert not gate.hopeless("z", clock.now - 1)  # no rate measured yet: never refused
+    for _ in range(10):
+        gate.leave()
+    await asyncio.gather(*waiting)
+    assert not gate.saturated
+
+
+async def test_a_new_location_waits_a_whole_turn_of_the_others() -> None:
+    clock = _Clock()
+    gate = Admission(1, clock)
+    assert gate.try_enter()
+    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
+    clock.now += 0.5
+    for _ in range(4):  # 4 admitted in 0.5 s: 8 a second
+        gate.leave()
+    # Six locations wait, each goes once before a new one: 6 / 8 a second = 0.75 s at least.
+    assert gate.hopeless("new", clock.now + 0.7)
+    assert not gate.hopeless("new", clock.now + 0.8)
+    with pytest.raises(lc.PoolTimeoutError, match="nothing was sent") as caught:
+        await gate.enter("new", clock.now + 0.7)
+    assert not caught.value.outcome_unknown
+    assert gate.waiting == 6  # refused at once, never queued
+    for _ in range(7):
+        gate.leave()
+    await asyncio.gather(*waiting)
+    assert (gate.free, gate.waiting) == (1, 0)
+
+
+async def test_a_location_with_requests_ahead_waits_a_turn_for_each() -> None:
+    clock = _Clock()
+    gate = Admission(1, clock)
+    assert gate.try_enter()
+    waiting = await _queued(gate, ["a", "b", "a", "b", "a", "b"])
+    clock.now += 1.0
+    gate.leave()  # a's turn, 1 s after it joined
+    clock.now += 1.0
+    gate.leave()  # b's turn
+    # a: two ahead of a new request (b goes first, then a, b, a): its next turn is due now,
+    # then one turn (1 s) for each of the two ahead.
+    assert gate.hopeless("a", clock.now + 1.9)
+    assert not gate.hopeless("a", clock.now + 2.1)
+    clock.now += 1.5  # a's last turn was 2.5 s ago: its turns take at least that long now
+    assert gate.hopeless("a", clock.now + 4.9)
+    assert not gate.hopeless("a", clock.now + 5.1)
+    for _ in range(5):
+        gate.leave()
+    await asyncio.gather(*waiting)
+    assert (gate.free, gate.waiting) == (1, 0)

@@ -102,6 +102,7 @@ PINNED = [
     "Paginator",
     "Permit",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "Range",
     "RateLimit",
     "RateLimitError",

@@ -62,6 +62,10 @@ def test_connection_errors_before_sending_retry_any_call() -> None:
     assert decide(error, idempotent=False) is not None
 
 
+def test_no_connection_of_our_own_pool_in_time_is_not_retried() -> None:
+    assert decide(lc.PoolTimeoutError("saturated"), idempotent=True) is None
+
+
 def test_unknown_outcome_repeats_only_idempotent_calls() -> None:
     error = lc.TransportError("reset after write", outcome_unknown=True)
     assert decide(error, idempotent=True) is not None
