@@ -2,7 +2,9 @@
 
 Requests arrive as a web backend's do: each is its own task, started on schedule whether or not
 earlier ones finished (open loop), spread evenly over the locations. Every location has its own
-token (``for_location(loc, token=...)``), so the server counts each one apart.
+token (``for_location(loc, token=...)``), so the server counts each one apart. A web backend
+answers its own callers within a budget, so it gives each call a ``timeout`` to match: a call that
+the saturated pool cannot serve within it fails (``PoolTimeoutError``) instead of waiting.
 """
 
 from __future__ import annotations
@@ -60,10 +62,12 @@ async def drive(
     seconds: float,
     warmup: float,
     limiter: lc.Limiter | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - the client's per-call setting, passed on
 ) -> Served:
     """Demand ``rate`` gets per second of each location for ``warmup + seconds``; measure the
-    window after the warm-up."""
-    root = lc.LeadConnector(None, base_url=url, limiter=limiter, connection_limit=100)
+    window after the warm-up. ``timeout``: each call's (``None``: the client's default)."""
+    options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+    root = lc.LeadConnector(None, base_url=url, limiter=limiter, connection_limit=100, **options)
     async with root:
         clients = [root.for_location(*location_token(n)) for n in locations]
         served = [0] * len(clients)

@@ -1,16 +1,23 @@
 """Many locations through one process: throughput, fairness, loop lag and CPU; bulk head-of-line.
 
     python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
-                                 [--hol-seconds 5] [--processes 2] [--gc both] [--no-write]
+                                 [--hol-seconds 5] [--processes 2] [--gc both] [--timeout 1]
+                                 [--no-write]
 
 A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
 API's 100 requests per 10 s per location. One root client drives N locations via
 ``for_location`` (each with its own token), each demanding 10 gets per second, as a web backend's
 requests arrive (a task each, open loop). Reported per N: requests/s served, share of the demand,
-per-location spread, p99 event-loop lag and client CPU, beside bare aiohttp's ceiling (100 in
-flight, no limiter) measured against the same server in the same run. ``--gc both`` (the
-default) runs the locations twice: with ``lc.tune_gc()``, as a process serving this many
-locations should, and with CPython's default collector settings, to show what the setting buys.
+calls failed per second, per-location spread, p99 event-loop lag and client CPU, beside bare
+aiohttp's ceiling (100 in flight, no limiter) measured against the same server in the same run.
+``--gc both`` (the default) runs the locations twice: with ``lc.tune_gc()``, as a process serving
+this many locations should, and with CPython's default collector settings, to show what the
+setting buys.
+
+Each call has ``--timeout`` seconds (default 1), as a web backend that answers its own callers
+within a budget would set: past saturation the pool turns away at once the calls it cannot
+serve within that (``PoolTimeoutError``) instead of letting them wait. ``--timeout 0`` keeps the
+client's default of 30 s, with which waiting requests pile up for 30 s before any is refused.
 
 Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
 slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
@@ -114,7 +121,9 @@ async def worker(args: argparse.Namespace) -> None:
     async with RedisLimiter(args.redis, RateLimit(), key_prefix=args.prefix) as limiter:
         locations = range(args.first, args.first + args.count)
         with collector("tuned" if args.gc != "default" else "default"):
-            served = await drive(args.url, locations, RATE, args.seconds, args.warmup, limiter)
+            served = await drive(
+                args.url, locations, RATE, args.seconds, args.warmup, limiter, args.timeout or None
+            )
     print(json.dumps(served.as_dict()), flush=True)
 
 
@@ -146,6 +155,8 @@ def run_processes(
             str(args.warmup),
             "--gc",
             args.gc,
+            "--timeout",
+            str(args.timeout),
         ]
         children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
     return [Served(**json.loads(child.communicate()[0])) for child in children]
@@ -154,15 +165,17 @@ def run_processes(
 def tenant_rows(runs: list[Served], top: float) -> list[str]:
     rows = [
         "| locations | demanded/s | served/s | of min(ceiling, demand) | share of demand "
-        "| per-location rate / mean (min-max) | within ±25% | p99 loop lag | client CPU |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| failed/s | per-location rate / mean (min-max) | within ±25% | p99 loop lag "
+        "| client CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         demand = run.demanded / run.seconds
         rows.append(
             f"| {run.locations:,} | {demand:,.0f} | {run.rate:,.0f} | "
             f"{run.rate / max(1.0, min(top, demand)):.2f} | {run.share:.2f} | "
-            f"{run.spread_low:.2f}-{run.spread_high:.2f} | {run.within_25:.0%} | "
+            f"{run.errors / run.seconds:,.0f} | {run.spread_low:.2f}-{run.spread_high:.2f} | "
+            f"{run.within_25:.0%} | "
             f"{run.lag_p99_ms:.0f} ms | {run.cpu_cores:.2f} core |"
         )
     return rows
@@ -177,6 +190,7 @@ async def measure(args: argparse.Namespace) -> str:
         f"{machine()}; load average at start {os.getloadavg()[0]:.2f}",
         "",
     ]
+    budget = f"{args.timeout:g} s" if args.timeout else "the default 30 s"
     with raw_server() as url:
         first = 0  # each run its own locations: the server's windows still hold the last run's
         for mode in GC_MODES[args.gc]:
@@ -185,12 +199,16 @@ async def measure(args: argparse.Namespace) -> str:
                 runs = []
                 for n in counts:
                     locations = range(first, first + n)
-                    runs.append(await drive(url, locations, RATE, args.seconds, args.warmup))
+                    timeout = args.timeout or None
+                    runs.append(
+                        await drive(url, locations, RATE, args.seconds, args.warmup, None, timeout)
+                    )
                     first += n
                     print(mode, tenant_rows(runs, top)[-1], flush=True)
             lines += [
                 f"{GC_TITLES[mode]}: bare aiohttp's ceiling against the same server "
-                f"{top:,.0f} requests/s (100 in flight, no limiter).",
+                f"{top:,.0f} requests/s (100 in flight, no limiter). Each call's timeout: "
+                f"{budget}.",
                 "",
                 *tenant_rows(runs, top),
                 "",
@@ -246,6 +264,9 @@ def main() -> None:
     parser.add_argument("--process-locations", type=int, default=1000)
     parser.add_argument(
         "--gc", choices=sorted(GC_MODES), default="both", help="collector settings to run under"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=1.0, help="each call's budget, s (0: client default)"
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
