@@ -4,6 +4,7 @@ the sender a source makes its own requests through."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable
 from typing import Protocol, TypeVar
 
 from ._protocol import Call
@@ -33,6 +34,6 @@ def redact(secret: str | None) -> str:
 class Sender(Protocol):
     """What a token source sends its own requests through: the client using it."""
 
-    async def send(self, call: Call[T]) -> T:
-        """Send ``call`` through the client's pool and return its result."""
+    def send(self, call: Call[T]) -> Awaitable[T]:
+        """Send ``call`` through the client's pool; await it for the result."""
         ...
