@@ -452,27 +452,24 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     is scanned once.
     """
     if isinstance(headers, _CASE_INSENSITIVE):
-        get = headers.get
+        get: Callable[[str], Any] = headers.get  # a value may be missing: int(None) is caught
         remaining, most = get(_REMAINING), get(_MAX)
         interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
+        try:  # the usual answer: all five, plain integers
+            return RateLimitSnapshot(
+                int(remaining), int(most), int(interval), int(daily_remaining), int(daily)
+            )
+        except (TypeError, ValueError):  # one missing (``int(None)``) or odd
+            pass
         if remaining is most is interval is daily_remaining is daily is None:
             return None
-        try:  # the usual figures: plain integers
-            return RateLimitSnapshot(
-                None if remaining is None else int(remaining),
-                None if most is None else int(most),
-                None if interval is None else int(interval),
-                None if daily_remaining is None else int(daily_remaining),
-                None if daily is None else int(daily),
-            )
-        except ValueError:
-            return RateLimitSnapshot(
-                _figure(remaining),
-                _figure(most),
-                _figure(interval),
-                _figure(daily_remaining),
-                _figure(daily),
-            )
+        return RateLimitSnapshot(
+            _figure(remaining),
+            _figure(most),
+            _figure(interval),
+            _figure(daily_remaining),
+            _figure(daily),
+        )
     found: dict[str, int] = {}
     for key, value in headers.items():
         name = _RATE_HEADERS.get(key.lower())

@@ -235,30 +235,33 @@ class LocalLimiter:
         if state.merged_into is not None:
             return  # its figures were judged against a bucket that no longer exists
         state.server = snapshot
-        limit = self._limit
-        confirmed = (snapshot.max, snapshot.interval_ms) == self._configured
-        if not (confirmed and not state.feedback_until) and (
-            snapshot.max is not None or snapshot.interval_ms is not None
-        ):
-            capacity, period = state.capacity, state.period
-            if snapshot.max is not None:
-                capacity = plausible_capacity(snapshot.max, limit.max_requests)
-            if snapshot.interval_ms is not None:
-                period = plausible_period(snapshot.interval_ms, limit.period)
-            self._set_limits(state, capacity, period)
+        if state.feedback_until or (snapshot.max, snapshot.interval_ms) != self._configured:
+            self._feedback(state, snapshot)
+        sent_since = state.acquired - permit.acquired
         if snapshot.daily_remaining is not None:
-            sent_since = state.acquired - permit.acquired
             state.daily.observe(snapshot.daily_remaining, snapshot.daily_limit, sent_since)
         remaining = snapshot.remaining
         if remaining is not None:
             # Every request of ours the server counted held its slot when this one arrived, so
             # at most permit.held + (taken since) of its count is ours; the rest was spent by
             # someone else sharing this budget. Hold that many back for a period.
-            ours_at_most = permit.held + (state.acquired - permit.acquired)
-            foreign = state.capacity - ours_at_most - plausible_remaining(remaining, state.capacity)
+            capacity = state.capacity
+            foreign = capacity - permit.held - sent_since - plausible_remaining(remaining, capacity)
             if foreign > 0:
                 state.used += foreign
                 self._cool(state, foreign)
+
+    def _feedback(self, state: _Location, snapshot: RateLimitSnapshot) -> None:
+        """Limits the server's ``Max`` and interval set, clamped (none when it sends neither)."""
+        if snapshot.max is None and snapshot.interval_ms is None:
+            return
+        limit = self._limit
+        capacity, period = state.capacity, state.period
+        if snapshot.max is not None:
+            capacity = plausible_capacity(snapshot.max, limit.max_requests)
+        if snapshot.interval_ms is not None:
+            period = plausible_period(snapshot.interval_ms, limit.period)
+        self._set_limits(state, capacity, period)
 
     def _set_limits(self, state: _Location, capacity: int, period: float) -> None:
         differs = capacity != self._limit.max_requests or period != self._limit.period

@@ -116,7 +116,10 @@ class Endpoint(Generic[T]):
             ConfigurationError: An empty path argument, a located call without its location,
                 or an operation the version removed (before sending).
         """
-        template, version = self.route(api_version)
+        if api_version == V2:  # the default, which never reroutes
+            template, version = self.path, self.version
+        else:
+            template, version = self.route(api_version)
         if self.located and location_id is None:
             raise ConfigurationError(f"{self.name} needs a location id")
         decode = self.decode
