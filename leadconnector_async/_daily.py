@@ -61,6 +61,14 @@ class DailyBudget:
                 raise _spent(key, self.day_ends - now, self.used)
         self.used += 1
 
+    def refund(self) -> None:
+        """A request :meth:`admit` counted was never sent."""
+        self.used = max(0, self.used - 1)
+        if self.left is not None:
+            self.left += 1
+            if self.left > 0:
+                self.refuse_until = 0.0  # it was not the last of the budget after all
+
     def observe(self, remaining: int, limit: int | None, sent_since: int) -> None:
         """The server said ``remaining`` when it counted a request; we sent ``sent_since`` after.
 

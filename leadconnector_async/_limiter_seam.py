@@ -55,7 +55,17 @@ class RateLimitStatus:
 
 
 class Limiter(Protocol):
-    """The seam the client sends through; in-process by default, shareable via other backends."""
+    """The seam the client sends through; in-process by default, shareable via other backends.
+
+    Two optional methods, looked up once when the client is built, make a backend cheaper or
+    more exact; without them the client falls back as noted:
+
+    - ``try_acquire(key) -> Permit | None``: a permit at once without awaiting, or ``None``
+      (then ``acquire`` is awaited).
+    - ``unused(permit)``: the permit's request was never sent (it gave up waiting for a
+      connection, or the client closed), so its slot may come back at once (else ``release``
+      is called and the slot cools for a period).
+    """
 
     async def acquire(self, key: str, deadline: float | None = None) -> Permit | None:
         """Wait until one more request for ``key`` may be sent, and return its permit.

@@ -24,6 +24,10 @@ class Pool:
         self.try_acquire: Callable[[str], Permit | None] = getattr(
             limiter, "try_acquire", _no_fast_path
         )
+        # A slot whose request was never sent comes back at once where the limiter allows.
+        self.unused: Callable[[Permit], None] = getattr(limiter, "unused", _no_refund)
+        if limiter is not None and self.unused is _no_refund:
+            self.unused = limiter.release  # the slot cools as if it had been sent
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
@@ -67,6 +71,10 @@ class Pool:
 
 
 def _no_fast_path(key: str) -> None:
+    return None
+
+
+def _no_refund(permit: Permit) -> None:
     return None
 
 

@@ -172,6 +172,11 @@ class LocalLimiter:
     def release(self, permit: Permit) -> None:
         self._cool(permit.entry, 1)
 
+    def unused(self, permit: Permit) -> None:
+        state: _Location = permit.entry
+        state.daily.refund()
+        self._give_back(state, 1)
+
     def _cool(self, state: _Location, count: int) -> None:
         """Return ``count`` slots one period from now (batched with every other return)."""
         loop = self._loop

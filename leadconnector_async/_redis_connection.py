@@ -80,6 +80,10 @@ class RedisConnection:
         arrived = self.now()
         self._spawn(self._redis.zadd(self._key(location, "window"), {member: arrived}, xx=True))
 
+    def remove(self, location: str, member: str) -> None:
+        """Take ``member``'s entry out of ``location``'s window (its request was never sent)."""
+        self._spawn(self._redis.zrem(self._key(location, "window"), member))
+
     def pause(self, location: str, seconds: float) -> None:
         """Set ``location``'s shared pause key to expire in ``seconds``."""
         milliseconds = max(1, math.ceil(seconds * 1000))

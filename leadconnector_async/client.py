@@ -439,6 +439,7 @@ class LeadConnector(AsyncClosing):
                 deadline = self._slot_deadline(started)
                 permit = await limiter.acquire(key, deadline)
         gate = pool.admission
+        sent = False
         try:
             if gate is not None and not gate.try_enter():
                 await gate.enter(key, deadline or self._slot_deadline(started))
@@ -446,6 +447,7 @@ class LeadConnector(AsyncClosing):
                 request = build_request(call, self._config, token)
                 if self._closed or pool.closed:  # closed while it waited for a slot or token
                     self._refuse_if_closed()
+                sent = True
                 pool.sent += 1
                 tally = current_tally()
                 if tally is not None:
@@ -460,7 +462,10 @@ class LeadConnector(AsyncClosing):
                     gate.leave()
         finally:
             if limiter is not None and permit is not None:
-                limiter.release(permit)
+                if sent:
+                    limiter.release(permit)
+                else:
+                    pool.unused(permit)
         if response.status == 429:
             pool.rate_limited += 1
             if tally is not None:

@@ -224,6 +224,20 @@ class RedisLimiter(AsyncClosing):
             state.in_flight -= 1
             self._forget_if_idle(permit.key, state)
 
+    def unused(self, permit: Permit) -> None:
+        """The permit's request was never sent: its entry leaves the shared window now."""
+        state = self._locations.get(permit.key)
+        entry = permit.entry
+        if isinstance(entry, Permit):  # admitted by the local share
+            if self._fallback.limiter is not None:
+                self._fallback.limiter.unused(entry)
+        else:
+            self._redis.remove(permit.key, entry)
+        if state is not None:
+            state.daily.refund()
+            state.in_flight -= 1
+            self._forget_if_idle(permit.key, state)
+
     def observe(self, permit: Permit, snapshot: RateLimitSnapshot) -> None:
         """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
         state = self._state(permit.key)

@@ -73,3 +73,23 @@ async def test_a_call_the_saturated_pool_cannot_serve_in_time_is_refused_at_once
             assert after.in_use == status.in_use  # no send slot was spent on it
             await asyncio.gather(*calls[1:])
     assert fake.stats.requests == 3
+
+
+async def test_a_call_that_found_no_connection_in_time_gives_its_send_slot_back() -> None:
+    # It took a rate-limit slot, then waited for a connection past its budget: nothing was
+    # sent, so the slot comes back at once instead of cooling for a period.
+    async with FakeLeadConnector(faults=Faults(latency=0.5)) as fake:
+        contact_id = str(fake.store.create(fake.location_id, {"firstName": "F"})["id"])
+        async with lc.LeadConnector(fake.token, base_url=fake.url, connection_limit=1) as pool:
+            client = pool.for_location(fake.location_id)
+            slow = asyncio.ensure_future(client.contacts.get(contact_id))
+            await asyncio.sleep(0)  # the slow call takes the only connection
+            hurried = client.with_options(timeout=0.05)
+            with pytest.raises(lc.PoolTimeoutError, match="nothing was sent"):
+                await hurried.contacts.get(contact_id)
+            waiting = client.rate_limit_status()
+            assert waiting is not None
+            assert waiting.in_use == 1  # the slow call's slot only
+            assert waiting.daily_used == 1
+            await slow
+    assert fake.stats.requests == 1

@@ -169,6 +169,20 @@ async def test_a_release_rescores_the_finished_requests_own_entry(
     assert scores[slow.entry.encode()] - scores[fast.entry.encode()] > 29 * 1_000_000
 
 
+async def test_an_unsent_requests_entry_leaves_the_window_at_once(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=5, period=10.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        kept = await limiter.acquire(LOC)
+        never_sent = await limiter.acquire(LOC)
+        limiter.unused(never_sent)
+        await limiter.aclose()  # waits for the removal
+        members = await inspector.zrange(window_key(key_prefix), 0, -1)
+    assert isinstance(kept.entry, str)
+    assert members == [kept.entry.encode()]
+
+
 async def test_a_spent_server_daily_budget_is_asked_again_and_recovers(
     redis_server: RedisServer, key_prefix: str
 ) -> None:
