@@ -9,7 +9,7 @@ import email.utils
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import quote, quote_plus, urlencode
 
 import msgspec
@@ -452,7 +452,7 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     is scanned once.
     """
     if isinstance(headers, _CASE_INSENSITIVE):
-        get: Callable[[str], Any] = headers.get  # a value may be missing: int(None) is caught
+        get = cast(Callable[[str], Any], headers.get)  # a missing value: int(None), caught
         remaining, most = get(_REMAINING), get(_MAX)
         interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
         try:  # the usual answer: all five, plain integers

@@ -213,28 +213,28 @@ class RedisLimiter(AsyncClosing):
 
     def release(self, permit: Permit) -> None:
         """The permit's response arrived: its own entry counts from now, freed a period later."""
-        state = self._locations.get(permit.key)
-        entry = permit.entry
-        if isinstance(entry, Permit):  # admitted by the local share
-            if self._fallback.limiter is not None:
-                self._fallback.limiter.release(entry)
-        else:
-            self._redis.rescore(permit.key, entry)
-        if state is not None:
-            state.in_flight -= 1
-            self._forget_if_idle(permit.key, state)
+        self._finish(permit, sent=True)
 
     def unused(self, permit: Permit) -> None:
         """The permit's request was never sent: its entry leaves the shared window now."""
+        self._finish(permit, sent=False)
+
+    def _finish(self, permit: Permit, *, sent: bool) -> None:
         state = self._locations.get(permit.key)
         entry = permit.entry
         if isinstance(entry, Permit):  # admitted by the local share
-            if self._fallback.limiter is not None:
-                self._fallback.limiter.unused(entry)
+            local = self._fallback.limiter
+            if local is not None and sent:
+                local.release(entry)
+            elif local is not None:
+                local.unused(entry)
+        elif sent:
+            self._redis.rescore(permit.key, entry)
         else:
             self._redis.remove(permit.key, entry)
         if state is not None:
-            state.daily.refund()
+            if not sent:
+                state.daily.refund()
             state.in_flight -= 1
             self._forget_if_idle(permit.key, state)
 
