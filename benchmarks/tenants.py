@@ -1,8 +1,8 @@
 """Many locations through one process: throughput, fairness, loop lag and CPU; bulk head-of-line.
 
     python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
-                                 [--hol-seconds 5] [--processes 2] [--gc both] [--timeout 1]
-                                 [--no-write]
+                                 [--hol-seconds 5] [--processes 2] [--gc both]
+                                 [--timeout 1,0] [--no-write]
 
 A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
 API's 100 requests per 10 s per location. One root client drives N locations via
@@ -14,10 +14,11 @@ aiohttp's ceiling (100 in flight, no limiter) measured against the same server i
 this many locations should, and with CPython's default collector settings, to show what the
 setting buys.
 
-Each call has ``--timeout`` seconds (default 1), as a web backend that answers its own callers
-within a budget would set: past saturation the pool turns away at once the calls it cannot
-serve within that (``PoolTimeoutError``) instead of letting them wait. ``--timeout 0`` keeps the
-client's default of 30 s, with which waiting requests pile up for 30 s before any is refused.
+Each call has ``--timeout`` seconds, one set of runs per value (default ``1,0``): 1 s as a web
+backend that answers its own callers within a budget would set (past saturation the pool turns
+away at once the calls it cannot serve within that, ``PoolTimeoutError``, instead of letting
+them wait), and ``0`` for the client's default of 30 s, with which waiting requests pile up for
+up to 30 s before any is refused. The ``--processes`` workers use the first value.
 
 Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
 slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
@@ -47,6 +48,7 @@ from benchmarks._results import machine, write_section
 from benchmarks._tenant_load import Served, ceiling, drive
 
 RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
+CPYTHON_DEFAULT_THRESHOLDS = (700, 10, 10)
 GC_MODES = {"both": ("tuned", "default"), "tuned": ("tuned",), "default": ("default",)}
 GC_TITLES = {
     "tuned": "With `lc.tune_gc()` (young collections every 50,000 allocations)",
@@ -57,7 +59,10 @@ GC_TITLES = {
 @contextmanager
 def collector(mode: str) -> Iterator[None]:
     """Run the block with the garbage collector as ``mode`` says, then restore it."""
-    previous = lc.tune_gc() if mode == "tuned" else gc.get_threshold()
+    previous = gc.get_threshold()
+    gc.set_threshold(*CPYTHON_DEFAULT_THRESHOLDS)
+    if mode == "tuned":
+        lc.tune_gc()
     try:
         yield
     finally:
@@ -121,8 +126,9 @@ async def worker(args: argparse.Namespace) -> None:
     async with RedisLimiter(args.redis, RateLimit(), key_prefix=args.prefix) as limiter:
         locations = range(args.first, args.first + args.count)
         with collector("tuned" if args.gc != "default" else "default"):
+            timeout = _timeouts(args.timeout)[0]
             served = await drive(
-                args.url, locations, RATE, args.seconds, args.warmup, limiter, args.timeout or None
+                args.url, locations, RATE, args.seconds, args.warmup, limiter, timeout
             )
     print(json.dumps(served.as_dict()), flush=True)
 
@@ -156,7 +162,7 @@ def run_processes(
             "--gc",
             args.gc,
             "--timeout",
-            str(args.timeout),
+            args.timeout.split(",")[0],
         ]
         children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
     return [Served(**json.loads(child.communicate()[0])) for child in children]
@@ -190,29 +196,30 @@ async def measure(args: argparse.Namespace) -> str:
         f"{machine()}; load average at start {os.getloadavg()[0]:.2f}",
         "",
     ]
-    budget = f"{args.timeout:g} s" if args.timeout else "the default 30 s"
     with raw_server() as url:
         first = 0  # each run its own locations: the server's windows still hold the last run's
-        for mode in GC_MODES[args.gc]:
-            with collector(mode):
-                top = await ceiling(url, args.seconds)
-                runs = []
-                for n in counts:
-                    locations = range(first, first + n)
-                    timeout = args.timeout or None
-                    runs.append(
-                        await drive(url, locations, RATE, args.seconds, args.warmup, None, timeout)
-                    )
-                    first += n
-                    print(mode, tenant_rows(runs, top)[-1], flush=True)
-            lines += [
-                f"{GC_TITLES[mode]}: bare aiohttp's ceiling against the same server "
-                f"{top:,.0f} requests/s (100 in flight, no limiter). Each call's timeout: "
-                f"{budget}.",
-                "",
-                *tenant_rows(runs, top),
-                "",
-            ]
+        for timeout in _timeouts(args.timeout):
+            budget = f"{timeout:g} s" if timeout else "the default 30 s"
+            for mode in GC_MODES[args.gc]:
+                with collector(mode):
+                    top = await ceiling(url, args.seconds)
+                    runs = []
+                    for n in counts:
+                        locations = range(first, first + n)
+                        runs.append(
+                            await drive(
+                                url, locations, RATE, args.seconds, args.warmup, None, timeout
+                            )
+                        )
+                        first += n
+                        print(mode, budget, tenant_rows(runs, top)[-1], flush=True)
+                lines += [
+                    f"{GC_TITLES[mode]}, each call's timeout {budget}: bare aiohttp's ceiling "
+                    f"against the same server {top:,.0f} requests/s (100 in flight, no limiter).",
+                    "",
+                    *tenant_rows(runs, top),
+                    "",
+                ]
     if args.hol_seconds > 0:
         lines += [
             "Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
@@ -233,10 +240,19 @@ async def measure(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _timeouts(option: str) -> list[float | None]:
+    """``--timeout 1,0`` -> ``[1.0, None]`` (``0``: the client's default)."""
+    return [float(value) or None for value in option.split(",")]
+
+
 def processes_section(args: argparse.Namespace) -> list[str]:
     total = args.process_locations
+    timeout = _timeouts(args.timeout)[0]
+    budget = f"{timeout:g} s" if timeout else "the default 30 s"
+    collector_used = "CPython's default collector" if args.gc == "default" else "`lc.tune_gc()`"
     lines = [
-        f"{total:,} locations at 10/s each, one shared Redis limiter:",
+        f"{total:,} locations at 10/s each, one shared Redis limiter, {collector_used} in every "
+        f"worker, each call's timeout {budget}:",
         "",
         "| processes | served/s (sum) | share of demand | client CPU (sum) |",
         "|---|---|---|---|",
@@ -266,7 +282,9 @@ def main() -> None:
         "--gc", choices=sorted(GC_MODES), default="both", help="collector settings to run under"
     )
     parser.add_argument(
-        "--timeout", type=float, default=1.0, help="each call's budget, s (0: client default)"
+        "--timeout",
+        default="1,0",
+        help="each call's budget in s, one run per value (0: the client's default 30 s)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

@@ -87,16 +87,24 @@ class Admission:
             return True
         return False
 
-    async def enter(self, key: str, deadline: float | None = None) -> None:
+    async def enter(
+        self, key: str, deadline: float | None = None, *, refuse_early: bool = True
+    ) -> None:
         """Wait for a place, taking turns with the other locations that wait.
 
+        Args:
+            key: The location the request counts against (its turn order).
+            deadline: Event-loop time by which a place must be had.
+            refuse_early: Refuse at once when none is predicted by ``deadline`` (see
+                :meth:`hopeless`); ``False`` waits until the deadline (a token refresh).
+
         Raises:
-            PoolTimeoutError: No place by ``deadline`` (event-loop time), or none predicted
-                by then (see :meth:`hopeless`); nothing was sent.
+            PoolTimeoutError: No place by ``deadline``, or none predicted by then; nothing
+                was sent.
         """
         if self.try_enter():
             return
-        if deadline is not None and self.hopeless(key, deadline):
+        if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
         waiter = asyncio.get_running_loop().create_future()
         queue = self._queues.get(key)

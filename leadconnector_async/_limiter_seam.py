@@ -11,13 +11,12 @@ from ._protocol import RateLimitSnapshot
 from .errors import RateLimitTimeoutError
 
 
-class Permit(msgspec.Struct, gc=False):
+class Permit(msgspec.Struct, eq=False):
     """One request's pass from ``acquire`` to ``release``: which slot it holds, and where.
 
     The client hands it back unchanged, so a backend knows which request finished (the Redis
     backend re-scores that request's own entry) and can judge the answer's headers against what
-    it knew when the request was sent. (Not tracked by the garbage collector: one is alive per
-    request in flight, and nothing a backend keeps in ``entry`` refers back to it.)
+    it knew when the request was sent. Permits compare and hash by identity.
 
     Attributes:
         key: The location (or company) whose budget the request counts against.

@@ -147,8 +147,20 @@ class Observer:
         self.on_attempt = on_attempt
         self.on_call = on_call
 
+    def quiet(self) -> bool:
+        """Whether nobody listens right now: no hook, no tracer provider, no debug logging."""
+        return (
+            self.on_attempt is None
+            and self.on_call is None
+            and _otel_tracer() is None
+            and not logger.isEnabledFor(logging.DEBUG)
+        )
+
     def start(self, call: Call[Any], location_id: str | None) -> CallTrace | None:
-        """A trace for this call, or ``None`` when nobody listens (the fast path)."""
+        """A trace for this call, or ``None`` when nobody listens.
+
+        Call it in the task that runs the call: a span's context is attached to the current one.
+        """
         tracer = _otel_tracer()
         debug = logger.isEnabledFor(logging.DEBUG)
         if tracer is None and not debug and self.on_attempt is None and self.on_call is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 
@@ -21,13 +22,14 @@ class Pool:
         self.transport = transport
         self.limiter = limiter  # None: no limiting at all (rate_limit=None)
         # The limiter's synchronous fast path, if it has one: no coroutine while slots are free.
-        self.try_acquire: Callable[[str], Permit | None] = getattr(
-            limiter, "try_acquire", _no_fast_path
+        self.try_acquire: Callable[[str], Permit | None] = (
+            _optional(limiter, "try_acquire", "acquire") or _no_fast_path
         )
-        # A slot whose request was never sent comes back at once where the limiter allows.
-        self.unused: Callable[[Permit], None] = getattr(limiter, "unused", _no_refund)
-        if limiter is not None and self.unused is _no_refund:
-            self.unused = limiter.release  # the slot cools as if it had been sent
+        # A slot whose request was never sent comes back at once where the limiter allows;
+        # otherwise it cools as if it had been sent.
+        self.unused: Callable[[Permit], None] = _optional(limiter, "unused", "release") or getattr(
+            limiter, "release", _no_refund
+        )
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
@@ -68,6 +70,17 @@ class Pool:
             self.token_locations[key] = location
             if self.limiter is not None:
                 self.limiter.alias(key, location)
+
+
+def _optional(limiter: Limiter | None, name: str, instead: str) -> Any:
+    """The limiter's optional method ``name``, unless a subclass overrides ``instead`` below
+    the class that defines it (the override would be bypassed): then ``None``."""
+    for cls in type(limiter).__mro__:
+        if name in vars(cls):
+            return getattr(limiter, name)
+        if instead in vars(cls):
+            return None
+    return None
 
 
 def _no_fast_path(key: str) -> None:

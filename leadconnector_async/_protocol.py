@@ -102,14 +102,15 @@ def segment(value: str, name: str) -> str:
     raise ConfigurationError(f"{name} is not valid Unicode text (a lone surrogate): {value!r}")
 
 
-class Call(msgspec.Struct, Generic[T], frozen=True, gc=False):
+class Call(msgspec.Struct, Generic[T], frozen=True):
     """Everything needed to make one API call; resources build these, the client sends them.
 
     (Frozen structs rather than frozen dataclasses, here and for :class:`Request` and
     :class:`Response`: one of each is built per request, and a struct costs a tenth as much.
-    None of them is tracked by the garbage collector (``gc=False``): nothing they hold refers
-    back to them, so they cannot be part of a cycle, and at thousands of requests in flight
-    every tracked object is one more for each collection to walk.)
+    The client's own :class:`Request` and :class:`Response` are not tracked by the garbage
+    collector (``gc=False``): nothing they hold can refer back to them, and at thousands of
+    requests in flight every tracked object is one more for each collection to walk. A call is
+    tracked: its ``decode`` and ``body`` are the caller's and may.)
 
     Attributes:
         method: HTTP method.

@@ -9,9 +9,10 @@ once. (An aiolimiter bucket of the same size, which earlier versions also consul
 request the slots had let through, so the hot path no longer pays for it.)
 
 A request that finds no free slot waits as one future in its location's queue, served in order;
-with free slots it takes the O(1) path: one comparison, one daily-budget check, no timer. Slot
-returns of every location share one timer that fires once per tick (a slot comes back up to one
-tick late, never early), so the loop does not re-arm a timer per request.
+with free slots it takes the O(1) path: one comparison, one daily-budget check, no timer. A
+released slot joins the tick's list, and every location's returns share one timer that fires once
+per tick (a slot comes back up to two ticks late, never early), so the loop does no timer work per
+request.
 
 Server headers and 429s correct the picture (clamped, see ``_feedback``): slots another process
 used (seen as a lower ``X-RateLimit-Remaining`` than ours explains) are held back for a period,
@@ -95,6 +96,7 @@ class LocalLimiter:
         self._configured = (limit.max_requests, round(limit.period * 1000))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines = Deadlines()  # of queued requests, on one timer
+        self._released: list[_Location] = []  # slots released this tick, not yet cooling
 
     @property
     def active_locations(self) -> int:
@@ -170,23 +172,37 @@ class LocalLimiter:
             raise
 
     def release(self, permit: Permit) -> None:
-        self._cool(permit.entry, 1)
+        released = self._released
+        if not released:  # the first of this tick: the tick's end starts them all cooling
+            loop = self._running_loop()
+            loop.call_at(loop.time() + self._tick, self._cool_released)
+        released.append(permit.entry)
 
     def unused(self, permit: Permit) -> None:
         state: _Location = permit.entry
         state.daily.refund()
+        # Not counted as sent: header feedback judges the server's count by what was sent.
+        state.acquired -= 1
         self._give_back(state, 1)
 
-    def _cool(self, state: _Location, count: int) -> None:
-        """Return ``count`` slots one period from now (batched with every other return)."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            loop = self._running_loop()
-        due = loop.time() + state.period * _SLOT_MARGIN
-        queue = self._cooling.get(state.period)
+    def _cool_released(self) -> None:
+        """Start the period of every slot released this tick (due from now: never early)."""
+        released, self._released = self._released, []
+        periods = {state.period for state in released}
+        if len(periods) == 1:
+            self._cool(periods.pop(), released)
+            return
+        for period in periods:
+            self._cool(period, [state for state in released if state.period == period])
+
+    def _cool(self, period: float, owners: list[_Location]) -> None:
+        """Return a slot for each of ``owners`` one ``period`` from now (one timer for all)."""
+        loop = self._running_loop()
+        due = loop.time() + period * _SLOT_MARGIN
+        queue = self._cooling.get(period)
         if queue is None:
-            queue = self._cooling[state.period] = CoolingQueue()
-        queue.push(due, state, count, self._tick)
+            queue = self._cooling[period] = CoolingQueue()
+        queue.push(due, owners)
         if self._timer is None or due + self._tick < self._timer_at:
             self._arm(loop, due)
 
@@ -254,7 +270,7 @@ class LocalLimiter:
             foreign = capacity - permit.held - sent_since - plausible_remaining(remaining, capacity)
             if foreign > 0:
                 state.used += foreign
-                self._cool(state, foreign)
+                self._cool(state.period, [state] * foreign)
 
     def _feedback(self, state: _Location, snapshot: RateLimitSnapshot) -> None:
         """Limits the server's ``Max`` and interval set, clamped (none when it sends neither)."""

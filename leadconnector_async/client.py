@@ -43,6 +43,7 @@ from .errors import (
     NotFoundError,
     RateLimitError,
     ScopeError,
+    TransportError,
 )
 
 if TYPE_CHECKING:
@@ -312,11 +313,14 @@ class LeadConnector(AsyncClosing):
             LeadConnectorError: The typed error for whatever failed last, carrying the call's
                 method and path template.
         """
-        # A plain function returning the coroutine: one frame fewer on every request.
-        trace = self._observer.start(call, call.location_id or self._location_id)
-        return self._send(call) if trace is None else self._traced(call, trace)
+        # A plain function returning the coroutine: one frame fewer on every request. A trace
+        # is started inside the coroutine, in the task that awaits it (its span's context).
+        return self._send(call) if self._observer.quiet() else self._traced(call)
 
-    async def _traced(self, call: Call[T], trace: CallTrace) -> T:
+    async def _traced(self, call: Call[T]) -> T:
+        trace = self._observer.start(call, call.location_id or self._location_id)
+        if trace is None:
+            return await self._send(call)
         async with trace:
             return await self._send(call, trace)
 
@@ -326,8 +330,8 @@ class LeadConnector(AsyncClosing):
             key = self._limit_key(call)
             started = loop.time()
             gate = self._pool.admission
-            if gate is not None and gate.saturated:
-                self._shed(key, started, gate)
+            if gate is not None and gate.saturated and call.authenticated:
+                self._shed(key, started, gate)  # (never a token refresh: its callers wait on it)
             attempt = 0
             refreshed = False
             maybe_applied = False
@@ -355,6 +359,8 @@ class LeadConnector(AsyncClosing):
                         elapsed=loop.time() - started,
                     )
                     if delay is None:
+                        if maybe_applied and isinstance(error, TransportError):
+                            error.outcome_unknown = True  # an earlier attempt may have landed
                         raise
                     maybe_applied |= may_have_been_applied(error)
                     limiter = self._pool.limiter
@@ -442,7 +448,8 @@ class LeadConnector(AsyncClosing):
         sent = False
         try:
             if gate is not None and not gate.try_enter():
-                await gate.enter(key, deadline or self._slot_deadline(started))
+                deadline = deadline or self._slot_deadline(started)
+                await gate.enter(key, deadline, refuse_early=authenticated)
             try:
                 request = build_request(call, self._config, token)
                 if self._closed or pool.closed:  # closed while it waited for a slot or token

@@ -233,8 +233,9 @@ class RedisLimiter(AsyncClosing):
         else:
             self._redis.remove(permit.key, entry)
         if state is not None:
-            if not sent:
+            if not sent:  # not counted as sent: header feedback judges by what was sent
                 state.daily.refund()
+                state.sent -= 1
             state.in_flight -= 1
             self._forget_if_idle(permit.key, state)
 

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async._ratelimit import LocalLimiter, Permit
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
 MAX, PERIOD = 20, 1.0
@@ -159,3 +160,24 @@ async def test_requests_queued_behind_the_last_of_the_daily_budget_are_refused()
     refused = [r for r in results if isinstance(r, lc.RateLimitError)]
     assert len(refused) == 7
     assert fake.stats.requests == 3
+
+
+async def test_a_limiter_subclass_that_overrides_acquire_is_asked_for_every_request() -> None:
+    asked: list[str] = []
+
+    class Counting(LocalLimiter):
+        async def acquire(self, key: str, deadline: float | None = None) -> Permit:
+            asked.append(key)
+            return await super().acquire(key, deadline)
+
+    async with FakeLeadConnector() as fake:
+        contact_id = fake.store.create(fake.location_id, {"firstName": "Ed"})["id"]
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            limiter=Counting(lc.RateLimit()),
+        ) as client:
+            for _ in range(3):
+                await client.contacts.get(contact_id)
+    assert asked == [fake.location_id] * 3

@@ -4,6 +4,7 @@ it ends a request that overruns, and only that; the caller's own cancellation st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -69,3 +70,68 @@ async def test_requests_timing_out_together_each_get_their_own_error() -> None:
         )
     assert all(isinstance(r, lc.TransportError) and r.outcome_unknown for r in results), results
     assert len(raw.requests) == 20
+
+
+async def test_a_timeout_in_a_task_with_a_cancellation_already_pending_is_still_ours() -> None:
+    # A task that swallowed a cancellation and carries on (a cleanup call during shutdown)
+    # must still get the timeout error, not a bare CancelledError.
+    async def cleanup(client: lc.LeadConnector) -> BaseException:
+        with contextlib.suppress(asyncio.CancelledError):  # swallowed: cancelling() stays 1
+            await asyncio.Event().wait()
+        try:
+            await client.contacts.get("c1")
+        except BaseException as error:  # what came out is the assertion
+            return error
+        raise AssertionError("the request never answered, yet it returned")
+
+    async with serving(_never_answer) as raw, client_for(raw, timeout=0.2) as client:
+        task = asyncio.create_task(cleanup(client))
+        await asyncio.sleep(0)  # the task reaches its first wait
+        task.cancel()
+        error = await task
+    assert isinstance(error, lc.TransportError), repr(error)
+    assert error.outcome_unknown
+    assert len(raw.requests) == 1
+
+
+async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
+    arrived = asyncio.Event()
+
+    async def hold(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        arrived.set()
+        await _never_answer(raw, writer)
+
+    async with serving(hold) as raw, client_for(raw, timeout=0.3) as client:
+        first = asyncio.create_task(client.contacts.get("c1"))
+        await arrived.wait()
+        others = []
+        for n in range(60):  # an arrival every 10 ms or more, each with a shorter timeout
+            shorter = client.with_options(timeout=0.3 - n * 0.001)
+            others.append(asyncio.create_task(shorter.contacts.get(f"c{n}")))
+            await asyncio.sleep(0.01)
+        # At least 0.6 s passed: the first call's 0.3 s ran out while the others kept coming.
+        assert first.done()
+        results = await asyncio.gather(first, *others, return_exceptions=True)
+    assert all(isinstance(r, lc.TransportError) for r in results), results
+    assert len(raw.requests) == 61
+
+
+async def test_a_last_attempt_that_sent_nothing_still_reports_an_earlier_unknown_outcome() -> None:
+    # Attempt 1 reaches the server and gets no answer (it may have been applied); the server
+    # then goes away, so attempt 2 cannot connect (nothing sent). The call's outcome is unknown.
+    seen: list[bytes] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readuntil(b"\r\n\r\n"))
+        server.close()  # no further connections
+        writer.transport.abort()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    retry = lc.RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.001)
+    async with lc.LeadConnector("t0ken", location_id="loc", base_url=url, retry=retry) as client:
+        with pytest.raises(lc.TransportError, match="could not connect") as caught:
+            await client.contacts.get("c1")
+    await server.wait_closed()
+    assert caught.value.outcome_unknown
+    assert len(seen) == 1

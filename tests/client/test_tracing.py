@@ -3,6 +3,7 @@ as events, seen through the SDK's in-memory exporter; nothing imported without t
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,6 +118,29 @@ async def test_the_call_span_is_current_while_it_runs(spans: InMemorySpanExporte
     call, handler = spans.get_finished_spans()
     assert call.parent is not None
     assert call.parent.span_id == handler.context.span_id
+
+
+async def test_calls_gathered_leave_the_callers_current_span_as_it_was(
+    spans: InMemorySpanExporter,
+) -> None:
+    tracer = trace.get_tracer("app")
+    async with (
+        FakeLeadConnector() as fake,
+        lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client,
+    ):
+        contact_id = fake.store.create(fake.location_id, {"firstName": "Di"})["id"]
+        call: lc.Call[None] = lc.Call("GET", f"/contacts/{contact_id}")
+        with tracer.start_as_current_span("request handler") as handler:
+            # client.send() builds each coroutine here; each runs in a task of its own.
+            await asyncio.gather(client.send(call), client.send(call))
+            assert trace.get_current_span() is handler  # no call span left attached here
+    first, second, outer = spans.get_finished_spans()
+    assert outer.name == "request handler"
+    for call in (first, second):
+        assert call.parent is not None
+        assert call.parent.span_id == outer.context.span_id
 
 
 _WITHOUT_OTEL = """

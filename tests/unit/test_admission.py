@@ -103,9 +103,13 @@ async def test_a_new_location_waits_a_whole_turn_of_the_others() -> None:
         await gate.enter("new", clock.now + 0.7)
     assert not caught.value.outcome_unknown
     assert gate.waiting == 6  # refused at once, never queued
-    for _ in range(7):
+    # A token refresh is never refused early: it waits its turn (its callers wait on it).
+    refresh = asyncio.ensure_future(gate.enter("new", clock.now + 0.7, refuse_early=False))
+    await asyncio.sleep(0)
+    assert gate.waiting == 7
+    for _ in range(8):
         gate.leave()
-    await asyncio.gather(*waiting)
+    await asyncio.gather(*waiting, refresh)
     assert (gate.free, gate.waiting) == (1, 0)
 
 

@@ -127,6 +127,21 @@ async def test_use_the_server_saw_beyond_ours_is_held_back() -> None:
     assert status.in_use == 1 + 7  # ours, plus the seven someone else spent
 
 
+async def test_permits_never_sent_come_back_at_once_and_do_not_hide_foreign_use() -> None:
+    limiter = _limiter(100, 5.0)
+    sent = await limiter.acquire("loc")
+    for _ in range(20):  # taken, then given up before sending (no connection in time)
+        limiter.unused(await limiter.acquire("loc"))
+    status = limiter.status("loc")
+    assert status is not None
+    assert (status.in_use, status.daily_used) == (1, 1)
+    # The server counted 11 when it answered ours: 10 were someone else's.
+    limiter.observe(sent, RateLimitSnapshot(remaining=89, max=100))
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == 1 + 10
+
+
 async def test_idle_locations_are_forgotten() -> None:
     limiter = _limiter(5, 0.02)
     permits = [await limiter.acquire(f"loc-{n}") for n in range(200)]
