@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -15,6 +16,18 @@ from .test_hostile_server import CONTACT, RawServer, answer, client_for, serving
 
 async def _never_answer(raw: RawServer, writer: asyncio.StreamWriter) -> None:
     await asyncio.Event().wait()
+
+
+def _holding(
+    arrived: asyncio.Event,
+) -> Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]]:
+    """A handler that sets ``arrived`` once a request is in, then never answers."""
+
+    async def hold(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        arrived.set()
+        await _never_answer(raw, writer)
+
+    return hold
 
 
 async def _answer_at_once(raw: RawServer, writer: asyncio.StreamWriter) -> None:
@@ -41,11 +54,7 @@ async def test_the_timeout_is_per_request_not_per_task() -> None:
 
 async def test_the_callers_own_cancellation_is_not_turned_into_a_timeout() -> None:
     arrived = asyncio.Event()
-
-    async def hold(raw: RawServer, writer: asyncio.StreamWriter) -> None:
-        arrived.set()
-        await _never_answer(raw, writer)
-
+    hold = _holding(arrived)
     async with serving(hold) as raw, client_for(raw, timeout=5.0) as client:
         call = asyncio.create_task(client.contacts.get("c1"))
         await arrived.wait()
@@ -96,11 +105,7 @@ async def test_a_timeout_in_a_task_with_a_cancellation_already_pending_is_still_
 
 async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
     arrived = asyncio.Event()
-
-    async def hold(raw: RawServer, writer: asyncio.StreamWriter) -> None:
-        arrived.set()
-        await _never_answer(raw, writer)
-
+    hold = _holding(arrived)
     async with serving(hold) as raw, client_for(raw, timeout=0.3) as client:
         first = asyncio.create_task(client.contacts.get("c1"))
         await arrived.wait()
