@@ -16,6 +16,7 @@ from ._version import __version__
 # the command line's ``--help`` stay quick. Type checkers read the imports below; what runs is
 # the table under ``else:`` (a test holds the two equal).
 if TYPE_CHECKING:
+    from ._client_args import RequestCounts
     from ._config import RateLimit, RetryPolicy, Timeouts
     from ._gc_tuning import tune_gc
     from ._observe import AttemptInfo, CallOutcome
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ._ratelimit import Limiter, Permit, RateLimitStatus
     from .auth import OAuthToken, StaticToken, TokenSource
     from .bulk import BulkJob
-    from .client import LeadConnector, RequestCounts
+    from .client import LeadConnector
     from .custom_fields import CustomFieldDirectory
     from .errors import (
         APIError,
@@ -96,7 +97,8 @@ else:
         "._ratelimit": ("Limiter", "Permit", "RateLimitStatus"),
         ".auth": ("OAuthToken", "StaticToken", "TokenSource"),
         ".bulk": ("BulkJob",),
-        ".client": ("LeadConnector", "RequestCounts"),
+        "._client_args": ("RequestCounts",),
+        ".client": ("LeadConnector",),
         ".custom_fields": ("CustomFieldDirectory",),
         ".errors": (
             "APIError",

@@ -6,9 +6,8 @@ limit -> token -> build -> send -> read headers -> decode -> (retry)
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -16,6 +15,12 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from ._admission import Admission
+from ._client_args import (
+    RequestCounts,
+    checked_base_url,
+    checked_location,
+    token_source,
+)
 from ._closing import AsyncClosing
 from ._config import (
     CONTACTS_API_VERSION,
@@ -34,7 +39,7 @@ from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay
 from ._transport import AiohttpTransport
-from .auth import ANONYMOUS_KEY, ClientBound, NoToken, StaticToken, TokenSource, static_value
+from .auth import ANONYMOUS_KEY, TokenSource, static_value
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -51,19 +56,6 @@ if TYPE_CHECKING:
     from .resources.locations import LocationsResource
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RequestCounts:
-    """Requests a client's pool has sent so far (429s are otherwise hidden by retries).
-
-    Attributes:
-        sent: HTTP requests sent, every retry included.
-        rate_limited: How many of them the server answered with 429.
-    """
-
-    sent: int = 0
-    rate_limited: int = 0
 
 
 class LeadConnector(AsyncClosing):
@@ -123,15 +115,15 @@ class LeadConnector(AsyncClosing):
         trust_env: bool = False,
     ) -> None:
         self._config = ClientConfig(
-            base_url=_checked_base_url(base_url),
+            base_url=checked_base_url(base_url),
             timeouts=timeout if isinstance(timeout, Timeouts) else Timeouts(total=timeout),
             retry=retry or RetryPolicy(max_retries=max_retries),
             rate_limit=rate_limit,
             api_version=api_version,
         )
-        self._token = _token_source(token, self)
+        self._token = token_source(token, self)
         self._static_token = static_value(self._token)
-        self._location_id = _checked_location(location_id)
+        self._location_id = checked_location(location_id)
         server = urlsplit(self._config.base_url)
         port = server.port or (443 if server.scheme == "https" else 80)
         self._observer = Observer(server.hostname or "", port, on_attempt, on_call)
@@ -210,8 +202,8 @@ class LeadConnector(AsyncClosing):
         """
         return LeadConnector._derive(
             self,
-            token=self._token if token is None else _token_source(token, self),
-            location_id=_checked_location(location_id),
+            token=self._token if token is None else token_source(token, self),
+            location_id=checked_location(location_id),
             config=self._config,
         )
 
@@ -519,42 +511,3 @@ class _TokenRejectedError(Exception):
         super().__init__("token rejected")
         self.error = error
         self.token = token
-
-
-def _token_source(token: str | TokenSource | None, owner: LeadConnector) -> TokenSource:
-    if token is None:
-        return NoToken()
-    if isinstance(token, str):
-        return StaticToken(token)
-    if isinstance(token, TokenSource):
-        if isinstance(token, ClientBound):
-            token.bind(owner)  # its own requests (an OAuth refresh) share this pool
-        return token
-    raise ConfigurationError(f"token must be a str or a TokenSource, not {type(token).__name__}")
-
-
-def _checked_location(location_id: str | None) -> str | None:
-    if location_id is not None and (not isinstance(location_id, str) or not location_id.strip()):
-        raise ConfigurationError(f"location_id must be a non-empty string, got {location_id!r}")
-    return location_id
-
-
-def _checked_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"refusing to send tokens over plain http to {parts.hostname!r}; "
-            "use https (plain http is allowed only to loopback addresses, for tests)"
-        )
-    return base_url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
