@@ -31,7 +31,7 @@ import leadconnector_async as lc
 from benchmarks._results import machine, write_section
 from benchmarks.bulk import rss_mb
 from benchmarks.compare import bench_contact, fake_server
-from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._rate_headers import RateLimitSnapshot
 from leadconnector_async._ratelimit import LocalLimiter
 
 LIMITER_FILES = ("*/_ratelimit.py", "*/_daily.py", "*/_limiter_seam.py", "*/_feedback.py")

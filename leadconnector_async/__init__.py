@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ._config import RateLimit, RetryPolicy, Timeouts
     from ._gc_tuning import tune_gc
     from ._observe import AttemptInfo, CallOutcome
-    from ._protocol import Call, RateLimitSnapshot
+    from ._protocol import Call
+    from ._rate_headers import RateLimitSnapshot
     from ._ratelimit import Limiter, Permit, RateLimitStatus
     from .auth import OAuthToken, StaticToken, TokenSource
     from .bulk import BulkJob
@@ -93,7 +94,8 @@ else:
         "._config": ("RateLimit", "RetryPolicy", "Timeouts"),
         "._gc_tuning": ("tune_gc",),
         "._observe": ("AttemptInfo", "CallOutcome"),
-        "._protocol": ("Call", "RateLimitSnapshot"),
+        "._protocol": ("Call",),
+        "._rate_headers": ("RateLimitSnapshot",),
         "._ratelimit": ("Limiter", "Permit", "RateLimitStatus"),
         ".auth": ("OAuthToken", "StaticToken", "TokenSource"),
         ".bulk": ("BulkJob",),

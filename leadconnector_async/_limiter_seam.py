@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ._protocol import RateLimitSnapshot
+from ._rate_headers import RateLimitSnapshot
 from .errors import RateLimitTimeoutError
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from ._protocol import Call, Response, read_rate_limit
+from ._protocol import Call, Response
+from ._rate_headers import read_rate_limit
 from .errors import LeadConnectorError, RateLimitError
 
 logger = logging.getLogger("leadconnector_async")

@@ -5,33 +5,20 @@ Nothing here does I/O, so every rule can be tested on recorded bytes without an 
 
 from __future__ import annotations
 
-import email.utils
 import re
-import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, cast
-from urllib.parse import quote, quote_plus, urlencode
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
 
 import msgspec
-from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ._config import CONTACTS_API_VERSION, ClientConfig
+from ._error_mapping import body_excerpt, error_from_response, quoted_excerpt, redact_secrets
 from ._lenient import decoder_for as decoder_for
 from ._lenient import salvage
 from .errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
     ConfigurationError,
-    DuplicateContactError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RedirectError,
-    ScopeError,
-    ServerError,
     TransportError,
-    UnprocessableEntityError,
 )
 from .models._base import encode_clear
 
@@ -41,7 +28,6 @@ E = TypeVar("E")
 Decode = Callable[[bytes], T]
 
 _ENCODER = msgspec.json.Encoder(enc_hook=encode_clear)
-_EXCERPT = 200
 
 
 def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
@@ -241,14 +227,13 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
         problem = "JSON nested deeper than the decoder allows"
     raise TransportError(
         f"malformed response body from {call.method} {call.path}: {problem}; "
-        f"body starts {_excerpt(redact_secrets(response.body, _secrets_of(call, token)))}",
+        f"body starts {quoted_excerpt(redact_secrets(response.body, _secrets_of(call, token)))}",
         outcome_unknown=True,
         status_code=response.status,
     )
 
 
 _SECRET_FORM_FIELDS = ("client_secret", "refresh_token", "code", "access_token")
-_REDACTED = b"<redacted>"
 
 
 def _secrets_of(call: Call[Any], token: str | None) -> list[str]:
@@ -256,238 +241,3 @@ def _secrets_of(call: Call[Any], token: str | None) -> list[str]:
     if call.form is not None:
         secrets += [call.form[k] for k in _SECRET_FORM_FIELDS if call.form.get(k)]
     return secrets
-
-
-def redact_secrets(body: bytes, secrets: list[str]) -> bytes:
-    """``body`` with every secret, as sent or percent-encoded (as a form echoes it), replaced.
-
-    Secrets shorter than 4 characters are left alone: replacing them would garble the text
-    without hiding anything worth hiding.
-    """
-    for secret in secrets:
-        if len(secret) < 4:
-            continue
-        for spelling in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            body = body.replace(spelling.encode(), _REDACTED)
-    return body
-
-
-class _ErrorBody(msgspec.Struct, rename="camel"):
-    """The lenient shape of every error body the API is known to send."""
-
-    message: str | list[str] | None = None
-    error: str | dict[str, Any] | None = None
-    error_description: str | None = msgspec.field(default=None, name="error_description")
-    detail: str | None = None
-    meta: dict[str, Any] | None = None
-    trace_id: str | None = None
-
-
-_NOT_FOUND = re.compile(
-    r"not\s*found|does\s*n[o']t\s*exist|no longer exists|\bno such\b|\bunknown (contact|id)\b",
-    re.IGNORECASE,
-)
-_DUPLICATE = re.compile(r"duplicat", re.IGNORECASE)
-_SCOPE = re.compile(r"not authorized for this scope|scope", re.IGNORECASE)
-
-
-def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> APIError:
-    """Map an error status and body to the most specific exception class."""
-    parsed = _read_error_body(body)
-    messages = _messages(parsed, body)
-    text = "; ".join(messages) or f"HTTP {status}"
-    trace_id = parsed.trace_id if parsed else None
-    meta = parsed.meta if parsed and parsed.meta else {}
-    if status == 400 and (meta.get("contactId") or _DUPLICATE.search(text)):
-        return DuplicateContactError(
-            text,
-            existing_id=_str_or_none(meta.get("contactId")),
-            matching_field=_str_or_none(meta.get("matchingField")),
-            trace_id=trace_id,
-        )
-    if status == 404 or (status == 400 and _NOT_FOUND.search(text)):
-        return NotFoundError(text, status_code=status, trace_id=trace_id)
-    if status == 422:
-        return UnprocessableEntityError(text, messages=messages, trace_id=trace_id)
-    if status == 429:
-        return RateLimitError(text, retry_after=retry_after(headers), trace_id=trace_id)
-    if 300 <= status < 400:
-        location = header(headers, "location")
-        return RedirectError(
-            f"HTTP {status} redirect to {location!r} was not followed (the API does not "
-            "redirect; check base_url and any proxy in between)",
-            location=location,
-            status_code=status,
-            trace_id=trace_id,
-        )
-    return _by_status(status, text, trace_id)
-
-
-def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
-    cls: type[APIError]
-    if status == 400:
-        cls = BadRequestError
-    elif status == 401:
-        cls = ScopeError if _SCOPE.search(text) else AuthenticationError
-    elif status == 403:
-        cls = PermissionDeniedError
-    elif status >= 500:
-        cls = ServerError
-    else:
-        cls = APIError
-    return cls(text, status_code=status, trace_id=trace_id)
-
-
-def _read_error_body(body: bytes) -> _ErrorBody | None:
-    try:
-        return decoder_for(_ErrorBody).decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return None
-
-
-def _messages(parsed: _ErrorBody | None, body: bytes) -> list[str]:
-    if parsed is None:
-        return [_excerpt(body)] if body.strip() else []
-    if isinstance(parsed.message, list):
-        return [str(m) for m in parsed.message]
-    if isinstance(parsed.error, str) and parsed.error_description:
-        return [f"{parsed.error}: {parsed.error_description}"]  # OAuth's error shape
-    for candidate in (parsed.message, parsed.detail, parsed.error):
-        if isinstance(candidate, str) and candidate:
-            return [candidate]
-        if isinstance(candidate, dict) and isinstance(candidate.get("message"), str):
-            return [candidate["message"]]
-    return []
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-_SECRET_VALUE = re.compile(
-    r'("[^"]*(?:token|secret|password|authorization|api_?key)[^"]*"\s*:\s*)"[^"]*"?',
-    re.IGNORECASE,
-)
-_BEARER = re.compile(r"\b(bearer\s+)[^\s\"',]+", re.IGNORECASE)
-_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.?[\w-]*")
-
-
-def body_excerpt(body: bytes) -> str:
-    """The start of a body for messages and logs: at most 200 characters, with the values of
-    token/secret/password keys, bearer tokens and JWTs masked as ``***``."""
-    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
-    text = _SECRET_VALUE.sub(r'\1"***"', text)
-    text = _JWT.sub("***", _BEARER.sub(r"\1***", text))
-    return text[:_EXCERPT] + ("..." if len(text) > _EXCERPT or len(body) > _EXCERPT * 4 else "")
-
-
-def _excerpt(body: bytes) -> str:
-    return repr(body_excerpt(body))
-
-
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else the rate-limit interval.
-
-    Returns ``None`` when the response gives no hint.
-    """
-    value = header(headers, "retry-after")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value).timestamp()
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(0.0, when - (time.time() if now is None else now))
-    limits = read_rate_limit(headers)
-    if limits is not None and limits.interval_ms is not None:
-        return limits.interval_ms / 1000.0
-    return None
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """The value of header ``name`` matched case-insensitively in any mapping, or ``None``."""
-    wanted = name.lower()
-    value = headers.get(wanted)  # one lookup for case-insensitive mappings (aiohttp's)
-    if value is not None:
-        return value
-    for key, candidate in headers.items():
-        if key.lower() == wanted:
-            return candidate
-    return None
-
-
-class RateLimitSnapshot(msgspec.Struct, frozen=True, gc=False):
-    """The ``X-RateLimit-*`` figures of one response; ``None`` where a header was absent.
-
-    (A frozen struct rather than a frozen dataclass: one is built per response, and this costs a
-    sixth as much to build.)
-    """
-
-    remaining: int | None = None
-    max: int | None = None
-    interval_ms: int | None = None
-    daily_remaining: int | None = None
-    daily_limit: int | None = None
-
-
-_RATE_HEADERS = {
-    "x-ratelimit-remaining": "remaining",
-    "x-ratelimit-max": "max",
-    "x-ratelimit-interval-milliseconds": "interval_ms",
-    "x-ratelimit-daily-remaining": "daily_remaining",
-    "x-ratelimit-limit-daily": "daily_limit",
-}
-
-# Looked up as istr: multidict then skips folding the name's case on every lookup.
-_REMAINING, _MAX, _INTERVAL, _DAILY_REMAINING, _DAILY = map(istr, _RATE_HEADERS)
-_CASE_INSENSITIVE = (CIMultiDictProxy, CIMultiDict)
-
-
-def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
-    """Read the five rate-limit headers (any casing); ``None`` when none is present.
-
-    aiohttp's case-insensitive headers are asked for the five names directly; any other mapping
-    is scanned once.
-    """
-    if isinstance(headers, _CASE_INSENSITIVE):
-        get = cast(Callable[[str], Any], headers.get)  # a missing value: int(None), caught
-        remaining, most = get(_REMAINING), get(_MAX)
-        interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
-        try:  # the usual answer: all five, plain integers
-            return RateLimitSnapshot(
-                int(remaining), int(most), int(interval), int(daily_remaining), int(daily)
-            )
-        except (TypeError, ValueError):  # one missing (``int(None)``) or odd
-            pass
-        if remaining is most is interval is daily_remaining is daily is None:
-            return None
-        return RateLimitSnapshot(
-            _figure(remaining),
-            _figure(most),
-            _figure(interval),
-            _figure(daily_remaining),
-            _figure(daily),
-        )
-    found: dict[str, int] = {}
-    for key, value in headers.items():
-        name = _RATE_HEADERS.get(key.lower())
-        if name is not None:
-            figure = _figure(value)
-            if figure is not None:
-                found[name] = figure
-    return RateLimitSnapshot(**found) if found else None
-
-
-def _figure(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            return int(float(value))
-        except (ValueError, OverflowError):  # "abc", "nan", "inf": no figure at all
-            return None

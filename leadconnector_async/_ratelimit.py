@@ -35,7 +35,7 @@ from ._daily import DailyBudget
 from ._deadlines import Deadlines, expired
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
-from ._protocol import RateLimitSnapshot
+from ._rate_headers import RateLimitSnapshot
 
 __all__ = ["Limiter", "LocalLimiter", "Permit", "RateLimitStatus", "Unlimited"]
 

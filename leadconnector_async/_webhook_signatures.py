@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ._protocol import header
+from ._rate_headers import header
 from .errors import ConfigurationError, WebhookVerificationError
 
 if TYPE_CHECKING:

@@ -34,7 +34,8 @@ from ._config import (
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
 from ._pool import Pool, pool_capacity
-from ._protocol import Call, build_request, parse_response, read_rate_limit, static_headers
+from ._protocol import Call, build_request, parse_response, static_headers
+from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay

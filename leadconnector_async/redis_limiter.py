@@ -52,7 +52,7 @@ from ._closing import AsyncClosing
 from ._config import RateLimit
 from ._daily import DailyBudget
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
-from ._protocol import RateLimitSnapshot
+from ._rate_headers import RateLimitSnapshot
 from ._ratelimit import Permit, RateLimitStatus
 from ._redis_connection import UNAVAILABLE, US, RedisConnection
 from ._redis_local_share import LocalShare

@@ -8,7 +8,7 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async._config import RateLimit
-from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._rate_headers import RateLimitSnapshot
 from leadconnector_async._ratelimit import LocalLimiter
 from leadconnector_async.testing import FakeLeadConnector, Faults
 

@@ -14,7 +14,7 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 
 import leadconnector_async as lc
-from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._rate_headers import RateLimitSnapshot
 from leadconnector_async._redis_connection import MAX_CONNECTIONS
 from leadconnector_async.errors import RateLimiterUnavailableError
 from leadconnector_async.redis_limiter import RedisLimiter

@@ -8,7 +8,7 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async import _v3
 from leadconnector_async import endpoints as ep
-from leadconnector_async._protocol import body_excerpt
+from leadconnector_async._error_mapping import body_excerpt
 
 
 def test_a_call_fills_quoted_path_arguments_and_carries_the_row() -> None:

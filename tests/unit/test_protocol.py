@@ -6,16 +6,9 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async._config import ClientConfig
-from leadconnector_async._protocol import (
-    Call,
-    Response,
-    build_request,
-    error_from_response,
-    parse_response,
-    read_rate_limit,
-    retry_after,
-    segment,
-)
+from leadconnector_async._error_mapping import error_from_response
+from leadconnector_async._protocol import Call, Response, build_request, parse_response, segment
+from leadconnector_async._rate_headers import read_rate_limit, retry_after
 from leadconnector_async.endpoints import _CONTACT
 
 CONFIG = ClientConfig(base_url="https://api.test")

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async._protocol import RateLimitSnapshot
+from leadconnector_async._rate_headers import RateLimitSnapshot
 from leadconnector_async._ratelimit import LocalLimiter, Unlimited
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async._protocol import error_from_response
+from leadconnector_async._error_mapping import error_from_response
 from leadconnector_async._retry import backoff, retry_delay
 
 POLICY = lc.RetryPolicy(max_retries=3, backoff_base=1.0, backoff_max=8.0)
