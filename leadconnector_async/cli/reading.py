@@ -243,12 +243,16 @@ class ContactFile:
             if not isinstance(record, dict):
                 yield RowError(line, None, "is not a JSON object", {"text": text[:200]})
                 continue
-            unknown = [k for k in record if self._columns.target(k) is None]
+            fields = _with_undecoded(record)
+            if fields is None:
+                yield RowError(line, UNDECODED, "is not a JSON object", record)
+                continue
+            unknown = [k for k in fields if self._columns.target(k) is None]
             if unknown:
                 reason = f"unknown key(s) {', '.join(map(repr, unknown))}"
                 yield RowError(line, None, reason, record)
                 continue
-            named = ((k, self._columns.target(k), v) for k, v in record.items())
+            named = ((k, self._columns.target(k), v) for k, v in fields.items())
             yield self._verdict(line, named, record)
 
     def _verdict(
@@ -304,3 +308,26 @@ def count_rows(path: Path) -> int:
         while chunk := handle.read(1 << 20):
             newlines += chunk.count(b"\n")
     return max(0, newlines - (0 if path.suffix.lower() in NDJSON_SUFFIXES else 1))
+
+
+UNDECODED = "_undecoded"
+"""The key an NDJSON export writes a contact's undecoded fields under (``Contact.undecoded``)."""
+
+
+def _with_undecoded(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The record with the fields of its ``_undecoded`` object (our export's) as keys of its
+    own, where the record has none by that name; ``None`` if ``_undecoded`` is not an object.
+
+    So an exported file imports again as it was: a value the client could not type when it
+    read the contact is imported if its column takes it, and its row is rejected (naming it)
+    if not; none is dropped unseen.
+    """
+    undecoded = record.get(UNDECODED)
+    if undecoded is None:
+        return record
+    if not isinstance(undecoded, dict):
+        return None
+    fields = {key: value for key, value in record.items() if key != UNDECODED}
+    for key, value in undecoded.items():
+        fields.setdefault(key, value)
+    return fields

@@ -274,6 +274,29 @@ def test_ndjson_export_is_the_full_contact(tmp_path: Path) -> None:
     assert json.loads(out.read_text()) == {"id": "c1", "email": "a@x.com", "tags": ["t"]}
 
 
+def test_an_ndjson_export_with_undecoded_fields_imports_again(tmp_path: Path) -> None:
+    out = tmp_path / "out.ndjson"
+    with ContactWriter(out) as writer:
+        writer.write(
+            lc.Contact(
+                id="c1",
+                email="a@x.com",
+                first_name="Ann",
+                undecoded={"dateOfBirth": "1990-05-17", "firstName": ["not", "this"]},
+            )
+        )
+        writer.write(lc.Contact(id="c2", email="b@x.com", undecoded={"shoe": 9}))
+    with out.open("a") as handle:
+        handle.write(json.dumps({"email": "c@x.com", "_undecoded": 5}) + "\n")
+    typed, unknown, malformed = _read(out)
+    assert isinstance(typed, Row)  # the undecoded value its column takes is imported
+    assert (typed.contact.first_name, typed.contact.date_of_birth) == ("Ann", "1990-05-17")
+    assert isinstance(unknown, RowError)  # one no column takes rejects its row, named
+    assert "'shoe'" in unknown.reason
+    assert isinstance(malformed, RowError)
+    assert (malformed.column, malformed.reason) == ("_undecoded", "is not a JSON object")
+
+
 def test_account_comes_from_env_or_a_file_and_names_what_is_missing(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("secret-pit\n")
