@@ -18,26 +18,29 @@ S = TypeVar("S")
 class CoolingQueue(Generic[S]):
     """Returns of one period length: when each batch is due (loop time) and whose slots it holds."""
 
-    __slots__ = ("_batches", "_dues")
+    __slots__ = ("_batches", "_dues", "_each")
 
     def __init__(self) -> None:
         self._dues: deque[float] = deque()
         self._batches: deque[list[S]] = deque()
+        self._each: deque[int] = deque()
 
-    def push(self, due: float, owners: list[S]) -> None:
-        """Queue one slot per item of ``owners`` (an owner may repeat) to come back at ``due``.
-
-        ``due`` is never earlier than the last one pushed (both are loop time plus the period).
+    def push(self, due: float, owners: list[S], each: int = 1) -> None:
+        """Queue ``each`` slots per item of ``owners`` (an owner may repeat) to come back at
+        ``due``, never earlier than the last ``due`` pushed (both are loop time plus the period).
         """
         self._dues.append(due)
         self._batches.append(owners)
+        self._each.append(each)
 
     def pop_due(self, now: float) -> Iterator[tuple[S, int]]:
         """Take every return due by ``now``, oldest first: each owner with its slot count."""
-        dues, batches = self._dues, self._batches
+        dues, batches, each = self._dues, self._batches, self._each
         while dues and dues[0] <= now:
             dues.popleft()
-            yield from Counter(batches.popleft()).items()
+            slots = each.popleft()
+            for owner, count in Counter(batches.popleft()).items():
+                yield owner, count * slots
 
     @property
     def next_due(self) -> float | None:

@@ -76,9 +76,9 @@ class DailyBudget:
         """
         if remaining < 0:
             return
-        if limit is not None and limit > 0:
-            remaining = min(remaining, limit)
-        left = remaining - max(sent_since, 0)
+        if limit is not None and 0 < limit < remaining:
+            remaining = limit
+        left = remaining - sent_since if sent_since > 0 else remaining
         self.left = left
         if left > 0:
             self.refuse_until = 0.0  # budget shows again: reopen at once

@@ -67,6 +67,9 @@ _RATE_HEADERS = {
     "x-ratelimit-limit-daily": "daily_limit",
 }
 
+# What the five lookups are typed as: a missing header's None goes to int() and is caught.
+_Lookup = Callable[[str], Any]
+
 # Looked up as istr: multidict then skips folding the name's case on every lookup.
 _REMAINING, _MAX, _INTERVAL, _DAILY_REMAINING, _DAILY = map(istr, _RATE_HEADERS)
 _CASE_INSENSITIVE = (CIMultiDictProxy, CIMultiDict)
@@ -79,7 +82,7 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     is scanned once.
     """
     if isinstance(headers, _CASE_INSENSITIVE):
-        get = cast(Callable[[str], Any], headers.get)  # a missing value: int(None), caught
+        get = cast(_Lookup, headers.get)  # (the alias is built once: not per response)
         remaining, most = get(_REMAINING), get(_MAX)
         interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
         try:  # the usual answer: all five, plain integers

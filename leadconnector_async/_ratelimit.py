@@ -195,14 +195,15 @@ class LocalLimiter:
         for period in periods:
             self._cool(period, [state for state in released if state.period == period])
 
-    def _cool(self, period: float, owners: list[_Location]) -> None:
-        """Return a slot for each of ``owners`` one ``period`` from now (one timer for all)."""
+    def _cool(self, period: float, owners: list[_Location], each: int = 1) -> None:
+        """Return ``each`` slots for each of ``owners`` one ``period`` from now (one timer for
+        all)."""
         loop = self._running_loop()
         due = loop.time() + period * _SLOT_MARGIN
         queue = self._cooling.get(period)
         if queue is None:
             queue = self._cooling[period] = CoolingQueue()
-        queue.push(due, owners)
+        queue.push(due, owners, each)
         if self._timer is None or due + self._tick < self._timer_at:
             self._arm(loop, due)
 
@@ -267,10 +268,12 @@ class LocalLimiter:
             # at most permit.held + (taken since) of its count is ours; the rest was spent by
             # someone else sharing this budget. Hold that many back for a period.
             capacity = state.capacity
-            foreign = capacity - permit.held - sent_since - plausible_remaining(remaining, capacity)
+            if not 0 <= remaining <= capacity:  # (a chained comparison: the usual case is cheap)
+                remaining = plausible_remaining(remaining, capacity)
+            foreign = capacity - permit.held - sent_since - remaining
             if foreign > 0:
                 state.used += foreign
-                self._cool(state.period, [state] * foreign)
+                self._cool(state.period, [state], foreign)
 
     def _feedback(self, state: _Location, snapshot: RateLimitSnapshot) -> None:
         """Limits the server's ``Max`` and interval set, clamped (none when it sends neither)."""
