@@ -151,7 +151,10 @@ class AiohttpTransport:
                 allow_redirects=False,
                 proxy=proxy,
             ) as response:
-                body = await _read_body(response, self._max_body, request)
+                if _one_read_suffices(response, self._max_body, request):
+                    body = await response.read()  # (no coroutine of ours: a frame fewer)
+                else:
+                    body = await _read_counted(response, self._max_body, request)
                 return Response(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure = TransportError(
@@ -184,21 +187,28 @@ class AiohttpTransport:
         self._session = None
 
 
-async def _read_body(response: aiohttp.ClientResponse, limit: int, request: Request) -> bytes:
-    """The whole body, decompressed, or :class:`ResponseTooLargeError` once it passes ``limit``.
+def _one_read_suffices(response: aiohttp.ClientResponse, limit: int, request: Request) -> bool:
+    """Whether ``response.read()`` may take the body whole; if not, :func:`_read_counted` must.
 
     aiohttp inflates a compressed body chunk by chunk as it is read, so counting what comes
     out of ``response.content`` bounds memory however well the body compresses. An uncompressed
     body framed by its ``Content-Length`` (no ``Transfer-Encoding``) cannot outgrow what it
     declares, so one read takes it whole once the declared size is within ``limit``.
+
+    Raises:
+        ResponseTooLargeError: The body declares more than ``limit`` bytes.
     """
     declared = response.content_length
     headers = response.headers
-    if declared is not None and not headers.get(hdrs.CONTENT_ENCODING):
-        if declared > limit:
-            raise _too_large(response, limit, request, f"it declares {declared} bytes")
-        if hdrs.TRANSFER_ENCODING not in headers:
-            return await response.read()
+    if declared is None or headers.get(hdrs.CONTENT_ENCODING):
+        return False
+    if declared > limit:
+        raise _too_large(response, limit, request, f"it declares {declared} bytes")
+    return hdrs.TRANSFER_ENCODING not in headers
+
+
+async def _read_counted(response: aiohttp.ClientResponse, limit: int, request: Request) -> bytes:
+    """The whole body, decompressed, or :class:`ResponseTooLargeError` once it passes ``limit``."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(_CHUNK):
