@@ -1,7 +1,7 @@
 """The total-time limit of requests in flight, on one timer for the pool instead of one each.
 
 aiohttp enforces ``ClientTimeout(total=...)`` with a timer handle, a timeout context and their
-callbacks per request: a twentieth of its own per-request work, and objects the garbage
+callbacks per request: ~280 of its ~4,000 Python operations per request, and objects the garbage
 collector walks while the request is in flight. Here a request in flight is one dict entry (its
 task and deadline), and one timer, armed for the earliest deadline, cancels the tasks past
 theirs, as ``asyncio.timeout`` would: the transport tells that cancellation from any other by
