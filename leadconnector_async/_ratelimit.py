@@ -173,9 +173,12 @@ class LocalLimiter:
 
     def release(self, permit: Permit) -> None:
         released = self._released
-        if not released:  # the first of this tick: the tick's end starts them all cooling
+        if not released or self._loop is None or self._loop.is_closed():
+            # The first of this tick: the tick's end starts them all cooling.
             loop = self._running_loop()
-            loop.call_at(loop.time() + self._tick, self._cool_released)
+            released = self._released  # (a new loop took over the old tick's list)
+            if not released:
+                loop.call_at(loop.time() + self._tick, self._cool_released)
         released.append(permit.entry)
 
     def unused(self, permit: Permit) -> None:
@@ -355,5 +358,21 @@ class LocalLimiter:
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         loop = self._loop
         if loop is None or loop.is_closed():
-            loop = self._loop = asyncio.get_running_loop()
+            closed, loop = loop, asyncio.get_running_loop()
+            self._loop = loop
+            if closed is not None:
+                self._take_over(loop)
         return loop
+
+    def _take_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop that held this limiter's timers closed (``asyncio.run`` returned) and
+        another uses it now: its timers died with the old loop, so slots still to come back
+        would never return. Re-arm them here, the tick's released slots cooling from now."""
+        self._timer = None
+        self._deadlines = Deadlines()  # the old loop's waiters went with it
+        dues = [queue.next_due for queue in self._cooling.values()]
+        earliest = min((due for due in dues if due is not None), default=None)
+        if earliest is not None:
+            self._arm(loop, earliest)
+        if self._released:
+            self._cool_released()

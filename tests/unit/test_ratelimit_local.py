@@ -8,7 +8,7 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async._rate_headers import RateLimitSnapshot
-from leadconnector_async._ratelimit import LocalLimiter, Unlimited
+from leadconnector_async._ratelimit import LocalLimiter, Permit, Unlimited
 
 
 def _limiter(max_requests: int, period: float, **kw: object) -> LocalLimiter:
@@ -172,3 +172,23 @@ async def test_a_token_bucket_joins_its_location_with_its_slots() -> None:
     assert not blocked.done()
     blocked.cancel()
     assert limiter.status("token:abc") is None
+
+
+def test_a_limiter_outlives_its_event_loop() -> None:
+    # asyncio.run() closes its loop with the limiter's timers in it; the next loop must still
+    # get the cooled slots back (and the tick's released ones), not wait forever.
+    limiter = _limiter(1, 0.02)
+
+    async def take_and_release() -> None:
+        limiter.release(await limiter.acquire("loc"))
+
+    async def take_in_time(release: bool) -> Permit:
+        loop = asyncio.get_running_loop()
+        permit = await limiter.acquire("loc", loop.time() + 5.0)
+        if release:  # the loop closes before the tick that would start its cooling
+            limiter.release(permit)
+        return permit
+
+    asyncio.run(take_and_release())  # its slot cools on a loop that then closes
+    assert asyncio.run(take_in_time(release=True)).key == "loc"
+    assert asyncio.run(take_in_time(release=False)).key == "loc"
