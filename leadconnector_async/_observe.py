@@ -157,16 +157,14 @@ class Observer:
             and not logger.isEnabledFor(logging.DEBUG)
         )
 
-    def start(self, call: Call[Any], location_id: str | None) -> CallTrace | None:
-        """A trace for this call, or ``None`` when nobody listens.
+    def start(self, call: Call[Any], location_id: str | None) -> CallTrace:
+        """A trace for this call (ask :meth:`quiet` first: a call nobody listens to needs none).
 
         Call it in the task that runs the call: a span's context is attached to the current one.
         """
-        tracer = _otel_tracer()
-        debug = logger.isEnabledFor(logging.DEBUG)
-        if tracer is None and not debug and self.on_attempt is None and self.on_call is None:
-            return None
-        return CallTrace(self, call, location_id, tracer, debug)
+        return CallTrace(
+            self, call, location_id, _otel_tracer(), logger.isEnabledFor(logging.DEBUG)
+        )
 
 
 class CallTrace:

@@ -311,10 +311,7 @@ class LeadConnector(AsyncClosing):
         return self._send(call) if self._observer.quiet() else self._traced(call)
 
     async def _traced(self, call: Call[T]) -> T:
-        trace = self._observer.start(call, call.location_id or self._location_id)
-        if trace is None:
-            return await self._send(call)
-        async with trace:
+        async with self._observer.start(call, call.location_id or self._location_id) as trace:
             return await self._send(call, trace)
 
     async def _send(self, call: Call[T], trace: CallTrace | None = None) -> T:
