@@ -23,7 +23,7 @@ import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from ._deadlines import Deadlines, expired
+from ._deadlines import Deadlines
 from .errors import PoolTimeoutError
 
 _RATE_WINDOW = 0.5  # seconds of continuous saturation over which the admission rate is measured
@@ -116,21 +116,13 @@ class Admission:
             queue = self._queues[key] = _Queue(now)
         queue.append(waiter)
         self._grown(len(queue))
-        if deadline is not None:
-            self._deadlines.add(deadline, waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.leave()  # handed a place as we gave up: pass it on
-                raise
-            self._forget(key, waiter)
-            if expired(waiter):
-                raise PoolTimeoutError(
-                    "no connection of the pool came free within the call's time budget; "
-                    "nothing was sent"
-                ) from None
-            raise
+        await self._deadlines.wait(
+            waiter,
+            deadline,
+            pass_on=self.leave,
+            withdraw=lambda: self._forget(key, waiter),
+            timed_out=_no_place_in_time,
+        )
 
     def leave(self) -> None:
         """Free a place: the next location in turn with a waiting request gets it."""
@@ -237,3 +229,9 @@ class Admission:
         self._longer[len(queue)] -= 1
         if not queue:
             del self._queues[key]
+
+
+def _no_place_in_time() -> PoolTimeoutError:
+    return PoolTimeoutError(
+        "no connection of the pool came free within the call's time budget; nothing was sent"
+    )

@@ -3,14 +3,15 @@
 ``asyncio.timeout`` costs a timeout object, a timer handle, a context copy and a bound method per
 waiter: at thousands of queued requests that is what the garbage collector walks. Here a waiter
 is one heap entry, and one timer (armed for the earliest deadline) cancels the futures whose
-deadline passed. The waiter tells that cancellation from its task's own by
-:func:`expired` (its task has no cancellation pending).
+deadline passed. :meth:`Deadlines.wait` tells that cancellation from its task's own (its task
+has no cancellation pending) and handles a place handed over as the waiter gave up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+from collections.abc import Callable
 from itertools import count
 
 _COMPACT_SLACK = 1024
@@ -53,13 +54,46 @@ class Deadlines:
         if heap:
             self._arm(loop, heap[0][0])
 
+    async def wait(
+        self,
+        waiter: asyncio.Future[None],
+        deadline: float | None,
+        *,
+        pass_on: Callable[[], None],
+        withdraw: Callable[[], None],
+        timed_out: Callable[[], Exception],
+    ) -> None:
+        """Wait until ``waiter`` is handed a place (its result set) or ``deadline`` passes.
+
+        Args:
+            waiter: The queued future the place is handed to.
+            deadline: Loop time to give up at (``None``: none).
+            pass_on: Called when a cancellation lands just as the place was handed over:
+                the place goes to the next in line.
+            withdraw: Called otherwise, to take ``waiter`` out of its queue.
+            timed_out: The error raised instead of the cancellation when the deadline ended
+                the wait.
+        """
+        if deadline is not None:
+            self.add(deadline, waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                pass_on()
+                raise
+            withdraw()
+            if _expired(waiter):
+                raise timed_out() from None
+            raise
+
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if not entry[2].done()]
         heapq.heapify(self._heap)
         self._live_at_compaction = len(self._heap)
 
 
-def expired(waiter: asyncio.Future[None]) -> bool:
+def _expired(waiter: asyncio.Future[None]) -> bool:
     """True when ``waiter`` was cancelled by its deadline, not by its task being cancelled."""
     task = asyncio.current_task()
     return waiter.cancelled() and (task is None or task.cancelling() == 0)

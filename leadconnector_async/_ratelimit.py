@@ -32,7 +32,7 @@ from collections.abc import Callable
 from ._config import RateLimit
 from ._cooling import CoolingQueue
 from ._daily import DailyBudget
-from ._deadlines import Deadlines, expired
+from ._deadlines import Deadlines
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
 from ._rate_headers import RateLimitSnapshot
@@ -157,19 +157,18 @@ class LocalLimiter:
             state.waiters = deque()
         waiters = state.waiters
         waiters.append(waiter)
-        if deadline is not None:
-            self._deadlines.add(deadline, waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self._give_back(state, 1)  # handed to us as we gave up: pass it on
-                raise
+
+        def withdraw() -> None:
             with contextlib.suppress(ValueError):  # moved by alias(): skipped there
                 waiters.remove(waiter)
-            if expired(waiter):
-                raise timed_out(state.key, "no slot freed up") from None
-            raise
+
+        await self._deadlines.wait(
+            waiter,
+            deadline,
+            pass_on=lambda: self._give_back(state, 1),
+            withdraw=withdraw,
+            timed_out=lambda: timed_out(state.key, "no slot freed up"),
+        )
 
     def release(self, permit: Permit) -> None:
         released = self._released
