@@ -164,42 +164,39 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
             encode, text with lone surrogates, a token with control characters).
     """
     try:
-        return _request(call, config, token)
+        url = config.base_url + call.path
+        if call.params:
+            query = urlencode(
+                [(k, str(v)) for k, v in call.params.items() if v is not None], quote_via=quote
+            )
+            if query:
+                url = f"{url}?{query}"
+        headers: dict[str, str] = {}
+        if call.version is not None:
+            headers["Version"] = call.version
+        if token is not None and call.authenticated:
+            if not token.isprintable():  # CR/LF would split the header; the message omits it
+                raise ConfigurationError(
+                    "the access token contains a control character (such as CR or LF); "
+                    "nothing was sent"
+                )
+            headers["Authorization"] = f"Bearer {token}"
+        if call.form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return Request(call.method, url, headers, urlencode(call.form).encode())
+        if call.body is None:
+            return Request(call.method, url, headers, None)
+        headers["Content-Type"] = "application/json"
+        try:
+            return Request(call.method, url, headers, _ENCODER.encode(call.body))
+        except (TypeError, msgspec.EncodeError) as exc:
+            problem = str(exc)
+        raise ConfigurationError(
+            f"cannot send the body of {call.method} {call.path}: {problem}; nothing was sent"
+        )
     except UnicodeEncodeError as exc:
         problem = f"text that is not valid Unicode (a lone surrogate at position {exc.start})"
     raise ConfigurationError(f"cannot send {call.method} {call.path}: {problem}; nothing was sent")
-
-
-def _request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
-    url = config.base_url + call.path
-    if call.params:
-        query = urlencode(
-            [(k, str(v)) for k, v in call.params.items() if v is not None], quote_via=quote
-        )
-        if query:
-            url = f"{url}?{query}"
-    headers: dict[str, str] = {}
-    if call.version is not None:
-        headers["Version"] = call.version
-    if call.authenticated and token is not None:
-        if not token.isprintable():  # CR/LF would split the header; the message omits it
-            raise ConfigurationError(
-                "the access token contains a control character (such as CR or LF); nothing was sent"
-            )
-        headers["Authorization"] = f"Bearer {token}"
-    body: bytes | None = None
-    if call.form is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        body = urlencode(call.form).encode()
-    elif call.body is not None:
-        headers["Content-Type"] = "application/json"
-        try:
-            body = _ENCODER.encode(call.body)
-        except (TypeError, msgspec.EncodeError) as exc:
-            raise ConfigurationError(
-                f"cannot send the body of {call.method} {call.path}: {exc}; nothing was sent"
-            ) from None
-    return Request(call.method, url, headers, body)
 
 
 def parse_response(call: Call[T], response: Response, token: str | None = None) -> T:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy, istr
@@ -82,7 +82,7 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     is scanned once.
     """
     if isinstance(headers, _CASE_INSENSITIVE):
-        get = cast(_Lookup, headers.get)  # (the alias is built once: not per response)
+        get: _Lookup = headers.get  # (a local's annotation costs nothing at run time)
         remaining, most = get(_REMAINING), get(_MAX)
         interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
         try:  # the usual answer: all five, plain integers

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from asyncio import get_running_loop
 from collections import deque
 from collections.abc import Callable
 
@@ -172,8 +173,9 @@ class LocalLimiter:
 
     def release(self, permit: Permit) -> None:
         released = self._released
-        if not released or self._loop is None or self._loop.is_closed():
-            # The first of this tick: the tick's end starts them all cooling.
+        if not released or get_running_loop() is not self._loop:
+            # The first of this tick (the tick's end starts them all cooling), or the first on
+            # another event loop (the one that held the tick's timer may have closed).
             loop = self._running_loop()
             released = self._released  # (a new loop took over the old tick's list)
             if not released:
