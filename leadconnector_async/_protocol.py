@@ -28,6 +28,7 @@ E = TypeVar("E")
 Decode = Callable[[bytes], T]
 
 _ENCODER = msgspec.json.Encoder(enc_hook=encode_clear)
+_JSON, _FORM = "application/json", "application/x-www-form-urlencoded"
 
 
 def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
@@ -130,16 +131,42 @@ class Call(msgspec.Struct, Generic[T], frozen=True):
 
 
 class Request(msgspec.Struct, frozen=True, gc=False):
-    """An HTTP request ready for the transport. Its repr shows neither headers nor query."""
+    """An HTTP request ready for the transport. Its repr shows neither credentials nor query.
+
+    Attributes:
+        method: HTTP method.
+        url: The whole URL, query included.
+        body: The encoded body, or ``None``.
+        content_type: The body's ``Content-Type``, or ``None``.
+        token: The bearer token to send, or ``None`` for an unauthenticated request.
+        version: The ``Version`` header, or ``None`` for none.
+        lasting: The token is a fixed string its client sends again and again (not one an
+            OAuth source replaces), so the transport may keep it as a session's default.
+
+    The token and version are fields rather than headers so that the transport can keep a
+    lasting token's as the defaults of a session of its own: aiohttp then merges no headers
+    into the defaults per request (see :func:`identity_headers`).
+    """
 
     method: str
     url: str
-    headers: dict[str, str]
-    body: bytes | None
+    body: bytes | None = None
+    content_type: str | None = None
+    token: str | None = None
+    version: str | None = None
+    lasting: bool = False
 
     def __repr__(self) -> str:
         # No query string: it can hold an email or phone (duplicate lookups, searches).
         return f"Request({self.method} {self.url.partition('?')[0]})"
+
+
+def identity_headers(token: str | None, version: str | None) -> dict[str, str]:
+    """The ``Authorization`` and ``Version`` headers of a request with this token and version."""
+    headers = {} if version is None else {"Version": version}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 class Response(msgspec.Struct, frozen=True, gc=False):
@@ -155,9 +182,12 @@ def static_headers(config: ClientConfig) -> dict[str, str]:
     return {"Accept": "application/json", "User-Agent": config.user_agent}
 
 
-def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
-    """Turn a call description into a request with the headers that vary by call (the
-    :func:`static_headers` are the transport's).
+def build_request(
+    call: Call[Any], config: ClientConfig, token: str | None, *, lasting: bool = False
+) -> Request:
+    """Turn a call description into a request for the transport (which adds the
+    :func:`static_headers`); ``lasting`` says the token is a fixed string (see
+    :class:`Request`).
 
     Raises:
         ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
@@ -171,26 +201,24 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
             )
             if query:
                 url = f"{url}?{query}"
-        headers: dict[str, str] = {}
-        if call.version is not None:
-            headers["Version"] = call.version
-        if token is not None and call.authenticated:
-            if not token.isprintable():  # CR/LF would split the header; the message omits it
-                raise ConfigurationError(
-                    "the access token contains a control character (such as CR or LF); "
-                    "nothing was sent"
-                )
-            headers["Authorization"] = f"Bearer {token}"
+        if not call.authenticated:
+            token = None
+        elif token is not None and not token.isprintable():
+            # CR/LF would split the header; the message omits the token
+            raise ConfigurationError(
+                "the access token contains a control character (such as CR or LF); nothing was sent"
+            )
         if call.form is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return Request(call.method, url, headers, urlencode(call.form).encode())
+            body = urlencode(call.form).encode()
+            return Request(call.method, url, body, _FORM, token, call.version, lasting)
         if call.body is None:
-            return Request(call.method, url, headers, None)
-        headers["Content-Type"] = "application/json"
+            return Request(call.method, url, None, None, token, call.version, lasting)
         try:
-            return Request(call.method, url, headers, _ENCODER.encode(call.body))
+            body = _ENCODER.encode(call.body)
         except (TypeError, msgspec.EncodeError) as exc:
             problem = str(exc)
+        else:
+            return Request(call.method, url, body, _JSON, token, call.version, lasting)
         raise ConfigurationError(
             f"cannot send the body of {call.method} {call.path}: {problem}; nothing was sent"
         )

@@ -12,12 +12,15 @@ from aiohttp import hdrs
 from yarl import URL
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
-from ._protocol import Request, Response
+from ._protocol import Request, Response, identity_headers
 from ._proxy import EnvironmentProxies
 from ._watchdog import Watchdog
 from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError, TransportError
 
 _CHUNK = 64 * 1024
+# Sessions kept for lasting tokens, one per (token, Version) pair in use: ~3.5 KB each.
+_MOST_IDENTITIES = 4096
+CT = hdrs.CONTENT_TYPE
 
 
 class Transport(Protocol):
@@ -79,32 +82,34 @@ class AiohttpTransport:
         self._last_timeouts: Timeouts | None = None
         self._last_timeout = aiohttp.ClientTimeout()
         self._static_headers = dict(headers or {})
+        self._identities: dict[tuple[str, str | None], aiohttp.ClientSession] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created lazily so the session binds to the loop that actually runs the requests.
         connector = aiohttp.TCPConnector(
             limit=self._connection_limit, keepalive_timeout=self._keepalive_timeout
         )
-        session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=True,
-            raise_for_status=False,
-            headers=self._static_headers,
-        )
-        # aiohttp quietly sends an idempotent request a second time after a disconnect. That
-        # second send would bypass our rate-limit slot and hide an unknown outcome from our
-        # retry policy, so our own session leaves every retry to the client (aiohttp's test
-        # client turns the same switch off; it has no public argument). Every aiohttp from the
-        # declared floor has it; tests/client/test_no_silent_resend.py fails if one drops it.
-        if not hasattr(session, "_retry_connection"):
-            warnings.warn(
-                f"aiohttp {aiohttp.__version__} has no switch for its silent resend of a request "
-                "after a disconnect: such a resend bypasses the rate limiter",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        session._retry_connection = False
-        self._session = session
+        self._session = _own_session(connector, True, self._static_headers)
+        return self._session
+
+    def _identity_session(self, token: str, version: str | None) -> aiohttp.ClientSession:
+        """Our session for the requests with this lasting token and ``Version`` (opened on
+        first use), or the shared one once ``_MOST_IDENTITIES`` are open.
+
+        The token and version are its default headers, so such a request has no headers of its
+        own for aiohttp to merge into the defaults (one by one, in Python, on every request).
+        Every such session shares the one connector and lives until the transport closes: only
+        fixed tokens get one (an OAuth token is replaced every day and stays on the shared
+        session), so none has to be let go while a request may still be using it.
+        """
+        shared = self._session or self._open_session()
+        if len(self._identities) >= _MOST_IDENTITIES:
+            return shared
+        headers = {**self._static_headers, **identity_headers(token, version)}
+        connector = shared.connector
+        assert connector is not None  # (an open session has its connector)
+        session = _own_session(connector, False, headers)
+        self._identities[token, version] = session
         return session
 
     @property
@@ -128,7 +133,21 @@ class AiohttpTransport:
     async def send(self, request: Request, timeouts: Timeouts) -> Response:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
-        session = self._session or self._open_session()
+        token, version = request.token, request.version
+        if token is not None and request.lasting and self._owns_session:
+            session = self._identities.get((token, version)) or self._identity_session(
+                token, version
+            )
+        else:
+            session = self._session or self._open_session()
+        if session is self._session:  # the shared session's defaults are the static headers
+            headers = identity_headers(token, version)
+            if not self._owns_session:
+                headers = {**self._static_headers, **headers}
+        else:
+            headers = {}
+        if request.content_type is not None:
+            headers[CT] = request.content_type
         # The errors are raised after the ``except`` blocks on purpose: raised inside one,
         # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
         # holds the request's headers, bearer token included.
@@ -141,11 +160,7 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 url,
-                headers=(
-                    request.headers
-                    if self._owns_session
-                    else {**self._static_headers, **request.headers}
-                ),
+                headers=headers or None,
                 data=request.body,
                 timeout=self._timeout(timeouts),
                 allow_redirects=False,
@@ -182,6 +197,9 @@ class AiohttpTransport:
 
     async def aclose(self) -> None:
         self._closed = True
+        for session in self._identities.values():
+            session.detach()  # closed without closing the shared connector
+        self._identities.clear()
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
@@ -229,3 +247,29 @@ def _too_large(
         limit=limit,
         status_code=response.status,
     )
+
+
+def _own_session(
+    connector: aiohttp.BaseConnector, owner: bool, headers: dict[str, str]
+) -> aiohttp.ClientSession:
+    session = aiohttp.ClientSession(
+        connector=connector,
+        connector_owner=owner,
+        auto_decompress=True,
+        raise_for_status=False,
+        headers=headers,
+    )
+    # aiohttp quietly sends an idempotent request a second time after a disconnect. That
+    # second send would bypass our rate-limit slot and hide an unknown outcome from our retry
+    # policy, so our own sessions leave every retry to the client (aiohttp's test client turns
+    # the same switch off; it has no public argument). Every aiohttp from the declared floor
+    # has it; tests/client/test_no_silent_resend.py fails if one drops it.
+    if not hasattr(session, "_retry_connection"):
+        warnings.warn(
+            f"aiohttp {aiohttp.__version__} has no switch for its silent resend of a request "
+            "after a disconnect: such a resend bypasses the rate limiter",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    session._retry_connection = False
+    return session

@@ -441,7 +441,9 @@ class LeadConnector(AsyncClosing):
                 deadline = deadline or self._slot_deadline(started)
                 await gate.enter(key, deadline, refuse_early=authenticated)
             try:
-                request = build_request(call, self._config, token)
+                request = build_request(
+                    call, self._config, token, lasting=token is self._static_token
+                )
                 if self._closed or pool.closed:  # closed while it waited for a slot or token
                     self._refuse_if_closed()
                 sent = True

@@ -77,9 +77,9 @@ def test_a_refresh_is_a_bare_form_post() -> None:
     request = build_request(token_call(form), ClientConfig(), None)
     assert request.method == "POST"
     assert request.url == "https://services.leadconnectorhq.com/oauth/token"
-    assert "Authorization" not in request.headers
-    assert "Version" not in request.headers
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.token is None
+    assert request.version is None
+    assert request.content_type == "application/x-www-form-urlencoded"
     assert request.body == (
         b"grant_type=refresh_token&client_id=id&client_secret=secret&refresh_token=rt"
         b"&user_type=Company"
@@ -95,8 +95,8 @@ def test_a_code_exchange_sends_the_redirect_uri_only_when_given() -> None:
 def test_a_location_token_request_is_versioned_and_counts_against_the_company() -> None:
     call = location_token_call("co-1", "loc-1")
     request = build_request(call, ClientConfig(), "agency")
-    assert request.headers["Version"] == "2021-07-28"
-    assert request.headers["Authorization"] == "Bearer agency"
+    assert request.version == "2021-07-28"
+    assert request.token == "agency"
     assert request.body == b"companyId=co-1&locationId=loc-1"
     assert call.location_id == "co-1"
 

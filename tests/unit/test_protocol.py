@@ -7,7 +7,14 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async._config import ClientConfig
 from leadconnector_async._error_mapping import error_from_response
-from leadconnector_async._protocol import Call, Response, build_request, parse_response, segment
+from leadconnector_async._protocol import (
+    Call,
+    Response,
+    build_request,
+    identity_headers,
+    parse_response,
+    segment,
+)
 from leadconnector_async._rate_headers import read_rate_limit, retry_after
 from leadconnector_async.endpoints import _CONTACT
 
@@ -18,9 +25,11 @@ def test_build_request_sets_headers_and_encodes_unset_fields_away() -> None:
     call = Call("POST", "/contacts/", body=lc.ContactCreate(first_name="A", location_id="L"))
     request = build_request(call, CONFIG, "secret")
     assert request.url == "https://api.test/contacts/"
-    assert request.headers["Authorization"] == "Bearer secret"
-    assert request.headers["Version"] == "2021-07-28"
-    assert request.headers["Content-Type"] == "application/json"
+    assert identity_headers(request.token, request.version) == {
+        "Authorization": "Bearer secret",
+        "Version": "2021-07-28",
+    }
+    assert request.content_type == "application/json"
     assert request.body == b'{"firstName":"A","locationId":"L"}'
     assert "secret" not in repr(request)
 
@@ -45,8 +54,7 @@ def test_form_bodies_are_form_encoded_without_a_token() -> None:
     )
     request = build_request(call, CONFIG, "t")
     assert request.body == b"grant_type=refresh_token"
-    assert "Authorization" not in request.headers
-    assert "Version" not in request.headers
+    assert identity_headers(request.token, request.version) == {}
 
 
 def test_segment_quotes_and_refuses_empty() -> None:
