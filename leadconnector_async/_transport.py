@@ -82,7 +82,7 @@ class AiohttpTransport:
         self._last_timeouts: Timeouts | None = None
         self._last_timeout = aiohttp.ClientTimeout()
         self._static_headers = dict(headers or {})
-        self._identities: dict[tuple[str, str | None], aiohttp.ClientSession] = {}
+        self._identities: dict[tuple[str | None, str | None], aiohttp.ClientSession] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created lazily so the session binds to the loop that actually runs the requests.
@@ -92,9 +92,10 @@ class AiohttpTransport:
         self._session = _own_session(connector, True, self._static_headers)
         return self._session
 
-    def _identity_session(self, token: str, version: str | None) -> aiohttp.ClientSession:
+    def _identity_session(self, request: Request) -> aiohttp.ClientSession:
         """Our session for the requests with this lasting token and ``Version`` (opened on
-        first use), or the shared one once ``_MOST_IDENTITIES`` are open.
+        first use), or the shared one (once ``_MOST_IDENTITIES`` are open, or when the
+        session is borrowed).
 
         The token and version are its default headers, so such a request has no headers of its
         own for aiohttp to merge into the defaults (one by one, in Python, on every request).
@@ -103,14 +104,23 @@ class AiohttpTransport:
         session), so none has to be let go while a request may still be using it.
         """
         shared = self._session or self._open_session()
-        if len(self._identities) >= _MOST_IDENTITIES:
+        if not self._owns_session or len(self._identities) >= _MOST_IDENTITIES:
             return shared
-        headers = {**self._static_headers, **identity_headers(token, version)}
         connector = shared.connector
         assert connector is not None  # (an open session has its connector)
+        headers = {**self._static_headers, **identity_headers(request.token, request.version)}
         session = _own_session(connector, False, headers)
-        self._identities[token, version] = session
+        self._identities[request.token, request.version] = session
         return session
+
+    def _shared_headers(self, request: Request) -> dict[str, str]:
+        """What a request through the shared session adds to that session's defaults."""
+        headers = identity_headers(request.token, request.version)
+        if not self._owns_session:  # a borrowed session's defaults are its owner's
+            headers = {**self._static_headers, **headers}
+        if request.content_type is not None:
+            headers[CT] = request.content_type
+        return headers
 
     @property
     def session(self) -> aiohttp.ClientSession | None:
@@ -133,21 +143,18 @@ class AiohttpTransport:
     async def send(self, request: Request, timeouts: Timeouts) -> Response:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
-        token, version = request.token, request.version
-        if token is not None and request.lasting and self._owns_session:
-            session = self._identities.get((token, version)) or self._identity_session(
-                token, version
-            )
+        if request.lasting:
+            session = self._identities.get((request.token, request.version))
+            if session is None:
+                session = self._identity_session(request)
         else:
             session = self._session or self._open_session()
-        if session is self._session:  # the shared session's defaults are the static headers
-            headers = identity_headers(token, version)
-            if not self._owns_session:
-                headers = {**self._static_headers, **headers}
+        if session is self._session:  # the shared one: its defaults are the static headers
+            headers: dict[str, str] | None = self._shared_headers(request)
+        elif request.content_type is None:
+            headers = None
         else:
-            headers = {}
-        if request.content_type is not None:
-            headers[CT] = request.content_type
+            headers = {CT: request.content_type}
         # The errors are raised after the ``except`` blocks on purpose: raised inside one,
         # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
         # holds the request's headers, bearer token included.
@@ -160,7 +167,7 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 url,
-                headers=headers or None,
+                headers=headers,
                 data=request.body,
                 timeout=self._timeout(timeouts),
                 allow_redirects=False,
@@ -216,11 +223,11 @@ def _one_read_suffices(response: aiohttp.ClientResponse, limit: int, request: Re
     Raises:
         ResponseTooLargeError: The body declares more than ``limit`` bytes.
     """
-    declared = response.content_length
     headers = response.headers
-    if declared is None or headers.get(hdrs.CONTENT_ENCODING):
+    declared = headers.get(hdrs.CONTENT_LENGTH)  # (aiohttp's parser refused a malformed one)
+    if declared is None or hdrs.CONTENT_ENCODING in headers:
         return False
-    if declared > limit:
+    if int(declared) > limit:
         raise _too_large(response, limit, request, f"it declares {declared} bytes")
     return hdrs.TRANSFER_ENCODING not in headers
 
