@@ -82,12 +82,16 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     is scanned once.
     """
     if isinstance(headers, _CASE_INSENSITIVE):
-        get: _Lookup = headers.get  # (a local's annotation costs nothing at run time)
+        get: _Lookup = headers.get  # (an annotation, not a cast: no call per response)
         remaining, most = get(_REMAINING), get(_MAX)
         interval, daily_remaining, daily = get(_INTERVAL), get(_DAILY_REMAINING), get(_DAILY)
         try:  # the usual answer: all five, plain integers
             return RateLimitSnapshot(
-                int(remaining), int(most), int(interval), int(daily_remaining), int(daily)
+                int(remaining),  # pyright: ignore[reportArgumentType] (None is caught)
+                int(most),  # pyright: ignore[reportArgumentType]
+                int(interval),  # pyright: ignore[reportArgumentType]
+                int(daily_remaining),  # pyright: ignore[reportArgumentType]
+                int(daily),  # pyright: ignore[reportArgumentType]
             )
         except (TypeError, ValueError):  # one missing (``int(None)``) or odd
             pass

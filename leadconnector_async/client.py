@@ -315,31 +315,102 @@ class LeadConnector(AsyncClosing):
             return await self._send(call, trace)
 
     async def _send(self, call: Call[T], trace: CallTrace | None = None) -> T:
+        # Every attempt is written out here rather than in a coroutine of its own: one frame
+        # (and one object for the garbage collector to walk while it waits) fewer per request.
+        pool = self._pool
         try:
-            loop = self._pool.check_loop()
+            loop = pool.check_loop()
             key = self._limit_key(call)
             started = loop.time()
-            gate = self._pool.admission
-            if gate is not None and gate.saturated and call.authenticated:
+            authenticated = call.authenticated
+            gate = pool.admission
+            if gate is not None and gate.saturated and authenticated:
                 self._shed(key, started, gate)  # (never a token refresh: its callers wait on it)
+            # An OAuth token request counts against no location: it bypasses the limiter.
+            limiter = pool.limiter if authenticated else None
             attempt = 0
             refreshed = False
             maybe_applied = False
             while True:
                 attempt += 1
+                token = None
+                rejected = None  # a 401 its token source may fix
                 try:
-                    result = await (
-                        self._attempt_once(call, key, started, None)  # a frame fewer per request
-                        if trace is None
-                        else self._attempt(call, key, started, trace)
-                    )
+                    try:
+                        if self._closed or pool.closed:
+                            self._refuse_if_closed()
+                        # The token comes first: a request never holds a slot while a refresh is
+                        # in flight, so the refresh (and an on_refresh that calls the API) cannot
+                        # wait behind it.
+                        if authenticated:
+                            token = self._static_token or await self._token.get_token()
+                        permit = None
+                        deadline = None  # worked out only when something has to wait
+                        if limiter is not None:
+                            permit = pool.try_acquire(key)
+                            if permit is None:
+                                deadline = self._slot_deadline(started)
+                                permit = await limiter.acquire(key, deadline)
+                        entered = None  # the gate to leave once the answer is in
+                        sent = False
+                        try:
+                            if gate is not None:
+                                if not gate.try_enter():
+                                    deadline = deadline or self._slot_deadline(started)
+                                    await gate.enter(key, deadline, refuse_early=authenticated)
+                                entered = gate
+                            request = build_request(
+                                call, self._config, token, lasting=token is self._static_token
+                            )
+                            if self._closed or pool.closed:  # closed while it waited
+                                self._refuse_if_closed()
+                            sent = True
+                            pool.sent += 1
+                            tally = current_tally()
+                            if tally is not None:
+                                tally.sent += 1
+                            if trace is not None:
+                                trace.sending()
+                            response = await pool.transport.send(request, self._config.timeouts)
+                            if trace is not None:
+                                trace.response = response
+                        finally:
+                            if entered is not None:
+                                entered.leave()
+                            if limiter is not None and permit is not None:
+                                if sent:
+                                    limiter.release(permit)
+                                else:
+                                    pool.unused(permit)  # never sent: the slot comes back now
+                        if response.status == 429:
+                            pool.rate_limited += 1
+                            if tally is not None:
+                                tally.rate_limited += 1
+                        if limiter is not None and permit is not None:
+                            snapshot = read_rate_limit(response.headers)
+                            if snapshot is not None:
+                                limiter.observe(permit, snapshot)
+                        try:
+                            result = parse_response(call, response, token)
+                        except AuthenticationError as error:
+                            if token is None or isinstance(error, ScopeError):
+                                raise
+                            rejected = error  # its token may be replaceable: see below
+                        else:
+                            if trace is not None:
+                                await trace.attempt_ended(None, result)
+                            if key.startswith(ANONYMOUS_KEY):
+                                self._learn_from(result)
+                            return result
+                    except Exception as error:  # a cancellation is not waited on for hooks
+                        if trace is not None:
+                            await trace.attempt_ended(error)
+                        raise
                 except NotFoundError:
                     # A delete whose earlier attempt may have been applied finds nothing: done.
                     if call.gone_when_absent and maybe_applied:
                         return None  # type: ignore[return-value]
                     raise
-                except _TokenRejectedError as rejected:
-                    error_401, rejected_token = rejected.error, rejected.token
                 except LeadConnectorError as error:
                     delay = retry_delay(
                         self._config.retry,
@@ -353,23 +424,22 @@ class LeadConnector(AsyncClosing):
                             error.outcome_unknown = True  # an earlier attempt may have landed
                         raise
                     maybe_applied |= may_have_been_applied(error)
-                    limiter = self._pool.limiter
-                    if isinstance(error, RateLimitError) and call.authenticated and limiter:
+                    if isinstance(error, RateLimitError) and limiter is not None:
                         limiter.penalize(key, delay)
                     log_retry(call, attempt, delay, error)
                     if trace is not None:
                         trace.retrying(delay, error)
                     await asyncio.sleep(delay)
                     continue
-                else:
-                    if key.startswith(ANONYMOUS_KEY):
-                        self._learn_from(result)
-                    return result
-                # Decided outside the ``except`` block, so the error raised has no
-                # ``__context__`` (the internal exception holding the rejected token). At most
-                # one refresh per call, so a server that keeps refusing cannot loop us.
-                if refreshed or not await self._token.token_rejected(rejected_token):
-                    raise error_401
+                # A 401 to a token its source may be able to replace. Decided outside the
+                # ``except`` blocks, so the error raised has no ``__context__``. At most one
+                # refresh per call, so a server that keeps refusing cannot loop us.
+                assert rejected is not None
+                assert token is not None
+                if trace is not None:
+                    await trace.attempt_ended(rejected)
+                if refreshed or not await self._token.token_rejected(token):
+                    raise rejected
                 refreshed = True
                 attempt -= 1
         except LeadConnectorError as error:
@@ -401,85 +471,6 @@ class LeadConnector(AsyncClosing):
         if isinstance(location, str) and location:
             self._pool.learn_location(self._token, location)
 
-    async def _attempt(self, call: Call[T], key: str, started: float, trace: CallTrace) -> T:
-        try:
-            result = await self._attempt_once(call, key, started, trace)
-        except _TokenRejectedError as rejected:
-            await trace.attempt_ended(rejected.error)
-            raise
-        except Exception as error:  # a cancellation is not waited on for hooks
-            await trace.attempt_ended(error)
-            raise
-        await trace.attempt_ended(None, result)
-        return result
-
-    async def _attempt_once(
-        self, call: Call[T], key: str, started: float, trace: CallTrace | None
-    ) -> T:
-        pool = self._pool
-        if self._closed or pool.closed:
-            self._refuse_if_closed()
-        # The token comes first: a request never holds a slot while a refresh is in flight, so
-        # the refresh (and an on_refresh that calls the API) cannot wait behind it.
-        authenticated = call.authenticated
-        token = None
-        if authenticated:
-            token = self._static_token or await self._token.get_token()
-        # An OAuth token request counts against no location: it bypasses the limiter.
-        limiter = pool.limiter if authenticated else None
-        permit = None
-        deadline = None  # worked out only when something has to wait
-        if limiter is not None:
-            permit = pool.try_acquire(key)
-            if permit is None:
-                deadline = self._slot_deadline(started)
-                permit = await limiter.acquire(key, deadline)
-        gate = pool.admission
-        sent = False
-        try:
-            if gate is not None and not gate.try_enter():
-                deadline = deadline or self._slot_deadline(started)
-                await gate.enter(key, deadline, refuse_early=authenticated)
-            try:
-                request = build_request(
-                    call, self._config, token, lasting=token is self._static_token
-                )
-                if self._closed or pool.closed:  # closed while it waited for a slot or token
-                    self._refuse_if_closed()
-                sent = True
-                pool.sent += 1
-                tally = current_tally()
-                if tally is not None:
-                    tally.sent += 1
-                if trace is not None:
-                    trace.sending()
-                response = await pool.transport.send(request, self._config.timeouts)
-                if trace is not None:
-                    trace.response = response
-            finally:
-                if gate is not None:
-                    gate.leave()
-        finally:
-            if limiter is not None and permit is not None:
-                if sent:
-                    limiter.release(permit)
-                else:
-                    pool.unused(permit)
-        if response.status == 429:
-            pool.rate_limited += 1
-            if tally is not None:
-                tally.rate_limited += 1
-        if limiter is not None and permit is not None:
-            snapshot = read_rate_limit(response.headers)
-            if snapshot is not None:
-                limiter.observe(permit, snapshot)
-        try:
-            return parse_response(call, response, token)
-        except AuthenticationError as error:
-            if token is None or isinstance(error, ScopeError):
-                raise
-            raise _TokenRejectedError(error, token) from None
-
     def _refuse_if_closed(self) -> None:
         if self.closed:
             raise ClientClosedError("this LeadConnector client is closed; create a new one")
@@ -502,12 +493,3 @@ class LeadConnector(AsyncClosing):
             f"LeadConnector(location_id={self._location_id!r}, "
             f"base_url={self._config.base_url!r}, {state})"
         )
-
-
-class _TokenRejectedError(Exception):
-    """Internal: a 401 to a token its source may be able to replace. Never escapes ``send``."""
-
-    def __init__(self, error: AuthenticationError, token: str) -> None:
-        super().__init__("token rejected")
-        self.error = error
-        self.token = token
