@@ -64,6 +64,12 @@ class Limiter(Protocol):
     - ``unused(permit)``: the permit's request was never sent (it gave up waiting for a
       connection, or the client closed), so its slot may come back at once (else ``release``
       is called and the slot cools for a period).
+    - ``finish(permit, headers)``: the answer arrived with these headers: ``release`` and
+      ``observe`` in one call (else ``release``, then ``observe`` with the headers' snapshot
+      when they carry rate-limit figures).
+
+    An optional method is skipped when a subclass overrides a method it stands in for (the
+    override would be bypassed).
     """
 
     async def acquire(self, key: str, deadline: float | None = None) -> Permit | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import aiohttp
 
 from ._admission import Admission
+from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, Permit
 from ._transport import Transport
 from .auth import ANONYMOUS_KEY, TokenSource
@@ -30,6 +32,11 @@ class Pool:
         self.unused: Callable[[Permit], None] = _optional(limiter, "unused", "release") or getattr(
             limiter, "release", _no_refund
         )
+        # The answer arrived: release the slot and observe the headers, in one call where the
+        # limiter offers one.
+        self.finish: Callable[[Permit, Mapping[str, str]], None] = _optional(
+            limiter, "finish", "release", "observe"
+        ) or (_no_finish if limiter is None else partial(_release_and_observe, limiter))
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
@@ -72,15 +79,22 @@ class Pool:
                 self.limiter.alias(key, location)
 
 
-def _optional(limiter: Limiter | None, name: str, instead: str) -> Any:
-    """The limiter's optional method ``name``, unless a subclass overrides ``instead`` below
-    the class that defines it (the override would be bypassed): then ``None``."""
+def _optional(limiter: Limiter | None, name: str, *instead: str) -> Any:
+    """The limiter's optional method ``name``, unless a subclass overrides one of ``instead``
+    below the class that defines it (the override would be bypassed): then ``None``."""
     for cls in type(limiter).__mro__:
         if name in vars(cls):
             return getattr(limiter, name)
-        if instead in vars(cls):
+        if any(method in vars(cls) for method in instead):
             return None
     return None
+
+
+def _release_and_observe(limiter: Limiter, permit: Permit, headers: Mapping[str, str]) -> None:
+    limiter.release(permit)
+    snapshot = read_rate_limit(headers)
+    if snapshot is not None:
+        limiter.observe(permit, snapshot)
 
 
 def _no_fast_path(key: str) -> None:
@@ -88,6 +102,10 @@ def _no_fast_path(key: str) -> None:
 
 
 def _no_refund(permit: Permit) -> None:
+    return None
+
+
+def _no_finish(permit: Permit, headers: Mapping[str, str]) -> None:
     return None
 
 

@@ -114,6 +114,31 @@ def read_rate_limit(headers: Mapping[str, str]) -> RateLimitSnapshot | None:
     return RateLimitSnapshot(**found) if found else None
 
 
+def usual_figures(
+    headers: Mapping[str, str], confirmed: tuple[str, str]
+) -> tuple[int, int, int] | None:
+    """``(remaining, daily remaining, daily limit)`` from the usual answer, else ``None``.
+
+    The usual answer is aiohttp's headers from a server that confirms the limits we keep:
+    ``Max`` and the interval read exactly ``confirmed`` (our own two figures as text, so neither
+    is parsed), the other three plain integers. Anything else (``None``) is read in full with
+    :func:`read_rate_limit`.
+    """
+    if type(headers) is not CIMultiDictProxy:
+        return None
+    get: _Lookup = headers.get
+    if get(_MAX) != confirmed[0] or get(_INTERVAL) != confirmed[1]:
+        return None
+    try:
+        return (
+            int(get(_REMAINING)),  # pyright: ignore[reportArgumentType] (None is caught)
+            int(get(_DAILY_REMAINING)),  # pyright: ignore[reportArgumentType]
+            int(get(_DAILY)),  # pyright: ignore[reportArgumentType]
+        )
+    except (TypeError, ValueError):  # one missing (``int(None)``) or odd
+        return None
+
+
 def _figure(value: str | None) -> int | None:
     if value is None:
         return None

@@ -28,7 +28,7 @@ import contextlib
 import time
 from asyncio import get_running_loop
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ._config import RateLimit
 from ._cooling import CoolingQueue
@@ -36,7 +36,7 @@ from ._daily import DailyBudget
 from ._deadlines import Deadlines
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
 from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
-from ._rate_headers import RateLimitSnapshot
+from ._rate_headers import RateLimitSnapshot, read_rate_limit, usual_figures
 
 __all__ = ["Limiter", "LocalLimiter", "Permit", "RateLimitStatus", "Unlimited"]
 
@@ -71,7 +71,8 @@ class _Location:
         self.waiters: deque[asyncio.Future[None]] | None = None
         self.paused_until = 0.0  # loop time; 0.0 when not paused
         self.feedback_until = 0.0  # loop time until which header-set limits hold
-        self.server: RateLimitSnapshot | None = None
+        # The last answer's figures: a snapshot, or the usual answer's headers as they came.
+        self.server: RateLimitSnapshot | Mapping[str, str] | None = None
         self.daily = DailyBudget(limit.daily, limit.daily_probe_interval, wall_clock)
         self.merged_into: _Location | None = None
 
@@ -95,6 +96,7 @@ class LocalLimiter:
         self._tick = min(0.01, limit.period / 200)
         # The figures a server confirming our own limits sends: nothing to correct.
         self._configured = (limit.max_requests, round(limit.period * 1000))
+        self._confirmed = (str(self._configured[0]), str(self._configured[1]))  # as text
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines = Deadlines()  # of queued requests, on one timer
         self._released: list[_Location] = []  # slots released this tick, not yet cooling
@@ -172,6 +174,28 @@ class LocalLimiter:
         )
 
     def release(self, permit: Permit) -> None:
+        self._release(permit.entry)
+
+    def finish(self, permit: Permit, headers: Mapping[str, str]) -> None:
+        """The answer to the permit's request arrived: :meth:`release` its slot and
+        :meth:`observe` the answer's rate-limit ``headers``, in the one call every answer costs.
+
+        The usual answer (the server confirming our own limits) is settled without building a
+        snapshot: the headers are kept as they came, read only if :meth:`status` asks.
+        """
+        state: _Location = permit.entry
+        self._release(state)
+        if not state.feedback_until and state.merged_into is None:
+            figures = usual_figures(headers, self._confirmed)
+            if figures is not None:
+                state.server = headers
+                self._settle(state, permit, *figures)
+                return
+        snapshot = read_rate_limit(headers)
+        if snapshot is not None:
+            self.observe(permit, snapshot)
+
+    def _release(self, state: _Location) -> None:
         released = self._released
         if not released or get_running_loop() is not self._loop:
             # The first of this tick (the tick's end starts them all cooling), or the first on
@@ -180,7 +204,7 @@ class LocalLimiter:
             released = self._released  # (a new loop took over the old tick's list)
             if not released:
                 loop.call_at(loop.time() + self._tick, self._cool_released)
-        released.append(permit.entry)
+        released.append(state)
 
     def unused(self, permit: Permit) -> None:
         state: _Location = permit.entry
@@ -263,10 +287,22 @@ class LocalLimiter:
         state.server = snapshot
         if state.feedback_until or (snapshot.max, snapshot.interval_ms) != self._configured:
             self._feedback(state, snapshot)
+        self._settle(
+            state, permit, snapshot.remaining, snapshot.daily_remaining, snapshot.daily_limit
+        )
+
+    def _settle(
+        self,
+        state: _Location,
+        permit: Permit,
+        remaining: int | None,
+        daily_remaining: int | None,
+        daily_limit: int | None,
+    ) -> None:
+        """Judge the answer's remaining figures against what was known when it was sent."""
         sent_since = state.acquired - permit.acquired
-        if snapshot.daily_remaining is not None:
-            state.daily.observe(snapshot.daily_remaining, snapshot.daily_limit, sent_since)
-        remaining = snapshot.remaining
+        if daily_remaining is not None:
+            state.daily.observe(daily_remaining, daily_limit, sent_since)
         if remaining is not None:
             # Every request of ours the server counted held its slot when this one arrived, so
             # at most permit.held + (taken since) of its count is ours; the rest was spent by
@@ -341,10 +377,11 @@ class LocalLimiter:
         if state is None:
             return None
         paused = state.paused_until - self._running_loop().time() if state.paused_until else 0.0
+        server = state.server
         return RateLimitStatus(
             in_use=state.used,
             capacity=state.capacity,
-            server=state.server,
+            server=read_rate_limit(server) if isinstance(server, Mapping) else server,
             daily_used=state.daily.used,
             paused_for=max(0.0, paused),
         )

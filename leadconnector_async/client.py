@@ -35,7 +35,6 @@ from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
 from ._pool import Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
-from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import current_tally
 from ._retry import may_have_been_applied, retry_delay
@@ -374,22 +373,22 @@ class LeadConnector(AsyncClosing):
                             response = await pool.transport.send(request, self._config.timeouts)
                             if trace is not None:
                                 trace.response = response
-                        finally:
-                            if entered is not None:
-                                entered.leave()
+                        except BaseException:
                             if limiter is not None and permit is not None:
                                 if sent:
                                     limiter.release(permit)
                                 else:
                                     pool.unused(permit)  # never sent: the slot comes back now
+                            raise
+                        finally:
+                            if entered is not None:
+                                entered.leave()
+                        if permit is not None:  # the slot cools; the headers correct the picture
+                            pool.finish(permit, response.headers)
                         if response.status == 429:
                             pool.rate_limited += 1
                             if tally is not None:
                                 tally.rate_limited += 1
-                        if limiter is not None and permit is not None:
-                            snapshot = read_rate_limit(response.headers)
-                            if snapshot is not None:
-                                limiter.observe(permit, snapshot)
                         try:
                             result = parse_response(call, response, token)
                         except AuthenticationError as error:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 import leadconnector_async as lc
-from leadconnector_async._rate_headers import RateLimitSnapshot
-from leadconnector_async._ratelimit import LocalLimiter
+from leadconnector_async._rate_headers import RateLimitSnapshot, read_rate_limit
+from leadconnector_async._ratelimit import LocalLimiter, Permit
 
 PROBE = 60.0
 
@@ -111,3 +112,57 @@ async def test_the_servers_figures_override_the_local_cap() -> None:
     limiter.observe(permit, RateLimitSnapshot(daily_remaining=1_000, daily_limit=300_000))
     for _ in range(5):
         await limiter.acquire("loc")
+
+
+USUAL = {
+    "X-RateLimit-Remaining": "95",
+    "X-RateLimit-Max": "100",
+    "X-RateLimit-Interval-Milliseconds": "50",
+    "X-RateLimit-Daily-Remaining": "1000",
+    "X-RateLimit-Limit-Daily": "200000",
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # the usual answer: the server confirms our limits
+        {"X-RateLimit-Remaining": "40"},  # someone else spent part of the budget
+        {"X-RateLimit-Remaining": "900"},  # more than the window holds: clamped
+        {"X-RateLimit-Max": "50"},  # a lower limit than ours
+        {"X-RateLimit-Interval-Milliseconds": "60"},
+        {"X-RateLimit-Remaining": "40.0"},  # not a plain integer
+        {"X-RateLimit-Daily-Remaining": None},  # one figure missing
+        {"X-RateLimit-Daily-Remaining": "0"},  # the day's budget is spent
+    ],
+)
+async def test_finish_settles_an_answer_as_release_and_observe_do(
+    changes: dict[str, str | None],
+) -> None:
+    headers = {k: v for k, v in {**USUAL, **changes}.items() if v is not None}
+    shortcut, long_way = _limiter(daily=200_000), _limiter(daily=200_000)
+    statuses: list[object] = []
+    for limiter, finish in (
+        (shortcut, lambda p: shortcut.finish(p, CIMultiDictProxy(CIMultiDict(headers)))),
+        (long_way, lambda p: _release_and_observe(long_way, p, headers)),
+    ):
+        permits = [await limiter.acquire("loc") for _ in range(5)]
+        finish(permits[0])
+        try:  # the next request: sent, or refused by a spent daily budget
+            permits.append(await limiter.acquire("loc"))
+        except lc.RateLimitError:
+            statuses.append("refused")
+        statuses.append(limiter.status("loc"))
+        for permit in permits[1:]:
+            limiter.release(permit)
+    half = len(statuses) // 2
+    assert statuses[:half] == statuses[half:]
+    assert statuses[-1] is not None
+    assert statuses[-1].server == read_rate_limit(headers)  # type: ignore[attr-defined]
+
+
+def _release_and_observe(limiter: LocalLimiter, permit: Permit, headers: dict[str, str]) -> None:
+    limiter.release(permit)
+    snapshot = read_rate_limit(headers)
+    assert snapshot is not None
+    limiter.observe(permit, snapshot)
