@@ -20,7 +20,7 @@ from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError
 _CHUNK = 64 * 1024
 # Sessions kept for lasting tokens, one per (token, Version) pair in use: ~3.5 KB each.
 _MOST_IDENTITIES = 4096
-CT = hdrs.CONTENT_TYPE
+_CONTENT_TYPE = hdrs.CONTENT_TYPE
 
 
 class Transport(Protocol):
@@ -94,8 +94,7 @@ class AiohttpTransport:
 
     def _identity_session(self, request: Request) -> aiohttp.ClientSession:
         """Our session for the requests with this lasting token and ``Version`` (opened on
-        first use), or the shared one (once ``_MOST_IDENTITIES`` are open, or when the
-        session is borrowed).
+        first use), or the shared one once ``_MOST_IDENTITIES`` are open.
 
         The token and version are its default headers, so such a request has no headers of its
         own for aiohttp to merge into the defaults (one by one, in Python, on every request).
@@ -104,7 +103,7 @@ class AiohttpTransport:
         session), so none has to be let go while a request may still be using it.
         """
         shared = self._session or self._open_session()
-        if not self._owns_session or len(self._identities) >= _MOST_IDENTITIES:
+        if len(self._identities) >= _MOST_IDENTITIES:
             return shared
         connector = shared.connector
         assert connector is not None  # (an open session has its connector)
@@ -119,7 +118,7 @@ class AiohttpTransport:
         if not self._owns_session:  # a borrowed session's defaults are its owner's
             headers = {**self._static_headers, **headers}
         if request.content_type is not None:
-            headers[CT] = request.content_type
+            headers[_CONTENT_TYPE] = request.content_type
         return headers
 
     @property
@@ -143,7 +142,7 @@ class AiohttpTransport:
     async def send(self, request: Request, timeouts: Timeouts) -> Response:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
-        if request.lasting:
+        if request.lasting and self._owns_session:
             session = self._identities.get((request.token, request.version))
             if session is None:
                 session = self._identity_session(request)
@@ -154,7 +153,7 @@ class AiohttpTransport:
         elif request.content_type is None:
             headers = None
         else:
-            headers = {CT: request.content_type}
+            headers = {_CONTENT_TYPE: request.content_type}
         # The errors are raised after the ``except`` blocks on purpose: raised inside one,
         # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
         # holds the request's headers, bearer token included.
