@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextvars
 
-_CURRENT: contextvars.ContextVar[RequestTally | None] = contextvars.ContextVar(
+# The tally of the running context, if a job set one (``CURRENT_TALLY.get()``).
+CURRENT_TALLY: contextvars.ContextVar[RequestTally | None] = contextvars.ContextVar(
     "leadconnector_request_tally", default=None
 )
 
@@ -36,13 +37,8 @@ class RequestTally:
     def context(self) -> contextvars.Context:
         """A copy of the current context in which calls count into this tally."""
         context = contextvars.copy_context()
-        context.run(_CURRENT.set, self)
+        context.run(CURRENT_TALLY.set, self)
         return context
 
     def __repr__(self) -> str:
         return f"RequestTally(sent={self.sent}, rate_limited={self.rate_limited})"
-
-
-def current_tally() -> RequestTally | None:
-    """The tally of the running context, if a job set one."""
-    return _CURRENT.get()

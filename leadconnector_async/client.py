@@ -36,7 +36,7 @@ from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limit
 from ._pool import Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
-from ._request_tally import current_tally
+from ._request_tally import CURRENT_TALLY
 from ._retry import may_have_been_applied, retry_delay
 from ._transport import AiohttpTransport
 from .auth import ANONYMOUS_KEY, TokenSource, static_value
@@ -318,7 +318,9 @@ class LeadConnector(AsyncClosing):
         # (and one object for the garbage collector to walk while it waits) fewer per request.
         pool = self._pool
         try:
-            loop = pool.check_loop()
+            loop = asyncio.get_running_loop()
+            if loop is not pool.loop:
+                pool.check_loop()  # binds the pool to its first loop, refuses any other
             key = self._limit_key(call)
             started = loop.time()
             authenticated = call.authenticated
@@ -365,7 +367,7 @@ class LeadConnector(AsyncClosing):
                                 self._refuse_if_closed()
                             sent = True
                             pool.sent += 1
-                            tally = current_tally()
+                            tally = CURRENT_TALLY.get()
                             if tally is not None:
                                 tally.sent += 1
                             if trace is not None:

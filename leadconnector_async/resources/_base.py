@@ -37,7 +37,7 @@ class Resource:
         for the caller to await: one coroutine frame fewer on every request.
         """
         call = endpoint.call(
-            self._client.config.api_version,
+            self._client._config.api_version,  # (not the property: no call per request)
             *path_args,
             body=body,
             params=params,
