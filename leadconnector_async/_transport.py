@@ -39,7 +39,8 @@ class Transport(Protocol):
 
 
 class AiohttpTransport:
-    """One ``ClientSession`` over one ``TCPConnector``, shared by every derived client.
+    """One ``TCPConnector`` shared by every derived client: a session whose defaults are the
+    static headers, and one per fixed token in use (see :meth:`_identity_session`).
 
     Bodies are read in chunks and counted after decompression, so a server that sends an
     endless body or a small compressed body that inflates to gigabytes costs at most
