@@ -360,9 +360,8 @@ class LeadConnector(AsyncClosing):
                                     deadline = deadline or self._slot_deadline(started)
                                     await gate.enter(key, deadline, refuse_early=authenticated)
                                 entered = gate
-                            request = build_request(
-                                call, self._config, token, lasting=token is self._static_token
-                            )
+                            lasting = token is not None and token is self._static_token
+                            request = build_request(call, self._config, token, lasting=lasting)
                             if self._closed or pool.closed:  # closed while it waited
                                 self._refuse_if_closed()
                             sent = True

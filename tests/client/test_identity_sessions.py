@@ -80,19 +80,17 @@ async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own
             await oauth.contacts.get("c1")
             await root.contacts.get("c1")
             await oauth.contacts.get("c1")
-            await root.send(
-                Call(
-                    "POST",
-                    "/oauth/token",
-                    form={"grant_type": "x"},
-                    authenticated=False,
-                    version=None,
-                )
+            token_call = Call(
+                "POST", "/oauth/token", form={"grant_type": "x"}, authenticated=False, version=None
             )
+            await root.send(token_call)
+            await oauth.send(token_call)  # a client with no fixed token of its own
+            identities = root._pool.transport._identities  # type: ignore[attr-defined]
+            assert [token for token, _ in identities] == ["tok-root"]
     finally:
         await runner.cleanup()
     tokens = [request.headers.get("Authorization") for request, _, _ in seen]
-    assert tokens == ["Bearer oauth-1", "Bearer tok-root", "Bearer oauth-2", None]
+    assert tokens == ["Bearer oauth-1", "Bearer tok-root", "Bearer oauth-2", None, None]
     token_request = seen[-1][0]
     assert "Version" not in token_request.headers
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
