@@ -245,6 +245,48 @@ async def test_cancelled_waiters_leave_no_entry_behind(
     assert await inspector.zcard(window_key(key_prefix)) == 2
 
 
+async def test_a_queue_that_cannot_clear_before_the_deadline_refuses_at_once(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=1, period=0.1, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        loop = asyncio.get_running_loop()
+
+        async def one() -> None:  # each waits its turn for the one slot of a full window
+            limiter.release(await limiter.acquire(LOC, loop.time() + 30))
+
+        queue = [asyncio.ensure_future(one()) for _ in range(8)]
+        await asyncio.gather(*queue[:3])  # turns taken with others behind: the pace is known
+        done = sum(task.done() for task in queue)
+        with pytest.raises(lc.RateLimitTimeoutError):
+            # five turns of ~0.1 s queued ahead: it cannot get through within 0.15 s
+            await limiter.acquire(LOC, loop.time() + 0.15)
+        # refused without waiting (the queue did not move meanwhile), and the queue goes on
+        assert sum(task.done() for task in queue) == done
+        await asyncio.gather(*queue)
+
+
+async def test_a_burst_after_a_backlog_drained_is_not_judged_by_it(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=20, period=0.3, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        loop = asyncio.get_running_loop()
+
+        async def one(budget: float) -> None:
+            limiter.release(await limiter.acquire(LOC, loop.time() + budget))
+
+        held = await limiter.acquire(LOC)  # in flight throughout: the location stays known
+        # 22 more at once: the last ones queue for the full window (slow turns), then it drains.
+        await asyncio.gather(*(one(30) for _ in range(22)))
+        await asyncio.sleep(limit.period * 1.5)  # the window empties
+        # A burst of 19 on a window with room, 0.3 s each: quick turns. Judged by the backlog's
+        # pace (a few hundredths of a second a turn), the last ones would be refused.
+        results = await asyncio.gather(*(one(0.3) for _ in range(19)), return_exceptions=True)
+        limiter.release(held)
+    assert [r for r in results if r is not None] == []
+
+
 async def test_fail_mode_raises_a_typed_error_without_leaking_the_password(
     own_redis_server: RedisServer, key_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
