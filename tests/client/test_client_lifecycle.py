@@ -9,11 +9,18 @@ from aiohttp import web
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector
 
+# What _capture_server keeps on each request for tests to read after the answer.
+REQUEST_BODY = web.RequestKey("body", bytes)
+PEER = web.RequestKey("peer", object)  # the connection it came over
+
 
 async def _capture_server(status: int = 200, body: bytes = b'{"contact": {"id": "c1"}}'):
     seen: list[web.Request] = []
 
     async def handler(request: web.Request) -> web.Response:
+        request[REQUEST_BODY] = await request.read()
+        transport = request.transport
+        request[PEER] = transport.get_extra_info("peername") if transport else None
         seen.append(request)
         return web.Response(status=status, body=body, content_type="application/json")
 

@@ -5,34 +5,17 @@ client's own headers, over the one shared pool of connections."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 
 import leadconnector_async as lc
 from leadconnector_async import _transport
 from leadconnector_async._protocol import Call
+from tests.client.test_client_lifecycle import PEER, REQUEST_BODY, _capture_server
 
 BODY = b'{"contact": {"id": "c1"}, "new": true}'
 
 
-async def _recording_server() -> tuple[web.AppRunner, str, list[tuple[web.Request, bytes, object]]]:
-    seen: list[tuple[web.Request, bytes, object]] = []
-
-    async def handler(request: web.Request) -> web.Response:
-        peer = request.transport.get_extra_info("peername") if request.transport else None
-        seen.append((request, await request.read(), peer))
-        return web.Response(body=BODY, content_type="application/json")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}", seen
-
-
 async def test_each_client_sends_its_own_token_over_the_shared_connections() -> None:
-    runner, url, seen = await _recording_server()
+    runner, url, seen = await _capture_server(body=BODY)
     try:
         async with lc.LeadConnector("tok-root", location_id="r", base_url=url) as root:
             clients = {
@@ -46,9 +29,9 @@ async def test_each_client_sends_its_own_token_over_the_shared_connections() -> 
             await clients["tok-a"].contacts.upsert(lc.ContactCreate(email="x@example.com"))
     finally:
         await runner.cleanup()
-    gets, (upsert, upsert_body, _) = seen[:-1], seen[-1]
+    gets, upsert = seen[:-1], seen[-1]
     assert len(gets) == 9
-    for request, _, _ in gets:
+    for request in gets:
         sender = request.path.rsplit("/", 1)[-1]
         assert request.headers["Authorization"] == f"Bearer {sender}"
         assert request.headers["Version"] == "2021-07-28"
@@ -57,8 +40,10 @@ async def test_each_client_sends_its_own_token_over_the_shared_connections() -> 
         assert "Content-Type" not in request.headers
     assert upsert.headers["Authorization"] == "Bearer tok-a"
     assert upsert.headers["Content-Type"] == "application/json"
-    assert b'"locationId":"a"' in upsert_body
-    assert len({peer for _, _, peer in seen}) == 1  # one after another: one connection for all
+    assert b'"locationId":"a"' in upsert[REQUEST_BODY]
+    assert (
+        len({request[PEER] for request in seen}) == 1
+    )  # one after another: one connection for all
 
 
 async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own() -> None:
@@ -73,7 +58,7 @@ async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own
         async def token_rejected(self, token: str) -> bool:
             return False
 
-    runner, url, seen = await _recording_server()
+    runner, url, seen = await _capture_server(body=BODY)
     try:
         async with lc.LeadConnector("tok-root", location_id="r", base_url=url) as root:
             oauth = root.for_location("o", token=Rotating())
@@ -89,9 +74,9 @@ async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own
             assert [token for token, _ in identities] == ["tok-root"]
     finally:
         await runner.cleanup()
-    tokens = [request.headers.get("Authorization") for request, _, _ in seen]
+    tokens = [request.headers.get("Authorization") for request in seen]
     assert tokens == ["Bearer oauth-1", "Bearer tok-root", "Bearer oauth-2", None, None]
-    token_request = seen[-1][0]
+    token_request = seen[-1]
     assert "Version" not in token_request.headers
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
 
@@ -100,7 +85,7 @@ async def test_past_the_cap_fixed_tokens_share_the_pool_session_and_keep_their_h
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_transport, "_MOST_IDENTITIES", 1)
-    runner, url, seen = await _recording_server()
+    runner, url, seen = await _capture_server(body=BODY)
     try:
         async with lc.LeadConnector("tok-root", location_id="r", base_url=url) as root:
             others = [root.for_location(f"l{i}", token=f"tok-{i}") for i in range(3)]
@@ -110,13 +95,13 @@ async def test_past_the_cap_fixed_tokens_share_the_pool_session_and_keep_their_h
             assert len(transport._identities) == 1  # type: ignore[attr-defined]
     finally:
         await runner.cleanup()
-    tokens = [request.headers["Authorization"] for request, _, _ in seen]
+    tokens = [request.headers["Authorization"] for request in seen]
     assert tokens == [f"Bearer {t}" for t in ("tok-root", "tok-0", "tok-1", "tok-2", "tok-root")]
-    assert all(request.headers["Version"] == "2021-07-28" for request, _, _ in seen)
+    assert all(request.headers["Version"] == "2021-07-28" for request in seen)
 
 
 async def test_closing_the_client_closes_every_session_it_opened() -> None:
-    runner, url, _ = await _recording_server()
+    runner, url, _ = await _capture_server(body=BODY)
     try:
         root = lc.LeadConnector("tok-root", location_id="r", base_url=url)
         for i in range(3):
