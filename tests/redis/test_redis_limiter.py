@@ -245,17 +245,19 @@ async def test_cancelled_waiters_leave_no_entry_behind(
     assert await inspector.zcard(window_key(key_prefix)) == 2
 
 
+async def _take_a_turn(limiter: RedisLimiter, budget: float) -> None:
+    """Acquire a slot of ``LOC`` within ``budget`` seconds and release it at once."""
+    limiter.release(await limiter.acquire(LOC, asyncio.get_running_loop().time() + budget))
+
+
 async def test_a_queue_that_cannot_clear_before_the_deadline_refuses_at_once(
     redis_server: RedisServer, key_prefix: str
 ) -> None:
     limit = lc.RateLimit(max_requests=1, period=0.1, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
         loop = asyncio.get_running_loop()
-
-        async def one() -> None:  # each waits its turn for the one slot of a full window
-            limiter.release(await limiter.acquire(LOC, loop.time() + 30))
-
-        queue = [asyncio.ensure_future(one()) for _ in range(8)]
+        # each waits its turn for the one slot of a full window
+        queue = [asyncio.ensure_future(_take_a_turn(limiter, 30)) for _ in range(8)]
         await asyncio.gather(*queue[:3])  # turns taken with others behind: the pace is known
         done = sum(task.done() for task in queue)
         with pytest.raises(lc.RateLimitTimeoutError):
@@ -271,18 +273,14 @@ async def test_a_burst_after_a_backlog_drained_is_not_judged_by_it(
 ) -> None:
     limit = lc.RateLimit(max_requests=20, period=0.3, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
-        loop = asyncio.get_running_loop()
-
-        async def one(budget: float) -> None:
-            limiter.release(await limiter.acquire(LOC, loop.time() + budget))
-
         held = await limiter.acquire(LOC)  # in flight throughout: the location stays known
         # 22 more at once: the last ones queue for the full window (slow turns), then it drains.
-        await asyncio.gather(*(one(30) for _ in range(22)))
+        await asyncio.gather(*(_take_a_turn(limiter, 30) for _ in range(22)))
         await asyncio.sleep(limit.period * 1.5)  # the window empties
         # A burst of 19 on a window with room, 0.3 s each: quick turns. Judged by the backlog's
         # pace (a few hundredths of a second a turn), the last ones would be refused.
-        results = await asyncio.gather(*(one(0.3) for _ in range(19)), return_exceptions=True)
+        burst = (_take_a_turn(limiter, 0.3) for _ in range(19))
+        results = await asyncio.gather(*burst, return_exceptions=True)
         limiter.release(held)
     assert [r for r in results if r is not None] == []
 
