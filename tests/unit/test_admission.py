@@ -133,3 +133,26 @@ async def test_a_location_with_requests_ahead_waits_a_turn_for_each() -> None:
         gate.leave()
     await asyncio.gather(*waiting)
     assert (gate.free, gate.waiting) == (1, 0)
+
+
+async def test_once_it_refuses_one_a_request_may_wait_a_tenth_of_its_budget() -> None:
+    clock = _Clock()
+    gate = Admission(1, clock)
+    assert gate.try_enter()
+    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
+    clock.now += 0.5
+    for _ in range(4):  # 8 a second; six locations wait: a new one's turn is 0.75 s away
+        gate.leave()
+    assert not gate.hopeless("new", clock.now + 0.8)
+    with pytest.raises(lc.PoolTimeoutError):
+        await gate.enter("new", clock.now + 0.7)
+    # Arrivals outrun the pool: a request may now wait a tenth of its budget, not all of it.
+    assert gate.hopeless("new", clock.now + 0.8)
+    assert gate.hopeless("new", clock.now + 7.4)
+    assert not gate.hopeless("new", clock.now + 7.6)
+    clock.now += 0.81  # a whole budget (0.8 s) without another refusal: the whole budget again
+    assert not gate.hopeless("new", clock.now + 0.8)
+    for _ in range(7):
+        gate.leave()
+    await asyncio.gather(*waiting)
+    assert (gate.free, gate.waiting) == (1, 0)
