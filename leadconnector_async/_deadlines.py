@@ -20,20 +20,22 @@ _COMPACT_SLACK = 1024
 class Deadlines:
     """Cancels each registered future that is still pending at its deadline (loop time)."""
 
-    __slots__ = ("_heap", "_live_at_compaction", "_order", "_timer", "_timer_at")
+    __slots__ = ("_heap", "_order", "_timer", "_timer_at", "_waiting")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
-        self._live_at_compaction = 0
+        self._waiting = 0  # calls of wait() with a deadline that have not returned yet
 
-    def add(self, deadline: float, waiter: asyncio.Future[None]) -> None:
+    def _add(self, deadline: float, waiter: asyncio.Future[None]) -> None:
         """Cancel ``waiter`` at ``deadline`` unless it is done by then."""
         heap = self._heap
-        if len(heap) > 2 * self._live_at_compaction + _COMPACT_SLACK:
-            self._compact()  # entries of futures long done: drop them (amortised O(1))
+        if len(heap) > 2 * self._waiting + _COMPACT_SLACK:
+            # Entries of waits that ended: drop them (amortised O(1)). Otherwise a busy pool
+            # keeps a whole budget's worth (thousands of tuples and futures) for the collector.
+            self._compact()
         heapq.heappush(heap, (deadline, next(self._order), waiter))
         if self._timer is None or deadline < self._timer_at:
             self._arm(waiter.get_loop(), deadline)
@@ -75,7 +77,8 @@ class Deadlines:
                 the wait.
         """
         if deadline is not None:
-            self.add(deadline, waiter)
+            self._add(deadline, waiter)
+            self._waiting += 1
         try:
             await waiter
         except asyncio.CancelledError:
@@ -86,11 +89,13 @@ class Deadlines:
             if _expired(waiter):
                 raise timed_out() from None
             raise
+        finally:
+            if deadline is not None:
+                self._waiting -= 1
 
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if not entry[2].done()]
         heapq.heapify(self._heap)
-        self._live_at_compaction = len(self._heap)
 
 
 def _expired(waiter: asyncio.Future[None]) -> bool:

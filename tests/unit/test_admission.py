@@ -156,3 +156,25 @@ async def test_once_it_refuses_one_a_request_may_wait_a_tenth_of_its_budget() ->
         gate.leave()
     await asyncio.gather(*waiting)
     assert (gate.free, gate.waiting) == (1, 0)
+
+
+async def test_waits_that_ended_do_not_pile_up_behind_a_deadline() -> None:
+    # A backlog of 5,000, then 20,000 requests that each wait briefly: the deadline heap keeps
+    # about as many entries as are waiting, not the backlog's high-water mark of ended waits.
+    gate = Admission(1)
+    assert gate.try_enter()
+    deadline = asyncio.get_running_loop().time() + 600
+    backlog = [asyncio.ensure_future(gate.enter(f"loc{n}", deadline)) for n in range(5000)]
+    await asyncio.sleep(0)
+    for _ in backlog:
+        gate.leave()
+    await asyncio.gather(*backlog)
+    most = 0
+    for n in range(20_000):
+        waiting = asyncio.ensure_future(gate.enter(f"loc{n}", deadline))
+        await asyncio.sleep(0)
+        most = max(most, len(gate._deadlines._heap))
+        gate.leave()
+        await waiting
+    assert gate.waiting == 0
+    assert most <= 1025
