@@ -19,9 +19,9 @@ first at the fastest rate the pool recently admitted.
 Once it has refused one (arrivals outrun it), a request may wait only a tenth of its budget
 until a whole budget passes without a refusal. In a lasting overload the pool serves the same
 number whatever the queue's length; a queue as long as the budget only makes each call wait
-that long, and holds thousands of waiting calls for the collector to walk. Measured with
-``benchmarks/tenants.py`` at 1,000 locations (1 s budgets, CPython's default collector): a
-queue of the whole budget served 0.61 of the demand, a tenth of it 0.89.
+that long, and holds thousands of waiting calls for the collector to walk. The wait allowed
+never drops below two rounds of turns for every location that asked in the last half second:
+with less, which locations get a place would be a lottery of arrival times, not turns.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Admission:
     """
 
     __slots__ = (
+        "_arrived",
+        "_askers",
         "_clock",
         "_deadlines",
         "_left",
@@ -89,6 +91,8 @@ class Admission:
         self._window_rate = 0.0  # the last full window's admissions per second
         self._rate = 0.0  # the fastest of the last two windows (0: not known yet)
         self._refused_at = float("-inf")  # loop time of the last early refusal
+        self._arrived: set[str] = set()  # locations asking while saturated, this window
+        self._askers = 1  # how many asked in the last full window
 
     def try_enter(self) -> bool:
         """Take a place at once if one is free and nobody is waiting (the O(1) path)."""
@@ -161,14 +165,16 @@ class Admission:
         and the requests of its own ahead of it each take a turn first. Before that is
         measured: at least the requests the turn order certainly serves first, at the fastest
         rate the pool recently admitted them (none refused while that rate is unknown). While
-        the pool has refused a request within the budget, only a tenth of it counts.
+        the pool has refused a request within the budget, only a tenth of it counts, or two
+        rounds of turns for the locations asking if those take longer.
         """
         if not self._queues:
             return False
         now = self._now()
         allowed = deadline - now
+        self._arrived.add(key)
         if now - self._refused_at < allowed:  # overloaded: see the module's docstring
-            allowed *= _OVERLOADED_WAIT
+            allowed = min(allowed, max(allowed * _OVERLOADED_WAIT, self._round(now)))
         queue = self._queues.get(key)
         if queue is not None and queue.interval:
             # Its next turn, then one more per request of its own ahead. A turn overdue (its
@@ -216,9 +222,16 @@ class Admission:
             clock = self._clock = asyncio.get_running_loop().time
         return clock()
 
+    def _round(self, now: float) -> float:
+        """Time for every location that asked in the last window to have a turn, twice."""
+        rate = self._measured_rate(now)
+        return 2 * self._askers / rate if rate else float("inf")
+
     def _measured_rate(self, now: float) -> float:
         elapsed = now - self._window_start
         if elapsed >= _RATE_WINDOW:
+            self._askers = max(len(self._arrived), 1)
+            self._arrived.clear()
             rate = (self._left - self._window_left) / elapsed
             self._rate = max(rate, self._window_rate)
             self._window_rate = rate

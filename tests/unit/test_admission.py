@@ -158,6 +158,32 @@ async def test_once_it_refuses_one_a_request_may_wait_a_tenth_of_its_budget() ->
     assert (gate.free, gate.waiting) == (1, 0)
 
 
+async def test_overloaded_each_asking_location_may_still_wait_for_its_turn() -> None:
+    # Past saturation, with more locations asking than a tenth of a budget serves, each of them
+    # must still be able to wait for a turn, or the turn order would no longer be fair.
+    clock = _Clock()
+    gate = Admission(1, clock)
+    assert gate.try_enter()
+    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
+    clock.now += 0.5
+    for _ in range(4):  # 8 a second
+        gate.leave()
+    with pytest.raises(lc.PoolTimeoutError):
+        await gate.enter("new", clock.now + 0.7)  # overloaded from now on
+    for n in range(40):
+        gate.hopeless(f"asker{n}", clock.now + 60)  # 41 locations ask in this window
+    clock.now += 0.5
+    for _ in range(4):
+        gate.leave()
+    # Two locations wait (0.25 s at 8 a second): more than a tenth of 1 s, but within the
+    # two rounds of 41 locations (~10 s) that the overloaded pool still lets a request wait.
+    assert not gate.hopeless("new", clock.now + 1.0)
+    for _ in range(3):
+        gate.leave()
+    await asyncio.gather(*waiting)
+    assert (gate.free, gate.waiting) == (1, 0)
+
+
 async def test_waits_that_ended_do_not_pile_up_behind_a_deadline() -> None:
     # A backlog of 5,000, then 20,000 requests that each wait briefly: the deadline heap keeps
     # about as many entries as are waiting, not the backlog's high-water mark of ended waits.
