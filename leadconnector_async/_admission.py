@@ -124,9 +124,10 @@ class Admission:
         queue = self._queues.get(key)
         if queue is None:
             now = self._now()
-            if not self._queues:  # saturation begins: measure the rate afresh
+            if not self._queues:  # saturation begins: measure the rate and askers afresh
                 self._window_start, self._window_left = now, self._left
                 self._window_rate = self._rate = 0.0
+                self._arrived.clear()
             queue = self._queues[key] = _Queue(now)
         queue.append(waiter)
         self._grown(len(queue))
