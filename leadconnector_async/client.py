@@ -76,7 +76,8 @@ class LeadConnector(AsyncClosing):
         timeout: Seconds per request (a number), or a :class:`Timeouts`.
         retry: Full retry policy; overrides ``max_retries`` when given.
         session: An aiohttp session to borrow (never closed by this client).
-        connection_limit: Most connections the client's own connector opens at once.
+        connection_limit: Most connections the client's own connector opens at once, so the
+            most requests in flight: at 0.25 s per answer, 100 carry ~400 requests/s.
         keepalive_timeout: Seconds an idle connection is kept for reuse.
         limiter: A rate limiter backend (e.g. the Redis-shared one); overrides ``rate_limit``.
         max_response_bytes: Largest response body read, counted after decompression (default
