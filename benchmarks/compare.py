@@ -4,7 +4,7 @@
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). The fake server runs in its own
 process with no rate limit, so the figures below are the client's: CPU time is this process's
-own (``time.process_time``). The clients take turns (A B C, A B C, ...) for ``--rounds`` rounds,
+own (``time.process_time``). The clients take turns (A B C, C B A, ...) for ``--rounds`` rounds,
 so drift of a shared machine hits them alike; each figure is the median over rounds, and each
 ratio is the median of the per-round ratios. Workloads:
 
@@ -185,11 +185,13 @@ async def run_http(
     try:
         for client, contact_id in clients.values():  # warm up: connections, imports, caches
             await concurrent(client.get, contact_id, 0.3, [])
+        order = list(clients.items())
         for _ in range(rounds):
             for workload, run in (("sequential", sequential), ("concurrent", concurrent)):
-                for key, (client, contact_id) in clients.items():
+                for key, (client, contact_id) in order:
                     into = results.setdefault((workload, key), [])
                     await run(client.get, contact_id, seconds, into)
+            order.reverse()  # A B, B A, ...: a machine that drifts during a round favours neither
     finally:
         for client, _ in clients.values():
             await client.aclose()
