@@ -34,11 +34,8 @@ import asyncio
 import gc
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -46,6 +43,7 @@ import leadconnector_async as lc
 from benchmarks import _head_of_line as hol
 from benchmarks._results import machine, write_section
 from benchmarks._tenant_load import Served, ceiling, drive
+from leadconnector_async.testing._redis_server import REDIS_SERVER, RedisServer
 
 RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
 CPYTHON_DEFAULT_THRESHOLDS = (700, 10, 10)
@@ -86,36 +84,10 @@ def raw_server(*flags: str) -> Iterator[str]:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Run a throwaway redis-server on a free loopback port; yield its URL."""
-    executable = shutil.which("redis-server")
-    if executable is None:
+    if REDIS_SERVER is None:
         raise SystemExit("--processes needs redis-server on PATH")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            executable,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with socket.socket() as attempt:
-                if attempt.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with RedisServer() as server:
+        yield server.url
 
 
 async def worker(args: argparse.Namespace) -> None:
