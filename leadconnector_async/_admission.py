@@ -72,10 +72,12 @@ class Admission:
         "_window_left",
         "_window_rate",
         "_window_start",
+        "capacity",
         "free",
     )
 
     def __init__(self, capacity: int, clock: Callable[[], float] | None = None) -> None:
+        self.capacity = capacity
         self.free = capacity
         self._clock = clock
         # Locations with waiting requests, in turn order. An OrderedDict, not a dict: taking the

@@ -70,7 +70,9 @@ class BulkJob(Generic[T, R], AsyncClosing):
         client: Sends every request (its rate limiter, token and retries apply).
         items: The rows: any iterable or async iterable, read lazily.
         send: Sends one chunk of rows and returns one result or error per row.
-        concurrency: Chunks in flight at once.
+        concurrency: Chunks in flight at once; never more than the client's pool carries at
+            once (``connection_limit``): more would only wait for a connection, and be refused
+            (``PoolTimeoutError``) once that wait outgrew a call's time budget.
         chunk_size: Rows per chunk (1: one request per row).
         start_at: Input rows to skip without sending them (a previous run's checkpoint).
         total: Rows this run will process, for progress; ``len(items) - start_at`` when sized.
@@ -122,10 +124,11 @@ class BulkJob(Generic[T, R], AsyncClosing):
         self._client = client
         self._reader = Reader(items, start_at, chunk_size)
         self._send = send
-        self._concurrency = concurrency
+        gate = client._pool.admission
+        self._concurrency = concurrency if gate is None else min(concurrency, gate.capacity)
         self._location_of = location_of
         self._schedule: Schedule[T] = Schedule(
-            concurrency, chunk_size, read_ahead, client.would_wait
+            self._concurrency, chunk_size, read_ahead, client.would_wait
         )
         self._exhausted = False
         self._total = total

@@ -41,7 +41,7 @@ class TagAdder:
 
     Args:
         client: The client to send with.
-        concurrency: Requests in flight at once.
+        concurrency: Requests in flight at once (at most the pool's ``connection_limit``).
     """
 
     def __init__(self, client: LeadConnector, *, concurrency: int) -> None:

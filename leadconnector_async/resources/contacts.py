@@ -164,7 +164,7 @@ class ContactsResource(ContactListings, Resource):
 
         Args:
             items: ``ContactCreate`` rows: any iterable or async iterable, read lazily.
-            concurrency: Requests in flight at once.
+            concurrency: Requests in flight at once (at most the pool's ``connection_limit``).
             **options: ``start_at``, ``total``, ``stop_on_error``, ``on_progress``,
                 ``progress_interval``, ``read_ahead``: see
                 :class:`~leadconnector_async.bulk.BulkJob`.

@@ -177,3 +177,15 @@ async def test_progress_keeps_coming_while_no_row_finishes_and_may_be_async() ->
     assert len(waiting) >= 5
     assert all(c.eta is None and c.rate == 0 for c in waiting)
     assert calls[-1].done == 1
+
+
+async def test_more_workers_than_connections_wait_their_turn_instead_of_failing_rows() -> None:
+    # 400 workers through 2 connections (~200 requests/s): 2 s of queue against a 1 s budget,
+    # which the pool would refuse row after row. The job runs 2 workers and stores every row.
+    async with (
+        FakeLeadConnector(faults=Faults(latency=0.01)) as fake,
+        _client(fake, connection_limit=2, timeout=1) as client,
+    ):
+        result = await client.contacts.bulk_upsert(Rows(400), concurrency=400)
+    assert (result.ok, result.failed) == (400, [])
+    assert len(fake.store.contacts) == 400
