@@ -110,8 +110,14 @@ def _no_finish(permit: Permit, headers: Mapping[str, str]) -> None:
 
 
 def pool_capacity(session: aiohttp.ClientSession | None, connection_limit: int) -> int:
-    """Requests the pool carries at once: our connector's limit, or a borrowed one's (0: none)."""
+    """Requests the pool carries at once: our connector's limit, or a borrowed one's (0: none).
+
+    Every request goes to the one API host, so a borrowed connector's per-host limit, when
+    lower, is what carries them: past it, aiohttp would queue the rest half-built.
+    """
     if session is None:
         return connection_limit
     connector = session.connector
-    return connector.limit if connector is not None else 0
+    if connector is None:
+        return 0
+    return min((n for n in (connector.limit, connector.limit_per_host) if n), default=0)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 import leadconnector_async as lc
@@ -189,3 +190,17 @@ async def test_more_workers_than_connections_wait_their_turn_instead_of_failing_
         result = await client.contacts.bulk_upsert(Rows(400), concurrency=400)
     assert (result.ok, result.failed) == (400, [])
     assert len(fake.store.contacts) == 400
+
+
+async def test_a_borrowed_sessions_per_host_limit_is_what_the_pool_carries() -> None:
+    # A borrowed connector opening at most 2 connections to a host (~66 requests/s here): the
+    # job runs 2 workers and sends each row once, instead of 100 requests (the connector's
+    # total limit) queueing inside aiohttp for 1.5 s, cut off at their 1 s budget and retried.
+    async with (
+        FakeLeadConnector(faults=Faults(latency=0.03)) as fake,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=2)) as session,
+        _client(fake, session=session, timeout=1) as client,
+    ):
+        result = await client.contacts.bulk_upsert(Rows(120), concurrency=400)
+    assert (result.ok, result.failed, result.requests) == (120, [], 120)
+    assert len(fake.store.contacts) == 120
