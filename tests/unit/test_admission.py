@@ -74,6 +74,19 @@ async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Future[None]
     return waiting
 
 
+async def _six_waiting_at_8_a_second(
+    clock: _Clock,
+) -> tuple[Admission, list[asyncio.Future[None]]]:
+    """A one-place gate, ten locations queued, four admitted in 0.5 s: six wait, 8 a second."""
+    gate = Admission(1, clock)
+    assert gate.try_enter()
+    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
+    clock.now += 0.5
+    for _ in range(4):
+        gate.leave()
+    return gate, waiting
+
+
 async def test_nobody_is_refused_until_the_pool_is_saturated_and_its_rate_measured() -> None:
     clock = _Clock()
     gate = Admission(1, clock)
@@ -90,12 +103,7 @@ async def test_nobody_is_refused_until_the_pool_is_saturated_and_its_rate_measur
 
 async def test_a_new_location_waits_a_whole_turn_of_the_others() -> None:
     clock = _Clock()
-    gate = Admission(1, clock)
-    assert gate.try_enter()
-    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
-    clock.now += 0.5
-    for _ in range(4):  # 4 admitted in 0.5 s: 8 a second
-        gate.leave()
+    gate, waiting = await _six_waiting_at_8_a_second(clock)
     # Six locations wait, each goes once before a new one: 6 / 8 a second = 0.75 s at least.
     assert gate.hopeless("new", clock.now + 0.7)
     assert not gate.hopeless("new", clock.now + 0.8)
@@ -137,12 +145,7 @@ async def test_a_location_with_requests_ahead_waits_a_turn_for_each() -> None:
 
 async def test_once_it_refuses_one_a_request_may_wait_a_tenth_of_its_budget() -> None:
     clock = _Clock()
-    gate = Admission(1, clock)
-    assert gate.try_enter()
-    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
-    clock.now += 0.5
-    for _ in range(4):  # 8 a second; six locations wait: a new one's turn is 0.75 s away
-        gate.leave()
+    gate, waiting = await _six_waiting_at_8_a_second(clock)  # a new one's turn: 0.75 s away
     assert not gate.hopeless("new", clock.now + 0.8)
     with pytest.raises(lc.PoolTimeoutError):
         await gate.enter("new", clock.now + 0.7)
@@ -162,12 +165,7 @@ async def test_overloaded_each_asking_location_may_still_wait_for_its_turn() -> 
     # Past saturation, with more locations asking than a tenth of a budget serves, each of them
     # must still be able to wait for a turn, or the turn order would no longer be fair.
     clock = _Clock()
-    gate = Admission(1, clock)
-    assert gate.try_enter()
-    waiting = await _queued(gate, [f"loc{n}" for n in range(10)])
-    clock.now += 0.5
-    for _ in range(4):  # 8 a second
-        gate.leave()
+    gate, waiting = await _six_waiting_at_8_a_second(clock)
     with pytest.raises(lc.PoolTimeoutError):
         await gate.enter("new", clock.now + 0.7)  # overloaded from now on
     for n in range(40):
