@@ -95,6 +95,16 @@ class RejectsFile:
         with handle:
             if self._header is None:
                 lines = [t if t.endswith("\n") else t + "\n" for t in handle if t.strip()]
-                return [t for t in lines if keep(int(json.loads(t).get(REJECT_COLUMNS[0], 0)))]
+                return [t for t in lines if keep(_ndjson_line(t))]
             rows = list(csv.reader(handle, delimiter=self._delimiter))[1:]
             return [r for r in rows if r and r[0].isdigit() and keep(int(r[0]))]
+
+
+def _ndjson_line(text: str) -> int:
+    """The input line an NDJSON reject names; 0 for a line torn by a kill before it was
+    synced (the journal never names such a reject, so it is read and written again)."""
+    try:
+        record = json.loads(text)
+        return int(record.get(REJECT_COLUMNS[0], 0)) if isinstance(record, dict) else 0
+    except (ValueError, TypeError):
+        return 0

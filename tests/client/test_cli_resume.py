@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
@@ -103,3 +104,29 @@ def test_kill_9_while_tags_wait_for_their_bulk_request_then_resume_adds_every_ta
         after = exported(server, tmp_path / "after.ndjson")
     tags = {str(c["email"]): sorted(c["tags"]) for c in after}  # type: ignore[call-overload]
     assert tags == {f"person{n}@example.com": ["a", "b"] if n % 2 else ["c"] for n in range(rows)}
+
+
+def test_resume_after_a_kill_that_tore_the_last_ndjson_reject_keeps_the_saved_ones(
+    tmp_path: Path,
+) -> None:
+    """Rejects are buffered between syncs, so a kill -9 can leave half a line at the end of
+    the rejects file; the journal never named it, so a resume drops it and carries on."""
+    source = tmp_path / "in.ndjson"
+    source.write_text(
+        "".join(
+            json.dumps({"email": f"p{n}@x.com" if n % 3 else f"bad{n}@"}) + "\n" for n in range(30)
+        )
+    )
+    rejects = tmp_path / "in.ndjson.rejects.ndjson"
+    with fake_server() as server:
+        refused = cli({**server, "LEADCONNECTOR_TOKEN": "wrong"}, "import", str(source))
+        assert refused.returncode == 3, refused.stderr
+        with rejects.open("a") as handle:
+            handle.write('{"email": "bad99@", "rejected_li')  # torn mid-write by the kill
+        resumed = cli(server, "import", str(source), "--resume")
+        assert resumed.returncode == 1, resumed.stderr
+        assert "Traceback" not in resumed.stderr
+        emails = sorted(str(c["email"]) for c in exported(server, tmp_path / "out.ndjson"))
+    assert emails == sorted(f"p{n}@x.com" for n in range(30) if n % 3)
+    kept = [json.loads(t) for t in rejects.read_text().splitlines()]
+    assert sorted(r["rejected_line"] for r in kept) == [n + 1 for n in range(0, 30, 3)]
