@@ -236,7 +236,7 @@ class ContactFile:
             if not text.strip():
                 continue
             try:
-                record = json.loads(text)
+                record = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
             except ValueError as exc:
                 yield RowError(line, None, f"not valid JSON: {exc}", {"text": text[:200]})
                 continue
@@ -260,9 +260,17 @@ class ContactFile:
     ) -> Row | RowError:
         fields: dict[str, Any] = {}
         custom: list[CustomFieldInput] = []
+        filled: dict[Target, str] = {}  # NDJSON keys spelt apart may name one field
         for column, target, value in named:
             if target is None or target.ignored or value is None or value == "":
                 continue
+            if target in filled:
+                reason = (
+                    f"{filled[target]!r} and {column!r} both fill {target.describe()}: "
+                    "keep one of them"
+                )
+                return RowError(line, column, reason, raw)
+            filled[target] = column
             try:
                 if target.field is not None:
                     cleaned = self._hygiene.clean(target.field, value)
@@ -280,6 +288,17 @@ class ContactFile:
             return Row(line, msgspec.convert(fields, ContactCreate), raw)
         except msgspec.ValidationError as exc:
             return RowError(line, None, str(exc), raw)
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; ``ValueError`` when it has a key twice (``json`` would keep
+    the last value and drop the first unseen)."""
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"it has the key {key!r} twice")
+        record[key] = value
+    return record
 
 
 def _custom_input(target: Target, value: Any) -> CustomFieldInput:

@@ -309,3 +309,22 @@ def test_account_comes_from_env_or_a_file_and_names_what_is_missing(tmp_path: Pa
         account_from_env({"LEADCONNECTOR_TOKEN": "t"})
     with pytest.raises(lc.ConfigurationError, match=r"LEADCONNECTOR_TOKEN .* and LEADCON"):
         account_from_env({})
+
+
+def test_ndjson_keys_that_fill_one_field_reject_their_row_instead_of_one_winning(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_text(
+        '{"email": "a@x.com", "E-mail": "b@x.com"}\n'
+        '{"email": "c@x.com", "email": "d@x.com"}\n'
+        '{"first_name": "Ann", "firstName": "", "email": "e@x.com"}\n'
+    )
+    first, second, third = _read(path)
+    assert isinstance(first, RowError)
+    assert (first.column, first.line) == ("E-mail", 1)
+    assert "'email' and 'E-mail' both fill email" in first.reason
+    assert isinstance(second, RowError)
+    assert "'email' twice" in second.reason
+    assert isinstance(third, Row)  # an empty value fills nothing
+    assert (third.contact.first_name, third.contact.email) == ("Ann", "e@x.com")
