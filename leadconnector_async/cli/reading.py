@@ -31,6 +31,7 @@ from .hygiene import Hygiene, SeenInFile, is_as_written
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DELIMITERS = ",;\t|"
 _SAMPLE = 1 << 16
+_CELL_LIMIT = (1 << 31) - 1  # the most a C long holds everywhere: no cell is cut short
 _WIRE_NAMES = {f.name: f.encode_name for f in msgspec.structs.fields(ContactCreate)}
 
 
@@ -206,16 +207,18 @@ class ContactFile:
 
     def _csv_rows(self) -> Iterator[Row | RowError]:
         assert self.header is not None
-        reader = csv.reader(self._handle, delimiter=self.delimiter or ",")
+        # strict: a quote never closed is an error at the end of the file, not one last row
+        # made of every line after it
+        reader = csv.reader(self._handle, delimiter=self.delimiter or ",", strict=True)
         reader_line = 1  # the header's line
         while True:
             line = reader_line + 1
             try:
-                cells = next(reader)
+                cells = _next_record(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield RowError(line, None, f"not valid CSV: {exc}", [])
+                yield RowError(line, None, _csv_error(exc, line, 1 + reader.line_num), [])
                 continue
             finally:
                 reader_line = 1 + reader.line_num
@@ -299,6 +302,26 @@ def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"it has the key {key!r} twice")
         record[key] = value
     return record
+
+
+def _next_record(reader: Iterator[list[str]]) -> list[str]:
+    """The next CSV record, however long its cells: past the ``csv`` module's limit (128 KiB)
+    a cell is an error with the rest of its line left unread, and the lines after it, still
+    inside the cell, would be read as rows of their own."""
+    limit = csv.field_size_limit(_CELL_LIMIT)
+    try:
+        return next(reader)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _csv_error(exc: csv.Error, first: int, last: int) -> str:
+    if "unexpected end of data" in str(exc):
+        return (
+            f"a quote opened in this row is never closed: lines {first}-{last} (the rest of "
+            "the file) were read as this one row and none of them was imported; close the quote"
+        )
+    return f"not valid CSV: {exc}"
 
 
 def _custom_input(target: Target, value: Any) -> CustomFieldInput:

@@ -328,3 +328,24 @@ def test_ndjson_keys_that_fill_one_field_reject_their_row_instead_of_one_winning
     assert "'email' twice" in second.reason
     assert isinstance(third, Row)  # an empty value fills nothing
     assert (third.contact.first_name, third.contact.email) == ("Ann", "e@x.com")
+
+
+def test_a_quote_never_closed_rejects_the_rows_it_swallowed_instead_of_sending_them(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, 'email,first_name\na@x.com,"Al\nb@x.com,Bob\nc@x.com,Carl\n')
+    [verdict] = _read(path)
+    assert isinstance(verdict, RowError)
+    assert verdict.line == 2
+    assert "never closed" in verdict.reason
+    assert "lines 2-4" in verdict.reason
+
+
+def test_a_huge_quoted_cell_is_read_whole_so_no_row_is_made_of_its_inside(tmp_path: Path) -> None:
+    big = "x" * 200_000
+    path = _write(tmp_path, f'email,first_name\na@x.com,"{big}\nz@x.com,Zed\n"\nb@x.com,Bob\n')
+    first, second = _read(path)
+    assert isinstance(first, Row)
+    assert first.contact.email == "a@x.com"
+    assert isinstance(second, Row)
+    assert (second.line, second.contact.email) == (5, "b@x.com")
