@@ -303,7 +303,8 @@ def _leased_rows(
     for verdict in contacts:
         if resumed is not None and resumed.is_finished(verdict.line):
             journal.skipped(verdict.line)
-            counts.skipped += 1
+            # an earlier reject is counted as kept in the rejects file, not again here
+            counts.skipped += verdict.line not in resumed.rejected
             continue
         batch.append(verdict)
         if len(batch) >= _LEASE_ROWS:

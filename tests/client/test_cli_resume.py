@@ -130,3 +130,21 @@ def test_resume_after_a_kill_that_tore_the_last_ndjson_reject_keeps_the_saved_on
     assert emails == sorted(f"p{n}@x.com" for n in range(30) if n % 3)
     kept = [json.loads(t) for t in rejects.read_text().splitlines()]
     assert sorted(r["rejected_line"] for r in kept) == [n + 1 for n in range(0, 30, 3)]
+
+
+def test_a_resume_counts_each_earlier_reject_once(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text(
+        "".join(
+            json.dumps({"email": f"p{n}@x.com" if n % 3 else f"bad{n}@"}) + "\n" for n in range(30)
+        )
+    )
+    with fake_server() as server:
+        refused = cli({**server, "LEADCONNECTOR_TOKEN": "wrong"}, "import", str(source))
+        assert refused.returncode == 3, refused.stderr
+        assert "ok 0 (created 0, updated 0), rejected 10," in refused.stdout
+        resumed = cli(server, "import", str(source), "--resume")
+    assert resumed.returncode == 1, resumed.stderr
+    # 20 stored and the 10 rejects kept: 30 rows, none of them finished earlier as stored
+    assert "ok 20 (created 20, updated 0), rejected 10, requests" in resumed.stdout
+    assert "30/30 rows, 10 rejected" in resumed.stderr
