@@ -113,7 +113,10 @@ def open_contacts(
         header = [c.strip().lstrip("\ufeff").strip() for c in _cells(head, delimiter)]
         if not any(header):
             raise ImportFileError(f"{path} has no header row (the first line names the columns)")
-        targets = columns.resolve(header)
+        # Trailing delimiters (Excel) leave columns unnamed: no field, and a row with a value
+        # in one is rejected (see ContactFile._csv_rows), so nothing there is dropped unseen.
+        resolved = iter(columns.resolve([c for c in header if c]))
+        targets = [next(resolved) if c else Target() for c in header]
     except BaseException:
         handle.close()
         raise
@@ -211,6 +214,7 @@ class ContactFile:
         # made of every line after it
         reader = csv.reader(self._handle, delimiter=self.delimiter or ",", strict=True)
         reader_line = 1  # the header's line
+        unnamed_columns = [n for n, name in enumerate(self.header) if not name]
         while True:
             line = reader_line + 1
             try:
@@ -229,6 +233,12 @@ class ContactFile:
                 yield RowError(line, None, reason, _decodable(cells))
             elif len(cells) != len(self.header):
                 reason = f"has {len(cells)} cells, the header has {len(self.header)}"
+                yield RowError(line, None, reason, cells)
+            elif unnamed := [n + 1 for n in unnamed_columns if cells[n].strip()]:
+                reason = (
+                    f"has a value in column {unnamed[0]}, which the header leaves unnamed: "
+                    "name that column in the header (and --map it if need be), or clear it"
+                )
                 yield RowError(line, None, reason, cells)
             else:
                 named = zip(self.header, self._targets, cells, strict=True)

@@ -349,3 +349,16 @@ def test_a_huge_quoted_cell_is_read_whole_so_no_row_is_made_of_its_inside(tmp_pa
     assert first.contact.email == "a@x.com"
     assert isinstance(second, Row)
     assert (second.line, second.contact.email) == (5, "b@x.com")
+
+
+def test_unnamed_columns_from_trailing_delimiters_import_and_a_value_there_rejects_its_row(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, "email,first_name,,\na@x.com,Al,,\nb@x.com,Bob,,lost?\n")
+    first, second = _read(path)
+    assert isinstance(first, Row)
+    assert (first.contact.email, first.contact.first_name) == ("a@x.com", "Al")
+    assert isinstance(second, RowError)
+    assert second.line == 3
+    assert "column 4" in second.reason
+    assert "unnamed" in second.reason
