@@ -8,6 +8,7 @@ guessed: it needs a ``default_region`` (``GB`` reads ``020 7946 0958`` as ``+442
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from types import ModuleType
 
@@ -20,6 +21,10 @@ class PhoneNumberError(ValueError):
 
 class NoCountryCodeError(PhoneNumberError):
     """A number written without a country code, and no default region to read it in."""
+
+
+_LEADING_00 = re.compile(r"^\s*00(?=[\s\-./()]*[1-9])")
+_NOT_DIGITS = re.compile(r"\D")
 
 
 @cache
@@ -50,7 +55,7 @@ def e164(text: str, default_region: str | None = None, *, valid_only: bool = Fal
     """
     lib = _library()
     try:
-        number = lib.parse(text, default_region)
+        number = lib.parse(_international(text, default_region), default_region)
     except lib.NumberParseException as exc:
         if exc.error_type == lib.NumberParseException.INVALID_COUNTRY_CODE:
             raise NoCountryCodeError(
@@ -63,3 +68,17 @@ def e164(text: str, default_region: str | None = None, *, valid_only: bool = Fal
         raise PhoneNumberError(f"{text!r} is not a valid phone number{region}")
     formatted: str = lib.format_number(number, lib.PhoneNumberFormat.E164)
     return formatted
+
+
+def _international(text: str, region: str | None) -> str:
+    """``text`` with a leading ``00`` (the ITU international prefix) written ``+``, unless
+    ``region`` dials abroad with a prefix that starts so (``00`` in GB, ``0011`` in AU), which
+    libphonenumber reads itself. Elsewhere it would read ``0044 ...`` as a national number: in
+    the US, ``+100442079460958``."""
+    if not _LEADING_00.match(text):
+        return text
+    metadata = _library().PhoneMetadata.metadata_for_region(region) if region else None
+    own = metadata.international_prefix if metadata is not None else None
+    if own and re.match(own, _NOT_DIGITS.sub("", text)):
+        return text
+    return _LEADING_00.sub("+", text, count=1)

@@ -57,6 +57,19 @@ async def test_a_compared_phone_without_country_code_is_compared_and_sent_as_wri
     assert stored["phone"] == "512 555 0102"
 
 
+async def test_an_international_00_prefix_matches_the_stored_contact_in_any_region(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    stored = _store(fake_leadconnector, phone="+442079460958", city="London")
+    sync = leadconnector_client.contacts.sync
+    for region, city in ((None, "Leeds"), ("US", "York")):
+        row = lc.ContactCreate(phone="0044 20 7946 0958", city=city)
+        result = await sync([row], match="phone", default_region=region)
+        assert (result.created, result.updated, result.failed) == (0, 1, []), region
+        assert stored["city"] == city
+    assert len(fake_leadconnector.store.contacts) == 1  # no duplicate under a made-up number
+
+
 async def test_an_unknown_default_region_fails_before_anything_is_sent(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
@@ -74,6 +87,10 @@ async def test_an_unknown_default_region_fails_before_anything_is_sent(
         ("020 7946 0958", "GB", "+442079460958"),
         ("(512) 555-0101 ext 23", "US", "+15125550101"),
         ("+1 (415) 555-0132", None, "+14155550132"),
+        ("0044 20 7946 0958", None, "+442079460958"),
+        ("0044 20 7946 0958", "US", "+442079460958"),  # not a US number starting 00
+        ("00 61 2 9374 4000", "JP", "+61293744000"),
+        ("0011 44 20 7946 0958", "AU", "+442079460958"),  # Australia's own prefix, kept
     ],
 )
 def test_sync_and_the_command_line_read_a_phone_alike(
