@@ -110,6 +110,22 @@ async def test_company_name_changes_go_through_upsert(
     assert fake_leadconnector.stats.routes["POST /contacts/upsert"] == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the upsert for company_name also carries the row's new email, and upsert matches "
+    "by email first, so it writes to the contact that has that email (not fixed yet)",
+)
+async def test_an_upsert_only_change_never_writes_to_another_contact(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    mine = _store(fake_leadconnector, phone="+15550001111", email="a@x.com", companyName="A")
+    other = _store(fake_leadconnector, phone="+15550002222", email="b@x.com", companyName="B")
+    row = lc.ContactCreate(phone="+15550001111", email="b@x.com", company_name="New")
+    result = await leadconnector_client.contacts.sync([row], match="phone")
+    assert (other["phone"], other["companyName"]) == ("+15550002222", "B")
+    assert result.updated == 0 or mine["companyName"] == "New"
+
+
 async def test_a_small_file_against_a_large_location_is_upserted_directly(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
