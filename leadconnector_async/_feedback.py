@@ -22,7 +22,10 @@ def plausible_capacity(server_max: int, configured: int) -> int:
 
 def plausible_period(interval_ms: int, configured: float) -> float:
     """The window length to use when the server says ``interval_ms`` (never below ours)."""
-    return min(configured * MAX_STRETCH, max(configured, interval_ms / 1000.0))
+    longest = configured * MAX_STRETCH
+    if interval_ms >= longest * 1000.0:  # (compared exactly: no int too long for a float)
+        return longest
+    return max(configured, interval_ms / 1000.0)
 
 
 def plausible_remaining(remaining: int, capacity: int) -> int:

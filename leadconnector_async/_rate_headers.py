@@ -23,13 +23,16 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(value).timestamp()
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # (a zone offset no C int holds)
                 when = None
             if when is not None:
                 return max(0.0, when - (time.time() if now is None else now))
     limits = read_rate_limit(headers)
     if limits is not None and limits.interval_ms is not None:
-        return limits.interval_ms / 1000.0
+        try:
+            return limits.interval_ms / 1000.0
+        except OverflowError:  # an integer too long for a float: longer than any wait
+            return float("inf")
     return None
 
 

@@ -242,6 +242,33 @@ async def test_rate_limit_headers_of_inf_and_nan_do_not_fail_a_stored_create() -
     assert len(raw.requests) == 2
 
 
+HUGE_INTERVAL = "1" + "0" * 400  # an integer, but none a float can hold
+
+
+async def test_a_rate_limit_interval_no_float_holds_does_not_fail_a_stored_create() -> None:
+    async def created(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        headers = ("X-RateLimit-Max: 100", f"X-RateLimit-Interval-Milliseconds: {HUGE_INTERVAL}")
+        await raw.write(writer, answer(CONTACT, *headers, status="201 Created"))
+
+    async with serving(created) as raw, client_for(raw, rate_limit=lc.RateLimit()) as client:
+        contact = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+    assert contact.id == "c1"
+    assert len(raw.requests) == 1
+
+
+async def test_a_429_with_a_rate_limit_interval_no_float_holds_is_a_rate_limit_error() -> None:
+    async def limited(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        body = b'{"message":"Too many requests"}'
+        header = f"X-RateLimit-Interval-Milliseconds: {HUGE_INTERVAL}"
+        await raw.write(writer, answer(body, header, status="429 Too Many"))
+
+    async with serving(limited) as raw, client_for(raw, retry=QUICK, rate_limit=None) as client:
+        with pytest.raises(lc.RateLimitError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.status_code == 429
+    assert len(raw.requests) <= 2
+
+
 @pytest.mark.parametrize("status", ["301 Moved Permanently", "307 Temporary Redirect"])
 async def test_a_cross_host_redirect_is_not_followed(status: str) -> None:
     async def elsewhere(raw: RawServer, writer: asyncio.StreamWriter) -> None:
@@ -377,7 +404,18 @@ async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
     assert_secret_unreachable(caught.value, TOKEN)
 
 
-@pytest.mark.parametrize("value", ["inf", "nan", "-1", "1e400", "soon", "Mon, 99 Foo 2026"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "inf",
+        "nan",
+        "-1",
+        "1e400",
+        "soon",
+        "Mon, 99 Foo 2026",
+        "Sun, 06 Nov 1994 08:49:37 +99999999999999999999",  # an offset no C int holds
+    ],
+)
 async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str) -> None:
     async def limited(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         body = b'{"message":"Too many requests"}'
