@@ -11,6 +11,7 @@ from typing import TypeVar
 import msgspec
 
 from ._config import CONTACTS_API_VERSION
+from ._lenient import salvage
 from ._protocol import Call, decoder_for
 from .errors import (
     APIError,
@@ -34,7 +35,13 @@ def _secret_safe(response_type: type[R]) -> Callable[[bytes], R]:
 
     def decode_token_response(body: bytes) -> R:
         try:
-            return decode(body)
+            try:
+                return decode(body)
+            except msgspec.ValidationError:
+                # One odd field (a number sent as a string, a list for the scope) must not cost
+                # the answer: a refresh answer holds the only copy of the new refresh token.
+                decoded: R = salvage(body, response_type)
+                return decoded
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise TransportError(
                 f"malformed answer from the OAuth endpoint: {exc} (body not shown: it may hold "

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 import leadconnector_async as lc
 from tests.client.test_oauth import LOC, Clock, Vault, installed, seeded, served, token_from
 
@@ -87,3 +89,38 @@ async def test_an_unexpected_user_type_in_the_answer_still_reaches_on_refresh() 
     assert vault.saved[-1].refresh_token in oauth.refresh_tokens
     assert token.user_type == "Location"
     assert oauth.stats.refused == 0
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"expires_in": "86399"},  # a number sent as a string
+        {"scope": ["contacts.readonly", "contacts.write"]},  # a list where a string is declared
+        {"userId": 42, "companyId": None},  # a number where a string is declared
+    ],
+    ids=["string-expiry", "scope-list", "numeric-user"],
+)
+async def test_an_odd_field_in_the_refresh_answer_never_costs_the_new_pair(
+    odd: dict[str, Any],
+) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        body = installed(oauth)
+        issue = oauth.issue
+
+        def odd_answer(grant: Any) -> dict[str, Any]:
+            return {**issue(grant), **odd}
+
+        oauth.issue = odd_answer  # type: ignore[method-assign]
+        token = token_from(body, oauth, clock, vault)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        for _ in range(2):  # the second refresh must use the refresh token the first one got
+            clock.now += body["expires_in"]
+            found = await client.contacts.get(contact_id)
+    assert found.id == contact_id
+    assert oauth.stats.refreshes == 2
+    assert oauth.stats.refused == 0
+    assert len(vault.saved) == 2
+    assert vault.saved[-1].refresh_token in oauth.refresh_tokens
+    assert token.refresh_token == vault.saved[-1].refresh_token
