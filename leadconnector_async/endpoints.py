@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -201,6 +201,8 @@ UPDATE = Endpoint("contacts.update", "PUT", C, unwrap(UpdatedContactEnvelope,
 DELETE = Endpoint("contacts.delete", "DELETE", C, acknowledged, gone_when_absent=True)
 UPSERT = Endpoint("contacts.upsert", "POST", "/contacts/upsert",
                   decode_as(UpsertResult), located=True)
+# With createNewIfDuplicateAllowed on a location that allows duplicates, every request creates.
+UPSERT_ALWAYS_NEW = replace(UPSERT, idempotent=False)
 SEARCH = Endpoint("contacts.search", "POST", "/contacts/search",
                   unwrap(SearchResponse, SearchResponse.page), scope=READ, located=True)
 LIST = Endpoint("contacts.list", "GET", "/contacts/", unwrap(ListResponse, ListResponse.page),

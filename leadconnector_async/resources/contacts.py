@@ -136,12 +136,12 @@ class ContactsResource(ContactListings, Resource):
         self, contact: ContactCreate, *, create_new_if_duplicate_allowed: bool | None = None
     ) -> UpsertResult:
         """Update the contact matching by email/phone (per the location's duplicate settings),
-        or create it (``POST /contacts/upsert``). Safe to retry.
+        or create it (``POST /contacts/upsert``). Safe to retry, unless it always creates.
 
         Args:
             contact: The contact's fields; ``tags`` replaces every tag of a matched contact.
             create_new_if_duplicate_allowed: When true and the location allows duplicates,
-                always create.
+                always create; the call is then not repeated after an unknown outcome.
 
         Returns:
             ``UpsertResult`` with ``.contact`` and ``.new`` (True when created).
@@ -155,7 +155,8 @@ class ContactsResource(ContactListings, Resource):
             ),
         )
         located, location = self._located(body)
-        return await self._send(ep.UPSERT, body=located, location_id=location)
+        endpoint = ep.UPSERT_ALWAYS_NEW if create_new_if_duplicate_allowed else ep.UPSERT
+        return await self._send(endpoint, body=located, location_id=location)
 
     async def bulk_upsert(
         self, items: Rows[ContactCreate], *, concurrency: int = 20, **options: Unpack[BulkOptions]

@@ -172,3 +172,30 @@ async def test_closing_during_a_retry_wait_stops_the_call_and_opens_nothing() ->
         logger.removeHandler(handler)
     assert fake.stats.requests == 1
     assert client._pool.transport.session is None  # type: ignore[attr-defined]
+
+
+async def test_an_always_create_upsert_whose_answer_was_lost_is_not_repeated() -> None:
+    # With duplicates allowed, createNewIfDuplicateAllowed creates on every request: a resend
+    # after a lost answer would store the contact twice.
+    async with FakeLeadConnector() as fake, _client(fake, retry=FAST_RETRY) as client:
+        fake.store.allow_duplicates[fake.location_id] = True
+        fake.force_fault("reset_after", count=1)
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.upsert(
+                lc.ContactCreate(email="n@x.com"), create_new_if_duplicate_allowed=True
+            )
+    assert caught.value.outcome_unknown
+    assert _emails(fake) == Counter({"n@x.com": 1})
+    assert fake.stats.requests == 1
+
+
+async def test_a_matching_upsert_whose_answer_was_lost_is_still_repeated() -> None:
+    async with FakeLeadConnector() as fake, _client(fake, retry=FAST_RETRY) as client:
+        fake.store.allow_duplicates[fake.location_id] = True
+        fake.force_fault("reset_after", count=1)
+        result = await client.contacts.upsert(
+            lc.ContactCreate(email="m@x.com"), create_new_if_duplicate_allowed=False
+        )
+    assert not result.new  # the lost first attempt created it; the resend matched it
+    assert _emails(fake) == Counter({"m@x.com": 1})
+    assert fake.stats.requests == 2
