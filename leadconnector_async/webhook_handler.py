@@ -43,7 +43,8 @@ def webhook_handler(
 
     The platform delivers again only when the answer is 429, so when the callback raises or
     takes longer than ``timeout`` the answer is ``429`` and the event's id is forgotten by the
-    replay store: the next delivery is handled afresh. A delivery of an event whose callback
+    replay store: the next delivery is handled afresh. A replay store that fails (a shared one
+    that is unreachable) is answered ``429`` too. A delivery of an event whose callback
     already succeeded is answered ``200 {"ok": true, "duplicate": true}`` without calling the
     callback again. Keep the callback quick (enqueue, then work) and idempotent.
 
@@ -63,6 +64,9 @@ def webhook_handler(
         except WebhookVerificationError as exc:
             logger.info("rejected a webhook delivery: %s", exc.message)
             return web.json_response({"ok": False, "error": exc.message}, status=401)
+        except Exception:  # the replay store failed: only a 429 is ever delivered again
+            logger.exception("webhook delivery not checked (replay store failed); answering 429")
+            return web.json_response({"ok": False, "error": "not handled, retry"}, status=429)
         if not first:
             logger.info("acknowledged a repeated delivery of webhook %s", event.webhook_id)
             return web.json_response({"ok": True, "duplicate": True})

@@ -383,3 +383,48 @@ def test_the_starlette_example_is_valid_python() -> None:
     source = (ROOT / "examples" / "webhook_receiver_starlette.py").read_text()
 
     compile(source, "webhook_receiver_starlette.py", "exec")
+
+
+class FlakyStore:
+    """A shared replay store (Redis, say) that is unreachable for its first ``failures`` calls."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.ids: set[str] = set()
+
+    async def seen(self, webhook_id: str, expires_at: float) -> bool:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("replay store unreachable")
+        if webhook_id in self.ids:
+            return True
+        self.ids.add(webhook_id)
+        return False
+
+
+async def test_an_unreachable_replay_store_gets_429_so_the_platform_delivers_again(
+    keys: WebhookTestKeys, session: aiohttp.ClientSession
+) -> None:
+    handled: list[str | None] = []
+
+    async def on_event(event: WebhookEvent) -> None:
+        handled.append(event.webhook_id)
+
+    verifier = keys.verifier(clock=Clock(), replay_store=FlakyStore(failures=1))
+    app = web.Application()
+    app.router.add_post("/hook", webhook_handler(verifier, on_event))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    body, headers = _delivery(keys, "store-down")
+    try:
+        first = await post(session, url, body, headers)
+        second = await post(session, url, body, headers)
+    finally:
+        await runner.cleanup()
+
+    # A 500 is never delivered again (only a 429 is): the event would be lost.
+    assert first[0] == 429
+    assert second == (200, {"ok": True})
+    assert handled == ["store-down"]
