@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 import msgspec
 
-from ._lenient import decoder_for
+from ._lenient import decoder_for, salvage
 from ._rate_headers import header, retry_after
 from .errors import (
     APIError,
@@ -112,7 +112,11 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
 
 def _read_error_body(body: bytes) -> _ErrorBody | None:
     try:
-        return decoder_for(_ErrorBody).decode(body)
+        try:
+            return decoder_for(_ErrorBody).decode(body)
+        except msgspec.ValidationError:  # one odd field must not cost the others (meta, ...)
+            parsed: _ErrorBody = salvage(body, _ErrorBody)
+            return parsed
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 

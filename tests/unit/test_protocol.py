@@ -133,6 +133,30 @@ def test_duplicate_body_gives_existing_id_and_field() -> None:
     assert (error.existing_id, error.matching_field) == ("c9", "phone")
 
 
+@pytest.mark.parametrize(
+    "odd",
+    [b'"traceId":123', b'"error":["Bad Request"]', b'"detail":{"reason":"dup"}'],
+    ids=["numeric-trace-id", "error-list", "detail-object"],
+)
+def test_one_odd_field_of_a_duplicate_body_keeps_the_existing_id(odd: bytes) -> None:
+    body = (
+        b'{"statusCode":400,"message":"This location does not allow duplicated contacts.",'
+        b'"meta":{"contactId":"c9","matchingField":"email"},' + odd + b"}"
+    )
+    error = error_from_response(400, {}, body)
+    assert isinstance(error, lc.DuplicateContactError)
+    assert (error.existing_id, error.matching_field) == ("c9", "email")
+    assert error.message == "This location does not allow duplicated contacts."
+
+
+def test_a_422_message_list_with_an_odd_item_keeps_the_other_messages() -> None:
+    body = b'{"statusCode":422,"message":["email must be an email",{"field":"x"}],"traceId":"t"}'
+    error = error_from_response(422, {}, body)
+    assert isinstance(error, lc.UnprocessableEntityError)
+    assert error.messages == ["email must be an email"]
+    assert error.trace_id == "t"
+
+
 def test_422_keeps_every_message_and_the_trace_id() -> None:
     body = (
         b'{"statusCode":422,"message":["email must be an email","property x should not'
