@@ -183,13 +183,13 @@ class AiohttpTransport:
                 return Response(response.status, response.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure = TransportError(
-                f"could not connect for {request!r}: {type(exc).__name__}: {exc}",
+                f"could not connect for {request!r}: {_described(exc)}",
                 outcome_unknown=False,
             )
         except (OSError, aiohttp.ClientError) as exc:  # TimeoutError is an OSError
             failure = TransportError(
                 f"no complete response for {request!r} (it may have been applied): "
-                f"{type(exc).__name__}: {exc}",
+                f"{_described(exc)}",
                 outcome_unknown=True,
             )
         except asyncio.CancelledError:
@@ -213,6 +213,14 @@ class AiohttpTransport:
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+
+
+def _described(exc: BaseException) -> str:
+    """``exc`` for a message, without the URL aiohttp's response errors quote: its query can
+    hold an email or phone (see :class:`Request`'s repr)."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__}: {exc.status}, message={exc.message!r}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _one_read_suffices(response: aiohttp.ClientResponse, limit: int, request: Request) -> bool:

@@ -220,6 +220,19 @@ async def test_garbage_heads_are_transport_errors_without_the_token(head: bytes)
     assert_secret_unreachable(caught.value, TOKEN)
 
 
+async def test_a_garbage_head_error_does_not_quote_the_query() -> None:
+    async def garbage(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n")
+
+    async with serving(garbage) as raw, client_for(raw) as client:
+        with pytest.raises(lc.TransportError) as caught:
+            await client.contacts.find_duplicate(email="jane.doe@example.com")
+    assert b"jane.doe%40example.com" in raw.requests[0]  # the query really was sent
+    assert "Content-Length" in str(caught.value)  # what went wrong is still said
+    for spelling in ("jane.doe", "example.com"):
+        assert_secret_unreachable(caught.value, spelling)
+
+
 async def test_rate_limit_headers_of_inf_and_nan_do_not_fail_a_stored_create() -> None:
     async def created(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         await raw.write(
