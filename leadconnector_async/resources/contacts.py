@@ -324,7 +324,9 @@ class ContactsResource(ContactListings, Resource):
         Reads the location once (search, 500 contacts a request) into a compact index, compares
         each row with its contact on the fields the row sets (``UNSET`` and ``None`` are "not
         mine") after the API's own normalisation, and sends: nothing for an unchanged row; an
-        update with only the changed fields; the missing tags through the bulk tags endpoint,
+        update with only the changed fields (a change of ``company_name`` or ``gender``, which
+        only upsert takes, by an upsert carrying just those and the match key, after the update
+        of the rest); the missing tags through the bulk tags endpoint,
         many contacts per request; an upsert for a row that matches no contact (safe to retry,
         and a contact created since the read is matched rather than duplicated). When reading
         the location would cost more requests than writing every row, it upserts every row

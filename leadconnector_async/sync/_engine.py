@@ -180,7 +180,7 @@ class _SyncJob:
             if plan.kind in ("failed", "unchanged"):
                 self._tally.record(index, row, plan.error or "unchanged")
                 continue
-            writes = self._writes + (plan.kind != "tags")
+            writes = self._writes + plan.writes
             if self._left is not None and writes + self._tag_cost(plan) > self._left:
                 self._budget_stop = budget_error(self._location, self._left)
                 return
@@ -258,7 +258,15 @@ class _SyncJob:
             assert isinstance(plan.body, ContactUpdate)
             return [await contacts.update(plan.contact_id, plan.body)]
         assert isinstance(plan.body, ContactCreate)
-        return [await contacts.upsert(plan.body)]
+        if plan.kind == "create":
+            return [await contacts.upsert(plan.body)]
+        assert plan.contact_id is not None
+        if plan.first is not None:
+            await contacts.update(plan.contact_id, plan.first)
+        result = await contacts.upsert(plan.body)
+        if result.new or result.contact.id != plan.contact_id:
+            raise _elsewhere(plan.contact_id, result)
+        return [result]
 
     def _wrote(self, step: _Step, outcome: BulkOutcome[Any, Any]) -> None:
         waiting = self._waiting[step.index]
@@ -364,6 +372,16 @@ async def _chain(
         yield item
     async for item in rest:
         yield item
+
+
+def _elsewhere(contact_id: str, result: UpsertResult) -> LeadConnectorError:
+    """The upsert for a matched contact wrote to another one (it matched or created it)."""
+    what = "created" if result.new else "updated"
+    return LeadConnectorError(
+        f"the upsert meant for contact {contact_id} {what} contact {result.contact.id} instead "
+        "(the location's duplicate settings match by another field, or the contact was "
+        "deleted since it was read); check both contacts"
+    )
 
 
 def _verdict(plan: RowPlan) -> str:

@@ -61,6 +61,7 @@ class RowPlan:
         body: The update or upsert body.
         contact_id: The matched contact.
         add_tags: Tags to add through the bulk tags endpoint.
+        first: For an ``upsert``, the update of the other changed fields, sent before it.
     """
 
     kind: Kind
@@ -68,6 +69,14 @@ class RowPlan:
     contact_id: str | None = None
     add_tags: frozenset[str] = field(default_factory=frozenset)
     error: LeadConnectorError | None = None
+    first: ContactUpdate | None = None
+
+    @property
+    def writes(self) -> int:
+        """Requests its update, upsert or create takes (its tags are counted apart)."""
+        if self.kind == "upsert" and self.first is not None:
+            return 2
+        return 1 if self.kind in ("update", "create", "upsert") else 0
 
 
 class Planner:
@@ -162,15 +171,22 @@ class Planner:
         contact_id: str,
         add_tags: frozenset[str],
     ) -> RowPlan:
-        """An upsert finds the contact by email or phone, so one of them must be the row's."""
+        """Upsert the fields only it can change, with the match key alone to find the contact.
+
+        An upsert matches by email or phone in the order the location's settings give, and a
+        changed email or phone in its body could find another contact (reference §10): the
+        other changes go first, by id, as an update.
+        """
         if self._match.custom_field_id is not None:
             return _failed(
                 f"{' and '.join(sorted(changes.keys() & _UPSERT_ONLY))} can only be changed by "
                 f"upsert, which finds contacts by email or phone, not by {self._describe()}"
             )
+        only = {name: changes.pop(name) for name in _UPSERT_ONLY & changes.keys()}
         identity = {self._match.name: getattr(row, self._match.name)}
-        body = ContactCreate(**{**changes, **identity}, location_id=self._location)
-        return RowPlan("upsert", body, contact_id, add_tags)
+        body = ContactCreate(**{**only, **identity}, location_id=self._location)
+        first = ContactUpdate(**changes) if changes else None  # type: ignore[arg-type]
+        return RowPlan("upsert", body, contact_id, add_tags, first=first)
 
     def _create(self, row: ContactCreate) -> RowPlan:
         body = msgspec.structs.replace(row, location_id=self._location)

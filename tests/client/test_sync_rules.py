@@ -110,20 +110,45 @@ async def test_company_name_changes_go_through_upsert(
     assert fake_leadconnector.stats.routes["POST /contacts/upsert"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the upsert for company_name also carries the row's new email, and upsert matches "
-    "by email first, so it writes to the contact that has that email (not fixed yet)",
-)
 async def test_an_upsert_only_change_never_writes_to_another_contact(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
+    # Upsert finds contacts by email before phone here: had it carried the row's new email,
+    # it would have written company "New" (and this phone) to the other contact.
     mine = _store(fake_leadconnector, phone="+15550001111", email="a@x.com", companyName="A")
     other = _store(fake_leadconnector, phone="+15550002222", email="b@x.com", companyName="B")
     row = lc.ContactCreate(phone="+15550001111", email="b@x.com", company_name="New")
     result = await leadconnector_client.contacts.sync([row], match="phone")
-    assert (other["phone"], other["companyName"]) == ("+15550002222", "B")
-    assert result.updated == 0 or mine["companyName"] == "New"
+    assert (other["phone"], other["email"], other["companyName"]) == (
+        "+15550002222",
+        "b@x.com",
+        "B",
+    )
+    assert (mine["phone"], mine["email"], mine["companyName"]) == ("+15550001111", "b@x.com", "New")
+    assert (result.updated, result.failed, result.writes) == (1, [], 2)
+    routes = fake_leadconnector.stats.routes
+    assert (routes["PUT /contacts/{contactId}"], routes["POST /contacts/upsert"]) == (1, 1)
+
+
+async def test_an_upsert_that_lands_on_another_contact_fails_its_row_and_says_so(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    stored = _store(fake_leadconnector, email="c@x.com", phone="+15550003333", companyName="Old")
+
+    async def delete_after_update(event_type: str, payload: dict[str, Any]) -> None:
+        if event_type == "ContactUpdate":  # someone deletes it between the two writes
+            fake_leadconnector.store.delete(payload["id"])
+
+    fake_leadconnector.subscribe(delete_after_update)
+    row = lc.ContactCreate(email="c@x.com", phone="+15550004444", company_name="New")
+    result = await leadconnector_client.contacts.sync([row])
+    (failure,) = result.failed
+    created = [c for c in fake_leadconnector.store.contacts.values() if c["id"] != stored["id"]]
+    assert [c["companyName"] for c in created] == ["New"]
+    assert f"meant for contact {stored['id']} created contact {created[0]['id']}" in str(
+        failure.error
+    )
+    assert (result.updated, result.created) == (0, 0)
 
 
 async def test_a_small_file_against_a_large_location_is_upserted_directly(
