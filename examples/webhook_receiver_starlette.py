@@ -57,7 +57,7 @@ async def leadconnector_webhook(request: Request) -> JSONResponse:
         async with asyncio.timeout(10.0):
             await handle_event(event)
     except Exception:
-        await verifier.aforget(event)  # so the redelivery is handled, not refused as a replay
+        await verifier.aforget(event, body)  # so the redelivery is handled, not refused as a replay
         return JSONResponse({"ok": False, "error": "not handled, retry"}, status_code=429)
     return JSONResponse({"ok": True})
 

@@ -1,4 +1,4 @@
-"""Decoding a webhook body: the JSON object, its ``timestamp``, and its typed event."""
+"""Decoding a webhook body: the JSON object and its ``timestamp``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import msgspec
 
 from .errors import WebhookVerificationError
-from .models.webhooks import WebhookEvent, decode_webhook_payload, event_from_payload
+from .models.webhooks import decode_webhook_payload
 
-__all__ = ["decode_payload", "timestamp_of", "typed_event"]
+__all__ = ["decode_payload", "timestamp_of"]
 
 
 def decode_payload(body: bytes) -> dict[str, Any]:
@@ -33,13 +33,3 @@ def timestamp_of(payload: dict[str, Any]) -> float:
         return (sent if sent.tzinfo else sent.replace(tzinfo=UTC)).timestamp()
     except (ValueError, OverflowError) as exc:
         raise WebhookVerificationError("timestamp is not an ISO 8601 string") from exc
-
-
-def typed_event(payload: dict[str, Any]) -> WebhookEvent:
-    """The payload's typed event; a known ``type`` whose body breaks its schema is refused."""
-    try:
-        return event_from_payload(payload)
-    except msgspec.ValidationError as exc:
-        raise WebhookVerificationError(
-            f"{payload.get('type')} body does not match its schema: {exc}"
-        ) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import time
 from collections.abc import Callable
@@ -9,7 +10,28 @@ from typing import Any, Protocol
 
 from .errors import ConfigurationError
 
-__all__ = ["AsyncReplayStore", "ForgettingStore", "MemoryReplayStore", "ReplayStore"]
+__all__ = [
+    "BODY_DIGEST_PREFIX",
+    "AsyncReplayStore",
+    "ForgettingStore",
+    "MemoryReplayStore",
+    "ReplayStore",
+    "replay_key",
+]
+
+BODY_DIGEST_PREFIX = "sha256:"
+
+
+def replay_key(webhook_id: object, body: bytes) -> str:
+    """What the replay store remembers a delivery by: its ``webhookId`` when that is a
+    non-empty string, else ``"sha256:"`` and the hex digest of the signed body.
+
+    The digest catches a replay as surely as the id does, since a replay is the same signed
+    bytes; a delivery without an id is then neither refused nor open to replays.
+    """
+    if isinstance(webhook_id, str) and webhook_id:
+        return webhook_id
+    return BODY_DIGEST_PREFIX + hashlib.sha256(body).hexdigest()
 
 
 class ReplayStore(Protocol):
@@ -23,7 +45,8 @@ class ReplayStore(Protocol):
         """Record ``webhook_id`` until ``expires_at`` and say whether it was already recorded.
 
         Args:
-            webhook_id: The delivery's ``webhookId``.
+            webhook_id: The delivery's ``webhookId`` (for a delivery without one,
+                ``"sha256:"`` and the hex digest of its body).
             expires_at: Unix time after which the id may be forgotten.
 
         Returns:

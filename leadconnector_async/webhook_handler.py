@@ -39,7 +39,9 @@ def webhook_handler(
 
     The handler reads the raw body, verifies it with the ``verifier``, awaits
     ``callback(event)`` and answers ``200 {"ok": true}``. A delivery that fails verification gets
-    ``401 {"ok": false, "error": "<reason>"}`` and never reaches the callback.
+    ``401 {"ok": false, "error": "<reason>"}`` and never reaches the callback. A signed, fresh
+    delivery whose body does not fit its type's struct is not a failure: the callback gets it
+    as an ``UnknownWebhookEvent`` with the whole body in ``raw``.
 
     The platform delivers again only when the answer is 429, so when the callback raises or
     takes longer than ``timeout`` the answer is ``429`` and the event's id is forgotten by the
@@ -75,18 +77,18 @@ def webhook_handler(
                 await callback(event)
         except Exception:
             logger.exception("webhook %s: the callback failed; answering 429", event.webhook_id)
-            await _forget(verifier, event)
+            await _forget(verifier, event, body)
             return web.json_response({"ok": False, "error": "not handled, retry"}, status=429)
         except BaseException:  # cancelled: not handled, so its redelivery must not be refused
-            await _forget(verifier, event)
+            await _forget(verifier, event, body)
             raise
         return web.json_response({"ok": True})
 
     return handle
 
 
-async def _forget(verifier: WebhookVerifier, event: WebhookEvent) -> None:
-    if not await verifier.aforget(event):
+async def _forget(verifier: WebhookVerifier, event: WebhookEvent, body: bytes) -> None:
+    if not await verifier.aforget(event, body):
         logger.warning(
             "webhook %s will be refused as a replay when delivered again: the replay store "
             "has no forget() method",

@@ -5,9 +5,15 @@ A delivery is accepted only when all of these hold, checked in this order:
 1. ``X-GHL-Signature`` (Ed25519, base64) verifies over the exact raw body bytes. Only when that
    header is absent is the legacy ``X-WH-Signature`` (RSA PKCS#1 v1.5 with SHA-256, base64) used.
 2. The body is a JSON object whose ``timestamp`` (ISO 8601) is within ``tolerance`` seconds of now.
-3. Its ``webhookId`` is a non-empty string, and a known ``type`` matches its event schema.
-4. The ``webhookId`` was not accepted before (the replay store remembers it while its timestamp is
-   still inside the window; after that the timestamp check alone rejects a replay).
+3. Its ``webhookId`` was not accepted before (the replay store remembers it while its timestamp is
+   still inside the window; after that the timestamp check alone rejects a replay). A delivery
+   without a ``webhookId`` (or with one that is not a non-empty string) is remembered by the
+   SHA-256 of its body instead: a replay is the same signed bytes, so it is still caught.
+
+The body of an accepted delivery becomes its typed event. A ``type`` not modelled here, or a
+known ``type`` whose body lacks a field its struct requires, becomes an ``UnknownWebhookEvent``
+holding the whole body: it was signed and fresh, and refusing it would lose it for good (the
+platform delivers again only after a 429).
 
 Signature checks need the optional ``cryptography`` package
 (``pip install 'leadconnector-async[webhooks]'``); the typed events do not.
@@ -20,8 +26,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from ._webhook_payload import decode_payload, timestamp_of, typed_event
-from ._webhook_replay import AsyncReplayStore, ForgettingStore, MemoryReplayStore, ReplayStore
+from ._webhook_payload import decode_payload, timestamp_of
+from ._webhook_replay import (
+    BODY_DIGEST_PREFIX,
+    AsyncReplayStore,
+    ForgettingStore,
+    MemoryReplayStore,
+    ReplayStore,
+    replay_key,
+)
 from ._webhook_signatures import (
     DEFAULT_ED25519_PUBLIC_KEY,
     DEFAULT_RSA_PUBLIC_KEY,
@@ -30,7 +43,7 @@ from ._webhook_signatures import (
     SignatureKeys,
 )
 from .errors import ConfigurationError, WebhookVerificationError
-from .models.webhooks import WebhookEvent
+from .models.webhooks import WebhookEvent, event_from_payload
 
 __all__ = [
     "DEFAULT_ED25519_PUBLIC_KEY",
@@ -93,7 +106,8 @@ class WebhookVerifier:
             headers: The request headers; any mapping, names matched case-insensitively.
 
         Returns:
-            The typed event, or an ``UnknownWebhookEvent`` for a ``type`` not modelled here.
+            The typed event, or an ``UnknownWebhookEvent`` for a ``type`` not modelled here
+            (or a body that lacks a field its type's struct requires).
 
         Raises:
             WebhookVerificationError: Any check failed; the message says which.
@@ -113,7 +127,8 @@ class WebhookVerifier:
             headers: The request headers; any mapping, names matched case-insensitively.
 
         Returns:
-            The typed event, or an ``UnknownWebhookEvent`` for a ``type`` not modelled here.
+            The typed event, or an ``UnknownWebhookEvent`` for a ``type`` not modelled here
+            (or a body that lacks a field its type's struct requires).
 
         Raises:
             WebhookVerificationError: Any check failed; the message says which.
@@ -136,16 +151,30 @@ class WebhookVerifier:
         event, webhook_id, expires_at = self._check(raw_body, headers)
         return event, not await self._seen(webhook_id, expires_at)
 
-    async def aforget(self, event: WebhookEvent) -> bool:
+    async def aforget(self, event: WebhookEvent, raw_body: bytes | None = None) -> bool:
         """Forget ``event``'s ``webhookId`` so its next delivery is accepted again.
 
+        Args:
+            event: An event this verifier accepted.
+            raw_body: The delivery's body as received. Pass it: a delivery without a
+                ``webhookId`` is remembered by the digest of its body, and only the body
+                gives that back.
+
         Returns:
-            False when the replay store has no ``forget`` method (see :class:`ForgettingStore`).
+            False when the replay store has no ``forget`` method (see :class:`ForgettingStore`),
+            or when neither ``raw_body`` nor the event's ``webhook_id`` names the delivery.
+
+        Raises:
+            WebhookVerificationError: ``raw_body`` is not a JSON object.
         """
         forget = getattr(self._store, "forget", None)
-        if forget is None or event.webhook_id is None:
+        if raw_body is not None:
+            key: str | None = replay_key(decode_payload(raw_body).get("webhookId"), raw_body)
+        else:
+            key = event.webhook_id
+        if forget is None or key is None:
             return False
-        result = forget(event.webhook_id)
+        result = forget(key)
         if inspect.isawaitable(result):
             await result
         return True
@@ -166,12 +195,13 @@ class WebhookVerifier:
             raise WebhookVerificationError(
                 f"stale timestamp: {when}, tolerance is {self._tolerance:g}s"
             )
-        webhook_id = payload.get("webhookId")
-        if not isinstance(webhook_id, str) or not webhook_id:
-            raise WebhookVerificationError("missing webhookId in the body")
-        return typed_event(payload), webhook_id, sent_at + self._tolerance
+        key = replay_key(payload.get("webhookId"), body)
+        return event_from_payload(payload), key, sent_at + self._tolerance
 
 
-def _reject_replay(replayed: bool, webhook_id: str) -> None:
-    if replayed:
-        raise WebhookVerificationError(f"replayed webhookId {webhook_id!r}")
+def _reject_replay(replayed: bool, key: str) -> None:
+    if not replayed:
+        return
+    if key.startswith(BODY_DIGEST_PREFIX):
+        raise WebhookVerificationError("replayed delivery without a webhookId (the same body)")
+    raise WebhookVerificationError(f"replayed webhookId {key!r}")

@@ -3,7 +3,9 @@
 Every event body is flat: ``type`` names the event and the other fields sit beside it, plus the
 ``timestamp`` and ``webhookId`` the platform adds for replay protection. Fields the server sends
 but these structs do not declare are ignored, and a ``type`` this library does not know decodes to
-:class:`UnknownWebhookEvent` rather than failing, so new events never break a receiver.
+:class:`UnknownWebhookEvent` rather than failing, so new events never break a receiver. So does a
+known ``type`` whose body lacks a field its struct requires (``locationId``, ``id``): the event
+keeps its whole body in ``raw`` rather than being lost.
 
 Event struct names end in ``Event`` so they never clash with the request models
 (``ContactCreate``, ``ContactUpdate``) of the contacts API; custom fields and DND settings share
@@ -12,6 +14,7 @@ the contact's structs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeAlias, get_args
 
 import msgspec
@@ -48,6 +51,8 @@ __all__ = [
     "decode_webhook_payload",
     "event_from_payload",
 ]
+
+logger = logging.getLogger("leadconnector_async")
 
 
 class _EventBase(Model, tag_field="type", kw_only=True):
@@ -210,7 +215,8 @@ class AppUninstallEvent(_EventBase, tag="UNINSTALL"):
 
 
 class UnknownWebhookEvent(msgspec.Struct, kw_only=True):
-    """An event whose ``type`` this library does not model.
+    """An event whose ``type`` this library does not model, or whose body does not fit the
+    struct of its ``type`` even leniently (a required field such as ``locationId`` is missing).
 
     Attributes:
         type: The ``type`` field as sent (``""`` when absent or not a string).
@@ -260,6 +266,8 @@ _BY_TYPE: dict[str, type[KnownWebhookEvent]] = {
 }
 _KNOWN_TYPES: frozenset[str] = frozenset(_BY_TYPE)
 _payload_decoder = msgspec.json.Decoder(dict[str, Any])
+_WARNED: set[tuple[str, str]] = set()
+_MOST_WARNINGS = 1_000
 
 
 def decode_webhook_payload(body: bytes) -> dict[str, Any]:
@@ -289,23 +297,38 @@ def event_from_payload(payload: dict[str, Any]) -> WebhookEvent:
         payload: A decoded webhook body (see :func:`decode_webhook_payload`).
 
     Returns:
-        The typed event for a known ``type``, else an :class:`UnknownWebhookEvent`.
+        The typed event for a known ``type``, else an :class:`UnknownWebhookEvent`; also an
+        :class:`UnknownWebhookEvent` (logged once per type and reason) when a known ``type``
+        cannot be its event even leniently, because a required field is missing.
 
     A field of an unexpected shape is read leniently (see the README's "Decoding real
     responses"): the event keeps every other field and the raw value in ``undecoded``.
-
-    Raises:
-        msgspec.ValidationError: The ``type`` is known but the body cannot be that event even
-            leniently (a required field is missing).
     """
     event_type = payload.get("type")
     if isinstance(event_type, str) and event_type in _KNOWN_TYPES:
         try:
             event: KnownWebhookEvent = msgspec.convert(payload, KnownWebhookEvent)
         except msgspec.ValidationError:  # one odd field must not cost the event
-            event = convert_leniently(payload, _BY_TYPE[event_type])
+            try:
+                event = convert_leniently(payload, _BY_TYPE[event_type])
+            except msgspec.ValidationError as exc:  # nor must a missing one
+                _warn_once(event_type, str(exc).split(" - at `", 1)[0])
+                return UnknownWebhookEvent(type=event_type, raw=payload)
         return event
     return UnknownWebhookEvent(type=event_type if isinstance(event_type, str) else "", raw=payload)
+
+
+def _warn_once(event_type: str, reason: str) -> None:
+    key = (event_type, reason)
+    if key in _WARNED or len(_WARNED) >= _MOST_WARNINGS:
+        return
+    _WARNED.add(key)
+    logger.warning(
+        "%s webhook event does not fit its struct (%s); handed over as UnknownWebhookEvent "
+        "with the whole body in .raw (logged once)",
+        event_type,
+        reason,
+    )
 
 
 def decode_webhook_event(body: bytes) -> WebhookEvent:
@@ -315,10 +338,10 @@ def decode_webhook_event(body: bytes) -> WebhookEvent:
         body: The raw request body.
 
     Returns:
-        The typed event for a known ``type``, else an :class:`UnknownWebhookEvent`.
+        The typed event for a known ``type``, else an :class:`UnknownWebhookEvent` (see
+        :func:`event_from_payload`).
 
     Raises:
         msgspec.DecodeError: The body is not a JSON object.
-        msgspec.ValidationError: The ``type`` is known but a field has the wrong shape.
     """
     return event_from_payload(decode_webhook_payload(body))

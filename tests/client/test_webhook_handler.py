@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
@@ -30,7 +31,9 @@ from leadconnector_async.testing import FakeLeadConnector
 from leadconnector_async.testing.webhooks import (
     WebhookSender,
     WebhookTestKeys,
+    format_timestamp,
     generate_test_keys,
+    sign_ed25519,
     signed_delivery,
 )
 from leadconnector_async.webhook_handler import webhook_handler
@@ -268,6 +271,47 @@ async def test_a_failing_callback_gets_429_so_the_platform_delivers_again(
     assert (await post(session, receiver.url, body, headers))[1] == {"ok": True, "duplicate": True}
 
     assert [event.webhook_id for event in receiver.events] == ["retry-me"]
+
+
+async def test_a_signed_event_missing_a_required_field_is_handed_over_raw(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    no_location = {"type": "ContactCreate", "id": "c1", "firstName": "Jane"}
+    body, headers = signed_delivery(
+        no_location, ed25519_key=keys.ed25519_private_key, timestamp=NOW, webhook_id="w-odd"
+    )
+
+    # A 401 is never delivered again: the signed event would be lost.
+    assert await post(session, receiver.url, body, headers) == (200, {"ok": True})
+    [event] = receiver.events
+    assert isinstance(event, UnknownWebhookEvent)
+    assert (event.type, event.webhook_id, event.raw["id"]) == ("ContactCreate", "w-odd", "c1")
+    assert await post(session, receiver.url, body, headers) == (
+        200,
+        {"ok": True, "duplicate": True},
+    )
+
+
+async def test_a_delivery_without_a_webhook_id_is_handled_once_and_again_after_a_429(
+    keys: WebhookTestKeys, receiver: Receiver, session: aiohttp.ClientSession
+) -> None:
+    body = msgspec.json.encode(
+        {"type": "ContactCreate", **CONTACT, "timestamp": format_timestamp(NOW)}
+    )
+    headers = {"X-GHL-Signature": sign_ed25519(body, keys.ed25519_private_key)}
+    receiver.fail_with = RuntimeError("queue is down")
+
+    assert (await post(session, receiver.url, body, headers))[0] == 429
+    receiver.fail_with = None
+    assert await post(session, receiver.url, body, headers) == (200, {"ok": True})
+    assert await post(session, receiver.url, body, headers) == (
+        200,
+        {"ok": True, "duplicate": True},
+    )
+
+    [event] = receiver.events
+    assert isinstance(event, ContactCreateEvent)
+    assert (event.id, event.webhook_id) == ("c1", None)
 
 
 async def test_a_callback_that_times_out_gets_429_and_is_handled_on_redelivery(

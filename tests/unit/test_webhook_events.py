@@ -222,9 +222,14 @@ def test_a_field_of_the_wrong_shape_is_kept_raw_and_costs_nothing_else() -> None
     assert event.undecoded == {"dnd": "yes"}
 
 
-def test_known_type_without_a_required_field_is_a_validation_error() -> None:
-    with pytest.raises(msgspec.ValidationError, match="'id'"):
-        decode_webhook_event(b'{"type":"ContactCreate","locationId":"l","dnd":"yes"}')
+def test_known_type_without_a_required_field_is_kept_raw() -> None:
+    body = b'{"type":"ContactCreate","locationId":"l","dnd":"yes","webhookId":"w"}'
+
+    event = decode_webhook_event(body)
+
+    assert isinstance(event, UnknownWebhookEvent)
+    assert (event.type, event.webhook_id) == ("ContactCreate", "w")
+    assert event.raw == msgspec.json.decode(body)
 
 
 def test_events_encode_back_to_camel_case_with_their_type() -> None:
