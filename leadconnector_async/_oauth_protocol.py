@@ -5,6 +5,7 @@ Token responses hold secrets, so a malformed one is reported without the usual b
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -28,6 +29,8 @@ R = TypeVar("R", bound=LocationTokenResponse)
 TOKEN_PATH = "/oauth/token"
 LOCATION_TOKEN_PATH = "/oauth/locationToken"
 USER_TYPES = ("Location", "Company")
+
+logger = logging.getLogger("leadconnector_async")
 
 
 def _secret_safe(response_type: type[R]) -> Callable[[bytes], R]:
@@ -132,6 +135,24 @@ def required(value: str, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{name} must be a non-empty string")
     return value
+
+
+def usable_lifetime(expires_in: float | None) -> float | None:
+    """The ``expires_in`` of a token answer, or ``None`` (expiry unknown) when it is not a
+    positive number of seconds.
+
+    A token just issued is taken to work: with no lifetime left it would be renewed before
+    every request (each refresh spending a single-use refresh token), so it is used until the
+    server rejects it instead, then renewed once, as a token of unknown expiry is.
+    """
+    if expires_in is None or expires_in > 0:  # NaN (a lenient "nan") is not
+        return expires_in
+    logger.warning(
+        "token answer with expires_in=%r (no lifetime left); using the token until the "
+        "server rejects it, then renewing it",
+        expires_in,
+    )
+    return None
 
 
 def refresh_time(expires_at: float | None, skew: float, lifetime: float | None = None) -> float:

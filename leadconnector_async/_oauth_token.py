@@ -16,6 +16,7 @@ from ._oauth_protocol import (
     refusal,
     required,
     token_call,
+    usable_lifetime,
 )
 from ._renewal import RenewingToken
 from ._token_basics import ANONYMOUS_KEY, Sender, redact
@@ -140,12 +141,15 @@ class OAuthToken(RenewingToken):
         Fields the answer leaves out (``userType``, ``locationId``, ``companyId``) default to
         the arguments of the same name; a ``userType`` other than ``"Location"`` or
         ``"Company"`` is logged and the argument kept (it is what the next refresh must send).
+        An ``expires_in`` of 0 or less is logged and read as unknown (``expires_at`` is
+        ``None``): the token is used until the server rejects it. An answer without an access
+        token gives ``access_token == ""``: the token is refreshed before its first use.
         """
         found = response.user_type
         if found is not None and found not in USER_TYPES:
             logger.warning("token answer with unexpected userType %r; keeping %r", found, user_type)
             found = None
-        lifetime = response.expires_in
+        lifetime = usable_lifetime(response.expires_in)
         token = cls.__new__(cls)
         token._set(
             response.access_token,

@@ -24,10 +24,11 @@ from ._oauth_protocol import (
     refusal,
     required,
     token_call,
+    usable_lifetime,
 )
 from ._renewal import RenewingToken
 from .auth import OAuthToken, OnRefresh, TokenSource, redact
-from .errors import APIError, ConfigurationError
+from .errors import APIError, AuthenticationError, ConfigurationError
 from .models.oauth import LocationTokenResponse
 
 if TYPE_CHECKING:
@@ -266,7 +267,12 @@ class LocationToken(RenewingToken):
 
     async def _renew(self) -> None:
         response = await self._agency._mint(self._location_id)
-        lifetime = response.expires_in
+        if not response.access_token:
+            raise AuthenticationError(
+                f"the agency's answer for location {self._location_id!r} held no access token; "
+                "the next request asks again"
+            )
+        lifetime = usable_lifetime(response.expires_in)
         expires_at = None if lifetime is None else self._clock() + lifetime
         self._access = response.access_token
         self._renew_at = refresh_time(expires_at, self._skew, lifetime)

@@ -10,9 +10,13 @@ import msgspec
 
 
 class LocationTokenResponse(msgspec.Struct, kw_only=True):
-    """``POST /oauth/locationToken``: a location access token minted from an agency token."""
+    """``POST /oauth/locationToken``: a location access token minted from an agency token.
 
-    access_token: str
+    ``access_token`` is ``""`` when the answer holds none, so the token source can say so
+    (a refresh answer's refresh token must reach ``on_refresh`` even then).
+    """
+
+    access_token: str = ""
     expires_in: float | None = None
     token_type: str | None = None
     scope: str | None = None

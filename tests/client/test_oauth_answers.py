@@ -1,0 +1,158 @@
+"""Token answers that are odd but usable: no lifetime left, or no access token at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+from tests.client.test_oauth import LOC, Clock, Vault, installed, seeded, served, token_from
+
+
+def answering(answer: Callable[..., dict[str, Any]], **odd: Any) -> Callable[..., dict[str, Any]]:
+    """The fake's ``answer`` with the ``odd`` fields put in."""
+    return lambda *args: {**answer(*args), **odd}
+
+
+def without_access(answer: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key != "access_token"}
+
+
+NO_ACCESS_TOKEN = {
+    "missing": without_access,
+    "null": lambda answer: {**answer, "access_token": None},
+    "empty": lambda answer: {**answer, "access_token": ""},
+}
+
+
+@pytest.mark.parametrize("expires_in", [0, -3600])
+async def test_a_refresh_answer_with_no_lifetime_left_does_not_refresh_every_request(
+    expires_in: int,
+) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        body = installed(oauth)
+        issue = oauth.issue
+        oauth.issue = answering(issue, expires_in=expires_in)  # type: ignore[method-assign]
+        token = token_from(body, oauth, clock, vault)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        clock.now += body["expires_in"]
+        for _ in range(3):
+            await client.contacts.get(contact_id)
+        assert oauth.stats.refreshes == 1  # was one per request, each spending a refresh token
+        oauth.expire_access_tokens()  # used until the server rejects it, then refreshed once
+        await client.contacts.get(contact_id)
+    assert oauth.stats.refreshes == 2
+    assert fake.stats.statuses[401] == 1
+    assert [saved.expires_at for saved in vault.saved] == [None, None]
+    assert token.refresh_token == vault.saved[-1].refresh_token
+    assert token.refresh_token in oauth.refresh_tokens
+
+
+async def test_a_code_answer_with_no_lifetime_left_is_not_refreshed_before_use() -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        issue = oauth.issue
+        oauth.issue = answering(issue, expires_in=0)  # type: ignore[method-assign]
+        token = await lc.exchange_code(
+            pool,
+            oauth.authorize(location_id=LOC),
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            clock=clock,
+        )
+        await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
+    assert token.expires_at is None
+    assert oauth.stats.refreshes == 0
+
+
+async def test_a_location_token_with_no_lifetime_left_is_not_minted_for_every_request() -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        mint = oauth.mint
+        oauth.mint = answering(mint, expires_in=0)  # type: ignore[method-assign]
+        agency = token_from(
+            oauth.redeem(oauth.authorize(user_type="Company")),
+            oauth,
+            clock,
+            vault,
+            user_type="Company",
+        )
+        client = pool.for_location(
+            LOC, token=lc.AgencyTokens(pool, agency, company_id="test-company").for_location(LOC)
+        )
+        contact_id = seeded(fake)
+        for _ in range(3):
+            await client.contacts.get(contact_id)
+    assert oauth.stats.location_tokens == 1
+
+
+@pytest.mark.parametrize("strip", list(NO_ACCESS_TOKEN.values()), ids=list(NO_ACCESS_TOKEN))
+async def test_a_refresh_answer_without_an_access_token_still_saves_its_refresh_token(
+    strip: Any,
+) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        body = installed(oauth)
+        issue = oauth.issue
+        oauth.issue = lambda grant: strip(issue(grant))  # type: ignore[method-assign]
+        token = token_from(body, oauth, clock, vault)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        clock.now += body["expires_in"]
+        with pytest.raises(lc.AuthenticationError, match="held no access token"):
+            await client.contacts.get(contact_id)
+        [saved] = vault.saved  # the only copy of the rotated refresh token reached on_refresh
+        assert saved.refresh_token in oauth.refresh_tokens
+        oauth.issue = issue  # type: ignore[method-assign]
+        found = await client.contacts.get(contact_id)
+    assert found.id == contact_id
+    assert (oauth.stats.refreshes, oauth.stats.refused) == (2, 0)
+    assert token.refresh_token == vault.saved[-1].refresh_token
+
+
+async def test_a_code_answer_without_an_access_token_keeps_the_grant() -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        issue = oauth.issue
+        oauth.issue = lambda grant: without_access(issue(grant))  # type: ignore[method-assign]
+        token = await lc.exchange_code(
+            pool,
+            oauth.authorize(location_id=LOC),
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            clock=clock,
+        )
+        assert token.refresh_token in oauth.refresh_tokens  # the code is spent: the only copy
+        oauth.issue = issue  # type: ignore[method-assign]
+        found = await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
+    assert found.id
+    assert oauth.stats.refreshes == 1  # refreshed before its first use
+    assert token.access_token == vault.saved[-1].access_token
+
+
+@pytest.mark.parametrize("strip", list(NO_ACCESS_TOKEN.values()), ids=list(NO_ACCESS_TOKEN))
+async def test_a_location_token_answer_without_an_access_token_is_one_clear_error(
+    strip: Any,
+) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        mint = oauth.mint
+        oauth.mint = lambda grant, loc: strip(mint(grant, loc))  # type: ignore[method-assign]
+        code = oauth.authorize(user_type="Company")
+        agency = token_from(oauth.redeem(code), oauth, clock, vault, user_type="Company")
+        tokens = lc.AgencyTokens(pool, agency, company_id="test-company")
+        client = pool.for_location(LOC, token=tokens.for_location(LOC))
+        contact_id = seeded(fake)
+        with pytest.raises(lc.AuthenticationError, match="held no access token"):
+            await client.contacts.get(contact_id)
+        assert fake.stats.statuses[401] == 0  # no request went out with an empty token
+        oauth.mint = mint  # type: ignore[method-assign]
+        found = await client.contacts.get(contact_id)
+    assert found.id == contact_id
+    assert oauth.stats.location_tokens == 2
