@@ -41,18 +41,30 @@ def read_environment(env: Mapping[str, str] | None = None) -> Settings:
     """Read the token (directly or from its file), location and base URL.
 
     Raises:
-        ConfigurationError: The token file is named but cannot be read.
+        ConfigurationError: The token file is named but cannot be read, or is not UTF-8 text.
     """
     env = os.environ if env is None else env
     token = env.get(TOKEN_VAR, "").strip()
     token_file = env.get(TOKEN_FILE_VAR, "").strip()
     if not token and token_file:
-        try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read {TOKEN_FILE_VAR}={token_file}: {exc}") from None
+        token = _read_token_file(token_file)
     return Settings(
         token or None,
         env.get(LOCATION_VAR, "").strip() or None,
         env.get(BASE_URL_VAR, "").strip() or None,
+    )
+
+
+def _read_token_file(name: str) -> str:
+    """The token in the file ``name``, stripped; the error never quotes the file's bytes."""
+    try:
+        data = Path(name).read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {TOKEN_FILE_VAR}={name}: {exc}") from None
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        pass  # raised below, so that no exception holding the bytes is chained to ours
+    raise ConfigurationError(
+        f"cannot read {TOKEN_FILE_VAR}={name}: it is not UTF-8 text (its content is not shown)"
     )

@@ -248,6 +248,26 @@ def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> N
     assert "embedded fake server" in fake.stderr
 
 
+def test_a_token_file_that_is_not_utf8_is_a_usage_error_without_its_content(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "token"
+    secret.write_bytes(b"pit-s3cr3t-\xff\xfe-token\n")
+    env = {
+        **NO_ACCOUNT,
+        "LEADCONNECTOR_TOKEN_FILE": str(secret),
+        "LEADCONNECTOR_LOCATION_ID": "loc",
+    }
+    source = write_csv(tmp_path / "in.csv", 2)
+    for args in (("import", str(source)), ("sync", str(source)), ("export", "-")):
+        done = cli(env, *args)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"LEADCONNECTOR_TOKEN_FILE={secret}" in done.stderr
+        assert "not UTF-8" in done.stderr
+        assert "s3cr3t" not in done.stderr + done.stdout
+
+
 def test_an_unreachable_server_stops_the_job_with_its_progress(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(100)))

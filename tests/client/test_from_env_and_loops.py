@@ -44,6 +44,22 @@ def test_from_env_without_a_token_says_which_variable() -> None:
         lc.LeadConnector.from_env({"LEADCONNECTOR_TOKEN_FILE": "/nonexistent/token"})
 
 
+def test_a_token_file_that_is_not_utf8_is_a_configuration_error_without_its_content(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "token"
+    secret.write_bytes(b"pit-s3cr3t-\xff\xfe-token\n")
+    env = {"LEADCONNECTOR_TOKEN_FILE": str(secret), "LEADCONNECTOR_LOCATION_ID": "loc"}
+    with pytest.raises(lc.ConfigurationError, match="not UTF-8") as raised:
+        lc.LeadConnector.from_env(env)
+    assert str(secret) in str(raised.value)
+    assert "s3cr3t" not in str(raised.value)
+    assert "0xff" not in str(raised.value)
+    # nothing chained to it holds the file's bytes (a UnicodeDecodeError keeps them all)
+    assert raised.value.__cause__ is None
+    assert raised.value.__context__ is None
+
+
 def test_a_client_reused_on_a_second_event_loop_raises_a_clear_error() -> None:
     opened: dict[str, object] = {}
 
