@@ -9,19 +9,37 @@ import heapq
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from .errors import AuthenticationError, ClientClosedError, LeadConnectorError, RateLimitError
+from ._retry import may_have_been_applied
+from .errors import (
+    AuthenticationError,
+    ClientClosedError,
+    LeadConnectorError,
+    PermissionDeniedError,
+    RateLimitError,
+    RateLimiterUnavailableError,
+    ServerError,
+    TransportError,
+)
 from .models.bulk import BulkFailure, BulkOutcome, BulkProgress, BulkResult
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+StopRule = Callable[[LeadConnectorError], bool]
+"""Says whether a failed row's error stops the whole job (``stop_on_error=`` of a job)."""
+
 
 class Tally(Generic[T, R]):
     """Counts finished rows and tracks the checkpoint as rows finish in any order.
 
+    A row whose error stops the job (:func:`stops_job`, or what a ``stop_on_error`` function
+    picks) is counted as failed but not finished: the checkpoint stays below it, so a resume
+    sends it again, unless the server may have applied it (a lost answer, a gateway's 502).
+
     Args:
         start_at: Index of the first row of this run.
-        stop_on_error: Whether any failed row stops the job.
+        stop_on_error: ``True``: any failed row stops the job; a function: the failed rows it
+            returns True for stop the job (and are left for a resume).
         is_new: From a row's result, whether it created (True) or updated (False) a contact.
     """
 
@@ -29,7 +47,7 @@ class Tally(Generic[T, R]):
         self,
         start_at: int,
         *,
-        stop_on_error: bool = False,
+        stop_on_error: bool | StopRule = False,
         is_new: Callable[[R], bool | None] | None = None,
     ) -> None:
         self.ok = self.created = self.updated = 0
@@ -37,7 +55,8 @@ class Tally(Generic[T, R]):
         self.checkpoint = start_at
         self.stopped_by: LeadConnectorError | None = None
         self._finished_above: list[int] = []  # a heap of finished indices past the checkpoint
-        self._stop_on_error = stop_on_error
+        self._stop_on_any = bool(stop_on_error) and not callable(stop_on_error)
+        self._rule = stop_on_error if callable(stop_on_error) else None
         self._is_new = is_new
 
     @property
@@ -47,10 +66,13 @@ class Tally(Generic[T, R]):
 
     def record(self, index: int, item: T, value: R | LeadConnectorError) -> BulkOutcome[T, R]:
         """Count one finished row and return its outcome, checkpoint included."""
+        finished = True
         if isinstance(value, LeadConnectorError):
             self.failures.append(BulkFailure(index, item, _without_traceback(value)))
-            if self.stopped_by is None and (self._stop_on_error or stops_job(value)):
-                self.stopped_by = value
+            halts = self.halts(value)
+            if halts or self._stop_on_any:
+                self.stop(value)
+            finished = not halts or may_have_been_applied(value)
             result, error = None, value
         else:
             self.ok += 1
@@ -58,8 +80,19 @@ class Tally(Generic[T, R]):
             self.created += new is True
             self.updated += new is False
             result, error = value, None
-        self._advance(index)
+        if finished:
+            self._advance(index)
         return BulkOutcome(index, item, result, error, self.checkpoint)
+
+    def halts(self, error: LeadConnectorError) -> bool:
+        """Whether ``error`` fails the job rather than its row: it stops the job, and the row
+        it failed is not finished."""
+        return stops_job(error) or (self._rule is not None and self._rule(error))
+
+    def stop(self, error: LeadConnectorError) -> None:
+        """Stop the job for ``error``, unless it already stopped."""
+        if self.stopped_by is None:
+            self.stopped_by = error
 
     def progress(self, elapsed: float, total: int | None, rate_limited: int) -> BulkProgress:
         """The figures so far, with the rate and the time left at that rate."""
@@ -101,9 +134,26 @@ class Tally(Generic[T, R]):
 
 
 def stops_job(error: LeadConnectorError) -> bool:
-    """Errors after which every further row would fail the same way: stop the whole job."""
+    """Errors after which every further row would fail the same way: every job stops on them."""
     spent_daily_budget = isinstance(error, RateLimitError) and error.status_code is None
     return isinstance(error, AuthenticationError | ClientClosedError) or spent_daily_budget
+
+
+def job_failure(error: LeadConnectorError) -> bool:
+    """True for a failure of the job rather than of its row, as the command line's jobs tell
+    them (every later row would fail alike: an unreachable or failing server, a rejected token
+    or scope, a spent budget, an unreachable shared rate limiter); False for the row's own (400,
+    404, 422). A library job stops only on :func:`stops_job` unless given this as its
+    ``stop_on_error``: one failing row does not prove an outage to every caller.
+    """
+    job_level = (
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        TransportError,
+        RateLimiterUnavailableError,
+    )
+    return stops_job(error) or isinstance(error, job_level)
 
 
 def _without_traceback(error: LeadConnectorError) -> LeadConnectorError:

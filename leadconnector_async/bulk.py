@@ -13,7 +13,9 @@ Rows finish out of order, so the checkpoint is a low-water mark: the first row n
 A restart with ``start_at=checkpoint`` neither skips nor repeats a row that was reported; rows
 above it that had already finished are sent again, so resumable jobs should use an operation that
 is safe to repeat (upsert, update, delete), not create. When a job stops early, rows read ahead
-but not sent are not reported (they lie above the checkpoint, so a resume sends them).
+but not sent are not reported (they lie above the checkpoint, so a resume sends them), and rows
+that failed with the error that stops it are reported but stay above the checkpoint too (the
+server refused them, or they were never sent), unless the server may have applied them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, Generic, TypedDict, TypeVar
 from ._bulk_input import Reader, Rows
 from ._bulk_schedule import Row, Schedule
 from ._bulk_senders import RowShape, SendChunk, each, per_contact
-from ._bulk_tally import Tally
+from ._bulk_tally import StopRule, Tally
 from ._closing import AsyncClosing
 from ._job_options import check_job_options
 from ._request_tally import RequestTally
@@ -53,7 +55,7 @@ class BulkOptions(TypedDict, total=False):
 
     start_at: int
     total: int | None
-    stop_on_error: bool
+    stop_on_error: bool | StopRule
     on_progress: ProgressCallback | None
     progress_interval: float
     read_ahead: int
@@ -76,9 +78,13 @@ class BulkJob(Generic[T, R], AsyncClosing):
         chunk_size: Rows per chunk (1: one request per row).
         start_at: Input rows to skip without sending them (a previous run's checkpoint).
         total: Rows this run will process, for progress; ``len(items) - start_at`` when sized.
-        stop_on_error: Stop reading input at the first failed row. A rejected token, a closed
-            client or a spent daily budget always stops the job. Rows already in flight finish
-            and are reported; ``BulkResult.stopped_by`` says why it stopped.
+        stop_on_error: ``True``: stop reading input at the first failed row. A function of the
+            error: stop at the first failed row it returns True for, and treat such rows as
+            the job's failure (like the ones below). A rejected token, a closed client or a
+            spent daily budget always stops the job. Rows already in flight finish and are
+            reported; ``BulkResult.stopped_by`` says why it stopped. Rows failed by the job's
+            failure stay above the checkpoint, so a resume sends them again (unless the
+            server may have applied them: a lost answer, a gateway's 502).
         on_progress: Called with a :class:`BulkProgress` every ``progress_interval`` seconds
             and once at the end (awaited if it returns an awaitable).
         progress_interval: Seconds between progress calls.
@@ -104,7 +110,7 @@ class BulkJob(Generic[T, R], AsyncClosing):
         chunk_size: int = 1,
         start_at: int = 0,
         total: int | None = None,
-        stop_on_error: bool = False,
+        stop_on_error: bool | StopRule = False,
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 0.5,
         is_new: Callable[[R], bool | None] | None = None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .._bulk_tally import job_failure
 from ..bulk import BulkJob, each
 from ..client import LeadConnector
 from ..custom_fields import CustomFieldDirectory
@@ -33,7 +34,7 @@ from .reading import (
     open_contacts,
 )
 from .rejects import RejectsFile, rejects_path_for
-from .sending import Imported, RowSender, stops_import
+from .sending import Imported, RowSender
 from .session import custom_field_definitions
 from .tagging import TagAdder
 
@@ -251,7 +252,7 @@ async def _run(
                         continue
                     counts.add(outcome.result)
                     journal.done(row.line)
-                elif stops_import(outcome.error):
+                elif job_failure(outcome.error):
                     stopped = outcome.error
                     break
                 else:

@@ -1,4 +1,4 @@
-"""How one import row reaches the server, and which failures are the job's rather than the row's.
+"""How one import row reaches the server.
 
 Tags are added by default: a row with tags is upserted without them, so a matched contact
 keeps the tags it had, and its result carries the tags still to add; the import adds them for
@@ -14,16 +14,8 @@ from dataclasses import dataclass
 
 import msgspec
 
-from .._bulk_tally import stops_job
 from ..client import LeadConnector
-from ..errors import (
-    LeadConnectorError,
-    PermissionDeniedError,
-    RateLimitError,
-    RateLimiterUnavailableError,
-    ServerError,
-    TransportError,
-)
+from ..errors import LeadConnectorError
 from ..models.contacts import Contact
 from ..models.tags import TagsMode
 from .reading import Row
@@ -42,19 +34,6 @@ class Imported:
     created: bool
     found: bool = False
     tags: frozenset[str] = frozenset()
-
-
-def stops_import(error: LeadConnectorError) -> bool:
-    """True for a job's failure (every later row would fail alike: unreachable or failing
-    server, rejected token or scope, spent budget), False for the row's own (400, 404, 422)."""
-    job_level = (
-        PermissionDeniedError,
-        RateLimitError,
-        ServerError,
-        TransportError,
-        RateLimiterUnavailableError,
-    )
-    return stops_job(error) or isinstance(error, job_level)
 
 
 class RowSender:

@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .._bulk_tally import job_failure
 from ..bulk import BulkJob, per_contact
 from ..client import LeadConnector
 from ..errors import LeadConnectorError
 from ..sync._tags import TagBatch, TagPlan
 from .reading import Row
-from .sending import Imported, stops_import
+from .sending import Imported
 
 CHUNK_SIZE = 50  # contacts per request: the spec's most ids for a bulk call (bulk business)
 FLUSH_ROWS = 500  # rows waiting for their tags at most ...
@@ -89,7 +90,7 @@ class TagAdder:
         stopped: LeadConnectorError | None = None
         async with job:
             async for outcome in job:
-                if outcome.error is not None and stops_import(outcome.error):
+                if outcome.error is not None and job_failure(outcome.error):
                     stopped = outcome.error
                     break
                 entries = outcome.result  # one entry (or error) per contact, as batch.rows

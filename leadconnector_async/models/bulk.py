@@ -41,8 +41,8 @@ class BulkOutcome(Generic[T, R]):
         item: The row as it was read.
         result: What the call returned (``None`` when it failed).
         error: Why it failed (``None`` when it succeeded).
-        checkpoint: Every row below this index is finished, this one included: restart with
-            ``start_at=checkpoint`` to resume after it.
+        checkpoint: Every row below this index is finished, this one included unless the
+            error that stops the job failed it: restart with ``start_at=checkpoint``.
     """
 
     index: int
@@ -97,8 +97,9 @@ class BulkResult(Generic[T]):
         requests: HTTP requests this job sent, retries included (not other calls on the client).
         rate_limited: How many of those the server answered 429.
         checkpoint: Every input row below this index is finished; restart with
-            ``start_at=checkpoint`` to resume without skipping or repeating a row.
-        stopped_by: The error that stopped the job early (``stop_on_error=True``, a rejected
+            ``start_at=checkpoint`` to resume without skipping or repeating a row. Rows failed
+            by the error that stopped the job are not finished: they stay above it.
+        stopped_by: The error that stopped the job early (``stop_on_error``, a rejected
             token, a closed client or a spent daily budget), or ``None`` if all input was read.
     """
 

@@ -90,6 +90,7 @@ async def test_a_rejected_token_stops_the_job_at_once(
     assert result.ok == 0
     assert len(result.failed) == rows.taken <= 20
     assert all(isinstance(f.error, error_type) for f in result.failed)
+    assert result.checkpoint == 0  # refused, so not finished: a resume sends them again
     assert fake.stats.requests == rows.taken
     assert "not-a-token" not in repr(result)
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import leadconnector_async as lc
-from leadconnector_async._bulk_tally import Tally, stops_job
+from leadconnector_async._bulk_tally import Tally, job_failure, stops_job
 from leadconnector_async.bulk import BulkJob, each
 
 
@@ -70,6 +70,55 @@ def test_errors_that_would_fail_every_row_stop_the_job(
     tally: Tally[str, str] = Tally(0)
     tally.record(0, "a", error)
     assert (tally.stopped_by is error) is stops
+
+
+@pytest.mark.parametrize(
+    ("error", "job_level"),
+    [
+        (lc.AuthenticationError("Invalid JWT", status_code=401), True),
+        (lc.PermissionDeniedError("forbidden", status_code=403), True),
+        (lc.RateLimitError("Too Many Requests"), True),
+        (lc.ServerError("Service Unavailable", status_code=503), True),
+        (lc.TransportError("refused"), True),
+        (lc.BadRequestError("bad", status_code=400), False),
+        (lc.NotFoundError("gone", status_code=404), False),
+        (lc.UnprocessableEntityError("email invalid", messages=["email invalid"]), False),
+    ],
+)
+def test_job_failures_are_told_from_a_rows_own(
+    error: lc.LeadConnectorError, job_level: bool
+) -> None:
+    assert job_failure(error) is job_level
+
+
+def test_the_jobs_failure_stops_it_and_leaves_its_rows_for_a_resume() -> None:
+    tally: Tally[str, str] = Tally(0, stop_on_error=job_failure)
+    tally.record(0, "a", "ok")
+    tally.record(1, "b", lc.UnprocessableEntityError("bad email", messages=["bad email"]))
+    assert (tally.stopped_by, tally.checkpoint) == (None, 2)  # a row's own: finished
+    outage = lc.ServerError("Service Unavailable", status_code=503)
+    tally.record(3, "d", "ok")
+    tally.record(2, "c", outage)
+    tally.record(4, "e", lc.AuthenticationError("Invalid JWT", status_code=401))
+    assert tally.stopped_by is outage
+    assert tally.checkpoint == 2  # c and e failed for the job: a resume sends them again
+    assert [f.index for f in tally.failures] == [1, 2, 4]
+
+
+def test_a_row_the_server_may_have_applied_is_finished_even_when_it_stops_the_job() -> None:
+    tally: Tally[str, str] = Tally(0, stop_on_error=job_failure)
+    lost = lc.TransportError("reset after the write", outcome_unknown=True)
+    tally.record(0, "a", lost)
+    tally.record(1, "b", lc.ServerError("Bad Gateway", status_code=502))
+    assert tally.stopped_by is lost
+    assert tally.checkpoint == 2  # never sent again: a create could land twice
+
+
+def test_stop_on_error_true_stops_at_a_rows_own_failure_and_finishes_that_row() -> None:
+    tally: Tally[str, str] = Tally(0, stop_on_error=True)
+    bad = lc.UnprocessableEntityError("bad email", messages=["bad email"])
+    tally.record(0, "a", bad)
+    assert (tally.stopped_by, tally.checkpoint) == (bad, 1)
 
 
 def test_progress_rate_and_eta() -> None:
