@@ -2,8 +2,11 @@
 what differs (``--dry-run``: say what that would take, write nothing).
 
 The file is read as ``import`` reads it (column mapping, ``custom:<name or key>`` columns, row
-hygiene, rejects). A sync needs no journal: run it again after an interruption or a stop, and the
-rows already written compare equal and cost nothing.
+hygiene, rejects), and tells a row's problem from the job's as ``import`` does: a row's own goes
+to the rejects; the job's (server unreachable or failing, token refused, daily budget spent)
+stops the sync, and the rows it left unwritten are not rejects. A sync needs no journal: run it
+again after an interruption or a stop, and the rows already written compare equal and cost
+nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .._bulk_tally import job_failure
 from ..client import LeadConnector
 from ..custom_fields import CustomFieldDirectory
 from ..models.bulk import BulkProgress
@@ -85,6 +89,7 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
                 tags=command.tags,
                 dry_run=command.dry_run,
                 concurrency=command.concurrency,
+                stop_on_error=job_failure,
                 total=total,
                 on_progress=on_progress,
                 custom_fields=directory,
@@ -127,11 +132,13 @@ def _reject_failed(
     lines: array[int],
     result: SyncResult,
 ) -> None:
-    """Write the rows the sync failed to the rejects, as the file had them (read again: the
-    sync keeps no row's cells)."""
-    if not result.failed:
+    """Write the rows the sync failed for their own reasons to the rejects, as the file had
+    them (read again: the sync keeps no row's cells). A row failed by the job's failure (the
+    one that stopped it) is not a reject: the next run writes it."""
+    rejected = [f for f in result.failed if not job_failure(f.error)]
+    if not rejected:
         return
-    reasons = {lines[f.index]: str(f.error) for f in result.failed if f.index < len(lines)}
+    reasons = {lines[f.index]: str(f.error) for f in rejected if f.index < len(lines)}
     with open_contacts(command.path, command.read, custom_fields=directory) as again:
         for verdict in again:
             if isinstance(verdict, Row) and verdict.line in reasons:

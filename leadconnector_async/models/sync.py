@@ -32,9 +32,12 @@ class SyncResult:
             sending.
         requests: HTTP requests this job sent: reads and writes, retries included.
         dry_run: True when nothing was written.
-        checkpoint: Every row below this index is finished; resume with ``start_at=``.
+        checkpoint: Every row below this index is finished; resume with ``start_at=``. After
+            a stop, rows not fully written (never sent, refused by the error that stopped the
+            job, or written but their tags not yet added) stay above it.
         stopped_by: Why the job stopped early: a ``RateLimitError`` naming the daily budget
-            (the writes needed exceed what is left today), a rejected token, ... or ``None``.
+            (the writes needed exceed what is left today), a rejected token, an error
+            ``stop_on_error`` picked, ... or ``None``.
         plan: ``"diff"`` or ``"direct"`` (see :data:`SyncPlan`); ``note`` says why.
         note: Why the plan was chosen, when it was not the default ``diff``.
         reads: Requests spent reading (search pages, custom field definitions).

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .._bulk_tally import Tally, stops_job
+from .._bulk_tally import StopRule, Tally
 from .._request_tally import RequestTally
 from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
 from ..custom_fields import CustomFieldDirectory
@@ -48,7 +48,7 @@ class SyncOptions(TypedDict, total=False):
     location_id: str | None
     start_at: int
     total: int | None
-    stop_on_error: bool
+    stop_on_error: bool | StopRule
     on_progress: ProgressCallback | None
     progress_interval: float
     tag_chunk_size: int
@@ -67,7 +67,7 @@ class SyncSettings:
     location_id: str | None = None
     start_at: int = 0
     total: int | None = None
-    stop_on_error: bool = False
+    stop_on_error: bool | StopRule = False
     on_progress: ProgressCallback | None = None
     progress_interval: float = 0.5
     tag_chunk_size: int = 50
@@ -156,7 +156,8 @@ class _SyncJob:
             await self._progress()
         else:
             await self._write(steps)
-            if self._tally.stopped_by is None or not stops_job(self._tally.stopped_by):
+            stopped = self._tally.stopped_by
+            if stopped is None or not self._tally.halts(stopped):
                 await self._write_tags()
         self._sweep()
         return self._result(plan, note, reads, first.total)
@@ -211,6 +212,7 @@ class _SyncJob:
                 step = outcome.item
                 assert isinstance(step, _Step)
                 self._wrote(step, outcome)
+        self._stop_with(job)
 
     async def _write_tags(self) -> None:
         batches = self._tags.batches()
@@ -229,6 +231,7 @@ class _SyncJob:
                 for n, row in enumerate(done.rows):
                     value = results[n] if results is not None else outcome.error
                     self._part_done(row, value if isinstance(value, LeadConnectorError) else None)
+        self._stop_with(job)
 
     def _job(self, items: Any) -> BulkJob[_Step | TagBatch, Any]:
         job: BulkJob[_Step | TagBatch, Any] = BulkJob(
@@ -242,6 +245,12 @@ class _SyncJob:
         )
         self._jobs.append(job)
         return job
+
+    def _stop_with(self, job: BulkJob[_Step | TagBatch, Any]) -> None:
+        """A write job's stop stops the sync, even when the row it failed is not finished
+        (its tags were still to come)."""
+        if (stopped := job.result().stopped_by) is not None:
+            self._tally.stop(stopped)
 
     async def _send(self, items: list[_Step | TagBatch]) -> list[Any]:
         (item,) = items
@@ -290,11 +299,12 @@ class _SyncJob:
             self._tally.record(index, waiting.row, waiting.error or waiting.verdict)
 
     def _sweep(self) -> None:
-        """Rows whose writes never ran (the job stopped first) fail with the reason."""
-        reason = self._tally.stopped_by or self._budget_stop
+        """Rows with writes still out once the job stopped: one a write failed is reported
+        with that error; the others (never sent, or their tags not sent) are not finished, so
+        they stay above the checkpoint for a rerun or resume, as a bulk job's unsent rows do."""
         for index, waiting in sorted(self._waiting.items()):
-            error = waiting.error or reason or LeadConnectorError("the sync stopped first")
-            self._tally.record(index, waiting.row, error)
+            if waiting.error is not None:
+                self._tally.record(index, waiting.row, waiting.error)
         self._waiting.clear()
 
     # -- the plan and the report ------------------------------------------------------------

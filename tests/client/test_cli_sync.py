@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.cli.sync_cmd import SyncCommand, run_sync
+from leadconnector_async.testing import FakeLeadConnector, Faults, TokenInfo
+from leadconnector_async.testing._faults import FaultDice
 
 from ._cli import cli, exported, fake_server, rejects_of, write_csv
 
@@ -76,3 +82,85 @@ def test_an_unknown_custom_field_column_stops_before_anything_is_written(
     assert done.returncode == 2
     assert "Favourite colour" in done.stderr
     assert exported(server, tmp_path / "none.ndjson") == []
+
+
+# -- job-level stops: in process, so the server can turn on the job mid-run -------------------
+
+FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
+CONCURRENCY = 4
+
+
+def _stored_and_restated(fake: FakeLeadConnector, path: Path, rows: int) -> Path:
+    """``rows`` stored contacts, and a file giving each a new city and a new tag."""
+    for n in range(rows):
+        fake.store.create(fake.location_id, {"email": f"p{n}@x.com", "tags": ["old"]})
+    path.write_text("email,city,tags\n" + "".join(f"p{n}@x.com,Paris,new\n" for n in range(rows)))
+    return path
+
+
+def _after_updates(fake: FakeLeadConnector, count: int, turn: Callable[[], None]) -> None:
+    """Call ``turn`` once the server has stored ``count`` contact updates."""
+    seen = 0
+
+    async def on_event(event: str, _: dict[str, object]) -> None:
+        nonlocal seen
+        seen += event == "ContactUpdate"
+        if seen == count:
+            turn()
+
+    fake.subscribe(on_event)
+
+
+def _synced(fake: FakeLeadConnector) -> int:
+    return sum(
+        c.get("city") == "Paris" and sorted(c["tags"]) == ["new", "old"]
+        for c in fake.store.contacts.values()
+    )
+
+
+async def _sync(client: lc.LeadConnector, source: Path) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_sync(client, SyncCommand(source, concurrency=CONCURRENCY), out, err)
+    return code, out.getvalue() + err.getvalue()
+
+
+async def test_a_token_refused_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) -> None:
+    async with FakeLeadConnector() as fake:
+        source = _stored_and_restated(fake, tmp_path / "people.csv", 40)
+        _after_updates(fake, 5, fake.tokens.clear)
+        async with lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
+            code, said = await _sync(client, source)
+            assert code == 3, said
+            assert "stopped: AuthenticationError: Invalid JWT" in said
+            assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+            assert fake.stats.statuses[401] <= CONCURRENCY  # the rows in flight, then it stopped
+            fake.tokens[fake.token] = TokenInfo()
+            code, said = await _sync(client, source)
+        assert code == 0, said
+        assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+        assert _synced(fake) == 40
+
+
+async def test_an_outage_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) -> None:
+    async with FakeLeadConnector() as fake:
+        source = _stored_and_restated(fake, tmp_path / "people.csv", 40)
+        _after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            retry=FAST_RETRY,
+        ) as client:
+            code, said = await _sync(client, source)
+            assert code == 3, said
+            assert "stopped: ServerError" in said
+            assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+            # the rows in flight, each with its retries, and nothing after them
+            assert fake.stats.statuses[503] <= CONCURRENCY * (FAST_RETRY.max_retries + 1)
+            fake.dice = FaultDice(Faults())  # the server is back
+            code, said = await _sync(client, source)
+        assert code == 0, said
+        assert _synced(fake) == 40

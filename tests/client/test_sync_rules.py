@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults, TokenInfo
+from leadconnector_async.testing._faults import FaultDice
 from leadconnector_async.testing._seed_many import seed_many
 
 WRITES = (
@@ -308,3 +309,67 @@ async def test_the_servers_daily_remaining_limits_the_writes() -> None:
     assert isinstance(result.stopped_by, lc.RateLimitError)
     assert "6 requests left today" in str(result.stopped_by)
     assert (result.updated, result.checkpoint, fake.stats.requests) == (6, 6, 8)
+
+
+def _turn_after_updates(fake: FakeLeadConnector, count: int, turn: Callable[[], None]) -> None:
+    """Call ``turn`` once the server has stored ``count`` contact updates."""
+    seen = 0
+
+    async def on_event(event: str, _: dict[str, object]) -> None:
+        nonlocal seen
+        seen += event == "ContactUpdate"
+        if seen == count:
+            turn()
+
+    fake.subscribe(on_event)
+
+
+def _done(fake: FakeLeadConnector, emails: list[str]) -> list[bool]:
+    by_email = {c["email"]: c for c in fake.store.contacts.values()}
+    return [
+        by_email[e].get("city") == "Paris" and sorted(by_email[e]["tags"]) == ["new", "old"]
+        for e in emails
+    ]
+
+
+@pytest.mark.parametrize("stop", ["token", "outage"])
+async def test_a_job_level_stop_leaves_every_unwritten_row_to_the_resume(
+    fake_leadconnector: FakeLeadConnector, stop: str
+) -> None:
+    fake = fake_leadconnector
+    emails = [f"p{n}@x.com" for n in range(40)]
+    for email in emails:
+        _store(fake, email=email, tags=["old"])
+    rows = [lc.ContactCreate(email=e, city="Paris", tags=["new"]) for e in emails]
+    retry = lc.RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001)
+    if stop == "token":
+        _turn_after_updates(fake, 5, fake.tokens.clear)
+        expected: type[lc.LeadConnectorError] = lc.AuthenticationError
+        options: dict[str, Any] = {}
+    else:
+        _turn_after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
+        expected = lc.ServerError
+        options = {"stop_on_error": lambda error: isinstance(error, lc.ServerError)}
+    async with lc.LeadConnector(
+        fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, retry=retry
+    ) as client:
+        result = await client.contacts.sync(rows, concurrency=4, **options)
+        assert isinstance(result.stopped_by, expected)
+        # Reported: the rows in flight, with the server's answer; nothing was written for them.
+        assert 0 < len(result.failed) <= 4
+        assert all(isinstance(f.error, expected) for f in result.failed)
+        done = _done(fake, emails)
+        assert not any(done[f.index] for f in result.failed)
+        # Not reported: rows never sent, or written but their tags never sent (they go last).
+        assert result.read == len(result.failed) + result.updated
+        assert all(done[: result.checkpoint])
+        assert result.checkpoint <= min(f.index for f in result.failed)
+        assert fake.stats.routes["POST /contacts/bulk/tags/update/{type}"] == 0
+        if stop == "token":
+            fake.tokens[fake.token] = TokenInfo()
+        else:
+            fake.dice = FaultDice(Faults())
+        rest = await client.contacts.sync(rows, start_at=result.checkpoint)
+    assert rest.failed == []
+    assert all(_done(fake, emails))
+    assert len(fake.store.contacts) == 40  # nothing created twice
