@@ -20,7 +20,9 @@ SyncPlan = Literal["diff", "direct"]
 class SyncResult:
     """What a sync did (or, with ``dry_run=True``, what a real run would do).
 
-    Every row read is counted once: ``created + updated + unchanged + undecided + len(failed)``.
+    Every row read is counted once: ``created + updated + unchanged + undecided + len(failed)``,
+    except after a stop (``stopped_by``): rows never sent, or written but their tags not yet
+    added, are not counted then; they lie above ``checkpoint``, for a resume.
 
     Attributes:
         created: Rows that created a contact (dry run: rows matching no contact).
