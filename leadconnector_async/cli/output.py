@@ -56,6 +56,10 @@ def check_output(path: Path | None) -> None:
         raise ConfigurationError(
             f"cannot write {path}: the folder {path.parent} does not exist (nothing was sent)"
         )
+    if path is not None and path.is_dir():
+        raise ConfigurationError(
+            f"cannot write {path}: it is a folder; name a file in it (nothing was sent)"
+        )
 
 
 class ContactWriter:
@@ -103,15 +107,16 @@ class ContactWriter:
     ) -> None:
         assert self._handle is not None
         try:
-            if exc_type is None and not self._ndjson:
-                self._write_csv(self._handle)
-        finally:
-            self._handle.close()
-        if self._ndjson and self.path is not None:
-            if exc_type is None:
+            try:
+                if exc_type is None and not self._ndjson:
+                    self._write_csv(self._handle)
+            finally:
+                self._handle.close()
+            if self._ndjson and self.path is not None and exc_type is None:
                 os.replace(self._partial(), self.path)
-            else:
-                self._partial().unlink(missing_ok=True)
+        finally:
+            if self.path is not None:
+                self._partial().unlink(missing_ok=True)  # gone once renamed; else never shown
 
     def _partial(self) -> Path:
         assert self.path is not None

@@ -232,6 +232,20 @@ def test_export_to_stdout_an_empty_csv_and_a_missing_folder(
     assert "Traceback" not in missing.stderr
 
 
+def test_export_to_a_folder_is_a_usage_error_before_anything_is_sent(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    write_csv(tmp_path / "in.csv", 3)
+    assert cli(server, "import", str(tmp_path / "in.csv")).returncode == 0
+    for name in ("out.csv", "out.ndjson"):
+        (tmp_path / name).mkdir()
+        done = cli(server, "export", str(tmp_path / name))
+        assert done.returncode == 2, done.stderr
+        assert "is a folder" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not (tmp_path / f"{name}.partial").exists()
+
+
 def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "in.csv", 2)
     for args in (("import", str(source)), ("export", str(tmp_path / "o.csv"))):
