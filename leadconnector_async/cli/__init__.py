@@ -2,12 +2,13 @@
 
 Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
-daily budget spent) with progress saved for ``--resume``; 130 interrupted (progress saved).
+daily budget spent); 130 interrupted. After 3 or 130 an import's progress is saved for
+``--resume``, a sync is run again, and an export writes no file (each command's ``--help``).
 
 The token comes only from ``LEADCONNECTOR_TOKEN`` or the file named by
 ``LEADCONNECTOR_TOKEN_FILE`` (never an argument: it would show in ``ps``), the location from
-``LEADCONNECTOR_LOCATION_ID``. Without them ``import`` and ``export`` stop with exit 2; only
-``demo`` or an explicit ``--fake`` runs against the embedded fake server.
+``LEADCONNECTOR_LOCATION_ID``. Without them ``import``, ``sync`` and ``export`` stop with exit
+2; only ``demo`` or an explicit ``--fake`` runs against the embedded fake server.
 
 This module imports only the standard library: each command imports what it needs when it
 runs, so ``--help`` stays quick.
@@ -28,6 +29,19 @@ _EXIT_CODES = """exit codes:
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused or daily budget spent (progress saved)
   130  interrupted (progress saved; rerun with --resume)"""
+_SYNC_EXIT_CODES = """exit codes:
+  0    ok
+  1    some rows were rejected (listed in the rejects file with line and reason)
+  2    usage or configuration error (nothing was sent)
+  3    stopped: server unreachable, token refused or daily budget spent (run the same sync
+       again: rows already written compare equal)
+  130  interrupted (run the same sync again)"""
+_EXPORT_EXIT_CODES = """exit codes:
+  0    ok
+  2    usage or configuration error (nothing was sent)
+  3    stopped: server unreachable, token refused, daily budget spent or a listing the
+       server broke off; OUT is not written (a file already there is left as it was)
+  130  interrupted; OUT is not written"""
 
 
 def _rate_limit(text: str) -> Any:
@@ -79,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser(
         "export",
         help="stream every contact to NDJSON or CSV",
-        epilog=_EXIT_CODES,
+        epilog=_EXPORT_EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     exp.add_argument("out", help="*.ndjson / *.jsonl for NDJSON, else CSV; - for CSV on stdout")
@@ -101,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_parser(commands: Any) -> None:
-    imp = _file_command(commands, "import", "upsert (or create) contacts from CSV or NDJSON")
+    imp = _file_command(
+        commands, "import", "upsert (or create) contacts from CSV or NDJSON", _EXIT_CODES
+    )
     imp.add_argument("--create", action="store_true", help="create instead of upsert")
     imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
     imp.add_argument(
@@ -113,7 +129,10 @@ def _import_parser(commands: Any) -> None:
 
 def _sync_parser(commands: Any) -> None:
     sync = _file_command(
-        commands, "sync", "make contacts what a CSV or NDJSON file says, writing only what differs"
+        commands,
+        "sync",
+        "make contacts what a CSV or NDJSON file says, writing only what differs",
+        _SYNC_EXIT_CODES,
     )
     sync.add_argument(
         "--dry-run",
@@ -128,10 +147,12 @@ def _sync_parser(commands: Any) -> None:
     )
 
 
-def _file_command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+def _file_command(
+    commands: Any, name: str, summary: str, exit_codes: str
+) -> argparse.ArgumentParser:
     """A command that reads a contact file (``import``, ``sync``), with the options they share."""
     command: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
+        name, help=summary, epilog=exit_codes, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     command.add_argument("file", type=Path)
     command.add_argument(

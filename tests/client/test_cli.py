@@ -366,6 +366,28 @@ def test_version_global_options_after_the_command_and_exit_codes_in_help() -> No
     assert "--rate-limit" in helped.stdout
 
 
+def _help(*command: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "-m", "leadconnector_async", *command, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_each_command_help_states_its_own_exit_codes() -> None:
+    assert "rerun with --resume" in _help("import")
+    for command in ("sync", "export"):
+        helped = _help(command)
+        assert "130" in helped
+        assert "--resume" not in helped  # neither command has one
+    exported = _help("export")
+    assert "rejects file" not in exported  # an export rejects nothing
+    assert "OUT is not written" in exported
+
+
 def test_ndjson_rejects_are_ndjson(server: dict[str, str], tmp_path: Path) -> None:
     source = tmp_path / "in.ndjson"
     source.write_text(json.dumps({"email": "a@x.com"}) + "\n" + json.dumps({"email": "b@"}) + "\n")
