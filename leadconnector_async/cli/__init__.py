@@ -223,7 +223,7 @@ async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "demo":
         from .demo import run_demo
 
-        return await run_demo(out, err, args.out)
+        return await run_demo(out, err, args.out, args.rate_limit)
     from .session import open_client
 
     if args.command == "sync":

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from .._config import RateLimit
 from ..client import LeadConnector
 from ..models.search import Filter
 from ..testing import FakeLeadConnector
@@ -22,7 +23,8 @@ from .export_cmd import ExportOptions, run_export
 from .import_cmd import ImportOptions, run_import
 from .sync_cmd import SyncCommand, run_sync
 
-# The bulk import runs at the fake's pace: the published limit would make the demo take minutes.
+# Unless --rate-limit says otherwise, the demo runs at the fake's pace: the published limit
+# would make it take minutes.
 _DEMO_LIMIT = None
 _MOVED, _TAGGED, _NEW = 20, 10, 3  # rows the sync's copy changes: city, a tag, new rows
 _SYNC_TAG, _CITY = "demo-sync", "Anchorage"  # neither is in the sample
@@ -63,11 +65,20 @@ def write_changed_copy(sample: Path, changed: Path) -> None:
         csv.writer(target).writerows([header, *rows])
 
 
-async def run_demo(out: TextIO, err: TextIO, folder: Path | None = None) -> int:
+def _pace(limit: RateLimit | None) -> str:
+    if limit is None:
+        return "no client rate limit: the fake's pace (--rate-limit N/SECONDS sets one)"
+    return f"rate limit {limit.max_requests} requests per {limit.period:g} s"
+
+
+async def run_demo(
+    out: TextIO, err: TextIO, folder: Path | None = None, rate_limit: RateLimit | None = None
+) -> int:
     """Run the demo and print what each step did; returns the exit code (0).
 
     Args:
         folder: Where its files go (default: a new temporary folder, kept).
+        rate_limit: The window the client keeps to (default: none, the fake's pace).
     """
     work = demo_folder(folder)
     sample = work / "sample_contacts.csv"
@@ -76,11 +87,15 @@ async def run_demo(out: TextIO, err: TextIO, folder: Path | None = None) -> int:
     async with (
         FakeLeadConnector() as fake,
         LeadConnector(
-            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=_DEMO_LIMIT
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=rate_limit or _DEMO_LIMIT,
         ) as client,
     ):
         seed_custom_fields(fake.custom_fields, fake.location_id)
         print(f"demo: fake LeadConnector server at {fake.url}", file=out)
+        print(f"demo: {_pace(client.config.rate_limit)}", file=out)
         print(f"demo: importing {sample.name} (3,000 rows, a few of them bad)", file=out)
         imported = ImportOptions(sample, restart=True)
         await run_import(client, imported, out, err)

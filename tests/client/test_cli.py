@@ -416,6 +416,7 @@ def test_demo_imports_syncs_and_exports_and_every_path_it_prints_exists() -> Non
     folder = Path(done.stdout.split("writing its files to ", 1)[1].split()[0])
     try:
         assert "imported: ok 2995" in done.stdout
+        assert "no client rate limit" in done.stdout
         assert "rejected line 102, column email" in done.stdout
         assert "same phone as line 1451" in done.stdout
         assert "dry run: would create 3, update 30, leave 2965 unchanged" in done.stdout
@@ -436,7 +437,8 @@ def test_demo_imports_syncs_and_exports_and_every_path_it_prints_exists() -> Non
 
 
 def test_demo_out_writes_its_files_where_asked(tmp_path: Path) -> None:
-    done = _demo("--out", str(tmp_path / "demo"))
+    done = _demo("--out", str(tmp_path / "demo"), "--rate-limit", "100000/10")
+    assert "demo: rate limit 100000 requests per 10 s" in done.stdout  # the global option holds
     assert f"writing its files to {tmp_path / 'demo'}" in done.stdout
     assert {p.name for p in (tmp_path / "demo").iterdir()} >= {
         "sample_contacts.csv.rejects.csv",
