@@ -49,6 +49,7 @@ async def run_export(
     client: LeadConnector, options: ExportOptions, out: TextIO, err: TextIO
 ) -> int:
     """Write every contact the options select to ``options.out``; returns the exit code (0)."""
+    before = client.request_counts
     definitions = await custom_field_definitions(client, err) or []
     contacts = client.contacts.search(
         options.query, filters=options.filters() or None, page_size=_PAGE_SIZE, read_ahead=True
@@ -60,14 +61,17 @@ async def run_export(
             writer.write(contact)
             if writer.count % _PAGE_SIZE == 0:
                 elapsed = time.monotonic() - started
-                display.show(writer.count, None, 0, writer.count / elapsed, None, 0)
+                rate_limited = client.request_counts.rate_limited - before.rate_limited
+                display.show(writer.count, None, 0, writer.count / elapsed, None, rate_limited)
     display.finish()
     elapsed = time.monotonic() - started
     rate = writer.count / elapsed if elapsed > 0 else 0.0
     where = options.out if options.out is not None else "stdout"
     summary = out if options.out is not None else err  # stdout holds the CSV itself
+    counts = client.request_counts
     print(
-        f"exported: {writer.count} contacts to {where} in {elapsed:.1f}s ({rate:.0f} contacts/s)",
+        f"exported: {writer.count} contacts to {where} in {elapsed:.1f}s ({rate:.0f} contacts/s), "
+        f"requests {counts.sent - before.sent}, 429s {counts.rate_limited - before.rate_limited}",
         file=summary,
     )
     return 0

@@ -205,6 +205,7 @@ def test_export_round_trip_with_custom_fields_only_on_later_contacts(
     done = cli(server, "export", str(tmp_path / "out.csv"))
     assert done.returncode == 0, done.stderr
     assert "exported: 2 contacts" in done.stdout
+    assert requests_beyond_429s(done.stdout) == 2  # the custom fields, one search page
     with (tmp_path / "out.csv").open(newline="") as handle:
         back = {r["email"]: r for r in csv.DictReader(handle)}
     assert (back["a@x.com"]["custom_id:f1"], back["b@x.com"]["custom_id:f1"]) == ("", "gold")
