@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool's shell reports when its reader left
 _EXIT_CODES = """exit codes:
   0    ok
   1    some rows were rejected (listed in the rejects file with line and reason)
@@ -41,7 +42,8 @@ _EXPORT_EXIT_CODES = """exit codes:
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused, daily budget spent or a listing the
        server broke off; OUT is not written (a file already there is left as it was)
-  130  interrupted; OUT is not written"""
+  130  interrupted; OUT is not written
+  141  standard output closed before the export was written (export - | head)"""
 
 
 def _rate_limit(text: str) -> Any:
@@ -217,6 +219,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LeadConnectorError as exc:
         print(f"leadconnector: stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_STOPPED
+    except BrokenPipeError:
+        # Whoever read standard output stopped (export - | head): end quietly, as Unix tools
+        # do. Standard output now goes nowhere, or flushing it at exit would raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
 
 
 async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -247,6 +247,24 @@ def test_export_to_a_folder_is_a_usage_error_before_anything_is_sent(
         assert not (tmp_path / f"{name}.partial").exists()
 
 
+def test_export_to_a_reader_that_leaves_early_ends_quietly(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    write_csv(tmp_path / "in.csv", 3)
+    assert cli(server, "import", str(tmp_path / "in.csv")).returncode == 0
+    # As in `export - | head -0`: the reader is gone before the export writes a byte.
+    command = [PYTHON, "-m", "leadconnector_async", "export", "-"]
+    with subprocess.Popen(
+        command, env=server, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()
+        said = process.stderr.read()
+    assert process.returncode == 141, said
+    assert said == ""
+
+
 def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "in.csv", 2)
     for args in (("import", str(source)), ("export", str(tmp_path / "o.csv"))):
