@@ -50,10 +50,11 @@ async def run_export(
 ) -> int:
     """Write every contact the options select to ``options.out``; returns the exit code (0)."""
     before = client.request_counts
-    definitions = await custom_field_definitions(client, err) or []
+    # The search is built (its query and filters checked) before any request is sent.
     contacts = client.contacts.search(
         options.query, filters=options.filters() or None, page_size=_PAGE_SIZE, read_ahead=True
     )
+    definitions = await custom_field_definitions(client, err) or []
     display = ProgressDisplay(err)
     started = time.monotonic()
     with ContactWriter(options.out, custom_fields=definitions) as writer:

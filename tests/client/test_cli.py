@@ -265,6 +265,20 @@ def test_export_to_a_reader_that_leaves_early_ends_quietly(
     assert said == ""
 
 
+def test_an_export_query_too_long_is_refused_before_anything_is_sent() -> None:
+    # Nothing listens at the URL: a request sent first would stop the export (exit 3) instead.
+    nowhere = {
+        **NO_ACCOUNT,
+        "LEADCONNECTOR_TOKEN": "test-token",
+        "LEADCONNECTOR_LOCATION_ID": "test-location",
+        "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9",
+    }
+    done = cli(nowhere, "export", "-", "--query", "x" * 76)
+    assert done.returncode == 2, done.stderr
+    assert "75 characters" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "in.csv", 2)
     for args in (("import", str(source)), ("export", str(tmp_path / "o.csv"))):
