@@ -56,13 +56,16 @@ def read_environment(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def _read_token_file(name: str) -> str:
-    """The token in the file ``name``, stripped; the error never quotes the file's bytes."""
+    """The token in the file ``name``, stripped; the error never quotes the file's bytes.
+
+    A leading UTF-8 byte order mark (Windows editors write one) is dropped with the whitespace.
+    """
     try:
         data = Path(name).read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"cannot read {TOKEN_FILE_VAR}={name}: {exc}") from None
     try:
-        return data.decode("utf-8").strip()
+        return data.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         pass  # raised below, so that no exception holding the bytes is chained to ours
     raise ConfigurationError(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.cli.settings import account_from_env
 from leadconnector_async.testing import FakeLeadConnector
 
 
@@ -35,6 +36,22 @@ def test_from_env_reads_the_token_file_and_arguments_win(tmp_path: Path) -> None
     assert client.location_id == "explicit"
     assert client.config.base_url == "https://services.leadconnectorhq.com"
     assert "file-token" not in repr(client)
+
+
+async def test_a_token_file_written_with_a_utf8_bom_gives_the_token_without_it(
+    fake_leadconnector: FakeLeadConnector, tmp_path: Path
+) -> None:
+    secret = tmp_path / "token"  # as Windows editors save it: BOM, token, CRLF
+    secret.write_bytes(b"\xef\xbb\xbf" + fake_leadconnector.token.encode() + b"\r\n")
+    env = {
+        "LEADCONNECTOR_TOKEN_FILE": str(secret),
+        "LEADCONNECTOR_LOCATION_ID": fake_leadconnector.location_id,
+        "LEADCONNECTOR_BASE_URL": fake_leadconnector.url,
+    }
+    assert account_from_env(env).token == fake_leadconnector.token  # the command line's reading
+    async with lc.LeadConnector.from_env(env, rate_limit=None) as client:
+        created = await client.contacts.create(lc.ContactCreate(first_name="Bom"))
+    assert created.id in fake_leadconnector.store.contacts
 
 
 def test_from_env_without_a_token_says_which_variable() -> None:
