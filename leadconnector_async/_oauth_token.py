@@ -143,7 +143,10 @@ class OAuthToken(RenewingToken):
         ``"Company"`` is logged and the argument kept (it is what the next refresh must send).
         An ``expires_in`` of 0 or less is logged and read as unknown (``expires_at`` is
         ``None``): the token is used until the server rejects it. An answer without an access
-        token gives ``access_token == ""``: the token is refreshed before its first use.
+        token gives ``access_token == ""``: the token is refreshed before its first use. An
+        answer without a refresh token gives ``refresh_token == ""``: a refresh keeps the old
+        one, and a token from a code exchange works until it expires, then raises
+        :class:`AuthenticationError` without sending a refresh.
         """
         found = response.user_type
         if found is not None and found not in USER_TYPES:
@@ -243,6 +246,12 @@ class OAuthToken(RenewingToken):
         self._adopt(successor)
 
     async def _refreshed(self) -> OAuthToken:
+        if not self._refresh:
+            raise AuthenticationError(
+                f"the access token of {self._grant_name()} expired or was rejected, and the "
+                "grant has no refresh token (the server issued none): authorize the app "
+                "again; no refresh was sent"
+            )
         if self._sender is None:
             raise ConfigurationError(
                 "this OAuthToken is not used by any client yet: pass it to "
@@ -263,6 +272,8 @@ class OAuthToken(RenewingToken):
             self._refused = refused
             raise refused from None
         logger.info("refreshed the OAuth access token of %s", self._grant_name())
+        if not response.refresh_token:  # not rotated: the old one stays valid (RFC 6749 §6)
+            response.refresh_token = self._refresh
         return OAuthToken.from_response(
             response,
             client_id=self._client_id,

@@ -25,8 +25,12 @@ class LocationTokenResponse(msgspec.Struct, kw_only=True):
 
 
 class TokenResponse(LocationTokenResponse, kw_only=True):
-    """``POST /oauth/token``: a new access token and its single-use refresh token."""
+    """``POST /oauth/token``: a new access token and its single-use refresh token.
 
-    refresh_token: str
+    ``refresh_token`` is ``""`` when the answer holds none: after a refresh the old one is
+    kept (RFC 6749 section 6); after a code exchange the grant cannot be refreshed.
+    """
+
+    refresh_token: str = ""
     user_type: str | None = msgspec.field(default=None, name="userType")
     company_id: str | None = msgspec.field(default=None, name="companyId")

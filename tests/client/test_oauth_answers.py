@@ -8,7 +8,17 @@ from typing import Any
 import pytest
 
 import leadconnector_async as lc
-from tests.client.test_oauth import LOC, Clock, Vault, installed, seeded, served, token_from
+from leadconnector_async.testing import FakeOAuth
+from tests.client.test_oauth import (
+    LOC,
+    Clock,
+    Vault,
+    contact_requests,
+    installed,
+    seeded,
+    served,
+    token_from,
+)
 
 
 def answering(answer: Callable[..., dict[str, Any]], **odd: Any) -> Callable[..., dict[str, Any]]:
@@ -156,3 +166,82 @@ async def test_a_location_token_answer_without_an_access_token_is_one_clear_erro
         found = await client.contacts.get(contact_id)
     assert found.id == contact_id
     assert oauth.stats.location_tokens == 2
+
+
+NO_REFRESH_TOKEN = {
+    "missing": lambda answer: {k: v for k, v in answer.items() if k != "refresh_token"},
+    "null": lambda answer: {**answer, "refresh_token": None},
+    "empty": lambda answer: {**answer, "refresh_token": ""},
+}
+
+
+def issuing_no_refresh_token(oauth: FakeOAuth, strip: Any, *, rotate: bool = True) -> None:
+    """Make the fake answer without a refresh token, and (``rotate=False``) keep a used refresh
+    token valid, as a server that does not rotate them does (RFC 6749 section 6)."""
+    issue, take = oauth.issue, oauth.take_refresh_token
+
+    def issued(grant: Any) -> dict[str, Any]:
+        answer = issue(grant)
+        del oauth.refresh_tokens[answer["refresh_token"]]  # issued none: none works
+        return dict(strip(answer))
+
+    def taken(refresh_token: str, client_id: str, user_type: str | None) -> Any:
+        grant = take(refresh_token, client_id, user_type)
+        if grant is not None and not rotate:
+            oauth.refresh_tokens[refresh_token] = grant
+        return grant
+
+    oauth.issue = issued  # type: ignore[method-assign]
+    oauth.take_refresh_token = taken  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("strip", list(NO_REFRESH_TOKEN.values()), ids=list(NO_REFRESH_TOKEN))
+async def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(strip: Any) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        body = installed(oauth)
+        issuing_no_refresh_token(oauth, strip, rotate=False)
+        token = token_from(body, oauth, clock, vault)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        for _ in range(2):  # the second refresh sends the kept refresh token again
+            clock.now += body["expires_in"]
+            found = await client.contacts.get(contact_id)
+            assert found.id == contact_id
+            assert token.access_token == vault.saved[-1].access_token  # the new access token
+    assert (oauth.stats.refreshes, oauth.stats.refused) == (2, 0)
+    assert [saved.refresh_token for saved in vault.saved] == [body["refresh_token"]] * 2
+    assert token.refresh_token == body["refresh_token"]
+    sent = [r.form["refresh_token"] for r in oauth.token_requests]
+    assert sent == [body["refresh_token"]] * 2
+    assert fake.stats.statuses[401] == 0
+
+
+@pytest.mark.parametrize("expiry", ["clock", "rejected"])
+async def test_a_code_answer_without_a_refresh_token_works_until_it_expires(expiry: str) -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        issuing_no_refresh_token(oauth, NO_REFRESH_TOKEN["missing"])
+        token = await lc.exchange_code(
+            pool,
+            oauth.authorize(location_id=LOC),
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            clock=clock,
+        )
+        assert token.refresh_token == ""
+        assert "refresh_token=<unset>" in repr(token)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        assert (await client.contacts.get(contact_id)).id == contact_id
+        if expiry == "clock":
+            clock.now += oauth.access_token_ttl
+        else:
+            oauth.expire_access_tokens()
+        with pytest.raises(lc.AuthenticationError, match="no refresh token") as raised:
+            await client.contacts.get(contact_id)
+        assert token.access_token not in str(raised.value)
+    assert oauth.stats.refreshes == 0  # nothing sent to the token endpoint
+    assert contact_requests(fake) == (1 if expiry == "clock" else 2)
+    assert vault.saved == []

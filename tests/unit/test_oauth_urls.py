@@ -102,8 +102,8 @@ def test_a_location_token_request_is_versioned_and_counts_against_the_company() 
 
 
 def test_a_malformed_token_answer_never_shows_its_body() -> None:
-    body = b'{"access_token": "secret-at", "expires_in": 10}'  # no refresh_token
-    with pytest.raises(lc.TransportError, match="refresh_token") as caught:
+    body = b'["secret-at", "secret-rt", 10]'  # not an object: nothing in it can be salvaged
+    with pytest.raises(lc.TransportError, match="malformed answer") as caught:
         parse_response(token_call({}), Response(200, {}, body))
     assert "secret-at" not in str(caught.value)
     assert caught.value.outcome_unknown
