@@ -31,7 +31,8 @@ class SyncResult:
         failed: Rows that failed, each with its index, the row and why (no match key, a key
             several contacts share, a row repeating an earlier row's key, an unknown custom
             field, or the server's error); nothing was written for a row that failed before
-            sending.
+            sending, and a row whose update or upsert failed gets no tags (when the server
+            refused it, its error ends with what was written for the row).
         requests: HTTP requests this job sent: reads and writes, retries included.
         dry_run: True when nothing was written.
         checkpoint: Every row below this index is finished; resume with ``start_at=``. After

@@ -4,7 +4,8 @@ A bulk job underneath: writes go through :class:`~leadconnector_async.bulk.BulkJ
 concurrency, rate limiting, retries and cancellation), and rows are counted by the bulk
 :class:`~leadconnector_async._bulk_tally.Tally` (same checkpoint and stop rules). A row is
 finished when all of its writes are: its update or upsert, then the bulk-tag requests that add
-its tags, which go last, grouped to take as few requests as possible.
+its tags, which go last, grouped to take as few requests as possible. A row whose update or
+upsert failed gets no tags: they are added only for contacts whose fields were written.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import AsyncIterator, Sized
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .._bulk_tally import StopRule, Tally
+from .._bulk_tally import StopRule, Tally, job_failure
 from .._request_tally import RequestTally
 from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
 from ..custom_fields import CustomFieldDirectory
-from ..errors import ConfigurationError, LeadConnectorError, RateLimitError
+from ..errors import APIError, ConfigurationError, LeadConnectorError, RateLimitError
 from ..models.bulk import BulkOutcome, BulkProgress
 from ..models.contacts import ContactCreate, ContactUpdate, UpsertResult
 from ..models.sync import SyncPlan, SyncResult
@@ -86,7 +87,7 @@ class _Step:
 class _Waiting:
     """A row with writes still out."""
 
-    __slots__ = ("error", "parts", "row", "tags_due", "verdict")
+    __slots__ = ("error", "first_written", "parts", "row", "tags_due", "verdict")
 
     def __init__(self, row: ContactCreate, verdict: str, parts: int, tags_due: bool) -> None:
         self.row = row
@@ -94,6 +95,7 @@ class _Waiting:
         self.parts = parts
         self.tags_due = tags_due
         self.error: LeadConnectorError | None = None
+        self.first_written = False  # the update an upsert needs first went through
 
 
 async def run_sync(
@@ -193,7 +195,7 @@ class _SyncJob:
                 self._undecided += verdict == "undecided"
                 self._tally.record(index, row, verdict)
                 continue
-            if plan.contact_id is not None and plan.add_tags:
+            if plan.kind == "tags" and plan.contact_id is not None:
                 self._tags.attach(index, plan.contact_id, plan.add_tags)
             parts = int(plan.kind != "tags")
             self._waiting[index] = _Waiting(row, verdict, parts, bool(plan.add_tags))
@@ -272,19 +274,24 @@ class _SyncJob:
         assert plan.contact_id is not None
         if plan.first is not None:
             await contacts.update(plan.contact_id, plan.first)
+            self._waiting[item.index].first_written = True
         result = await contacts.upsert(plan.body)
         if result.new or result.contact.id != plan.contact_id:
             raise _elsewhere(plan.contact_id, result)
         return [result]
 
     def _wrote(self, step: _Step, outcome: BulkOutcome[Any, Any]) -> None:
-        waiting = self._waiting[step.index]
-        if isinstance(outcome.result, UpsertResult) and step.plan.kind == "create":
-            waiting.verdict = "created" if outcome.result.new else "updated"
-            if step.plan.add_tags:
-                self._tags.attach(step.index, outcome.result.contact.id, step.plan.add_tags)
-        elif outcome.error is not None and step.plan.contact_id is None:
-            waiting.tags_due = False  # the contact was not created: no tags will follow
+        waiting, plan = self._waiting[step.index], step.plan
+        if outcome.error is not None:
+            waiting.tags_due = False  # its fields were not written: neither are its tags
+            _say_what_was_written(outcome.error, waiting.first_written, bool(plan.add_tags))
+        else:
+            contact_id = plan.contact_id
+            if isinstance(outcome.result, UpsertResult) and plan.kind == "create":
+                waiting.verdict = "created" if outcome.result.new else "updated"
+                contact_id = outcome.result.contact.id
+            if plan.add_tags and contact_id is not None:
+                self._tags.attach(step.index, contact_id, plan.add_tags)
         self._part_done(step.index, outcome.error)
 
     def _part_done(self, index: int, error: LeadConnectorError | None) -> None:
@@ -392,6 +399,21 @@ def _elsewhere(contact_id: str, result: UpsertResult) -> LeadConnectorError:
         "(the location's duplicate settings match by another field, or the contact was "
         "deleted since it was read); check both contacts"
     )
+
+
+def _say_what_was_written(error: LeadConnectorError, first_written: bool, tags: bool) -> None:
+    """Add to a row's own refusal (400, 404, 422) what was written for the row.
+
+    Not to a job's failure: it is the job's ``stopped_by`` too, and says so itself.
+    """
+    if not isinstance(error, APIError) or job_failure(error):
+        return
+    if not first_written:
+        error.message += "; nothing was written for this row"
+    elif tags:
+        error.message += "; the update of its other fields was written, its tags were not added"
+    else:
+        error.message += "; the update of its other fields was written"
 
 
 def _verdict(plan: RowPlan) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -150,6 +150,45 @@ async def test_an_upsert_that_lands_on_another_contact_fails_its_row_and_says_so
         failure.error
     )
     assert (result.updated, result.created) == (0, 0)
+
+
+async def test_a_row_whose_write_is_refused_gets_no_tags_and_says_what_was_written(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    emails = ["update@x.com", "upsert@x.com", "tags@x.com", "fine@x.com", "half@x.com"]
+    stored = [_store(fake, email=e, city="Old", companyName="Old", tags=["old"]) for e in emails]
+    city, gender = cast(str, 5), cast(str, 6)  # wrong types: the fake's validation answers 422
+    rows = [
+        lc.ContactCreate(email=emails[0], city=city, tags=["new"]),  # its update is refused
+        lc.ContactCreate(email=emails[1], city=city, company_name="New", tags=["new"]),
+        lc.ContactCreate(email=emails[2], tags=["new"]),  # only tags
+        lc.ContactCreate(email=emails[3], city="Oslo", tags=["new"]),
+        # its update goes through, then the upsert (company name, gender) is refused
+        lc.ContactCreate(
+            email=emails[4], city="Rome", company_name="New", gender=gender, tags=["new"]
+        ),
+    ]
+    result = await leadconnector_client.contacts.sync(rows)
+    reasons = {f.index: str(f.error) for f in result.failed}
+    assert sorted(reasons) == [0, 1, 4]
+    assert all(isinstance(f.error, lc.UnprocessableEntityError) for f in result.failed)
+    assert "nothing was written for this row" in reasons[0]
+    assert "nothing was written for this row" in reasons[1]
+    assert "nothing was written" not in reasons[4]
+    assert "its tags were not added" in reasons[4]
+    assert [c["tags"] for c in stored] == [
+        ["old"],
+        ["old"],
+        ["old", "new"],
+        ["old", "new"],
+        ["old"],
+    ]
+    assert [c["city"] for c in stored] == ["Old", "Old", "Old", "Oslo", "Rome"]
+    assert result.updated == 2
+    routes = fake.stats.routes
+    assert routes["POST /contacts/bulk/tags/update/{type}"] == 1  # still one for the two rows
+    assert (routes["PUT /contacts/{contactId}"], routes["POST /contacts/upsert"]) == (4, 1)
 
 
 async def test_a_small_file_against_a_large_location_is_upserted_directly(
