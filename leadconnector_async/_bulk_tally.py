@@ -52,6 +52,7 @@ class Tally(Generic[T, R]):
     ) -> None:
         self.ok = self.created = self.updated = 0
         self.failures: list[BulkFailure[T]] = []
+        self.failed_by_job = 0  # of the failures, those whose error halts the job
         self.checkpoint = start_at
         self.stopped_by: LeadConnectorError | None = None
         self._finished_above: list[int] = []  # a heap of finished indices past the checkpoint
@@ -70,6 +71,7 @@ class Tally(Generic[T, R]):
         if isinstance(value, LeadConnectorError):
             self.failures.append(BulkFailure(index, item, _without_traceback(value)))
             halts = self.halts(value)
+            self.failed_by_job += halts
             if halts or self._stop_on_any:
                 self.stop(value)
             finished = not halts or may_have_been_applied(value)
@@ -107,6 +109,7 @@ class Tally(Generic[T, R]):
             eta=eta,
             rate_limited=rate_limited,
             checkpoint=self.checkpoint,
+            failed_by_job=self.failed_by_job,
         )
 
     def result(self, elapsed: float, requests: int, rate_limited: int) -> BulkResult[T]:

@@ -81,7 +81,10 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
         try:
 
             def on_progress(p: BulkProgress) -> None:
-                display.show(p.done, total, p.failed + rejects.count, p.rate, p.eta, p.rate_limited)
+                # The sync stops on job_failure, so the rows it failed are those failed_by_job
+                # counts: not rejects (the next run writes them), as in _reject_failed.
+                rejected = p.failed - p.failed_by_job + rejects.count
+                display.show(p.done, total, rejected, p.rate, p.eta, p.rate_limited)
 
             result = await client.contacts.sync(
                 _rows(contacts, rejects, lines),

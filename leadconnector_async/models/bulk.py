@@ -70,6 +70,10 @@ class BulkProgress:
         eta: Seconds left at that rate, when the total is known.
         rate_limited: 429 answers to this job so far (retried by the client).
         checkpoint: Every row below this index is finished (see :class:`BulkOutcome`).
+        failed_by_job: Of ``failed``, rows failed by an error that fails the job rather than
+            the row: a rejected token, a closed client, the spent daily budget, or an error a
+            ``stop_on_error`` function returns True for. ``failed - failed_by_job`` rows failed
+            for reasons of their own.
     """
 
     done: int
@@ -80,6 +84,7 @@ class BulkProgress:
     eta: float | None
     rate_limited: int
     checkpoint: int
+    failed_by_job: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -118,10 +119,22 @@ def _synced(fake: FakeLeadConnector) -> int:
     )
 
 
+class Terminal(io.StringIO):
+    """Stands in for a terminal: the progress line is redrawn on every figure, not every 5 s."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 async def _sync(client: lc.LeadConnector, source: Path) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
+    out, err = io.StringIO(), Terminal()
     code = await run_sync(client, SyncCommand(source, concurrency=CONCURRENCY), out, err)
     return code, out.getvalue() + err.getvalue()
+
+
+def _rejected_on_progress(said: str) -> list[int]:
+    """The rejected figure of each progress line drawn."""
+    return [int(n) for n in re.findall(r"rows, (\d+) rejected", said)]
 
 
 async def test_a_token_refused_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) -> None:
@@ -135,6 +148,9 @@ async def test_a_token_refused_mid_sync_stops_it_and_rejects_no_row(tmp_path: Pa
             assert code == 3, said
             assert "stopped: AuthenticationError: Invalid JWT" in said
             assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+            # the rows the refused token failed are not rejects on the progress line either
+            assert _rejected_on_progress(said)
+            assert set(_rejected_on_progress(said)) == {0}
             assert fake.stats.statuses[401] <= CONCURRENCY  # the rows in flight, then it stopped
             fake.tokens[fake.token] = TokenInfo()
             code, said = await _sync(client, source)
@@ -158,6 +174,7 @@ async def test_an_outage_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) ->
             assert code == 3, said
             assert "stopped: ServerError" in said
             assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+            assert set(_rejected_on_progress(said)) == {0}
             # the rows in flight, each with its retries, and nothing after them
             assert fake.stats.statuses[503] <= CONCURRENCY * (FAST_RETRY.max_retries + 1)
             fake.dice = FaultDice(Faults())  # the server is back

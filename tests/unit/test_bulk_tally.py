@@ -42,6 +42,20 @@ def test_counts_failures_created_and_updated() -> None:
     assert result.stopped_by is None
 
 
+def test_progress_tells_the_rows_failed_by_the_job_from_the_rows_own_failures() -> None:
+    tally: Tally[str, str] = Tally(0, stop_on_error=job_failure)
+    tally.record(0, "a", lc.NotFoundError("gone", status_code=404))
+    tally.record(1, "b", lc.ServerError("down", status_code=503))  # the job's: it stops
+    tally.record(2, "c", lc.AuthenticationError("Invalid JWT", status_code=401))
+    tally.record(3, "d", lc.BadRequestError("bad", status_code=400))  # in flight, its own
+    tally.record(4, "e", "ok")
+    progress = tally.progress(elapsed=1.0, total=5, rate_limited=0)
+    assert (progress.done, progress.failed, progress.failed_by_job) == (5, 4, 2)
+    assert progress.failed - progress.failed_by_job == sum(
+        not job_failure(f.error) for f in tally.failures
+    )
+
+
 def test_stop_on_error_remembers_the_first_failure() -> None:
     tally: Tally[str, str] = Tally(0, stop_on_error=True)
     first, second = lc.ServerError("boom", status_code=500), lc.ServerError("again")
