@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from leadconnector_async.testing import FakeLeadConnector, Faults, TokenInfo
 from leadconnector_async.testing._faults import FaultDice
 
 from ._cli import cli, exported, fake_server, rejects_of, write_csv
+from ._fake_events import after_updates
 
 
 @pytest.fixture
@@ -99,19 +100,6 @@ def _stored_and_restated(fake: FakeLeadConnector, path: Path, rows: int) -> Path
     return path
 
 
-def _after_updates(fake: FakeLeadConnector, count: int, turn: Callable[[], None]) -> None:
-    """Call ``turn`` once the server has stored ``count`` contact updates."""
-    seen = 0
-
-    async def on_event(event: str, _: dict[str, object]) -> None:
-        nonlocal seen
-        seen += event == "ContactUpdate"
-        if seen == count:
-            turn()
-
-    fake.subscribe(on_event)
-
-
 def _synced(fake: FakeLeadConnector) -> int:
     return sum(
         c.get("city") == "Paris" and sorted(c["tags"]) == ["new", "old"]
@@ -140,7 +128,7 @@ def _rejected_on_progress(said: str) -> list[int]:
 async def test_a_token_refused_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) -> None:
     async with FakeLeadConnector() as fake:
         source = _stored_and_restated(fake, tmp_path / "people.csv", 40)
-        _after_updates(fake, 5, fake.tokens.clear)
+        after_updates(fake, 5, fake.tokens.clear)
         async with lc.LeadConnector(
             fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
         ) as client:
@@ -162,7 +150,7 @@ async def test_a_token_refused_mid_sync_stops_it_and_rejects_no_row(tmp_path: Pa
 async def test_an_outage_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) -> None:
     async with FakeLeadConnector() as fake:
         source = _stored_and_restated(fake, tmp_path / "people.csv", 40)
-        _after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
+        after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
         async with lc.LeadConnector(
             fake.token,
             location_id=fake.location_id,

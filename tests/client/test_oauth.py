@@ -76,6 +76,26 @@ def token_from(
     )
 
 
+async def exchanged(
+    pool: lc.LeadConnector, oauth: FakeOAuth, clock: Clock, vault: Vault
+) -> lc.OAuthToken:
+    """The token a location's install code is exchanged for, saved into ``vault``."""
+    return await lc.exchange_code(
+        pool,
+        oauth.authorize(location_id=LOC),
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        on_refresh=vault.save,
+        clock=clock,
+    )
+
+
+def agency_token(oauth: FakeOAuth, clock: Clock, vault: Vault) -> lc.OAuthToken:
+    """An agency (company) grant's token, saved into ``vault`` when refreshed."""
+    body = oauth.redeem(oauth.authorize(user_type="Company"))
+    return token_from(body, oauth, clock, vault, user_type="Company")
+
+
 def installed(oauth: FakeOAuth, **grant: Any) -> dict[str, Any]:
     return oauth.redeem(oauth.authorize(location_id=LOC, **grant))
 
@@ -354,8 +374,7 @@ async def test_agency_tokens_mint_once_per_location_and_again_when_rejected() ->
 async def test_an_agency_token_on_a_location_route_is_a_scope_error() -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        body = oauth.redeem(oauth.authorize(user_type="Company"))
-        agency = token_from(body, oauth, clock, vault, user_type="Company")
+        agency = agency_token(oauth, clock, vault)
         with pytest.raises(lc.ScopeError):
             await pool.for_location(LOC, token=agency).contacts.get("c1")
     assert oauth.stats.refreshes == 0
@@ -380,14 +399,7 @@ async def test_no_token_or_secret_reaches_a_log_record_repr_or_error(
     clock, vault = Clock(), Vault()
     caplog.set_level(logging.DEBUG)
     async with served(clock) as (fake, oauth, pool):
-        token = await lc.exchange_code(
-            pool,
-            oauth.authorize(location_id=LOC),
-            client_id=oauth.client_id,
-            client_secret=oauth.client_secret,
-            on_refresh=vault.save,
-            clock=clock,
-        )
+        token = await exchanged(pool, oauth, clock, vault)
         first = (token.access_token, token.refresh_token)
         client = pool.for_location(LOC, token=token)
         oauth.expire_access_tokens()

@@ -13,7 +13,9 @@ from tests.client.test_oauth import (
     LOC,
     Clock,
     Vault,
+    agency_token,
     contact_requests,
+    exchanged,
     installed,
     seeded,
     served,
@@ -67,14 +69,7 @@ async def test_a_code_answer_with_no_lifetime_left_is_not_refreshed_before_use()
     async with served(clock) as (fake, oauth, pool):
         issue = oauth.issue
         oauth.issue = answering(issue, expires_in=0)  # type: ignore[method-assign]
-        token = await lc.exchange_code(
-            pool,
-            oauth.authorize(location_id=LOC),
-            client_id=oauth.client_id,
-            client_secret=oauth.client_secret,
-            on_refresh=vault.save,
-            clock=clock,
-        )
+        token = await exchanged(pool, oauth, clock, vault)
         await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
     assert token.expires_at is None
     assert oauth.stats.refreshes == 0
@@ -85,13 +80,7 @@ async def test_a_location_token_with_no_lifetime_left_is_not_minted_for_every_re
     async with served(clock) as (fake, oauth, pool):
         mint = oauth.mint
         oauth.mint = answering(mint, expires_in=0)  # type: ignore[method-assign]
-        agency = token_from(
-            oauth.redeem(oauth.authorize(user_type="Company")),
-            oauth,
-            clock,
-            vault,
-            user_type="Company",
-        )
+        agency = agency_token(oauth, clock, vault)
         client = pool.for_location(
             LOC, token=lc.AgencyTokens(pool, agency, company_id="test-company").for_location(LOC)
         )
@@ -130,14 +119,7 @@ async def test_a_code_answer_without_an_access_token_keeps_the_grant() -> None:
     async with served(clock) as (fake, oauth, pool):
         issue = oauth.issue
         oauth.issue = lambda grant: without_access(issue(grant))  # type: ignore[method-assign]
-        token = await lc.exchange_code(
-            pool,
-            oauth.authorize(location_id=LOC),
-            client_id=oauth.client_id,
-            client_secret=oauth.client_secret,
-            on_refresh=vault.save,
-            clock=clock,
-        )
+        token = await exchanged(pool, oauth, clock, vault)
         assert token.refresh_token in oauth.refresh_tokens  # the code is spent: the only copy
         oauth.issue = issue  # type: ignore[method-assign]
         found = await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
@@ -154,8 +136,7 @@ async def test_a_location_token_answer_without_an_access_token_is_one_clear_erro
     async with served(clock) as (fake, oauth, pool):
         mint = oauth.mint
         oauth.mint = lambda grant, loc: strip(mint(grant, loc))  # type: ignore[method-assign]
-        code = oauth.authorize(user_type="Company")
-        agency = token_from(oauth.redeem(code), oauth, clock, vault, user_type="Company")
+        agency = agency_token(oauth, clock, vault)
         tokens = lc.AgencyTokens(pool, agency, company_id="test-company")
         client = pool.for_location(LOC, token=tokens.for_location(LOC))
         contact_id = seeded(fake)
@@ -222,14 +203,7 @@ async def test_a_code_answer_without_a_refresh_token_works_until_it_expires(expi
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         issuing_no_refresh_token(oauth, NO_REFRESH_TOKEN["missing"])
-        token = await lc.exchange_code(
-            pool,
-            oauth.authorize(location_id=LOC),
-            client_id=oauth.client_id,
-            client_secret=oauth.client_secret,
-            on_refresh=vault.save,
-            clock=clock,
-        )
+        token = await exchanged(pool, oauth, clock, vault)
         assert token.refresh_token == ""
         assert "refresh_token=<unset>" in repr(token)
         client = pool.for_location(LOC, token=token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -12,6 +12,8 @@ import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults, TokenInfo
 from leadconnector_async.testing._faults import FaultDice
 from leadconnector_async.testing._seed_many import seed_many
+
+from ._fake_events import after_updates
 
 WRITES = (
     "PUT /contacts/{contactId}",
@@ -350,19 +352,6 @@ async def test_the_servers_daily_remaining_limits_the_writes() -> None:
     assert (result.updated, result.checkpoint, fake.stats.requests) == (6, 6, 8)
 
 
-def _turn_after_updates(fake: FakeLeadConnector, count: int, turn: Callable[[], None]) -> None:
-    """Call ``turn`` once the server has stored ``count`` contact updates."""
-    seen = 0
-
-    async def on_event(event: str, _: dict[str, object]) -> None:
-        nonlocal seen
-        seen += event == "ContactUpdate"
-        if seen == count:
-            turn()
-
-    fake.subscribe(on_event)
-
-
 def _done(fake: FakeLeadConnector, emails: list[str]) -> list[bool]:
     by_email = {c["email"]: c for c in fake.store.contacts.values()}
     return [
@@ -382,11 +371,11 @@ async def test_a_job_level_stop_leaves_every_unwritten_row_to_the_resume(
     rows = [lc.ContactCreate(email=e, city="Paris", tags=["new"]) for e in emails]
     retry = lc.RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001)
     if stop == "token":
-        _turn_after_updates(fake, 5, fake.tokens.clear)
+        after_updates(fake, 5, fake.tokens.clear)
         expected: type[lc.LeadConnectorError] = lc.AuthenticationError
         options: dict[str, Any] = {}
     else:
-        _turn_after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
+        after_updates(fake, 5, lambda: fake.force_fault("unavailable", 1_000_000))
         expected = lc.ServerError
         options = {"stop_on_error": lambda error: isinstance(error, lc.ServerError)}
     async with lc.LeadConnector(
