@@ -31,6 +31,16 @@ US = 1_000_000
 
 _ACQUIRE = (resources.files(__package__ or "leadconnector_async") / "redis_limiter.lua").read_text()
 
+# Take an admitted entry back out of the window; if it was there, its request is not counted
+# against the shared daily budget either (the admission script counted it). A counter that
+# expired in the meantime (a new day) is left alone.
+_TAKE_BACK = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 and ARGV[2] == '1' then
+  local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if spent > 0 then redis.call('DECR', KEYS[2]) end
+end
+"""
+
 
 class RedisConnection:
     """The Redis client (created from a URL, or borrowed), its admission script and its clock.
@@ -39,15 +49,26 @@ class RedisConnection:
         redis: A ``redis://`` URL, or a ``redis.asyncio.Redis`` client to borrow (never closed).
         timeout: Socket timeout in seconds for a client created from a URL.
         key_prefix: Prefix of every key.
+        counts_daily: Whether the admission script counts a daily budget (an entry taken back
+            gives its count back).
 
     Raises:
         ConfigurationError: ``redis`` is neither a Redis URL nor a ``redis.asyncio.Redis``.
     """
 
-    def __init__(self, redis: str | aioredis.Redis, timeout: float, key_prefix: str) -> None:
+    def __init__(
+        self,
+        redis: str | aioredis.Redis,
+        timeout: float,
+        key_prefix: str,
+        *,
+        counts_daily: bool = False,
+    ) -> None:
         self._redis, self._owns_redis = _redis_client(redis, timeout)
         self._prefix = key_prefix
         self._script = self._redis.register_script(_ACQUIRE)
+        self._take_back = self._redis.register_script(_TAKE_BACK)
+        self._counts_daily = "1" if counts_daily else "0"
         self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -65,7 +86,7 @@ class RedisConnection:
         try:
             reply = await self._script(keys=keys, args=[member, *args])
         except asyncio.CancelledError:
-            self._spawn(self._redis.zrem(keys[0], member))
+            self.remove(location, member)
             raise
         status, wait_us, now_us, in_window, workers = (int(part) for part in reply)
         self._offset = now_us / US - sent_at
@@ -81,8 +102,10 @@ class RedisConnection:
         self._spawn(self._redis.zadd(self._key(location, "window"), {member: arrived}, xx=True))
 
     def remove(self, location: str, member: str) -> None:
-        """Take ``member``'s entry out of ``location``'s window (its request was never sent)."""
-        self._spawn(self._redis.zrem(self._key(location, "window"), member))
+        """Take ``member``'s entry out of ``location``'s window (its request was never sent),
+        and its count out of the daily budget if it had one."""
+        keys = [self._key(location, "window"), self._key(location, "daily")]
+        self._spawn(self._take_back(keys=keys, args=[member, self._counts_daily]))
 
     def pause(self, location: str, seconds: float) -> None:
         """Set ``location``'s shared pause key to expire in ``seconds``."""

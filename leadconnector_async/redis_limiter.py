@@ -134,7 +134,9 @@ class RedisLimiter(AsyncClosing):
             raise ConfigurationError(f"local_share must be in (0, 1], got {local_share!r}")
         if lease <= 0 or timeout <= 0:
             raise ConfigurationError("lease and timeout must be positive")
-        self._redis = RedisConnection(redis, timeout, key_prefix)
+        self._redis = RedisConnection(
+            redis, timeout, key_prefix, counts_daily=bool(rate_limit.daily)
+        )
         self._limit = rate_limit
         self._prefix = key_prefix
         self._on_unavailable = on_unavailable
