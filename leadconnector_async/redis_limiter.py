@@ -162,15 +162,23 @@ class RedisLimiter(AsyncClosing):
         """
         state = self._state(key)
         state.daily.admit(key)
+        try:
+            return await self._admit(key, state, deadline)
+        except BaseException:
+            # Nothing was sent: the daily count goes back, and a location this request alone
+            # brought in is not kept.
+            state.daily.refund()
+            self._forget_if_idle(key, state)
+            raise
+
+    async def _admit(self, key: str, state: _Location, deadline: float | None) -> Permit:
         loop = asyncio.get_running_loop()
         pause = state.paused_until - loop.time()
         if pause > 0:
             if deadline is not None and loop.time() + pause > deadline:
-                state.daily.refund()
                 raise _timed_out(key)
             await asyncio.sleep(pause)
         if deadline is not None and state.lock.locked() and _hopeless(state, loop.time(), deadline):
-            state.daily.refund()
             raise _timed_out(key)
         local: Permit | None = None
         try:
@@ -261,7 +269,10 @@ class RedisLimiter(AsyncClosing):
 
     def observe(self, permit: Permit, snapshot: RateLimitSnapshot) -> None:
         """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
-        state = self._state(permit.key)
+        state = self._locations.get(permit.key)
+        forgotten = state is None  # (release forgot it: nothing else was in flight)
+        if state is None:
+            state = self._state(permit.key)
         state.server = snapshot
         limit = self._limit
         if snapshot.max is not None or snapshot.interval_ms is not None:
@@ -282,6 +293,11 @@ class RedisLimiter(AsyncClosing):
         local = self._fallback.limiter
         if local is not None and isinstance(permit.entry, Permit):
             local.observe(permit.entry, snapshot)
+        if forgotten and state.server_used <= permit.held:
+            # Nothing here the next request needs (no use beyond this window's own entries):
+            # keep no state for a location that went idle.
+            state.server_used = 0
+            self._forget_if_idle(permit.key, state)
 
     def alias(self, key: str, location: str) -> None:
         """Calls counted under a token's own bucket belong to ``location`` from now on."""
