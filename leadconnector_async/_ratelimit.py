@@ -128,6 +128,7 @@ class LocalLimiter:
     async def _queued(self, state: _Location, deadline: float | None) -> Permit:
         loop = self._running_loop()
         while True:
+            state = self._current(state)
             if state.paused_until:
                 pause = state.paused_until - loop.time()
                 if pause > 0:
@@ -140,6 +141,7 @@ class LocalLimiter:
                 state.used += 1
             else:
                 await self._wait_turn(state, loop, deadline)
+                state = self._current(state)  # (the slot was counted where it was handed over)
             if state.paused_until > loop.time():  # a 429 paused the location while we waited
                 self._give_back(state, 1)  # never used: it goes back at once
                 continue
@@ -150,6 +152,13 @@ class LocalLimiter:
                 raise
             state.acquired += 1
             return Permit(state.key, state.used, state.acquired, state)
+
+    def _current(self, state: _Location) -> _Location:
+        """The state that now holds ``state``'s slots: while a request slept out a pause, its
+        bucket may have joined its location's (:meth:`alias`) or been forgotten."""
+        while state.merged_into is not None:
+            state = state.merged_into
+        return self._states.setdefault(state.key, state)
 
     async def _wait_turn(
         self, state: _Location, loop: asyncio.AbstractEventLoop, deadline: float | None

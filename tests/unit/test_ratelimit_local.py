@@ -192,3 +192,18 @@ def test_a_limiter_outlives_its_event_loop() -> None:
     asyncio.run(take_and_release())  # its slot cools on a loop that then closes
     assert asyncio.run(take_in_time(release=True)).key == "loc"
     assert asyncio.run(take_in_time(release=False)).key == "loc"
+
+
+async def test_a_request_paused_on_a_token_bucket_waits_for_the_location_it_joined() -> None:
+    limiter = _limiter(2, 10.0)
+    held = [await limiter.acquire("loc") for _ in range(2)]  # the location's window is full
+    limiter.penalize("token:abc", 0.05)  # a 429 on the token's own bucket
+    loop = asyncio.get_running_loop()
+    paused = asyncio.ensure_future(limiter.acquire("token:abc", loop.time() + 0.5))
+    await asyncio.sleep(0)  # it sleeps out the pause
+    limiter.alias("token:abc", "loc")  # the token turns out to be the location's
+    with pytest.raises(lc.RateLimitTimeoutError):  # no slot of the full window for it
+        await paused
+    status = limiter.status("loc")
+    assert status is not None
+    assert status.in_use == len(held)
