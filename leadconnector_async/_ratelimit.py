@@ -354,8 +354,18 @@ class LocalLimiter:
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _Location(key, self._limit, self._wall_clock)
-        until = self._running_loop().time() + seconds
-        state.paused_until = max(state.paused_until, until)
+        loop = self._running_loop()
+        until = loop.time() + seconds
+        if until > state.paused_until:
+            state.paused_until = until
+            # Nobody may ask for it again (the caller gave up in its back-off), and nothing
+            # else looks at an idle location: see whether it can go once the pause is over.
+            loop.call_at(until + self._tick, self._forget_if_idle, state)
+
+    def _forget_if_idle(self, state: _Location) -> None:
+        idle = state.used <= 0 and not state.waiters and self._idle(state)
+        if idle and self._states.get(state.key) is state:
+            del self._states[state.key]
 
     def alias(self, key: str, location: str) -> None:
         old = self._states.pop(key, None)

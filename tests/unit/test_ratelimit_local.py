@@ -207,3 +207,11 @@ async def test_a_request_paused_on_a_token_bucket_waits_for_the_location_it_join
     status = limiter.status("loc")
     assert status is not None
     assert status.in_use == len(held)
+
+
+async def test_a_paused_location_nobody_asks_for_again_is_forgotten_after_its_pause() -> None:
+    limiter = _limiter(5, 0.02)
+    limiter.release(await limiter.acquire("loc"))
+    limiter.penalize("loc", 0.05)  # a 429 whose caller then gave up (cancelled in its back-off)
+    await asyncio.sleep(0.2)  # timers fire in time order: the slot cooled, the pause ended
+    assert limiter.active_locations == 0
