@@ -274,9 +274,7 @@ class LocalLimiter:
             self._revert(state)  # a period without confirmation: back to the configured limit
         if state.waiters:
             self._wake(state)
-        idle = state.used <= 0 and not state.waiters and self._idle(state)
-        if idle and self._states.get(state.key) is state:
-            del self._states[state.key]
+        self._forget_if_idle(state)
 
     def _idle(self, state: _Location) -> bool:
         return state.paused_until <= self._running_loop().time() and state.daily.settled()
