@@ -12,6 +12,8 @@ import pytest_asyncio
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
+from ._secrets import assert_secret_unreachable
+
 FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
 FIELDS = (
     "http_method",
@@ -187,6 +189,33 @@ async def test_proxies_come_from_the_environment_only_with_trust_env(
     assert contact.first_name == ("Proxied" if trust_env else "Ed")
     assert (proxy.stats.requests, fake.stats.requests) == ((1, 1) if trust_env else (0, 2))
     assert direct.first_name == "Ed"
+
+
+PROXY_PASSWORD = "proxy-s3cr3t-pw"
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        f"user:{PROXY_PASSWORD}@127.0.0.1:9",  # no scheme: aiohttp's InvalidURL quoted it whole
+        f"http://user:{PROXY_PASSWORD}/x@127.0.0.1:9",  # an unencoded "/": yarl's error quoted it
+    ],
+    ids=["no-scheme", "unencoded-slash"],
+)
+async def test_a_malformed_proxy_url_is_refused_without_showing_its_password(
+    fake: FakeLeadConnector, monkeypatch: pytest.MonkeyPatch, proxy: str
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - what matters is what it holds
+        async with _client(fake, trust_env=True) as client:
+            await client.contacts.get("c1")
+    assert_secret_unreachable(caught.value, PROXY_PASSWORD)
+    assert isinstance(caught.value, lc.ConfigurationError)
+    assert "https_proxy" in str(caught.value) or "http_proxy" in str(caught.value)
+    assert fake.stats.requests == 0
 
 
 async def test_a_429_given_up_on_is_a_warning_too(caplog: pytest.LogCaptureFixture) -> None:
