@@ -53,7 +53,7 @@ class RedisConnection:
             gives its count back).
 
     Raises:
-        ConfigurationError: ``redis`` is neither a Redis URL nor a ``redis.asyncio.Redis``.
+        ConfigurationError: ``redis`` is neither a valid Redis URL nor a ``redis.asyncio.Redis``.
     """
 
     def __init__(
@@ -147,13 +147,21 @@ def _redis_client(redis: str | aioredis.Redis, timeout: float) -> tuple[aioredis
         # redis-py 6+ caps its default pool at 100 connections and refuses the 101st, which
         # would read as an outage once ~100 locations wait at once. (A blocking pool instead
         # stalled for its whole timeout after an outage on redis-py 5.)
-        client = aioredis.Redis.from_url(
-            redis,
-            max_connections=MAX_CONNECTIONS,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+        try:
+            client = aioredis.Redis.from_url(
+                redis,
+                max_connections=MAX_CONNECTIONS,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+            )
+        except ValueError:
+            pass  # raised below, without redis-py's message: it quotes a part of the URL
+        else:
+            return client, True
+        raise ConfigurationError(
+            "redis is not a valid Redis URL (it is not shown: it may hold a password, whose "
+            "special characters such as '/', '#' or '?' must be percent-encoded)"
         )
-        return client, True
     if isinstance(redis, aioredis.Redis):
         return redis, False
     raise ConfigurationError(

@@ -19,6 +19,7 @@ from leadconnector_async._redis_connection import MAX_CONNECTIONS
 from leadconnector_async.errors import RateLimiterUnavailableError
 from leadconnector_async.redis_limiter import RedisLimiter
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
+from tests.client._secrets import assert_secret_unreachable
 from tests.redis.conftest import RedisServer
 
 LOC = "loc"
@@ -301,6 +302,20 @@ async def test_fail_mode_raises_a_typed_error_without_leaking_the_password(
     assert limiter.degraded
     assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1  # logged once
     await limiter.aclose()
+
+
+REDIS_PASSWORD = "redis-s3cr3t-pw"
+
+
+@pytest.mark.parametrize("special", ["/", "#", "?"])
+def test_a_malformed_redis_url_is_refused_without_showing_its_password(special: str) -> None:
+    # A password with an unencoded "/", "#" or "?" ends the URL's authority there: redis-py
+    # then read the password as the port and quoted it in its ValueError.
+    url = f"redis://:{REDIS_PASSWORD}{special}x@127.0.0.1:6379/0"
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - what matters is what it holds
+        RedisLimiter(url, lc.RateLimit(5, 1.0))
+    assert_secret_unreachable(caught.value, REDIS_PASSWORD)
+    assert isinstance(caught.value, lc.ConfigurationError)
 
 
 async def test_local_mode_keeps_to_its_share_and_returns_to_redis(
