@@ -45,8 +45,15 @@ def checked_location(location_id: str | None) -> str | None:
 
 
 def checked_base_url(base_url: str) -> str:
-    """``base_url`` without its trailing slash, refused unless https (or http to loopback)."""
+    """``base_url`` without its trailing slash, refused unless https (or http to loopback), or
+    when it holds credentials (``user:password@``: aiohttp refuses them beside the bearer token,
+    and the URL is shown in reprs and errors)."""
     parts = urlsplit(base_url)
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            "base_url must not hold credentials (user:password@host); it is not shown. The "
+            "token is sent in the Authorization header"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):

@@ -9,6 +9,8 @@ from aiohttp import web
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector
 
+from ._secrets import assert_secret_unreachable
+
 # What _capture_server keeps on each request for tests to read after the answer.
 REQUEST_BODY = web.RequestKey("body", bytes)
 PEER = web.RequestKey("peer", object)  # the connection it came over
@@ -104,6 +106,23 @@ async def test_derived_clients_share_one_session(fake_leadconnector: FakeLeadCon
 def test_plain_http_to_a_remote_host_is_refused() -> None:
     with pytest.raises(lc.ConfigurationError, match="plain http"):
         lc.LeadConnector("t", base_url="http://services.example.com")
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://user:base-s3cr3t-pw@services.example.com",
+        "http://user:base-s3cr3t-pw@127.0.0.1:9",
+        "ftp://user:base-s3cr3t-pw@services.example.com",
+    ],
+    ids=["https", "loopback", "not-http"],
+)
+def test_a_base_url_with_credentials_is_refused_without_showing_them(base_url: str) -> None:
+    # Accepted, they were in repr(client), repr(client.config) and every TransportError's
+    # request; aiohttp then refused every authenticated call (Basic beside the bearer token).
+    with pytest.raises(lc.ConfigurationError) as caught:
+        lc.LeadConnector("t", base_url=base_url)
+    assert_secret_unreachable(caught.value, "base-s3cr3t-pw")
 
 
 def test_bad_arguments_are_configuration_errors() -> None:
