@@ -45,16 +45,18 @@ class EnvironmentProxies:
 
 
 def _proxy_url(scheme: str, proxy: str) -> URL:
-    """``proxy`` as a URL; the error never quotes it, as aiohttp's and yarl's would (a proxy
-    URL may hold a password)."""
+    """``proxy`` as a URL (``http://`` when it names none, as curl reads ``proxy:3128``); the
+    error never quotes it, as aiohttp's and yarl's would (a proxy URL may hold a password)."""
+    if "://" not in proxy:
+        proxy = f"http://{proxy}"
     try:
         parsed: URL | None = URL(proxy)
     except ValueError:
         parsed = None  # refused below: yarl's error chains one quoting part of the URL
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise ConfigurationError(
-            f"the {scheme}_proxy environment variable is not an http:// or https:// URL with a "
-            "host, such as http://proxy:3128 (its value is not shown: it may hold a password, "
+            f"the {scheme}_proxy environment variable is not an http(s) proxy URL with a host, "
+            "such as http://proxy:3128 (its value is not shown: it may hold a password, "
             "whose special characters must be percent-encoded)"
         )
     return parsed

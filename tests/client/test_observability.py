@@ -197,10 +197,10 @@ PROXY_PASSWORD = "proxy-s3cr3t-pw"
 @pytest.mark.parametrize(
     "proxy",
     [
-        f"user:{PROXY_PASSWORD}@127.0.0.1:9",  # no scheme: aiohttp's InvalidURL quoted it whole
         f"http://user:{PROXY_PASSWORD}/x@127.0.0.1:9",  # an unencoded "/": yarl's error quoted it
+        f"socks5://user:{PROXY_PASSWORD}@127.0.0.1:9",  # not a proxy aiohttp speaks
     ],
-    ids=["no-scheme", "unencoded-slash"],
+    ids=["unencoded-slash", "socks"],
 )
 async def test_a_malformed_proxy_url_is_refused_without_showing_its_password(
     fake: FakeLeadConnector, monkeypatch: pytest.MonkeyPatch, proxy: str
@@ -216,6 +216,23 @@ async def test_a_malformed_proxy_url_is_refused_without_showing_its_password(
     assert isinstance(caught.value, lc.ConfigurationError)
     assert "https_proxy" in str(caught.value) or "http_proxy" in str(caught.value)
     assert fake.stats.requests == 0
+
+
+async def test_a_proxy_named_without_a_scheme_is_used_as_http(
+    fake: FakeLeadConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "user:password@host:port", as curl reads it; aiohttp refused it, quoting it whole.
+    contact_id = fake.store.create(fake.location_id, {"firstName": "Ed"})["id"]
+    async with FakeLeadConnector() as proxy:
+        proxy.store.contacts[contact_id] = {**fake.store.get(contact_id), "firstName": "Proxied"}  # type: ignore[dict-item]
+        bare = f"user:{PROXY_PASSWORD}@{proxy.url.removeprefix('http://')}"
+        monkeypatch.setenv("HTTP_PROXY", bare)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with _client(fake, trust_env=True) as client:
+            contact = await client.contacts.get(contact_id)
+    assert contact.first_name == "Proxied"
+    assert (proxy.stats.requests, fake.stats.requests) == (1, 0)
 
 
 async def test_a_429_given_up_on_is_a_warning_too(caplog: pytest.LogCaptureFixture) -> None:
