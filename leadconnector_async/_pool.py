@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -14,7 +14,17 @@ from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, Permit
 from ._transport import Transport
 from .auth import ANONYMOUS_KEY, TokenSource
-from .errors import ConfigurationError
+from .errors import ClientClosedError, ConfigurationError
+
+T = TypeVar("T")
+CLOSED = "this LeadConnector client is closed; create a new one"
+
+
+class Closable(Protocol):
+    """A client whose waits :meth:`Pool.wait` ends when it closes."""
+
+    @property
+    def closed(self) -> bool: ...
 
 
 class Pool:
@@ -44,6 +54,47 @@ class Pool:
         self.rate_limited = 0
         self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location
         self.loop: asyncio.AbstractEventLoop | None = None
+        # Tasks in a wait that closing must end (a send slot, a back-off), and their client.
+        self._waiting: dict[asyncio.Task[Any], Closable] = {}
+        self._woken: set[asyncio.Task[Any]] = set()  # of those, the ones closing cancelled
+
+    async def wait(self, owner: Closable, waiting: Coroutine[Any, Any, T]) -> T:
+        """Await ``waiting`` (a wait of ``owner``'s call: a send slot, a back-off) unless
+        ``owner`` closes meanwhile: :meth:`wake` cancels it, and it raises ClientClosedError.
+
+        Only waits go through here: a call that finds its slot free never does.
+
+        Raises:
+            ClientClosedError: ``owner`` was closed before or during the wait.
+        """
+        task = asyncio.current_task()
+        if owner.closed or task is None:
+            waiting.close()
+            raise ClientClosedError(CLOSED)
+        self._waiting[task] = owner
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            if not self._took_back(task):
+                raise  # (someone else cancelled the call too: theirs wins)
+        finally:
+            del self._waiting[task]
+            self._took_back(task)  # the wait swallowed the cancellation and ended anyway
+        raise ClientClosedError(CLOSED)
+
+    def wake(self, owner: Closable | None = None) -> None:
+        """End the waits of ``owner``'s calls (of every client's, ``None``): it closed."""
+        for task, waiter in self._waiting.items():
+            if (owner is None or waiter is owner) and task not in self._woken and task.cancel():
+                self._woken.add(task)
+
+    def _took_back(self, task: asyncio.Task[Any]) -> bool:
+        """Take back the cancellation :meth:`wake` sent ``task``, if it sent one: True when
+        no other cancellation is pending."""
+        if task not in self._woken:
+            return False
+        self._woken.discard(task)
+        return task.uncancel() == 0
 
     def check_loop(self) -> asyncio.AbstractEventLoop:
         """Bind to the running event loop on first use; refuse every other loop after that."""

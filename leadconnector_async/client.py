@@ -33,7 +33,7 @@ from ._config import (
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
-from ._pool import Pool, pool_capacity
+from ._pool import CLOSED, Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import CURRENT_TALLY
@@ -352,7 +352,7 @@ class LeadConnector(AsyncClosing):
                             permit = pool.try_acquire(key)
                             if permit is None:
                                 deadline = self._slot_deadline(started)
-                                permit = await limiter.acquire(key, deadline)
+                                permit = await pool.wait(self, limiter.acquire(key, deadline))
                         entered = None  # the gate to leave once the answer is in
                         sent = False
                         try:
@@ -430,7 +430,7 @@ class LeadConnector(AsyncClosing):
                     log_retry(call, attempt, delay, error)
                     if trace is not None:
                         trace.retrying(delay, error)
-                    await asyncio.sleep(delay)
+                    await pool.wait(self, asyncio.sleep(delay))
                     continue
                 # A 401 to a token its source may be able to replace. Decided outside the
                 # ``except`` blocks, so the error raised has no ``__context__``. At most one
@@ -474,14 +474,18 @@ class LeadConnector(AsyncClosing):
 
     def _refuse_if_closed(self) -> None:
         if self.closed:
-            raise ClientClosedError("this LeadConnector client is closed; create a new one")
+            raise ClientClosedError(CLOSED)
 
     async def aclose(self) -> None:
         """Close the client. The root client also closes the pool it created."""
         self._closed = True
-        if self._is_root and not self._pool.closed:
-            self._pool.closed = True
-            await self._pool.transport.aclose()
+        pool = self._pool
+        if not self._is_root:
+            pool.wake(self)  # its calls waiting for a slot or a retry end now
+        elif not pool.closed:
+            pool.closed = True
+            pool.wake()
+            await pool.transport.aclose()
 
     async def __aenter__(self) -> LeadConnector:
         self._refuse_if_closed()

@@ -205,3 +205,22 @@ async def test_a_borrowed_sessions_per_host_limit_is_what_the_pool_carries() -> 
         result = await client.contacts.bulk_upsert(Rows(120), concurrency=400)
     assert (result.ok, result.failed, result.requests) == (120, [], 120)
     assert len(fake.store.contacts) == 120
+
+
+async def test_closing_the_client_stops_a_job_whose_rows_wait_for_slots_at_once() -> None:
+    async with FakeLeadConnector() as fake:
+        client = _client(fake, rate_limit=lc.RateLimit(max_requests=5, period=600))
+        reported: list[int] = []
+        async with asyncio.timeout(10):  # (the waiting rows ended only at their 30 s timeout)
+            async with client.contacts.bulk_upsert_stream(Rows(20), concurrency=4) as job:
+                async for outcome in job:
+                    reported.append(outcome.index)
+                    if len(reported) == 5:  # every slot spent; the other workers wait
+                        await client.aclose()
+        result = job.result()
+    assert isinstance(result.stopped_by, lc.ClientClosedError)
+    assert all(isinstance(f.error, lc.ClientClosedError) for f in result.failed)
+    assert len(reported) == len(set(reported)) == result.ok + len(result.failed)
+    assert result.ok == result.checkpoint == 5  # the closed rows stay for a resume
+    assert fake.stats.requests == 5
+    assert _our_tasks() == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from aiohttp import web
@@ -160,3 +162,80 @@ async def test_per_call_options_share_the_pool(fake_leadconnector: FakeLeadConne
         assert quick.config.timeouts.total == 2.0
         assert quick.config.retry.max_retries == 0
         assert quick._pool is c._pool
+
+
+async def _answering_server(
+    status: int = 404, headers: dict[str, str] | None = None
+) -> tuple[web.AppRunner, str, list[str]]:
+    """A server answering every request with ``status``; the paths it received, in order."""
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        body = b'{"message": "x"}'
+        return web.Response(
+            status=status, body=body, headers=headers, content_type="application/json"
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}", seen
+
+
+@pytest.mark.parametrize("close", ["root", "derived"])
+async def test_closing_ends_a_call_waiting_for_a_send_slot_at_once(close: str) -> None:
+    runner, url, seen = await _answering_server()
+    try:
+        root = lc.LeadConnector(
+            "t", location_id="L", base_url=url, rate_limit=lc.RateLimit(max_requests=1, period=600)
+        )
+        client = root.with_options() if close == "derived" else root
+        with pytest.raises(lc.NotFoundError):
+            await client.contacts.get("a")  # its slot cools for ten minutes
+        waiting = asyncio.create_task(client.contacts.get("b"))
+        await asyncio.sleep(0)  # it runs into the slot's queue: nothing else to wait for
+        assert root.would_wait()
+        assert not waiting.done()
+        await client.aclose()
+        async with asyncio.timeout(5):
+            with pytest.raises(lc.ClientClosedError):
+                await waiting
+        assert seen == ["/contacts/a"]
+        status = root.rate_limit_status()
+        assert status is not None
+        assert status.in_use == 1  # the first call's slot, cooling; the waiter took none
+        assert not root._pool._waiting
+        await root.aclose()
+    finally:
+        await runner.cleanup()
+
+
+async def test_closing_ends_a_call_sleeping_before_its_retry_at_once() -> None:
+    runner, url, seen = await _answering_server(429, {"Retry-After": "600"})
+    answered = asyncio.Event()
+
+    async def on_attempt(info: lc.AttemptInfo) -> None:
+        answered.set()  # the call sleeps out its back-off as soon as this returns
+
+    try:
+        client = lc.LeadConnector(
+            "t",
+            location_id="L",
+            base_url=url,
+            retry=lc.RetryPolicy(max_wait=900),
+            on_attempt=on_attempt,
+        )
+        sleeping = asyncio.create_task(client.contacts.get("b"))
+        await answered.wait()
+        assert not sleeping.done()
+        await client.aclose()
+        async with asyncio.timeout(5):
+            with pytest.raises(lc.ClientClosedError):
+                await sleeping
+        assert seen == ["/contacts/b"]
+    finally:
+        await runner.cleanup()
