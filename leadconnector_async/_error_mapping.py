@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 import msgspec
 
-from ._lenient import decoder_for, salvage
+from ._lenient import lenient_decoder
 from ._rate_headers import header, retry_after
 from .errors import (
     APIError,
@@ -111,12 +111,8 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
 
 
 def _read_error_body(body: bytes) -> _ErrorBody | None:
-    try:
-        try:
-            return decoder_for(_ErrorBody).decode(body)
-        except msgspec.ValidationError:  # one odd field must not cost the others (meta, ...)
-            parsed: _ErrorBody = salvage(body, _ErrorBody)
-            return parsed
+    try:  # leniently: one odd field must not cost the others (meta, ...)
+        return lenient_decoder(_ErrorBody)(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 import logging
 import re
 import types
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-__all__ = ["convert_leniently", "decoder_for", "salvage"]
+__all__ = ["convert_leniently", "decoder_for", "lenient_decoder", "salvage"]
 
 logger = logging.getLogger("leadconnector_async")
 
@@ -81,6 +82,21 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         else:
             return _from_shell(shell, type_)
     return convert_leniently(msgspec.json.decode(body), type_)
+
+
+def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
+    """bytes -> ``type_``: msgspec's strict decoder, then :func:`salvage` when a field does not
+    fit (one odd field never costs the rest). Raises as :func:`salvage` does."""
+    decode = decoder_for(type_).decode
+
+    def decode_leniently(body: bytes) -> E:
+        try:
+            return decode(body)
+        except msgspec.ValidationError:
+            salvaged: E = salvage(body, type_)
+            return salvaged
+
+    return decode_leniently
 
 
 def convert_leniently(value: Any, type_: Any) -> Any:

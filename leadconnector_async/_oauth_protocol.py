@@ -12,8 +12,8 @@ from typing import TypeVar
 import msgspec
 
 from ._config import CONTACTS_API_VERSION
-from ._lenient import salvage
-from ._protocol import Call, decoder_for
+from ._lenient import lenient_decoder
+from ._protocol import Call
 from .errors import (
     APIError,
     AuthenticationError,
@@ -34,17 +34,13 @@ logger = logging.getLogger("leadconnector_async")
 
 
 def _secret_safe(response_type: type[R]) -> Callable[[bytes], R]:
-    decode = decoder_for(response_type).decode
+    # Lenient: one odd field (a number sent as a string, a list for the scope) must not cost
+    # the answer, since a refresh answer holds the only copy of the new refresh token.
+    decode = lenient_decoder(response_type)
 
     def decode_token_response(body: bytes) -> R:
         try:
-            try:
-                return decode(body)
-            except msgspec.ValidationError:
-                # One odd field (a number sent as a string, a list for the scope) must not cost
-                # the answer: a refresh answer holds the only copy of the new refresh token.
-                decoded: R = salvage(body, response_type)
-                return decoded
+            return decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise TransportError(
                 f"malformed answer from the OAuth endpoint: {exc} (body not shown: it may hold "

@@ -44,6 +44,7 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     """
     decode = decoder_for(envelope).decode
 
+    # lenient_decoder's steps written out: one call fewer on every response.
     def decode_and_unwrap(body: bytes) -> T:
         try:
             whole = decode(body)
