@@ -18,7 +18,11 @@ REQUEST_BODY = web.RequestKey("body", bytes)
 PEER = web.RequestKey("peer", object)  # the connection it came over
 
 
-async def _capture_server(status: int = 200, body: bytes = b'{"contact": {"id": "c1"}}'):
+async def _capture_server(
+    status: int = 200,
+    body: bytes = b'{"contact": {"id": "c1"}}',
+    headers: dict[str, str] | None = None,
+):
     seen: list[web.Request] = []
 
     async def handler(request: web.Request) -> web.Response:
@@ -26,7 +30,9 @@ async def _capture_server(status: int = 200, body: bytes = b'{"contact": {"id": 
         transport = request.transport
         request[PEER] = transport.get_extra_info("peername") if transport else None
         seen.append(request)
-        return web.Response(status=status, body=body, content_type="application/json")
+        return web.Response(
+            status=status, body=body, headers=headers, content_type="application/json"
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
@@ -164,31 +170,9 @@ async def test_per_call_options_share_the_pool(fake_leadconnector: FakeLeadConne
         assert quick._pool is c._pool
 
 
-async def _answering_server(
-    status: int = 404, headers: dict[str, str] | None = None
-) -> tuple[web.AppRunner, str, list[str]]:
-    """A server answering every request with ``status``; the paths it received, in order."""
-    seen: list[str] = []
-
-    async def handler(request: web.Request) -> web.Response:
-        seen.append(request.path)
-        body = b'{"message": "x"}'
-        return web.Response(
-            status=status, body=body, headers=headers, content_type="application/json"
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}", seen
-
-
 @pytest.mark.parametrize("close", ["root", "derived"])
 async def test_closing_ends_a_call_waiting_for_a_send_slot_at_once(close: str) -> None:
-    runner, url, seen = await _answering_server()
+    runner, url, seen = await _capture_server(404, b'{"message": "x"}')
     try:
         root = lc.LeadConnector(
             "t", location_id="L", base_url=url, rate_limit=lc.RateLimit(max_requests=1, period=600)
@@ -204,7 +188,7 @@ async def test_closing_ends_a_call_waiting_for_a_send_slot_at_once(close: str) -
         async with asyncio.timeout(5):
             with pytest.raises(lc.ClientClosedError):
                 await waiting
-        assert seen == ["/contacts/a"]
+        assert [r.path for r in seen] == ["/contacts/a"]
         status = root.rate_limit_status()
         assert status is not None
         assert status.in_use == 1  # the first call's slot, cooling; the waiter took none
@@ -215,7 +199,7 @@ async def test_closing_ends_a_call_waiting_for_a_send_slot_at_once(close: str) -
 
 
 async def test_closing_ends_a_call_sleeping_before_its_retry_at_once() -> None:
-    runner, url, seen = await _answering_server(429, {"Retry-After": "600"})
+    runner, url, seen = await _capture_server(429, b'{"message": "x"}', {"Retry-After": "600"})
     answered = asyncio.Event()
 
     async def on_attempt(info: lc.AttemptInfo) -> None:
@@ -236,6 +220,6 @@ async def test_closing_ends_a_call_sleeping_before_its_retry_at_once() -> None:
         async with asyncio.timeout(5):
             with pytest.raises(lc.ClientClosedError):
                 await sleeping
-        assert seen == ["/contacts/b"]
+        assert [r.path for r in seen] == ["/contacts/b"]
     finally:
         await runner.cleanup()

@@ -6,7 +6,8 @@ import asyncio
 import base64
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,18 +70,28 @@ def keys() -> WebhookTestKeys:
     return generate_test_keys()
 
 
-@pytest.fixture
-async def receiver(keys: WebhookTestKeys) -> AsyncIterator[Receiver]:
+@asynccontextmanager
+async def serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """Serve ``handler`` at ``/hook`` on a loopback port; yields its URL."""
     app = web.Application()
+    app.router.add_post("/hook", handler)
     runner = web.AppRunner(app, access_log=None)
-    received = Receiver(url="")
-    app.router.add_post("/hook", webhook_handler(keys.verifier(clock=Clock()), received.on_event))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    received.url = f"http://{host}:{port}/hook"
-    yield received
-    await runner.cleanup()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def receiver(keys: WebhookTestKeys) -> AsyncIterator[Receiver]:
+    received = Receiver(url="")
+    handler = webhook_handler(keys.verifier(clock=Clock()), received.on_event)
+    async with serving(handler) as received.url:
+        yield received
 
 
 @pytest.fixture
@@ -327,18 +338,10 @@ async def test_a_callback_that_times_out_gets_429_and_is_handled_on_redelivery(
         handled.append(event.webhook_id)
 
     verifier = keys.verifier(clock=Clock())
-    app = web.Application()
-    app.router.add_post("/hook", webhook_handler(verifier, on_event, timeout=0.05))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     body, headers = _delivery(keys, "slow")
-    try:
+    async with serving(webhook_handler(verifier, on_event, timeout=0.05)) as url:
         first = await post(session, url, body, headers)
         second = await post(session, url, body, headers)
-    finally:
-        await runner.cleanup()
 
     assert (first[0], second) == (429, (200, {"ok": True}))
     assert handled == [None, "slow"]
@@ -455,18 +458,10 @@ async def test_an_unreachable_replay_store_gets_429_so_the_platform_delivers_aga
         handled.append(event.webhook_id)
 
     verifier = keys.verifier(clock=Clock(), replay_store=FlakyStore(failures=1))
-    app = web.Application()
-    app.router.add_post("/hook", webhook_handler(verifier, on_event))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     body, headers = _delivery(keys, "store-down")
-    try:
+    async with serving(webhook_handler(verifier, on_event)) as url:
         first = await post(session, url, body, headers)
         second = await post(session, url, body, headers)
-    finally:
-        await runner.cleanup()
 
     # A 500 is never delivered again (only a 429 is): the event would be lost.
     assert first[0] == 429
