@@ -34,7 +34,14 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-__all__ = ["convert_leniently", "decoder_for", "lenient_decoder", "salvage"]
+__all__ = [
+    "convert_leniently",
+    "decoder_for",
+    "lenient_decoder",
+    "log_once",
+    "reason_of",
+    "salvage",
+]
 
 logger = logging.getLogger("leadconnector_async")
 
@@ -139,7 +146,7 @@ def _one(raw: msgspec.Raw, record: Any, site: _Site, *, required: bool = False) 
         if required:
             raise
         site.lost.setdefault(site.key, []).append(msgspec.json.decode(raw))
-        _warn_once(f"{site.where}[]", _reason(exc), "left out of the list, kept in .undecoded")
+        _warn_once(f"{site.where}[]", reason_of(exc), "left out of the list, kept in .undecoded")
         return None
 
 
@@ -185,7 +192,7 @@ def _record(data: dict[str, Any], struct: type[msgspec.Struct]) -> msgspec.Struc
             )
         except msgspec.ValidationError as exc:
             undecoded[info.encode_name] = raw
-            _warn_once(where, _reason(exc), "kept in .undecoded")
+            _warn_once(where, reason_of(exc), "kept in .undecoded")
     try:
         record = struct(**values)
     except TypeError as exc:  # a required field is missing or did not fit
@@ -203,7 +210,9 @@ def _items(values: list[Any], item: Any, site: _Site) -> list[Any]:
             kept.append(_convert(value, item, site))
         except msgspec.ValidationError as exc:
             site.lost.setdefault(site.key, []).append(value)
-            _warn_once(f"{site.where}[]", _reason(exc), "left out of the list, kept in .undecoded")
+            _warn_once(
+                f"{site.where}[]", reason_of(exc), "left out of the list, kept in .undecoded"
+            )
     return kept
 
 
@@ -230,11 +239,8 @@ def _epoch_ms_to_iso(value: float) -> str | None:
 
 
 def _warn_once(where: str, reason: str, outcome: str, level: int = logging.WARNING) -> None:
-    key = (where, reason)
-    if key in _WARNED or len(_WARNED) >= _MOST_WARNINGS:
-        return
-    _WARNED.add(key)
-    logger.log(
+    log_once(
+        (where, reason),
         level,
         "%s: %s from the server; %s (the rest of the record and page are kept; logged once)",
         where,
@@ -243,7 +249,17 @@ def _warn_once(where: str, reason: str, outcome: str, level: int = logging.WARNI
     )
 
 
-def _reason(exc: msgspec.ValidationError) -> str:
+def log_once(key: tuple[str, str], level: int, message: str, *args: object) -> None:
+    """Log ``message`` the first time ``key`` (where, why) is seen, among at most
+    ``_MOST_WARNINGS`` keys."""
+    if key in _WARNED or len(_WARNED) >= _MOST_WARNINGS:
+        return
+    _WARNED.add(key)
+    logger.log(level, message, *args)
+
+
+def reason_of(exc: msgspec.ValidationError) -> str:
+    """msgspec's message without the path it names (the same reason at any position)."""
     return str(exc).split(" - at `", 1)[0]
 
 

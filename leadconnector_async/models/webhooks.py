@@ -19,7 +19,7 @@ from typing import Any, TypeAlias, get_args
 
 import msgspec
 
-from .._lenient import convert_leniently
+from .._lenient import convert_leniently, log_once, reason_of
 from ._base import Model
 from .appointments import Appointment
 from .contacts import CustomFieldValue, DndSettings
@@ -51,8 +51,6 @@ __all__ = [
     "decode_webhook_payload",
     "event_from_payload",
 ]
-
-logger = logging.getLogger("leadconnector_async")
 
 
 class _EventBase(Model, tag_field="type", kw_only=True):
@@ -266,8 +264,6 @@ _BY_TYPE: dict[str, type[KnownWebhookEvent]] = {
 }
 _KNOWN_TYPES: frozenset[str] = frozenset(_BY_TYPE)
 _payload_decoder = msgspec.json.Decoder(dict[str, Any])
-_WARNED: set[tuple[str, str]] = set()
-_MOST_WARNINGS = 1_000
 
 
 def decode_webhook_payload(body: bytes) -> dict[str, Any]:
@@ -312,23 +308,18 @@ def event_from_payload(payload: dict[str, Any]) -> WebhookEvent:
             try:
                 event = convert_leniently(payload, _BY_TYPE[event_type])
             except msgspec.ValidationError as exc:  # nor must a missing one
-                _warn_once(event_type, str(exc).split(" - at `", 1)[0])
+                reason = reason_of(exc)
+                log_once(
+                    (event_type, reason),
+                    logging.WARNING,
+                    "%s webhook event does not fit its struct (%s); handed over as "
+                    "UnknownWebhookEvent with the whole body in .raw (logged once)",
+                    event_type,
+                    reason,
+                )
                 return UnknownWebhookEvent(type=event_type, raw=payload)
         return event
     return UnknownWebhookEvent(type=event_type if isinstance(event_type, str) else "", raw=payload)
-
-
-def _warn_once(event_type: str, reason: str) -> None:
-    key = (event_type, reason)
-    if key in _WARNED or len(_WARNED) >= _MOST_WARNINGS:
-        return
-    _WARNED.add(key)
-    logger.warning(
-        "%s webhook event does not fit its struct (%s); handed over as UnknownWebhookEvent "
-        "with the whole body in .raw (logged once)",
-        event_type,
-        reason,
-    )
 
 
 def decode_webhook_event(body: bytes) -> WebhookEvent:
