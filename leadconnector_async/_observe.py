@@ -153,7 +153,7 @@ class Observer:
         return (
             self.on_attempt is None
             and self.on_call is None
-            and _otel_tracer() is None
+            and (_otel is None or _otel_tracer() is None)  # (without OpenTelemetry: no call)
             and not logger.isEnabledFor(logging.DEBUG)
         )
 

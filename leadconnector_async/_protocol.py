@@ -77,7 +77,10 @@ def segment(value: str, name: str) -> str:
         ConfigurationError: An empty value, or ``.`` / ``..``: a proxy or server that
             normalises paths would turn ``/contacts/c1/campaigns/..`` into ``/contacts/c1``.
     """
-    if isinstance(value, str) and _PLAIN_SEGMENT.fullmatch(value):
+    if isinstance(value, str) and (
+        (value.isascii() and value.isalnum())  # an id the API hands out; no regex needed
+        or _PLAIN_SEGMENT.fullmatch(value)
+    ):
         return value
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{name} must be a non-empty string, got {value!r}")

@@ -19,6 +19,49 @@ def now_iso() -> str:
     return api_time(datetime.now(UTC))
 
 
+# The order the API writes a contact's fields in (its create response, as the spec records
+# it); fields it does not list follow in the order they were set.
+_WIRE_ORDER = (
+    "id",
+    "dateAdded",
+    "dateUpdated",
+    "deleted",
+    "tags",
+    "type",
+    "customFields",
+    "locationId",
+    "firstName",
+    "firstNameLowerCase",
+    "fullNameLowerCase",
+    "lastName",
+    "lastNameLowerCase",
+    "email",
+    "emailLowerCase",
+    "bounceEmail",
+    "unsubscribeEmail",
+    "dnd",
+    "dndSettings",
+    "phone",
+    "address1",
+    "city",
+    "state",
+    "country",
+    "postalCode",
+    "website",
+    "source",
+    "companyName",
+    "dateOfBirth",
+    "birthMonth",
+    "birthDay",
+    "lastSessionActivityAt",
+    "offers",
+    "products",
+    "businessId",
+    "assignedTo",
+)
+_RANK = {name: rank for rank, name in enumerate(_WIRE_ORDER)}
+
+
 class ContactStore:
     """Contacts by id, in insertion order, with the derived fields the API computes.
 
@@ -100,6 +143,7 @@ class ContactStore:
             else:
                 contact[key] = copy.deepcopy(value)
         _derive_names(contact)
+        _put_in_wire_order(contact)
 
 
 def _normalise(field_name: str, value: str) -> str:
@@ -128,3 +172,9 @@ def _derive_names(contact: dict[str, Any]) -> None:
         contact["fullNameLowerCase"] = contact["name"].lower()
     if contact.get("email"):
         contact["emailLowerCase"] = contact["email"].lower()
+
+
+def _put_in_wire_order(contact: dict[str, Any]) -> None:
+    ordered = sorted(contact.items(), key=lambda item: _RANK.get(item[0], len(_RANK)))
+    contact.clear()
+    contact.update(ordered)

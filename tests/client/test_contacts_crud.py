@@ -62,7 +62,7 @@ def test_reprs_show_only_what_is_set() -> None:
     assert repr(lc.ContactCreate(email="a@x.com", city=None)) == "ContactCreate(email='a@x.com')"
     assert repr(lc.ContactUpdate(last_name=lc.CLEAR)) == "ContactUpdate(last_name=CLEAR)"
     contact = lc.Contact(id="c1", first_name="Jane", tags=[])
-    assert repr(contact) == "Contact(id='c1', first_name='Jane', tags=[])"
+    assert repr(contact) == "Contact(id='c1', tags=[], first_name='Jane')"
 
 
 async def test_get_update_delete_round_trip(
