@@ -235,8 +235,16 @@ async def _run(
         display.show(done, max(total, done), rejects.count, p.rate, eta, p.rate_limited)
 
     rows = _leased_rows(contacts, journal, resumed, counts)
+    # A job-level failure stops the job from sending more rows, and the rows in flight still
+    # report: each is journalled as done or rejected, so a resume neither repeats nor has to
+    # look up a row that was answered after the failure.
     job = BulkJob(
-        client, rows, each(sender, Row), concurrency=options.concurrency, on_progress=on_progress
+        client,
+        rows,
+        each(sender, Row),
+        concurrency=options.concurrency,
+        on_progress=on_progress,
+        stop_on_error=job_failure,
     )
     stopped: LeadConnectorError | None = None
     try:
@@ -247,14 +255,17 @@ async def _run(
                     assert outcome.result is not None
                     if outcome.result.tags:
                         tagger.add(row, outcome.result)
-                        if tagger.due() and (stopped := await _add_tags(tagger, journal, counts)):
-                            break
+                        if (
+                            stopped is None
+                            and tagger.due()
+                            and (stopped := await _add_tags(tagger, journal, counts))
+                        ):
+                            break  # (the job does not know the tags stopped: end it here)
                         continue
                     counts.add(outcome.result)
                     journal.done(row.line)
                 elif job_failure(outcome.error):
-                    stopped = outcome.error
-                    break
+                    stopped = stopped or outcome.error  # left leased, for the resume
                 else:
                     journal.rejected(row.line, None, str(outcome.error), row.raw)
         if stopped is None:

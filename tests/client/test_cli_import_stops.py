@@ -1,0 +1,52 @@
+"""What an import that stops for the job's sake leaves to its resume."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import leadconnector_async as lc
+from leadconnector_async.cli.import_cmd import ImportOptions, run_import
+from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults
+from leadconnector_async.testing._faults import FaultDice
+
+NO_RETRIES = lc.RetryPolicy(max_retries=0)
+
+
+async def _import(client: lc.LeadConnector, options: ImportOptions) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_import(client, options, out, err)
+    return code, out.getvalue() + err.getvalue()
+
+
+async def test_rows_answered_after_the_stop_are_journalled_so_a_resume_does_not_look_them_up(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(10)))
+    # The server admits 3 of the first 4 creates, each answered after 0.3 s, and refuses the
+    # fourth at once (429): the job stops on that answer while the 3 are still in flight.
+    async with FakeLeadConnector(
+        rate_limit=FakeRateLimit(3, 60.0), faults=Faults(latency=0.3)
+    ) as fake:
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            retry=NO_RETRIES,
+        ) as client:
+            options = ImportOptions(source, create=True, concurrency=4)
+            code, said = await _import(client, options)
+            assert code == 3, said
+            assert "stopped: RateLimitError" in said
+            assert len(fake.store.contacts) == 3
+            assert "ok 3 (created 3" in said  # the 3 in flight were counted, not dropped
+            fake.window, fake.dice = None, FaultDice(Faults())  # the limit passed
+            resumed = ImportOptions(source, create=True, concurrency=4, resume=True)
+            code, said = await _import(client, resumed)
+        assert code == 0, said
+        assert "found already created" not in said  # none of the 3 was looked up as unsure
+        assert "ok 7 (created 7" in said
+        emails = sorted(c["email"] for c in fake.store.contacts.values())
+        assert emails == sorted(f"p{n}@x.com" for n in range(10))
