@@ -2,8 +2,9 @@
 
 Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
-daily budget spent); 130 interrupted. After 3 or 130 an import's progress is saved for
-``--resume``, a sync is run again, and an export writes no file (each command's ``--help``).
+daily budget spent); 130 interrupted; 141 standard output closed before ``export -`` wrote
+it all (``export - | head``). After 3 or 130 an import's progress is saved for ``--resume``,
+a sync is run again, and an export writes no file (each command's ``--help``).
 
 The token comes only from ``LEADCONNECTOR_TOKEN`` or the file named by
 ``LEADCONNECTOR_TOKEN_FILE`` (never an argument: it would show in ``ps``), the location from
@@ -17,6 +18,7 @@ runs, so ``--help`` stays quick.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -222,8 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # Whoever read standard output stopped (export - | head): end quietly, as Unix tools
         # do. Standard output now goes nowhere, or flushing it at exit would raise again.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE_CLOSED
 
