@@ -8,7 +8,8 @@ It answers ``GET /contacts/{id}`` and ``POST /contacts/upsert`` with small conta
 API's five ``X-RateLimit-*`` headers, and enforces a rolling window of ``--max`` requests per
 ``--period`` seconds per location, answering 429 beyond it. A request's location is the body's
 ``locationId`` (upsert) or else its bearer token (one token per location, as sub-accounts have);
-the location or token ``bare`` is never limited (bare aiohttp's ceiling, the failure benchmark).
+the location or token ``bare`` is never limited (bare aiohttp's ceiling, the failure benchmark),
+though its answers carry the same five headers as every other.
 ``--slow`` delays one location's answers; ``--limit`` gives one location a lower limit. An
 upsert whose email starts with ``bad`` is refused with a 422. It prints ``listening on PORT``
 when ready.
@@ -47,12 +48,15 @@ class Windows:
         allowed = len(arrivals) < most
         if allowed:
             arrivals.append(now)
-        headers = (
+        return allowed, self.headers(most, most - len(arrivals))
+
+    def headers(self, most: int, remaining: int) -> bytes:
+        """The five rate-limit header lines the API sends with every answer."""
+        return (
             f"X-RateLimit-Limit-Daily: {_DAILY}\r\nX-RateLimit-Daily-Remaining: {_DAILY - 1}\r\n"
             f"X-RateLimit-Interval-Milliseconds: {int(self.period * 1000)}\r\n"
-            f"X-RateLimit-Max: {most}\r\nX-RateLimit-Remaining: {most - len(arrivals)}\r\n"
+            f"X-RateLimit-Max: {most}\r\nX-RateLimit-Remaining: {remaining}\r\n"
         ).encode()
-        return allowed, headers
 
 
 class HTTP(asyncio.Protocol):
@@ -86,8 +90,8 @@ class HTTP(asyncio.Protocol):
     def answer(self, head: bytes, body: bytes) -> None:
         post = head.startswith(b"post")
         key = _field(body, b'"locationId":"') if post else _token(head)
-        if key == _UNLIMITED:
-            allowed, limits = True, b""
+        if key == _UNLIMITED:  # never refused, but answered with the same headers as any
+            allowed, limits = True, self.windows.headers(self.windows.max, self.windows.max - 1)
         else:
             allowed, limits = self.windows.admit(key)
         if not allowed:

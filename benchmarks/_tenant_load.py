@@ -100,7 +100,7 @@ async def drive(
                 break
             due = int((now - start) * per_second)
             while launched < due:
-                task = asyncio.create_task(one(launched % len(clients)))
+                task = loop.create_task(one(launched % len(clients)))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 launched += 1

@@ -66,6 +66,7 @@ class Admission:
         "_deadlines",
         "_left",
         "_longer",
+        "_loop",
         "_queues",
         "_rate",
         "_refused_at",
@@ -80,6 +81,7 @@ class Admission:
         self.capacity = capacity
         self.free = capacity
         self._clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None  # the pool's, once it is used
         # Locations with waiting requests, in turn order. An OrderedDict, not a dict: taking the
         # first of a dict after many deletions at its front scans their leftovers (quadratic).
         self._queues: OrderedDict[str, _Queue] = OrderedDict()
@@ -122,7 +124,7 @@ class Admission:
             return
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = self._running_loop().create_future()
         queue = self._queues.get(key)
         if queue is None:
             now = self._now()
@@ -222,8 +224,16 @@ class Admission:
     def _now(self) -> float:
         clock = self._clock
         if clock is None:
-            clock = self._clock = asyncio.get_running_loop().time
+            clock = self._clock = self._running_loop().time
         return clock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        # Asked once: the pool admits only calls on its one loop, and on Python 3.11 every
+        # get_running_loop() is a getpid system call.
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        return loop
 
     def _round(self, now: float) -> float:
         """Time for every location that asked in the last window to have a turn, twice."""

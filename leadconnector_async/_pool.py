@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -54,6 +55,7 @@ class Pool:
         self.rate_limited = 0
         self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0  # the thread the loop was last seen running in
         # Tasks in a wait that closing must end (a send slot, a back-off), and their client.
         self._waiting: dict[asyncio.Task[Any], Closable] = {}
         self._woken: set[asyncio.Task[Any]] = set()  # of those, the ones closing cancelled
@@ -67,7 +69,7 @@ class Pool:
         Raises:
             ClientClosedError: ``owner`` was closed before or during the wait.
         """
-        task = asyncio.current_task()
+        task = asyncio.current_task(self.loop)
         if owner.closed or task is None:
             waiting.close()
             raise ClientClosedError(CLOSED)
@@ -96,18 +98,34 @@ class Pool:
         self._woken.discard(task)
         return task.uncancel() == 0
 
+    def running_loop(self) -> asyncio.AbstractEventLoop:
+        """The pool's event loop, checked to be the one running this call (see
+        :meth:`check_loop`).
+
+        On Python 3.11 ``asyncio.get_running_loop()`` makes a ``getpid`` system call; a task
+        of the pool's loop in the thread that runs it is known to be on that loop without one.
+        """
+        loop = self.loop
+        if (
+            loop is not None
+            and threading.get_ident() == self._loop_thread
+            and asyncio.current_task(loop) is not None
+        ):
+            return loop
+        return self.check_loop()
+
     def check_loop(self) -> asyncio.AbstractEventLoop:
         """Bind to the running event loop on first use; refuse every other loop after that."""
         loop = asyncio.get_running_loop()
-        if self.loop is loop:
-            return loop
-        if self.loop is not None:
-            raise ConfigurationError(
-                "this client is used from another event loop than the one it was opened on "
-                "(its connections and rate limiter belong to that loop): create one client per "
-                "event loop, e.g. inside the coroutine that asyncio.run() runs"
-            )
-        self.loop = loop
+        if self.loop is not loop:
+            if self.loop is not None:
+                raise ConfigurationError(
+                    "this client is used from another event loop than the one it was opened "
+                    "on (its connections and rate limiter belong to that loop): create one "
+                    "client per event loop, e.g. inside the coroutine that asyncio.run() runs"
+                )
+            self.loop = loop
+        self._loop_thread = threading.get_ident()
         return loop
 
     def token_key(self, token: TokenSource) -> str:

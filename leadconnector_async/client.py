@@ -319,15 +319,17 @@ class LeadConnector(AsyncClosing):
         # (and one object for the garbage collector to walk while it waits) fewer per request.
         pool = self._pool
         try:
-            loop = asyncio.get_running_loop()
-            if loop is not pool.loop:
-                pool.check_loop()  # binds the pool to its first loop, refuses any other
+            loop = pool.running_loop()  # binds the pool to its first loop, refuses any other
             key = self._limit_key(call)
             started = loop.time()
             authenticated = call.authenticated
             gate = pool.admission
+            # The deadline by which the saturated pool was just judged able to admit the call
+            # (None: not judged, or something was awaited since): not judged twice.
+            judged = None
             if gate is not None and gate.saturated and authenticated:
-                self._shed(key, started, gate)  # (never a token refresh: its callers wait on it)
+                # (never a token refresh: its callers wait on it)
+                judged = self._shed(key, loop, started, gate)
             # An OAuth token request counts against no location: it bypasses the limiter.
             limiter = pool.limiter if authenticated else None
             attempt = 0
@@ -345,22 +347,30 @@ class LeadConnector(AsyncClosing):
                         # in flight, so the refresh (and an on_refresh that calls the API) cannot
                         # wait behind it.
                         if authenticated:
-                            token = self._static_token or await self._token.get_token()
+                            token = self._static_token
+                            if not token:
+                                judged = None
+                                token = await self._token.get_token()
                         permit = None
                         deadline = None  # worked out only when something has to wait
                         if limiter is not None:
                             permit = pool.try_acquire(key)
                             if permit is None:
-                                deadline = self._slot_deadline(started)
+                                judged = None
+                                deadline = self._slot_deadline(loop, started)
                                 permit = await pool.wait(self, limiter.acquire(key, deadline))
                         entered = None  # the gate to leave once the answer is in
                         sent = False
                         try:
                             if gate is not None:
                                 if not gate.try_enter():
-                                    deadline = deadline or self._slot_deadline(started)
-                                    await gate.enter(key, deadline, refuse_early=authenticated)
+                                    deadline = (
+                                        deadline or judged or self._slot_deadline(loop, started)
+                                    )
+                                    refuse = authenticated and judged is None
+                                    await gate.enter(key, deadline, refuse_early=refuse)
                                 entered = gate
+                                judged = None  # (a retry is judged afresh)
                             lasting = token is not None and token is self._static_token
                             request = build_request(call, self._config, token, lasting=lasting)
                             if self._closed or pool.closed:  # closed while it waited
@@ -450,18 +460,21 @@ class LeadConnector(AsyncClosing):
                 log_rate_limited(call, error)
             raise
 
-    def _shed(self, key: str, started: float, gate: Admission) -> None:
+    def _shed(
+        self, key: str, loop: asyncio.AbstractEventLoop, started: float, gate: Admission
+    ) -> float | None:
         """Refuse the call now if the saturated pool cannot admit it within its time budget:
-        before a rate-limit slot or an attempt is spent on it."""
-        deadline = self._slot_deadline(started)
+        before a rate-limit slot or an attempt is spent on it. Returns the deadline judged."""
+        deadline = self._slot_deadline(loop, started)
         if deadline is not None and gate.hopeless(key, deadline):
             raise gate.refusal()
+        return deadline
 
-    def _slot_deadline(self, started: float) -> float | None:
+    def _slot_deadline(self, loop: asyncio.AbstractEventLoop, started: float) -> float | None:
         """When waiting for a send slot must end: the request timeout, or the retry deadline."""
         config = self._config
         total, overall = config.timeouts.total, config.retry.deadline
-        deadline = None if total is None else self._pool.check_loop().time() + total
+        deadline = None if total is None else loop.time() + total
         if overall is not None and (deadline is None or started + overall < deadline):
             deadline = started + overall
         return deadline

@@ -102,3 +102,30 @@ def test_a_client_reused_on_a_second_event_loop_raises_a_clear_error() -> None:
         asyncio.run(second_run(client))
     assert client.request_counts.sent == 1
     assert client.closed
+
+
+async def test_a_client_called_from_another_threads_loop_while_its_own_runs_raises() -> None:
+    # Its own loop is running (this test's) and has a task in it (this one): a call from a
+    # loop in another thread must still be refused, not taken for one on the client's loop.
+    async with FakeLeadConnector() as fake:
+        client = lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url)
+        async with client:
+            await client.contacts.create(lc.ContactCreate(first_name="A"))
+            outcome: list[BaseException | None] = []
+
+            def other_thread() -> None:
+                async def call() -> None:
+                    await client.contacts.get("anything")
+
+                try:
+                    asyncio.run(call())
+                except BaseException as error:  # noqa: BLE001 - handed to the test to check
+                    outcome.append(error)
+                else:
+                    outcome.append(None)
+
+            await asyncio.to_thread(other_thread)
+            assert isinstance(outcome[0], lc.ConfigurationError)
+            assert "another event loop" in str(outcome[0])
+            assert client.request_counts.sent == 1
+            assert fake.stats.requests == 1
