@@ -100,5 +100,5 @@ class Deadlines:
 
 def _expired(waiter: asyncio.Future[None]) -> bool:
     """True when ``waiter`` was cancelled by its deadline, not by its task being cancelled."""
-    task = asyncio.current_task()
+    task = asyncio.current_task(waiter.get_loop())  # (with its loop: no getpid on Python 3.11)
     return waiter.cancelled() and (task is None or task.cancelling() == 0)
