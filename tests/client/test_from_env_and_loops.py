@@ -119,7 +119,7 @@ async def test_a_client_called_from_another_threads_loop_while_its_own_runs_rais
 
                 try:
                     asyncio.run(call())
-                except BaseException as error:  # noqa: BLE001 - handed to the test to check
+                except BaseException as error:  # (handed to the test to check)
                     outcome.append(error)
                 else:
                     outcome.append(None)
