@@ -162,7 +162,7 @@ class Admission:
                 return
         self.free += 1
 
-    def hopeless(self, key: str, deadline: float) -> bool:
+    def hopeless(self, key: str, deadline: float, now: float | None = None) -> bool:
         """Whether a request for ``key`` arriving now is predicted to get no place by
         ``deadline`` (event-loop time); False whenever nobody waits.
 
@@ -172,21 +172,26 @@ class Admission:
         rate the pool recently admitted them (none refused while that rate is unknown). While
         the pool has refused a request within the budget, only a tenth of it counts, or two
         rounds of turns for the locations asking if those take longer.
+
+        ``now``: the loop's time, when the caller just read it.
         """
         if not self._queues:
             return False
-        now = self._now()
+        if now is None:
+            now = self._now()
         allowed = deadline - now
         self._arrived.add(key)
+        rate = self._measured_rate(now)
         if now - self._refused_at < allowed:  # overloaded: see the module's docstring
-            allowed = min(allowed, max(allowed * _OVERLOADED_WAIT, self._round(now)))
+            # Two rounds of turns for every location that asked in the last window.
+            rounds = 2 * self._askers / rate if rate else float("inf")
+            allowed = min(allowed, max(allowed * _OVERLOADED_WAIT, rounds))
         queue = self._queues.get(key)
         if queue is not None and queue.interval:
             # Its next turn, then one more per request of its own ahead. A turn overdue (its
             # waiters expiring before it comes) shows turns take at least that long now.
             interval = max(queue.interval, now - queue.turn_at)
             return queue.turn_at + interval - now + len(queue) * interval > allowed
-        rate = self._measured_rate(now)
         if not rate:
             return False
         # A location without a queue joins the back of the turn order: every location that
@@ -203,9 +208,10 @@ class Admission:
                 return True
         return False
 
-    def refusal(self) -> PoolTimeoutError:
-        """The error for a request :meth:`hopeless` turned away; the refusal is noted."""
-        self._refused_at = self._now()
+    def refusal(self, now: float | None = None) -> PoolTimeoutError:
+        """The error for a request :meth:`hopeless` turned away; the refusal is noted (at
+        ``now``, the loop's time when the caller just read it)."""
+        self._refused_at = self._now() if now is None else now
         return PoolTimeoutError(
             "the connection pool is saturated: more requests wait ahead of this one than it "
             "admits within the call's time budget; nothing was sent"
@@ -234,11 +240,6 @@ class Admission:
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
         return loop
-
-    def _round(self, now: float) -> float:
-        """Time for every location that asked in the last window to have a turn, twice."""
-        rate = self._measured_rate(now)
-        return 2 * self._askers / rate if rate else float("inf")
 
     def _measured_rate(self, now: float) -> float:
         elapsed = now - self._window_start

@@ -329,7 +329,7 @@ class LeadConnector(AsyncClosing):
             judged = None
             if gate is not None and gate.saturated and authenticated:
                 # (never a token refresh: its callers wait on it)
-                judged = self._shed(key, loop, started, gate)
+                judged = self._shed(key, started, gate)
             # An OAuth token request counts against no location: it bypasses the limiter.
             limiter = pool.limiter if authenticated else None
             attempt = 0
@@ -357,16 +357,17 @@ class LeadConnector(AsyncClosing):
                             permit = pool.try_acquire(key)
                             if permit is None:
                                 judged = None
-                                deadline = self._slot_deadline(loop, started)
+                                deadline = self._slot_deadline(loop.time(), started)
                                 permit = await pool.wait(self, limiter.acquire(key, deadline))
                         entered = None  # the gate to leave once the answer is in
                         sent = False
                         try:
                             if gate is not None:
                                 if not gate.try_enter():
-                                    deadline = (
-                                        deadline or judged or self._slot_deadline(loop, started)
-                                    )
+                                    if deadline is None:
+                                        deadline = judged
+                                    if deadline is None:
+                                        deadline = self._slot_deadline(loop.time(), started)
                                     refuse = authenticated and judged is None
                                     await gate.enter(key, deadline, refuse_early=refuse)
                                 entered = gate
@@ -460,21 +461,21 @@ class LeadConnector(AsyncClosing):
                 log_rate_limited(call, error)
             raise
 
-    def _shed(
-        self, key: str, loop: asyncio.AbstractEventLoop, started: float, gate: Admission
-    ) -> float | None:
-        """Refuse the call now if the saturated pool cannot admit it within its time budget:
-        before a rate-limit slot or an attempt is spent on it. Returns the deadline judged."""
-        deadline = self._slot_deadline(loop, started)
-        if deadline is not None and gate.hopeless(key, deadline):
-            raise gate.refusal()
+    def _shed(self, key: str, started: float, gate: Admission) -> float | None:
+        """Refuse the call now (it started at loop time ``started``, just read) if the
+        saturated pool cannot admit it within its time budget: before a rate-limit slot or an
+        attempt is spent on it. Returns the deadline judged."""
+        deadline = self._slot_deadline(started, started)
+        if deadline is not None and gate.hopeless(key, deadline, started):
+            raise gate.refusal(started)
         return deadline
 
-    def _slot_deadline(self, loop: asyncio.AbstractEventLoop, started: float) -> float | None:
-        """When waiting for a send slot must end: the request timeout, or the retry deadline."""
+    def _slot_deadline(self, now: float, started: float) -> float | None:
+        """When waiting for a send slot must end: the request timeout from ``now``, or the
+        retry deadline from ``started`` (loop times)."""
         config = self._config
         total, overall = config.timeouts.total, config.retry.deadline
-        deadline = None if total is None else loop.time() + total
+        deadline = None if total is None else now + total
         if overall is not None and (deadline is None or started + overall < deadline):
             deadline = started + overall
         return deadline
