@@ -21,20 +21,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import shutil
-import subprocess
-import sys
 
 import aiohttp
 
 import leadconnector_async as lc
+from benchmarks._callgrind import counted, require_valgrind
 from benchmarks._contenders import Server
 from benchmarks._results import machine, write_section
 from benchmarks.compare import bench_contact, fake_server
 from leadconnector_async.testing import API_VERSION
 
 CONTENDERS = ("bare aiohttp", "leadconnector_async, limiter on")
+MODULE = "benchmarks.instructions"
 
 
 async def child(name: str, server: Server, contact_id: str, gets: int, in_flight: int) -> None:
@@ -73,18 +71,6 @@ async def child(name: str, server: Server, contact_id: str, gets: int, in_flight
     await close()
 
 
-def counted(name: str, server: Server, contact_id: str, gets: int, in_flight: int) -> int:
-    """Instructions callgrind counts for one child process."""
-    spec = json.dumps([name, server.__dict__, contact_id, gets, in_flight])
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    command += [sys.executable, "-m", "benchmarks.instructions", "--child", spec]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind reported no count:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--few", type=int, default=300)
@@ -96,8 +82,7 @@ def main() -> None:
         name, server, contact_id, gets, in_flight = json.loads(args.child)
         asyncio.run(child(name, Server(**server), contact_id, gets, in_flight))
         return
-    if shutil.which("valgrind") is None:
-        sys.exit("valgrind is not installed")
+    require_valgrind()
     command = f"python -m benchmarks.instructions --few {args.few} --many {args.many}"
     command += f" --in-flight {args.in_flight}"
     rows = []
@@ -106,8 +91,9 @@ def main() -> None:
         for in_flight in (int(n) for n in args.in_flight.split(",")):
             per = {}
             for name in CONTENDERS:
-                extra = counted(name, server, contact_id, args.many, in_flight)
-                extra -= counted(name, server, contact_id, args.few, in_flight)
+                spec = [name, server.__dict__, contact_id]
+                extra = counted(MODULE, [*spec, args.many, in_flight])
+                extra -= counted(MODULE, [*spec, args.few, in_flight])
                 per[name] = extra / (args.many - args.few)
             ours, bare = per[CONTENDERS[1]], per[CONTENDERS[0]]
             rows.append(
