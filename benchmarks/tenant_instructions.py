@@ -28,14 +28,11 @@ import argparse
 import asyncio
 import json
 
-import aiohttp
-
 import leadconnector_async as lc
 from benchmarks._callgrind import counted, require_valgrind
 from benchmarks._results import machine, write_section
-from benchmarks._tenant_load import location_token
+from benchmarks._tenant_load import bare_session, location_token
 from benchmarks.tenants import raw_server
-from leadconnector_async.testing import API_VERSION
 
 MODULE = "benchmarks.tenant_instructions"
 POOL = 100  # connections: bare aiohttp's in-flight count and our connection_limit
@@ -51,9 +48,7 @@ async def child(url: str, gets: int, outstanding: int, locations: int) -> None:
     lc.tune_gc()
     left = [gets + 200]
     if not outstanding:
-        headers = {"Authorization": "Bearer bare", "Version": API_VERSION}
-        connector = aiohttp.TCPConnector(limit=POOL)
-        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        async with bare_session(POOL) as session:
 
             async def bare_worker() -> None:
                 while left[0] > 0:
