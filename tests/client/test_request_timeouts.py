@@ -114,13 +114,17 @@ async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
         others = []
         for n in range(60):  # an arrival every 10 ms or more, each with a shorter timeout
             shorter = client.with_options(timeout=0.3 - n * 0.001)
-            others.append(asyncio.create_task(shorter.contacts.get(f"c{n}")))
+            others.append(asyncio.create_task(shorter.contacts.get(f"later{n}")))
             await asyncio.sleep(0.01)
         # At least 0.6 s passed: the first call's 0.3 s ran out while the others kept coming.
         assert first.done()
         results = await asyncio.gather(first, *others, return_exceptions=True)
     assert all(isinstance(r, lc.TransportError) for r in results), results
-    assert len(raw.requests) == 61
+    paths = [request.split(b" ", 2)[1] for request in raw.requests]
+    assert paths[0] == b"/contacts/c1"
+    # None was sent twice. On a loaded machine a late call can run out of its time before its
+    # request reaches the server (a CI run saw 60 of 61), so the total is not asserted.
+    assert len(paths) == len(set(paths))
 
 
 async def test_a_last_attempt_that_sent_nothing_still_reports_an_earlier_unknown_outcome() -> None:
