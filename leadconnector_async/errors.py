@@ -277,7 +277,12 @@ class PoolTimeoutError(TransportError):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, outcome_unknown=False)
+        # What TransportError's and LeadConnectorError's __init__ set, without their two
+        # frames: a saturated pool may refuse tens of thousands of calls a second.
+        Exception.__init__(self, message)
+        self.message = message
+        self.status_code = self.trace_id = None
+        self.outcome_unknown = False
 
 
 class PaginationError(TransportError):

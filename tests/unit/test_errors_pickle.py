@@ -75,3 +75,8 @@ def test_attributes_come_back_as_they_were() -> None:
     invalid = pickle.loads(pickle.dumps(lc.UnprocessableEntityError("bad", messages=["a", "b"])))
     assert invalid.messages == ["a", "b"]
     assert invalid.status_code == 422
+
+
+def test_a_pool_timeout_carries_what_every_transport_error_carries() -> None:
+    # PoolTimeoutError sets its attributes itself (it skips two __init__ frames).
+    assert vars(lc.PoolTimeoutError("m")) == vars(lc.TransportError("m"))
