@@ -1,10 +1,19 @@
 """Drive N locations at a demanded rate each through one client, and measure what was served.
 
-Requests arrive as a web backend's do: each is its own task, started on schedule whether or not
-earlier ones finished (open loop), spread evenly over the locations. Every location has its own
-token (``for_location(loc, token=...)``), so the server counts each one apart. A web backend
-answers its own callers within a budget, so it gives each call a ``timeout`` to match: a call that
-the saturated pool cannot serve within it fails (``PoolTimeoutError``) instead of waiting.
+Two kinds of demand:
+
+- open: requests arrive as a web backend's do, each its own task, started on schedule whether
+  or not earlier ones finished, spread evenly over the locations. A web backend answers its own
+  callers within a budget, so it gives each call a ``timeout`` to match: a call that the
+  saturated pool cannot serve within it fails (``PoolTimeoutError``) instead of waiting.
+- paced: each location is one worker, as a job that polls or syncs every location at its
+  limit: it starts a call at most every ``1 / rate`` seconds, and as soon as the last one
+  ended when that took longer. Past the process's capacity the calls wait instead of piling
+  up, so this measures what the process carries without the cost of starting and refusing
+  calls it cannot serve.
+
+Every location has its own token (``for_location(loc, token=...)``), so the server counts each
+one apart.
 """
 
 from __future__ import annotations
@@ -63,9 +72,11 @@ async def drive(
     warmup: float,
     limiter: lc.Limiter | None = None,
     timeout: float | None = None,  # noqa: ASYNC109 - the client's per-call setting, passed on
+    paced: bool = False,
 ) -> Served:
     """Demand ``rate`` gets per second of each location for ``warmup + seconds``; measure the
-    window after the warm-up. ``timeout``: each call's (``None``: the client's default)."""
+    window after the warm-up. ``timeout``: each call's (``None``: the client's default);
+    ``paced``: each location one worker (see the module's docstring), else open arrivals."""
     options: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     root = lc.LeadConnector(None, base_url=url, limiter=limiter, connection_limit=100, **options)
     async with root:
@@ -82,6 +93,16 @@ async def drive(
                 return
             served[i] += measuring[0]
 
+        async def pace(i: int, due: float) -> None:
+            while True:
+                delay = due - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await one(i)
+                # On schedule (a late wake-up does not push the next call back), and at once
+                # after a call that took longer than the period, but never catching up.
+                due = max(due + 1 / rate, loop.time())
+
         lags: list[float] = []
         tasks: set[asyncio.Task[None]] = set()
         loop = asyncio.get_running_loop()
@@ -89,6 +110,8 @@ async def drive(
         start = loop.time()
         launched = 0
         per_second = rate * len(clients)
+        if paced:  # first calls spread evenly over one period, as the open arrivals are
+            tasks = {loop.create_task(pace(i, start + i / per_second)) for i in range(len(clients))}
         cpu_start = 0.0
         while True:
             now = loop.time()
@@ -98,7 +121,7 @@ async def drive(
                 demanded_at_start = launched
             if now - start >= warmup + seconds:
                 break
-            due = int((now - start) * per_second)
+            due = 0 if paced else int((now - start) * per_second)
             while launched < due:
                 task = loop.create_task(one(launched % len(clients)))
                 tasks.add(task)
@@ -108,12 +131,13 @@ async def drive(
         measuring[0] = False
         wall = loop.time() - measured_from
         cpu = time.process_time() - cpu_start
+        demanded = round(per_second * wall) if paced else launched - demanded_at_start
         lag_task.cancel()
         for task in list(tasks):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, lag_task, return_exceptions=True)
-    return _summary(len(clients), wall, launched - demanded_at_start, served, errors[0], lags, cpu)
+    return _summary(len(clients), wall, demanded, served, errors[0], lags, cpu)
 
 
 async def _watch_lag(lags: list[float], measuring: list[bool]) -> None:

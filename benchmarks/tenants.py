@@ -2,15 +2,20 @@
 
     python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
                                  [--hol-seconds 5] [--processes 2] [--gc both]
-                                 [--timeout 1,0] [--no-write]
+                                 [--timeout 1,0] [--demand open,paced] [--no-write]
 
 A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
 API's 100 requests per 10 s per location. One root client drives N locations via
-``for_location`` (each with its own token), each demanding 10 gets per second, as a web backend's
-requests arrive (a task each, open loop). Reported per N: requests/s served, share of the demand,
-calls failed per second, per-location spread, p99 event-loop lag and client CPU, beside bare
-aiohttp's ceiling (100 in flight, no limiter) measured against the same server just before and
-just after each run (their mean: the machine's speed drifts over minutes).
+``for_location`` (each with its own token), each demanding 10 gets per second, in two ways
+(``--demand``, see ``benchmarks/_tenant_load.py``): as a web backend's requests arrive (a task
+each, on schedule: ``open``), and as a job that polls every location at its limit (one worker
+per location, a call at most every 100 ms: ``paced``). Past the process's capacity, open
+arrivals that cannot be served must still be started and refused, which costs the core; paced
+calls wait instead, so that run shows what the process carries. Reported per N: requests/s
+served, share of the demand, calls failed per second, per-location spread, p99 event-loop lag
+and client CPU, beside bare aiohttp's ceiling (100 in flight, no limiter) measured against
+the same server just before and just after each run (their mean: the machine's speed drifts
+over minutes).
 ``--gc both`` (the default) runs the locations twice: with ``lc.tune_gc()``, as a process serving
 this many locations should, and with CPython's default collector settings, to show what the
 setting buys.
@@ -19,7 +24,8 @@ Each call has ``--timeout`` seconds, one set of runs per value (default ``1,0``)
 backend that answers its own callers within a budget would set (past saturation the pool turns
 away at once the calls it cannot serve within that, ``PoolTimeoutError``, instead of letting
 them wait), and ``0`` for the client's default of 30 s, with which waiting requests pile up for
-up to 30 s before any is refused. The ``--processes`` workers use the first value.
+up to 30 s before any is refused. The ``--processes`` workers use the first value, and open
+arrivals.
 
 Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
 slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
@@ -49,6 +55,10 @@ from leadconnector_async.testing._redis_server import REDIS_SERVER, RedisServer
 RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
 CPYTHON_DEFAULT_THRESHOLDS = (700, 10, 10)
 GC_MODES = {"both": ("tuned", "default"), "tuned": ("tuned",), "default": ("default",)}
+DEMAND_TITLES = {
+    "open": "Open arrivals (each call its own task, on schedule)",
+    "paced": "Paced (each location one worker, a call at most every 100 ms)",
+}
 GC_TITLES = {
     "tuned": "With `lc.tune_gc()` (young collections every 50,000 allocations)",
     "default": "With CPython's default collector settings (young collections every 700)",
@@ -172,33 +182,42 @@ async def measure(args: argparse.Namespace) -> str:
     ]
     with raw_server() as url:
         first = 0  # each run its own locations: the server's windows still hold the last run's
-        for timeout in _timeouts(args.timeout):
-            budget = f"{timeout:g} s" if timeout else "the default 30 s"
-            for mode in GC_MODES[args.gc]:
-                with collector(mode):
-                    # Measured before and after each run (the mean is its yardstick): a shared
-                    # machine's speed drifts over minutes, and a ceiling taken once would
-                    # judge a run made a minute later at another speed.
-                    before = await ceiling(url, args.seconds)
-                    runs = []
-                    for n in counts:
-                        locations = range(first, first + n)
-                        run = await drive(
-                            url, locations, RATE, args.seconds, args.warmup, None, timeout
-                        )
-                        after = await ceiling(url, args.seconds)
-                        runs.append((run, (before + after) / 2))
-                        before = after
-                        first += n
-                        print(mode, budget, tenant_rows(runs)[-1], flush=True)
-                lines += [
-                    f"{GC_TITLES[mode]}, each call's timeout {budget}; bare aiohttp's ceiling "
-                    "against the same server (100 in flight, no limiter) is the mean of its "
-                    "runs just before and just after each row's:",
-                    "",
-                    *tenant_rows(runs),
-                    "",
-                ]
+        for demand in args.demand.split(","):
+            for timeout in _timeouts(args.timeout):
+                budget = f"{timeout:g} s" if timeout else "the default 30 s"
+                for mode in GC_MODES[args.gc]:
+                    with collector(mode):
+                        # Measured before and after each run (the mean is its yardstick): a
+                        # shared machine's speed drifts over minutes, and a ceiling taken once
+                        # would judge a run made a minute later at another speed.
+                        before = await ceiling(url, args.seconds)
+                        runs = []
+                        for n in counts:
+                            locations = range(first, first + n)
+                            run = await drive(
+                                url,
+                                locations,
+                                RATE,
+                                args.seconds,
+                                args.warmup,
+                                None,
+                                timeout,
+                                paced=demand == "paced",
+                            )
+                            after = await ceiling(url, args.seconds)
+                            runs.append((run, (before + after) / 2))
+                            before = after
+                            first += n
+                            print(demand, mode, budget, tenant_rows(runs)[-1], flush=True)
+                    lines += [
+                        f"{DEMAND_TITLES[demand]}. {GC_TITLES[mode]}, each call's timeout "
+                        f"{budget}; bare aiohttp's ceiling against the same server (100 in "
+                        "flight, no limiter) is the mean of its runs just before and just "
+                        "after each row's:",
+                        "",
+                        *tenant_rows(runs),
+                        "",
+                    ]
     if args.hol_seconds > 0:
         lines += [
             "Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
@@ -254,6 +273,9 @@ def main() -> None:
     parser.add_argument("--locations", default="100,300,1000,3000")
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument(
+        "--demand", default="open,paced", help="open arrivals, paced workers, or both"
+    )
     parser.add_argument("--hol-seconds", type=float, default=5.0, help="0 skips head-of-line")
     parser.add_argument("--processes", type=int, default=0, help="2+: also split over processes")
     parser.add_argument("--process-locations", type=int, default=1000)
