@@ -7,10 +7,10 @@ Two kinds of demand:
   callers within a budget, so it gives each call a ``timeout`` to match: a call that the
   saturated pool cannot serve within it fails (``PoolTimeoutError``) instead of waiting.
 - paced: each location is one worker, as a job that polls or syncs every location at its
-  limit: it starts a call at most every ``1 / rate`` seconds, and as soon as the last one
-  ended when that took longer. Past the process's capacity the calls wait instead of piling
-  up, so this measures what the process carries without the cost of starting and refusing
-  calls it cannot serve.
+  limit: it starts a call every ``1 / rate`` seconds on schedule, or as soon as the last one
+  ended when that took longer (never catching up on the calls it missed). Past the process's
+  capacity the calls wait instead of piling up, so this measures what the process carries
+  without the cost of starting and refusing calls it cannot serve.
 
 Every location has its own token (``for_location(loc, token=...)``), so the server counts each
 one apart.

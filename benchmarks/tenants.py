@@ -9,13 +9,13 @@ API's 100 requests per 10 s per location. One root client drives N locations via
 ``for_location`` (each with its own token), each demanding 10 gets per second, in two ways
 (``--demand``, see ``benchmarks/_tenant_load.py``): as a web backend's requests arrive (a task
 each, on schedule: ``open``), and as a job that polls every location at its limit (one worker
-per location, a call at most every 100 ms: ``paced``). Past the process's capacity, open
-arrivals that cannot be served must still be started and refused, which costs the core; paced
-calls wait instead, so that run shows what the process carries. Reported per N: requests/s
-served, share of the demand, calls failed per second, per-location spread, p99 event-loop lag
-and client CPU, beside bare aiohttp's ceiling (100 in flight, no limiter) measured against
-the same server just before and just after each run (their mean: the machine's speed drifts
-over minutes).
+per location, a call every 100 ms or at once after one that took longer: ``paced``). Past the
+process's capacity, open arrivals that cannot be served must still be started and refused, which
+costs the core; paced calls wait instead, so that run shows what the process carries. Reported
+per N: requests/s served, share of the demand, calls failed per second, per-location spread, p99
+event-loop lag and client CPU, beside bare aiohttp's ceiling (100 in flight, no limiter)
+measured against the same server just before and just after each run (their mean: the machine's
+speed drifts over minutes).
 ``--gc both`` (the default) runs the locations twice: with ``lc.tune_gc()``, as a process serving
 this many locations should, and with CPython's default collector settings, to show what the
 setting buys.
@@ -57,7 +57,10 @@ CPYTHON_DEFAULT_THRESHOLDS = (700, 10, 10)
 GC_MODES = {"both": ("tuned", "default"), "tuned": ("tuned",), "default": ("default",)}
 DEMAND_TITLES = {
     "open": "Open arrivals (each call its own task, on schedule)",
-    "paced": "Paced (each location one worker, a call at most every 100 ms)",
+    "paced": (
+        "Paced (each location one worker, a call every 100 ms or at once after one that took "
+        "longer)"
+    ),
 }
 GC_TITLES = {
     "tuned": "With `lc.tune_gc()` (young collections every 50,000 allocations)",
@@ -295,6 +298,8 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not set(args.demand.split(",")) <= DEMAND_TITLES.keys():
+        parser.error(f"--demand takes open, paced or both, not {args.demand!r}")
     if args.worker:
         asyncio.run(worker(args))
         return
