@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,11 @@ async def run_workers(
     workers: int,
     rows: int,
     extra: list[str],
-    on_row: Callable[[int], None] | None = None,
+    on_row: Callable[[list[int]], None] | None = None,
 ) -> WorkerRun:
     """Run ``workers`` processes of ``rows`` rows each (distinct emails), started together.
 
-    ``on_row(n)`` is called as the n-th row of the whole run finishes.
+    ``on_row(done)`` is called as each row finishes, with the rows each worker finished so far.
     """
     processes = [
         await asyncio.create_subprocess_exec(
@@ -132,15 +133,16 @@ async def run_workers(
         assert process.stdin is not None
         process.stdin.write(b"go\n")
         await process.stdin.drain()
-    done = 0
+    done = [0] * workers
 
-    def count_row() -> None:
-        nonlocal done
-        done += 1
+    def count_row(worker: int) -> None:
+        done[worker] += 1
         if on_row is not None:
             on_row(done)
 
-    outcomes = await asyncio.gather(*(_collect(p, count_row) for p in processes))
+    outcomes = await asyncio.gather(
+        *(_collect(p, partial(count_row, n)) for n, p in enumerate(processes))
+    )
     return WorkerRun([result for result, _ in outcomes], [log for _, log in outcomes])
 
 
