@@ -110,7 +110,11 @@ async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
     hold = _holding(arrived)
     async with serving(hold) as raw, client_for(raw, timeout=0.3) as client:
         first = asyncio.create_task(client.contacts.get("c1"))
-        await arrived.wait()
+        # In flight once the server has it, or over already: on a loaded machine its 0.3 s can
+        # run out before the server reads it, and the server never sees it then.
+        arrival = asyncio.create_task(arrived.wait())
+        await asyncio.wait([first, arrival], return_when=asyncio.FIRST_COMPLETED)
+        arrival.cancel()
         others = []
         for n in range(60):  # an arrival every 10 ms or more, each with a shorter timeout
             shorter = client.with_options(timeout=0.3 - n * 0.001)
@@ -121,8 +125,7 @@ async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
         results = await asyncio.gather(first, *others, return_exceptions=True)
     assert all(isinstance(r, lc.TransportError) for r in results), results
     paths = [request.split(b" ", 2)[1] for request in raw.requests]
-    assert paths[0] == b"/contacts/c1"
-    # None was sent twice. On a loaded machine a late call can run out of its time before its
+    # None was sent twice. On a loaded machine a call can run out of its time before its
     # request reaches the server (a CI run saw 60 of 61), so the total is not asserted.
     assert len(paths) == len(set(paths))
 
