@@ -25,3 +25,11 @@ def counted(module: str, spec: list[Any]) -> int:
     if found is None:
         raise RuntimeError(f"callgrind reported no count:\n{done.stderr[-2000:]}")
     return int(found.group(1))
+
+
+def per_get(module: str, few: int, many: int, before: list[Any], after: list[Any]) -> float:
+    """Instructions one get costs: the count for a child sending ``many`` gets less the count
+    for one sending ``few``, per extra get (start-up cancels out). The child's spec is
+    ``[*before, gets, *after]``."""
+    counts = [counted(module, [*before, gets, *after]) for gets in (few, many)]
+    return (counts[1] - counts[0]) / (many - few)

@@ -121,12 +121,13 @@ async def drive(
                 demanded_at_start = launched
             if now - start >= warmup + seconds:
                 break
-            due = 0 if paced else int((now - start) * per_second)
-            while launched < due:
-                task = loop.create_task(one(launched % len(clients)))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                launched += 1
+            if not paced:
+                due = int((now - start) * per_second)
+                while launched < due:
+                    task = loop.create_task(one(launched % len(clients)))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                    launched += 1
             await asyncio.sleep(TICK)
         measuring[0] = False
         wall = loop.time() - measured_from

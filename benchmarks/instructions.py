@@ -25,7 +25,7 @@ import json
 import aiohttp
 
 import leadconnector_async as lc
-from benchmarks._callgrind import counted, require_valgrind
+from benchmarks._callgrind import per_get, require_valgrind
 from benchmarks._contenders import Server
 from benchmarks._results import machine, write_section
 from benchmarks.compare import bench_contact, fake_server
@@ -92,9 +92,7 @@ def main() -> None:
             per = {}
             for name in CONTENDERS:
                 spec = [name, server.__dict__, contact_id]
-                extra = counted(MODULE, [*spec, args.many, in_flight])
-                extra -= counted(MODULE, [*spec, args.few, in_flight])
-                per[name] = extra / (args.many - args.few)
+                per[name] = per_get(MODULE, args.few, args.many, spec, [in_flight])
             ours, bare = per[CONTENDERS[1]], per[CONTENDERS[0]]
             rows.append(
                 f"| {in_flight} | {bare / 1000:,.1f} k | {ours / 1000:,.1f} k | {ours / bare:.3f} |"

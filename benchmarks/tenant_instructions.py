@@ -29,7 +29,7 @@ import asyncio
 import json
 
 import leadconnector_async as lc
-from benchmarks._callgrind import counted, require_valgrind
+from benchmarks._callgrind import per_get, require_valgrind
 from benchmarks._results import machine, write_section
 from benchmarks._tenant_load import bare_session, location_token
 from benchmarks.tenants import raw_server
@@ -87,9 +87,8 @@ def main() -> None:
     per: dict[str, float] = {}
     with raw_server() as url:
         for name, outstanding in CONTENDERS.items():
-            extra = counted(MODULE, [url, args.many, outstanding, args.locations])
-            extra -= counted(MODULE, [url, args.few, outstanding, args.locations])
-            per[name] = extra / (args.many - args.few)
+            tail = [outstanding, args.locations]
+            per[name] = per_get(MODULE, args.few, args.many, [url], tail)
             print(f"{name}: {per[name] / 1000:,.1f} k", flush=True)
     bare = next(iter(per.values()))
     rows = [f"| {name} | {n / 1000:,.1f} k | {n / bare:.3f} |" for name, n in per.items()]

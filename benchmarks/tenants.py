@@ -45,6 +45,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import product
 
 import leadconnector_async as lc
 from benchmarks import _head_of_line as hol
@@ -185,42 +186,34 @@ async def measure(args: argparse.Namespace) -> str:
     ]
     with raw_server() as url:
         first = 0  # each run its own locations: the server's windows still hold the last run's
-        for demand in args.demand.split(","):
-            for timeout in _timeouts(args.timeout):
-                budget = f"{timeout:g} s" if timeout else "the default 30 s"
-                for mode in GC_MODES[args.gc]:
-                    with collector(mode):
-                        # Measured before and after each run (the mean is its yardstick): a
-                        # shared machine's speed drifts over minutes, and a ceiling taken once
-                        # would judge a run made a minute later at another speed.
-                        before = await ceiling(url, args.seconds)
-                        runs = []
-                        for n in counts:
-                            locations = range(first, first + n)
-                            run = await drive(
-                                url,
-                                locations,
-                                RATE,
-                                args.seconds,
-                                args.warmup,
-                                None,
-                                timeout,
-                                paced=demand == "paced",
-                            )
-                            after = await ceiling(url, args.seconds)
-                            runs.append((run, (before + after) / 2))
-                            before = after
-                            first += n
-                            print(demand, mode, budget, tenant_rows(runs)[-1], flush=True)
-                    lines += [
-                        f"{DEMAND_TITLES[demand]}. {GC_TITLES[mode]}, each call's timeout "
-                        f"{budget}; bare aiohttp's ceiling against the same server (100 in "
-                        "flight, no limiter) is the mean of its runs just before and just "
-                        "after each row's:",
-                        "",
-                        *tenant_rows(runs),
-                        "",
-                    ]
+        sets = product(args.demand.split(","), _timeouts(args.timeout), GC_MODES[args.gc])
+        for demand, timeout, mode in sets:
+            budget = f"{timeout:g} s" if timeout else "the default 30 s"
+            with collector(mode):
+                # Measured before and after each run (the mean is its yardstick): a shared
+                # machine's speed drifts over minutes, and a ceiling taken once would judge a
+                # run made a minute later at another speed.
+                before = await ceiling(url, args.seconds)
+                runs = []
+                for n in counts:
+                    locations = range(first, first + n)
+                    paced = demand == "paced"
+                    run = await drive(
+                        url, locations, RATE, args.seconds, args.warmup, None, timeout, paced
+                    )
+                    after = await ceiling(url, args.seconds)
+                    runs.append((run, (before + after) / 2))
+                    before = after
+                    first += n
+                    print(demand, mode, budget, tenant_rows(runs)[-1], flush=True)
+            lines += [
+                f"{DEMAND_TITLES[demand]}. {GC_TITLES[mode]}, each call's timeout {budget}; "
+                "bare aiohttp's ceiling against the same server (100 in flight, no limiter) is "
+                "the mean of its runs just before and just after each row's:",
+                "",
+                *tenant_rows(runs),
+                "",
+            ]
     if args.hol_seconds > 0:
         lines += [
             "Head-of-line, `bulk_upsert` over 21 locations at 10/s each "
