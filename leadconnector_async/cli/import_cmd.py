@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .._bulk_tally import job_failure
+from .._retry import may_have_been_applied
 from ..bulk import BulkJob, each
 from ..client import LeadConnector
 from ..custom_fields import CustomFieldDirectory
@@ -241,7 +242,7 @@ async def _run(
     job = BulkJob(
         client,
         rows,
-        each(sender, Row),
+        each(_journalled(sender, journal), Row),
         concurrency=options.concurrency,
         on_progress=on_progress,
         stop_on_error=job_failure,
@@ -277,6 +278,24 @@ async def _run(
     counts.rate_limited = result.rate_limited + tagger.rate_limited
     counts.elapsed = time.monotonic() - started
     return counts, stopped
+
+
+def _journalled(
+    sender: RowSender, journal: Journal
+) -> Callable[[Row], Coroutine[Any, Any, Imported]]:
+    """``sender``, telling ``journal`` which rows were handed to the server (a stop records
+    the others as unsent, so their resume needs no lookup)."""
+
+    async def send(row: Row) -> Imported:
+        journal.sending(row.line)
+        try:
+            return await sender(row)
+        except LeadConnectorError as error:
+            if not may_have_been_applied(error):
+                journal.unapplied(row.line)
+            raise
+
+    return send
 
 
 async def _add_tags(

@@ -5,11 +5,16 @@ The journal (``FILE.journal``) is append-only JSON lines: a header naming the in
 any of them is) and ``{"upto": U, "done": [...], "rejected": [...]}`` records (every row before
 line U is finished, and so are the listed lines). The rejects file is flushed and fsynced
 before the journal records a row as rejected, so every rejected line the journal names is in it.
+A run that stops (a job-level error, Ctrl-C) ends with ``{"unsent": [...]}``: leased rows it
+knows no request of its own or of an earlier run can have applied (never handed to the server,
+or refused before acting); a later lease of such a row says ``{"relet": [...]}``.
 
 ``--resume`` replays the journal: finished rows are skipped, the rejects it names are kept, and
 rows that were leased but not finished (in flight at the crash) are known, so a create can be
-checked on the server before it is sent again. A finished import leaves a journal that says
-``{"complete": true}``: resuming it does nothing, and a new import of the file replaces it.
+checked on the server before it is sent again. Rows recorded as unsent are sent as any other:
+no lookup, and no reject for a row that has nothing to look up by. A finished import leaves a
+journal that says ``{"complete": true}``: resuming it does nothing, and a new import of the file
+replaces it.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class ResumeState:
     finished: set[int] = field(default_factory=set)
     rejected: set[int] = field(default_factory=set)
     lease: int = 0
+    unsent: set[int] = field(default_factory=set)
+    """Leased, unfinished rows that no run can have applied."""
     complete: bool = False
     """The run finished every row; there is nothing to resume."""
     complete_rejects: int = 0
@@ -50,7 +57,7 @@ class ResumeState:
 
     def maybe_sent(self, line: int) -> bool:
         """True when the row on ``line`` may have reached the server without being finished."""
-        return line <= self.lease and not self.is_finished(line)
+        return line <= self.lease and not self.is_finished(line) and line not in self.unsent
 
 
 def journal_path(input_path: Path) -> Path:
@@ -110,6 +117,8 @@ def _replay(records: list[dict[str, Any]]) -> ResumeState:
         if record.get("complete"):
             state.complete, state.complete_rejects = True, int(record.get("rejects", 0))
         state.lease = max(state.lease, int(record.get("lease", 0)))
+        state.unsent.difference_update(int(n) for n in record.get("relet", ()))
+        state.unsent.update(int(n) for n in record.get("unsent", ()))
         state.upto = max(state.upto, int(record.get("upto", 0)))
         finished.extend(int(n) for n in record.get("done", ()))
         rejected = [int(n) for n in record.get("rejected", ())]
@@ -137,7 +146,12 @@ class Journal:
         if resumed is None:
             self._append(_identity(input_path))
         self._lease = resumed.lease if resumed is not None else 0
+        # The interrupted runs' unsent rows: leasing one again must be recorded (it is below
+        # the lease's high-water mark).
+        self._unsent = set(resumed.unsent) if resumed is not None else set()
+        self._resumed = resumed
         self._open: set[int] = set()
+        self._handed: set[int] = set()  # open rows whose requests may have reached the server
         self._last_line = 0
         self._done: list[int] = []
         self._rejected: list[int] = []
@@ -147,9 +161,20 @@ class Journal:
         """Durably record that the rows on ``lines`` may now be sent; call before sending."""
         self._open.update(lines)
         self._last_line = max(self._last_line, *lines)
-        if self._last_line > self._lease:
-            self._lease = self._last_line
-            self.sync({"lease": self._lease})
+        relet = sorted(self._unsent.intersection(lines))
+        if self._last_line > self._lease or relet:
+            self._lease = max(self._lease, self._last_line)
+            self._unsent.difference_update(relet)
+            self.sync({"lease": self._lease, "relet": relet} if relet else {"lease": self._lease})
+
+    def sending(self, line: int) -> None:
+        """A request for the leased row on ``line`` may now reach the server."""
+        self._handed.add(line)
+
+    def unapplied(self, line: int) -> None:
+        """The request for the row on ``line`` was refused before it could act: unless an
+        earlier run may have sent the row, it is unsent again."""
+        self._handed.discard(line)
 
     def skipped(self, line: int) -> None:
         """The row on ``line`` was finished by an earlier run."""
@@ -166,6 +191,7 @@ class Journal:
 
     def _finish(self, line: int, kind: list[int]) -> None:
         self._open.discard(line)
+        self._handed.discard(line)
         self._last_line = max(self._last_line, line)
         kind.append(line)
         if (
@@ -185,8 +211,10 @@ class Journal:
 
     def close(self, *, finished: bool) -> None:
         """Sync and close. When the import ``finished``, the journal is replaced by a short one
-        saying so, so a ``--resume`` after a crash at the very end repeats nothing."""
-        self.sync()
+        saying so, so a ``--resume`` after a crash at the very end repeats nothing. A run that
+        did not finish records its leased rows that no run sent (see the module docstring)."""
+        unsent = [] if finished else self._unsent_rows()
+        self.sync({"unsent": unsent} if unsent else None)
         self._handle.close()
         if finished:
             header = self.path.read_bytes().split(b"\n", 1)[0]
@@ -197,6 +225,15 @@ class Journal:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(partial, self.path)
+
+    def _unsent_rows(self) -> list[int]:
+        """The leased, unfinished rows that neither this run nor an earlier one handed over."""
+        resumed = self._resumed
+        return sorted(
+            line
+            for line in self._open - self._handed
+            if resumed is None or not resumed.maybe_sent(line)
+        )
 
     def _append(self, record: dict[str, Any]) -> None:
         self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import leadconnector_async as lc
@@ -11,6 +13,27 @@ from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults
 from leadconnector_async.testing._faults import FaultDice
 
 NO_RETRIES = lc.RetryPolicy(max_retries=0)
+
+
+@asynccontextmanager
+async def _three_then_429() -> AsyncIterator[tuple[FakeLeadConnector, lc.LeadConnector]]:
+    """A server that admits 3 of the first 4 requests, each answered after 0.3 s, and refuses
+    the fourth at once (429); a client that does not retry."""
+    async with (
+        FakeLeadConnector(rate_limit=FakeRateLimit(3, 60.0), faults=Faults(latency=0.3)) as fake,
+        lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=None,
+            retry=NO_RETRIES,
+        ) as client,
+    ):
+        yield fake, client
+
+
+def _limit_passed(fake: FakeLeadConnector) -> None:
+    fake.window, fake.dice = None, FaultDice(Faults())
 
 
 async def _import(client: lc.LeadConnector, options: ImportOptions) -> tuple[int, str]:
@@ -24,29 +47,42 @@ async def test_rows_answered_after_the_stop_are_journalled_so_a_resume_does_not_
 ) -> None:
     source = tmp_path / "people.csv"
     source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(10)))
-    # The server admits 3 of the first 4 creates, each answered after 0.3 s, and refuses the
-    # fourth at once (429): the job stops on that answer while the 3 are still in flight.
-    async with FakeLeadConnector(
-        rate_limit=FakeRateLimit(3, 60.0), faults=Faults(latency=0.3)
-    ) as fake:
-        async with lc.LeadConnector(
-            fake.token,
-            location_id=fake.location_id,
-            base_url=fake.url,
-            rate_limit=None,
-            retry=NO_RETRIES,
-        ) as client:
-            options = ImportOptions(source, create=True, concurrency=4)
-            code, said = await _import(client, options)
-            assert code == 3, said
-            assert "stopped: RateLimitError" in said
-            assert len(fake.store.contacts) == 3
-            assert "ok 3 (created 3" in said  # the 3 in flight were counted, not dropped
-            fake.window, fake.dice = None, FaultDice(Faults())  # the limit passed
-            resumed = ImportOptions(source, create=True, concurrency=4, resume=True)
-            code, said = await _import(client, resumed)
+    # The job stops on the fourth create's 429 while the first 3 are still in flight.
+    async with _three_then_429() as (fake, client):
+        options = ImportOptions(source, create=True, concurrency=4)
+        code, said = await _import(client, options)
+        assert code == 3, said
+        assert "stopped: RateLimitError" in said
+        assert len(fake.store.contacts) == 3
+        assert "ok 3 (created 3" in said  # the 3 in flight were counted, not dropped
+        _limit_passed(fake)
+        resumed = ImportOptions(source, create=True, concurrency=4, resume=True)
+        code, said = await _import(client, resumed)
         assert code == 0, said
         assert "found already created" not in said  # none of the 3 was looked up as unsure
         assert "ok 7 (created 7" in said
         emails = sorted(c["email"] for c in fake.store.contacts.values())
         assert emails == sorted(f"p{n}@x.com" for n in range(10))
+
+
+async def test_rows_a_stop_left_unsent_are_created_on_resume_without_a_lookup(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "people.csv"
+    # No email or phone: a row the resume had to check for could only be rejected.
+    source.write_text("firstName\n" + "".join(f"P{n}\n" for n in range(10)))
+    async with _three_then_429() as (fake, client):
+        options = ImportOptions(source, create=True, concurrency=4)
+        code, said = await _import(client, options)
+        assert code == 3, said
+        assert len(fake.store.contacts) == 3
+        # The fourth create got a 429 (not applied); rows 5-10 were read, never sent.
+        _limit_passed(fake)
+        before = fake.stats.requests
+        resumed = ImportOptions(source, create=True, concurrency=4, resume=True)
+        code, said = await _import(client, resumed)
+        assert code == 0, said
+        assert "rejected 0" in said
+        assert fake.stats.requests - before == 7  # one create per row left, no lookups
+        names = sorted(c["firstName"] for c in fake.store.contacts.values())
+        assert names == sorted(f"P{n}" for n in range(10))
