@@ -59,6 +59,8 @@ class RetryPolicy:
         deadline: Total seconds one call may take across all attempts, or ``None``.
         max_wait: Longest wait the server may ask for (``Retry-After`` on a 429) that is still
             waited out; a longer one raises ``RateLimitError`` with ``.retry_after`` at once.
+            The location stays paused as asked all the same (a day at most), so its other
+            calls send nothing meanwhile.
     """
 
     max_retries: int = 3

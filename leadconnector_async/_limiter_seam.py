@@ -104,10 +104,12 @@ class Limiter(Protocol):
         ...
 
 
-def timed_out(key: str, why: str) -> RateLimitTimeoutError:
-    """The error for a request that got no slot in time (``why`` says what held it)."""
+def timed_out(key: str, why: str, paused_for: float | None = None) -> RateLimitTimeoutError:
+    """The error for a request that got no slot in time (``why`` says what held it;
+    ``paused_for``: the seconds left of a 429's pause that outlasts the call's budget)."""
     return RateLimitTimeoutError(
-        f"no send slot for {key!r} within the call's time budget ({why}); nothing was sent"
+        f"no send slot for {key!r} within the call's time budget ({why}); nothing was sent",
+        retry_after=paused_for,
     )
 
 

@@ -132,7 +132,8 @@ class LocalLimiter:
                 pause = state.paused_until - loop.time()
                 if pause > 0:
                     if deadline is not None and loop.time() + pause > deadline:
-                        raise timed_out(state.key, "the location is paused after a 429")
+                        why = f"the location is paused for {pause:.1f} s after a 429"
+                        raise timed_out(state.key, why, pause)
                     await asyncio.sleep(pause)
                     continue
                 state.paused_until = 0.0

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .resources.locations import LocationsResource
 
 T = TypeVar("T")
+_LONGEST_PAUSE = 86_400.0  # seconds: a day, the daily budget's horizon (Retry-After may say inf)
 
 
 class LeadConnector(AsyncClosing):
@@ -431,13 +432,13 @@ class LeadConnector(AsyncClosing):
                         idempotent=call.idempotent,
                         elapsed=loop.time() - started,
                     )
+                    if isinstance(error, RateLimitError) and limiter is not None:
+                        _pause_location(limiter, key, error, delay)
                     if delay is None:
                         if maybe_applied and isinstance(error, TransportError):
                             error.outcome_unknown = True  # an earlier attempt may have landed
                         raise
                     maybe_applied |= may_have_been_applied(error)
-                    if isinstance(error, RateLimitError) and limiter is not None:
-                        limiter.penalize(key, delay)
                     log_retry(call, attempt, delay, error)
                     if trace is not None:
                         trace.retrying(delay, error)
@@ -512,3 +513,13 @@ class LeadConnector(AsyncClosing):
             f"LeadConnector(location_id={self._location_id!r}, "
             f"base_url={self._config.base_url!r}, {state})"
         )
+
+
+def _pause_location(limiter: Limiter, key: str, error: RateLimitError, delay: float | None) -> None:
+    """A 429 pauses its location for every call, whether or not this one waits it out: for
+    this call's back-off, or for the server's ``Retry-After`` when the call gives up (longer
+    than ``max_wait``, retries or deadline spent), so the location's other calls fail at once
+    instead of each spending a request on another 429."""
+    pause = delay if delay is not None else error.retry_after
+    if pause is not None and error.status_code == 429:
+        limiter.penalize(key, min(pause, _LONGEST_PAUSE))

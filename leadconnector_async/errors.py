@@ -214,11 +214,13 @@ class RedirectError(APIError):
 class RateLimitTimeoutError(RateLimitError):
     """No send slot freed up within the call's ``timeout`` or ``RetryPolicy(deadline=...)``.
 
-    Nothing was sent; ``status_code`` is ``None`` and the call is not retried.
+    Nothing was sent; ``status_code`` is ``None`` and the call is not retried. ``retry_after``
+    is set when a 429's pause of the location outlasts the call's time budget: the seconds
+    left of it.
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, status_code=None)
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, retry_after=retry_after, status_code=None)
 
 
 class ServerError(APIError):

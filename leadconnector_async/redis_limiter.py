@@ -176,7 +176,7 @@ class RedisLimiter(AsyncClosing):
         pause = state.paused_until - loop.time()
         if pause > 0:
             if deadline is not None and loop.time() + pause > deadline:
-                raise _timed_out(key)
+                raise _timed_out(key, pause, "the location is paused after a 429")
             await asyncio.sleep(pause)
         if deadline is not None and state.lock.locked() and _hopeless(state, loop.time(), deadline):
             raise _timed_out(key)
@@ -184,7 +184,7 @@ class RedisLimiter(AsyncClosing):
         try:
             async with asyncio.timeout_at(deadline):
                 try:
-                    member = await self._acquire_shared(key, state)
+                    member = await self._acquire_shared(key, state, deadline)
                 except UNAVAILABLE as error:
                     self._fallback.went_unavailable(error)
                     member = None
@@ -200,8 +200,15 @@ class RedisLimiter(AsyncClosing):
         self._fallback.reachable()
         return Permit(key, state.shared_in_use, state.sent, member)
 
-    async def _acquire_shared(self, key: str, state: _Location) -> str | None:
-        """Take a slot in the shared window (its member); None while Redis is unreachable."""
+    async def _acquire_shared(
+        self, key: str, state: _Location, deadline: float | None
+    ) -> str | None:
+        """Take a slot in the shared window (its member); None while Redis is unreachable.
+
+        Raises:
+            RateLimitTimeoutError: Redis says the next slot (or the end of a 429's pause,
+                perhaps another process's) comes after ``deadline``: at once, not at it.
+        """
         member = next(self._members)
         state.waiting += 1
         try:
@@ -218,6 +225,8 @@ class RedisLimiter(AsyncClosing):
                     return member
                 if status == -1:
                     raise _daily_spent(key, wait)
+                if deadline is not None and loop.time() + wait > deadline:
+                    raise _timed_out(key, wait, "the shared window or a 429's pause")
                 await asyncio.sleep(wait + 0.001)  # the millisecond saves a too-early round trip
         finally:
             state.lock.release()
@@ -402,10 +411,14 @@ def _timed_turn(state: _Location, took: float) -> None:
         state.turn = (state.turn + took) / 2 if state.turn else took
 
 
-def _timed_out(key: str) -> RateLimitTimeoutError:
+def _timed_out(key: str, wait: float | None = None, why: str = "") -> RateLimitTimeoutError:
+    """No slot within the call's budget; ``wait``: seconds until one, when known (``why``
+    says what holds it)."""
+    held = "" if wait is None else f" ({why} holds it for {wait:.1f} s)"
     return RateLimitTimeoutError(
-        f"no send slot for {key!r} in the shared window within the call's time budget; "
-        "nothing was sent"
+        f"no send slot for {key!r} in the shared window within the call's time budget{held}; "
+        "nothing was sent",
+        retry_after=wait,
     )
 
 

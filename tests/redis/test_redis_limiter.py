@@ -384,3 +384,22 @@ async def test_many_locations_at_once_share_a_bounded_set_of_connections(
             limiter.release(permit)
     assert len(permits) == 300
     assert len(clients) <= 1 + MAX_CONNECTIONS  # the inspector and the limiter's pool
+
+
+async def test_a_long_429_pause_fails_every_workers_calls_at_once(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=10, period=1.0, daily=None)
+    one = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    other = RedisLimiter(redis_server.url, limit, key_prefix=key_prefix)
+    async with one, other:
+        await one.acquire(LOC)  # loads the script
+        one.penalize(LOC, 3600.0)
+        loop = asyncio.get_running_loop()
+        for limiter in (one, other):  # the one that paused, and one that only Redis told
+            started = loop.time()
+            with pytest.raises(lc.RateLimitTimeoutError) as raised:
+                await limiter.acquire(LOC, started + 30.0)
+            assert loop.time() - started < 30.0  # refused at once, not at the deadline
+            assert raised.value.retry_after is not None
+            assert 3500 < raised.value.retry_after <= 3600
