@@ -401,3 +401,38 @@ async def test_a_job_level_stop_leaves_every_unwritten_row_to_the_resume(
     assert rest.failed == []
     assert all(_done(fake, emails))
     assert len(fake.store.contacts) == 40  # nothing created twice
+
+
+async def test_clearing_a_custom_field_or_dnd_setting_that_is_empty_writes_nothing(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    notes = fake.custom_fields.add(fake.location_id, "Notes")
+    tier = fake.custom_fields.add(fake.location_id, "Tier")
+    stored = _store(
+        fake,
+        email="a@x.com",
+        customFields=[{"id": tier["id"], "field_value": "gold"}],
+        dndSettings={"Email": {"status": "inactive"}},
+    )
+    clear_both = lc.ContactCreate(
+        email="a@x.com",
+        custom_fields=[
+            lc.CustomFieldInput(id=notes["id"], field_value=""),  # empty already
+            lc.CustomFieldInput(id=tier["id"], field_value=""),  # holds "gold"
+        ],
+    )
+    sync = leadconnector_client.contacts.sync
+    result = await sync([clear_both])
+    assert result.updated == 1
+    assert _writes(fake) == 1
+    tier_values = [f for f in stored.get("customFields", []) if f["id"] == tier["id"]]
+    assert all(not f.get("value") and not f.get("field_value") for f in tier_values)
+    result = await sync([clear_both])  # both are empty now: nothing to write
+    assert (result.updated, result.unchanged) == (0, 1)
+    assert _writes(fake) == 1
+    no_message = lc.DndChannelInput(status="inactive", message="")  # it has none
+    dnd = lc.ContactCreate(email="a@x.com", dnd_settings=lc.DndSettingsInput(email=no_message))
+    result = await sync([dnd])
+    assert (result.updated, result.unchanged) == (0, 1)
+    assert _writes(fake) == 1

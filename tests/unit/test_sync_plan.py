@@ -101,3 +101,21 @@ def test_tags_are_grouped_into_the_fewest_requests() -> None:
     for n in range(4):
         by_tag.plan(frozenset({"x", f"only-{n}"}) if n else frozenset({"x"}))
     assert by_tag.cost() == 4  # 4 sets; 1 + 3 tags also costs 4
+
+
+def test_clearing_is_a_change_only_where_the_contact_holds_a_value() -> None:
+    index = ContactIndex()
+    contact = lc.Contact(
+        id="c1",
+        email="a@x.com",
+        custom_fields=[lc.CustomFieldValue(id="f1", value="gold")],
+        dnd_settings=lc.DndSettings(email=lc.DndChannel(status="inactive")),
+    )
+    index.add(contact, contact.email)
+    index.freeze()
+    position = index.find("a@x.com")
+    assert position is not None
+    empty = [("cf:f2", None), ("dnd_settings.Email.message", None), ("city", None)]
+    assert index.changed(position, empty) == []
+    holding = [("cf:f1", None), ("dnd_settings.Email.status", None), ("email", None)]
+    assert index.changed(position, holding) == holding
