@@ -43,7 +43,8 @@ class OAuthToken(RenewingToken):
 
     Args:
         access_token: The current access token.
-        refresh_token: The refresh token issued with it.
+        refresh_token: The refresh token issued with it; ``""`` if none was (the token then
+            works until it expires, and raises :class:`AuthenticationError` after that).
         expires_at: When the access token expires, in unix seconds; ``None`` if unknown (then
             it is refreshed only when the server rejects it).
         client_id: The app's client id.
@@ -84,7 +85,8 @@ class OAuthToken(RenewingToken):
             raise ConfigurationError("on_refresh must be a function (async or not) or None")
         self._set(
             required(access_token, "access_token"),
-            required(refresh_token, "refresh_token"),
+            # "": none was issued (a code exchange may give none): kept until it expires.
+            refresh_token if refresh_token == "" else required(refresh_token, "refresh_token"),
             _checked_expiry(expires_at),
             required(client_id, "client_id"),
             required(client_secret, "client_secret"),

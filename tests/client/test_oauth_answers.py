@@ -219,3 +219,42 @@ async def test_a_code_answer_without_a_refresh_token_works_until_it_expires(expi
     assert oauth.stats.refreshes == 0  # nothing sent to the token endpoint
     assert contact_requests(fake) == (1 if expiry == "clock" else 2)
     assert vault.saved == []
+
+
+async def test_a_saved_token_without_a_refresh_token_can_be_rebuilt() -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        issuing_no_refresh_token(oauth, NO_REFRESH_TOKEN["missing"])
+        issued = await exchanged(pool, oauth, clock, vault)
+        # What an app saved of it, loaded again in another process.
+        token = lc.OAuthToken(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            expires_at=issued.expires_at,
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            on_refresh=vault.save,
+            location_id=LOC,
+            clock=clock,
+        )
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        assert (await client.contacts.get(contact_id)).id == contact_id
+        clock.now += oauth.access_token_ttl
+        with pytest.raises(lc.AuthenticationError, match="no refresh token"):
+            await client.contacts.get(contact_id)
+    assert oauth.stats.refreshes == 0
+    assert contact_requests(fake) == 1
+
+
+@pytest.mark.parametrize("blank", [" ", "\t"])
+def test_a_blank_refresh_token_is_refused(blank: str) -> None:
+    with pytest.raises(lc.ConfigurationError, match="refresh_token"):
+        lc.OAuthToken(
+            access_token="a",
+            refresh_token=blank,
+            expires_at=None,
+            client_id="id",
+            client_secret="secret",
+            on_refresh=None,
+        )
