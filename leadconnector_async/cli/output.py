@@ -110,6 +110,8 @@ class ContactWriter:
             try:
                 if exc_type is None and not self._ndjson:
                     self._write_csv(self._handle)
+                elif exc_type is None:
+                    _on_disk(self._handle)
             finally:
                 self._handle.close()
             if self._ndjson and self.path is not None and exc_type is None:
@@ -162,6 +164,7 @@ class ContactWriter:
             return
         with self._partial().open("w", newline="", encoding="utf-8") as out:
             self._copy_csv(spool, out, columns)
+            _on_disk(out)
         os.replace(self._partial(), self.path)
 
     @staticmethod
@@ -170,6 +173,13 @@ class ContactWriter:
         writer.writeheader()
         for line in spool:
             writer.writerow(json.loads(line))
+
+
+def _on_disk(handle: IO[str]) -> None:
+    """Flush ``handle`` to the disk before its file is renamed into place: otherwise a crash
+    soon after the rename can leave the name on an empty or partly written file."""
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def _cell(value: object) -> str:
