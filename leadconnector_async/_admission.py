@@ -16,6 +16,13 @@ location's own waiting requests times how long that location's turns take to com
 (measured), or, before there is such a measurement, the requests the turn order certainly serves
 first at the fastest rate the pool recently admitted.
 
+A location with no request waiting is never refused early: its request joins the back of the
+turn order and waits one round of turns at most, then has its place or its deadline's error. So
+at most one request per location waits past its prediction, and a caller that asks again as
+soon as it is refused (a job working through a location, a poller) is not refused again and
+again, each refusal costing the process about what a wait would have: when such callers outrun
+the pool, refusing them only turns the core over to refusals.
+
 Once it has refused one (arrivals outrun it), a request may wait only a tenth of its budget
 until a whole budget passes without a refusal. In a lasting overload the pool serves the same
 number whatever the queue's length; a queue as long as the budget only makes each call wait
@@ -164,7 +171,8 @@ class Admission:
 
     def hopeless(self, key: str, deadline: float, now: float | None = None) -> bool:
         """Whether a request for ``key`` arriving now is predicted to get no place by
-        ``deadline`` (event-loop time); False whenever nobody waits.
+        ``deadline`` (event-loop time); False whenever nobody waits, and False for a location
+        with no request waiting (see the module's docstring).
 
         Its location's turn comes round every ``interval`` seconds (measured while it waits),
         and the requests of its own ahead of it each take a turn first. Before that is
@@ -179,27 +187,28 @@ class Admission:
             return False
         if now is None:
             now = self._now()
-        allowed = deadline - now
         self._arrived.add(key)
         rate = self._measured_rate(now)
+        queue = self._queues.get(key)
+        if queue is None:  # its location's first waiting request: see the module's docstring
+            return False
+        allowed = deadline - now
         if now - self._refused_at < allowed:  # overloaded: see the module's docstring
             # Two rounds of turns for every location that asked in the last window.
             rounds = 2 * self._askers / rate if rate else float("inf")
             allowed = min(allowed, max(allowed * _OVERLOADED_WAIT, rounds))
-        queue = self._queues.get(key)
-        if queue is not None and queue.interval:
+        if queue.interval:
             # Its next turn, then one more per request of its own ahead. A turn overdue (its
             # waiters expiring before it comes) shows turns take at least that long now.
             interval = max(queue.interval, now - queue.turn_at)
             return queue.turn_at + interval - now + len(queue) * interval > allowed
         if not rate:
             return False
-        # A location without a queue joins the back of the turn order: every location that
-        # waits goes once before it. One with n of its own ahead gets its turn n times first,
-        # and between two of its turns every other location that still waits gets one: at
-        # least min(its queue length, n) of each go first (n of its own included).
+        # One with n of its own ahead gets its turn n times first, and between two of its
+        # turns every other location that still waits gets one: at least min(its queue
+        # length, n) of each go first (n of its own included).
         admissible = allowed * rate
-        turns = len(queue) if queue else 1
+        turns = len(queue)
         longer = self._longer
         ahead = 0
         for n in range(min(turns, len(longer))):

@@ -101,23 +101,40 @@ async def test_nobody_is_refused_until_the_pool_is_saturated_and_its_rate_measur
     assert not gate.saturated
 
 
-async def test_a_new_location_waits_a_whole_turn_of_the_others() -> None:
+async def test_a_second_request_of_a_waiting_location_waits_a_whole_turn_of_the_others() -> None:
     clock = _Clock()
     gate, waiting = await _six_waiting_at_8_a_second(clock)
-    # Six locations wait, each goes once before a new one: 6 / 8 a second = 0.75 s at least.
-    assert gate.hopeless("new", clock.now + 0.7)
-    assert not gate.hopeless("new", clock.now + 0.8)
+    # Six locations wait (loc9 last), each goes once before loc9's second request: 6 / 8 a
+    # second = 0.75 s at least.
+    assert gate.hopeless("loc9", clock.now + 0.7)
+    assert not gate.hopeless("loc9", clock.now + 0.8)
     with pytest.raises(lc.PoolTimeoutError, match="nothing was sent") as caught:
-        await gate.enter("new", clock.now + 0.7)
+        await gate.enter("loc9", clock.now + 0.7)
     assert not caught.value.outcome_unknown
     assert gate.waiting == 6  # refused at once, never queued
     # A token refresh is never refused early: it waits its turn (its callers wait on it).
-    refresh = asyncio.ensure_future(gate.enter("new", clock.now + 0.7, refuse_early=False))
+    refresh = asyncio.ensure_future(gate.enter("loc9", clock.now + 0.7, refuse_early=False))
     await asyncio.sleep(0)
     assert gate.waiting == 7
     for _ in range(8):
         gate.leave()
     await asyncio.gather(*waiting, refresh)
+    assert (gate.free, gate.waiting) == (1, 0)
+
+
+async def test_a_location_with_nothing_waiting_is_never_refused_early() -> None:
+    # Its request waits one round of turns at most, and a caller that would ask again at once
+    # after a refusal (a job working through its location) is not refused over and over.
+    clock = _Clock()
+    gate, waiting = await _six_waiting_at_8_a_second(clock)
+    assert gate.hopeless("loc9", clock.now + 0.1)  # the overloaded pool's judgement stands
+    assert not gate.hopeless("new", clock.now + 0.1)  # six turns ahead, 0.75 s: still queued
+    queued = asyncio.ensure_future(gate.enter("new", clock.now + 0.1))
+    await asyncio.sleep(0)
+    assert gate.waiting == 7
+    for _ in range(8):
+        gate.leave()
+    await asyncio.gather(*waiting, queued)
     assert (gate.free, gate.waiting) == (1, 0)
 
 
@@ -145,16 +162,16 @@ async def test_a_location_with_requests_ahead_waits_a_turn_for_each() -> None:
 
 async def test_once_it_refuses_one_a_request_may_wait_a_tenth_of_its_budget() -> None:
     clock = _Clock()
-    gate, waiting = await _six_waiting_at_8_a_second(clock)  # a new one's turn: 0.75 s away
-    assert not gate.hopeless("new", clock.now + 0.8)
+    gate, waiting = await _six_waiting_at_8_a_second(clock)  # loc9's next turn: 0.75 s away
+    assert not gate.hopeless("loc9", clock.now + 0.8)
     with pytest.raises(lc.PoolTimeoutError):
-        await gate.enter("new", clock.now + 0.7)
+        await gate.enter("loc9", clock.now + 0.7)
     # Arrivals outrun the pool: a request may now wait a tenth of its budget, not all of it.
-    assert gate.hopeless("new", clock.now + 0.8)
-    assert gate.hopeless("new", clock.now + 7.4)
-    assert not gate.hopeless("new", clock.now + 7.6)
+    assert gate.hopeless("loc9", clock.now + 0.8)
+    assert gate.hopeless("loc9", clock.now + 7.4)
+    assert not gate.hopeless("loc9", clock.now + 7.6)
     clock.now += 0.81  # a whole budget (0.8 s) without another refusal: the whole budget again
-    assert not gate.hopeless("new", clock.now + 0.8)
+    assert not gate.hopeless("loc9", clock.now + 0.8)
     for _ in range(7):
         gate.leave()
     await asyncio.gather(*waiting)
@@ -167,15 +184,15 @@ async def test_overloaded_each_asking_location_may_still_wait_for_its_turn() -> 
     clock = _Clock()
     gate, waiting = await _six_waiting_at_8_a_second(clock)
     with pytest.raises(lc.PoolTimeoutError):
-        await gate.enter("new", clock.now + 0.7)  # overloaded from now on
+        await gate.enter("loc9", clock.now + 0.7)  # overloaded from now on
     for n in range(40):
         gate.hopeless(f"asker{n}", clock.now + 60)  # 41 locations ask in this window
     clock.now += 0.5
     for _ in range(4):
         gate.leave()
-    # Two locations wait (0.25 s at 8 a second): more than a tenth of 1 s, but within the
-    # two rounds of 41 locations (~10 s) that the overloaded pool still lets a request wait.
-    assert not gate.hopeless("new", clock.now + 1.0)
+    # Two locations wait (0.25 s at 8 a second), loc9 last: more than a tenth of 1 s, but
+    # within the two rounds of 41 locations (~10 s) the overloaded pool still lets one wait.
+    assert not gate.hopeless("loc9", clock.now + 1.0)
     for _ in range(3):
         gate.leave()
     await asyncio.gather(*waiting)
