@@ -2,7 +2,8 @@
 
     python -m benchmarks.tenants [--locations 100,300,1000,3000] [--seconds 3] [--warmup 1]
                                  [--hol-seconds 5] [--processes 2] [--gc both]
-                                 [--timeout 1,0] [--demand open,paced] [--no-write]
+                                 [--timeout 1,0] [--demand open,paced] [--rounds 1]
+                                 [--no-write]
 
 A raw-asyncio server (``benchmarks/_raw_server.py``) runs in its own process and enforces the
 API's 100 requests per 10 s per location. One root client drives N locations via
@@ -30,6 +31,11 @@ arrivals.
 Head-of-line: ``bulk_upsert`` over 21 locations at 10/s each with one busy (half the rows), one
 slow (answers after 2 s) or one low-limit (2/s) location (see ``benchmarks/_head_of_line.py``).
 
+``--rounds R``: each row runs R times, each beside the ceiling measured just before and after
+it, and shows the median (min-max) of the rounds' figures, the ratio to the ceiling taken within
+each round: on a shared machine whose speed drifts by a third within minutes, one run says
+little. Written to its own RESULTS.md section, beside the single-run one.
+
 ``--processes P``: the same demand split over P worker processes sharing one Redis limiter
 (a redis-server started on a free port), against 1 process with the same limiter.
 """
@@ -41,6 +47,7 @@ import asyncio
 import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,6 +61,8 @@ from benchmarks._tenant_load import Served, ceiling, drive
 from leadconnector_async.testing._redis_server import REDIS_SERVER, RedisServer
 
 RATE = 10.0  # gets per second demanded of each location (the published 100 per 10 s)
+SECTION = "Many locations (benchmarks/tenants.py)"
+ROUNDS_SECTION = "Many locations, medians of rounds (benchmarks/tenants.py --rounds)"
 CPYTHON_DEFAULT_THRESHOLDS = (700, 10, 10)
 GC_MODES = {"both": ("tuned", "default"), "tuned": ("tuned",), "default": ("default",)}
 DEMAND_TITLES = {
@@ -155,24 +164,39 @@ def run_processes(
     return [Served(**json.loads(child.communicate()[0])) for child in children]
 
 
-def tenant_rows(runs: list[tuple[Served, float]]) -> list[str]:
-    """Table rows, each run beside bare aiohttp's ceiling measured around it."""
-    rows = [
+def tenant_rows(rows: list[list[tuple[Served, float]]]) -> list[str]:
+    """Table rows, each run beside bare aiohttp's ceiling measured around it; a row of several
+    rounds shows each figure's median (min-max)."""
+    lines = [
         "| locations | bare ceiling/s | demanded/s | served/s | of min(ceiling, demand) "
         "| share of demand | failed/s | per-location rate / mean (min-max) | within ±25% "
         "| p99 loop lag | client CPU |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for run, top in runs:
-        demand = run.demanded / run.seconds
-        rows.append(
-            f"| {run.locations:,} | {top:,.0f} | {demand:,.0f} | {run.rate:,.0f} | "
-            f"{run.rate / max(1.0, min(top, demand)):.2f} | {run.share:.2f} | "
-            f"{run.errors / run.seconds:,.0f} | {run.spread_low:.2f}-{run.spread_high:.2f} | "
-            f"{run.within_25:.0%} | "
-            f"{run.lag_p99_ms:.0f} ms | {run.cpu_cores:.2f} core |"
+    for rounds in rows:
+        runs = [run for run, _ in rounds]
+        demand = [run.demanded / run.seconds for run in runs]
+        ratio = [run.rate / max(1.0, min(top, run.demanded / run.seconds)) for run, top in rounds]
+        lines.append(
+            f"| {runs[0].locations:,} | {_spread([top for _, top in rounds], ',.0f')} "
+            f"| {_spread(demand, ',.0f')} | {_spread([run.rate for run in runs], ',.0f')} "
+            f"| {_spread(ratio, '.2f')} | {_spread([run.share for run in runs], '.2f')} "
+            f"| {_spread([run.errors / run.seconds for run in runs], ',.0f')} "
+            f"| {min(run.spread_low for run in runs):.2f}-"
+            f"{max(run.spread_high for run in runs):.2f} "
+            f"| {min(run.within_25 for run in runs):.0%} "
+            f"| {_spread([run.lag_p99_ms for run in runs], '.0f')} ms "
+            f"| {_spread([run.cpu_cores for run in runs], '.2f')} core |"
         )
-    return rows
+    return lines
+
+
+def _spread(values: list[float], spec: str) -> str:
+    """One figure, or the median (min-max) of a row's rounds."""
+    if len(values) == 1:
+        return format(values[0], spec)
+    middle, low, high = statistics.median(values), min(values), max(values)
+    return f"{middle:{spec}} ({low:{spec}}-{high:{spec}})"
 
 
 async def measure(args: argparse.Namespace) -> str:
@@ -194,24 +218,33 @@ async def measure(args: argparse.Namespace) -> str:
                 # machine's speed drifts over minutes, and a ceiling taken once would judge a
                 # run made a minute later at another speed.
                 before = await ceiling(url, args.seconds)
-                runs = []
+                rows = []
                 for n in counts:
-                    locations = range(first, first + n)
-                    paced = demand == "paced"
-                    run = await drive(
-                        url, locations, RATE, args.seconds, args.warmup, None, timeout, paced
-                    )
-                    after = await ceiling(url, args.seconds)
-                    runs.append((run, (before + after) / 2))
-                    before = after
-                    first += n
-                    print(demand, mode, budget, tenant_rows(runs)[-1], flush=True)
+                    rounds = []
+                    for _ in range(args.rounds):
+                        locations = range(first, first + n)
+                        paced = demand == "paced"
+                        run = await drive(
+                            url, locations, RATE, args.seconds, args.warmup, None, timeout, paced
+                        )
+                        after = await ceiling(url, args.seconds)
+                        rounds.append((run, (before + after) / 2))
+                        before = after
+                        first += n
+                        print(demand, mode, budget, tenant_rows([rounds[-1:]])[-1], flush=True)
+                    rows.append(rounds)
             lines += [
                 f"{DEMAND_TITLES[demand]}. {GC_TITLES[mode]}, each call's timeout {budget}; "
                 "bare aiohttp's ceiling against the same server (100 in flight, no limiter) is "
-                "the mean of its runs just before and just after each row's:",
+                "the mean of its runs just before and just after each row's"
+                + (
+                    f"; each row {args.rounds} rounds (ceiling, run, ceiling, run, ...), "
+                    "its figures the median (min-max) of the rounds' (ratios within a round):"
+                    if args.rounds > 1
+                    else ":"
+                ),
                 "",
-                *tenant_rows(runs),
+                *tenant_rows(rows),
                 "",
             ]
     if args.hol_seconds > 0:
@@ -283,6 +316,12 @@ def main() -> None:
         default="1,0",
         help="each call's budget in s, one run per value (0: the client's default 30 s)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="runs per row, each beside the ceiling measured around it; a row shows medians",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -291,6 +330,8 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds takes a count of 1 or more, not {args.rounds}")
     if not set(args.demand.split(",")) <= DEMAND_TITLES.keys():
         parser.error(f"--demand takes open, paced or both, not {args.demand!r}")
     if args.worker:
@@ -299,7 +340,7 @@ def main() -> None:
     body = asyncio.run(measure(args))
     print(body)
     if not args.no_write:
-        write_section("Many locations (benchmarks/tenants.py)", body)
+        write_section(SECTION if args.rounds == 1 else ROUNDS_SECTION, body)
 
 
 if __name__ == "__main__":
