@@ -67,15 +67,21 @@ class ContactIndex:
         self._present = array("I")
         self._order = array("I")
         self._sorted_keys = array("q")
+        # The match key as the contact spells it, where that differs from its normalised form
+        # (an email with capitals): few contacts, so a dict.
+        self._spellings: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, contact: Contact, key: str | None) -> None:
-        """Keep one contact under its normalised match key (``None``: it has none)."""
+    def add(self, contact: Contact, key: str | None, spelled: str | None = None) -> None:
+        """Keep one contact under its normalised match key (``None``: it has none);
+        ``spelled``: the key as the contact stores it."""
         if key is None:
             self.unkeyed += 1
             return
+        if spelled is not None and spelled != key:
+            self._spellings[len(self._keys)] = spelled
         self._keys.append(key_hash(key))
         self._ids += contact.id.encode()
         self._id_ends.append(len(self._ids))
@@ -117,6 +123,10 @@ class ContactIndex:
         while end < len(self._sorted_keys) and self._sorted_keys[end] == wanted:
             end += 1
         return end - at
+
+    def spelling(self, position: int) -> str | None:
+        """The contact's match key as it stores it, when that differs from the normalised key."""
+        return self._spellings.get(position)
 
     def contact_id(self, position: int) -> str:
         return self._ids[self._start(self._id_ends, position) : self._id_ends[position]].decode()

@@ -6,7 +6,7 @@ Pure: it reads the :class:`ContactIndex` and returns a :class:`RowPlan`; nothing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from msgspec import UNSET
@@ -40,6 +40,12 @@ class MatchKey:
             if custom.id == self.custom_field_id:
                 return canonical(custom.field_value)
         return None
+
+    def as_stored(self, contact: Contact) -> str | None:
+        """The contact's email as it stores it (trimmed), capitals and all; ``None`` when rows
+        match on something else (a phone compares and is sent in E.164)."""
+        value = contact.email if self.name == "email" else None
+        return value.strip() if isinstance(value, str) else None
 
     def of_contact(self, contact: Contact) -> str | None:
         if self.custom_field_id is None:
@@ -159,7 +165,8 @@ class Planner:
                 changes["tags"] = sorted(wanted)
         contact_id = index.contact_id(position)
         if changes.keys() & _UPSERT_ONLY:
-            return self._upsert_existing(row, changes, contact_id, add_tags)
+            stored_key = index.spelling(position)
+            return self._upsert_existing(row, changes, contact_id, add_tags, stored_key)
         if changes:
             return RowPlan("update", ContactUpdate(**changes), contact_id, add_tags)  # type: ignore[arg-type]
         return RowPlan("tags", None, contact_id, add_tags) if add_tags else RowPlan("unchanged")
@@ -170,8 +177,11 @@ class Planner:
         changes: dict[str, object],
         contact_id: str,
         add_tags: frozenset[str],
+        stored_key: str | None,
     ) -> RowPlan:
-        """Upsert the fields only it can change, with the match key alone to find the contact.
+        """Upsert the fields only it can change, with the match key alone to find the contact,
+        spelled as the contact stores it (``stored_key``, when that differs from the normalised
+        key): the comparison found it unchanged, so the upsert must not rewrite its case.
 
         An upsert matches by email or phone in the order the location's settings give, and a
         changed email or phone in its body could find another contact (reference §10): the
@@ -183,7 +193,7 @@ class Planner:
                 f"upsert, which finds contacts by email or phone, not by {self._describe()}"
             )
         only = {name: changes.pop(name) for name in _UPSERT_ONLY & changes.keys()}
-        identity = {self._match.name: getattr(row, self._match.name)}
+        identity: dict[str, Any] = {self._match.name: stored_key or getattr(row, self._match.name)}
         body = ContactCreate(**{**only, **identity}, location_id=self._location)
         first = ContactUpdate(**changes) if changes else None  # type: ignore[arg-type]
         return RowPlan("upsert", body, contact_id, add_tags, first=first)

@@ -120,7 +120,7 @@ class LocationReader:
         async with self._search:
             while page is not None:
                 for contact in page.items:
-                    index.add(contact, match.of_contact(contact))
+                    index.add(contact, match.of_contact(contact), match.as_stored(contact))
                 seen += len(page.items)
                 # Stopping at the total saves the empty page that would end the walk.
                 if len(page.items) < PAGE_SIZE or (total is not None and seen >= total):

@@ -436,3 +436,16 @@ async def test_clearing_a_custom_field_or_dnd_setting_that_is_empty_writes_nothi
     result = await sync([dnd])
     assert (result.updated, result.unchanged) == (0, 1)
     assert _writes(fake) == 1
+
+
+async def test_an_upsert_only_change_keeps_the_stored_spelling_of_the_match_key(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    # The comparison finds the email unchanged whatever its case, so the upsert that carries
+    # the company change must not rewrite it in the row's spelling either.
+    stored = _store(fake_leadconnector, email="Ann.Lee@X.com", companyName="Old Co")
+    row = lc.ContactCreate(email="ann.lee@x.com", company_name="New Co")
+    result = await leadconnector_client.contacts.sync([row])
+    assert (result.updated, result.created) == (1, 0)
+    assert (stored["email"], stored["companyName"]) == ("Ann.Lee@X.com", "New Co")
+    assert len(fake_leadconnector.store.contacts) == 1
