@@ -4,9 +4,10 @@ Per contact it keeps the id, a 64-bit hash of the match key, one 64-bit hash per
 (``hash((path, value))``: a row's value is unchanged when its hash is among the contact's), one
 per tag, a bit per plain field that holds a value, and for a custom field or do-not-disturb
 setting that holds one a second hash that says so (``hash((path, ""))``: no value is empty), so
-a row clearing one that is already empty writes nothing. Everything lives in flat arrays, about
-100 bytes a contact for a handful of compared fields, so 500,000 contacts take tens of MB where
-the decoded contacts would take gigabytes. The hashes are Python's own (SipHash, keyed per
+a row clearing one that is already empty writes nothing. The few contacts whose email has
+capitals keep its spelling too (an upsert must not rewrite it). The rest lives in flat arrays,
+about 100 bytes a contact for a handful of compared fields, so 500,000 contacts take tens of MB
+where the decoded contacts would take gigabytes. The hashes are Python's own (SipHash, keyed per
 process): the index lives only as long as the job that built it.
 """
 
