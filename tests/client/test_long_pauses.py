@@ -8,7 +8,7 @@ import pytest
 
 import leadconnector_async as lc
 
-from .test_hostile_server import RawServer, answer, client_for, serving
+from .test_hostile_server import CONTACT, RawServer, answer, client_for, serving
 
 HOUR = 3600.0
 
@@ -57,3 +57,23 @@ async def test_an_endless_retry_after_pauses_for_a_day_at_most(value: str) -> No
     assert 86_000 < later.value.retry_after <= 86_400
     assert status is not None
     assert 86_000 < status.paused_for <= 86_400
+
+
+async def test_a_429_that_ends_a_calls_retries_still_pauses_its_location() -> None:
+    answers = iter(["429 Too Many", "200 OK"])
+
+    async def limited_once(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        status = next(answers)
+        body = CONTACT if status == "200 OK" else b'{"message":"Too many requests"}'
+        await raw.write(writer, answer(body, "Retry-After: 0.3", status=status))
+
+    async with serving(limited_once) as raw, client_for(raw, max_retries=0) as client:
+        with pytest.raises(lc.RateLimitError) as first:
+            await client.contacts.get("c1")  # no retries left: the 429 goes to the caller
+        assert first.value.status_code == 429
+        hurried = client.with_options(timeout=0.1)
+        with pytest.raises(lc.RateLimitTimeoutError):
+            await hurried.contacts.get("c1")  # the pause outlasts its budget: refused at once
+        assert len(raw.requests) == 1
+        assert (await client.contacts.get("c1")).id == "c1"  # waits out the pause, then sent
+    assert len(raw.requests) == 2
