@@ -104,13 +104,18 @@ class Limiter(Protocol):
         ...
 
 
-def timed_out(key: str, why: str, paused_for: float | None = None) -> RateLimitTimeoutError:
+def timed_out(key: str, why: str, wait: float | None = None) -> RateLimitTimeoutError:
     """The error for a request that got no slot in time (``why`` says what held it;
-    ``paused_for``: the seconds left of a 429's pause that outlasts the call's budget)."""
+    ``wait``: the seconds until one, when known)."""
     return RateLimitTimeoutError(
         f"no send slot for {key!r} within the call's time budget ({why}); nothing was sent",
-        retry_after=paused_for,
+        retry_after=wait,
     )
+
+
+def paused(key: str, pause: float) -> RateLimitTimeoutError:
+    """The error for a request whose location a 429 paused for longer than its budget."""
+    return timed_out(key, f"the location is paused for {pause:.1f} s after a 429", pause)
 
 
 class Unlimited:

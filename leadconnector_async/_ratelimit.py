@@ -34,7 +34,7 @@ from ._cooling import CoolingQueue
 from ._daily import DailyBudget
 from ._deadlines import Deadlines
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
-from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, timed_out
+from ._limiter_seam import Limiter, Permit, RateLimitStatus, Unlimited, paused, timed_out
 from ._rate_headers import RateLimitSnapshot, read_rate_limit, usual_figures
 
 __all__ = ["Limiter", "LocalLimiter", "Permit", "RateLimitStatus", "Unlimited"]
@@ -132,8 +132,7 @@ class LocalLimiter:
                 pause = state.paused_until - loop.time()
                 if pause > 0:
                     if deadline is not None and loop.time() + pause > deadline:
-                        why = f"the location is paused for {pause:.1f} s after a 429"
-                        raise timed_out(state.key, why, pause)
+                        raise paused(state.key, pause)
                     await asyncio.sleep(pause)
                     continue
                 state.paused_until = 0.0

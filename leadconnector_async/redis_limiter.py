@@ -52,11 +52,14 @@ from ._closing import AsyncClosing
 from ._config import RateLimit
 from ._daily import DailyBudget
 from ._feedback import plausible_capacity, plausible_period, plausible_remaining
+from ._limiter_seam import paused, timed_out
 from ._rate_headers import RateLimitSnapshot
 from ._ratelimit import Permit, RateLimitStatus
 from ._redis_connection import UNAVAILABLE, US, RedisConnection
 from ._redis_local_share import LocalShare
-from .errors import ConfigurationError, RateLimitError, RateLimitTimeoutError
+from .errors import ConfigurationError, RateLimitError
+
+_SHARED_FULL = "the shared window has no slot for it in time"
 
 __all__ = ["RedisLimiter"]
 
@@ -176,10 +179,10 @@ class RedisLimiter(AsyncClosing):
         pause = state.paused_until - loop.time()
         if pause > 0:
             if deadline is not None and loop.time() + pause > deadline:
-                raise _timed_out(key, pause, "the location is paused after a 429")
+                raise paused(key, pause)
             await asyncio.sleep(pause)
         if deadline is not None and state.lock.locked() and _hopeless(state, loop.time(), deadline):
-            raise _timed_out(key)
+            raise timed_out(key, _SHARED_FULL)
         local: Permit | None = None
         try:
             async with asyncio.timeout_at(deadline):
@@ -192,7 +195,7 @@ class RedisLimiter(AsyncClosing):
                     local = await self._fallback.acquire(key, state.period)
                     state.used_locally = True
         except TimeoutError:
-            raise _timed_out(key) from None
+            raise timed_out(key, _SHARED_FULL) from None
         state.in_flight += 1
         state.sent += 1
         if local is not None:
@@ -226,7 +229,8 @@ class RedisLimiter(AsyncClosing):
                 if status == -1:
                     raise _daily_spent(key, wait)
                 if deadline is not None and loop.time() + wait > deadline:
-                    raise _timed_out(key, wait, "the shared window or a 429's pause")
+                    why = f"the shared window, or a 429's pause, holds it for {wait:.1f} s"
+                    raise timed_out(key, why, wait)
                 await asyncio.sleep(wait + 0.001)  # the millisecond saves a too-early round trip
         finally:
             state.lock.release()
@@ -409,17 +413,6 @@ def _timed_turn(state: _Location, took: float) -> None:
         state.turn = 0.0
     else:
         state.turn = (state.turn + took) / 2 if state.turn else took
-
-
-def _timed_out(key: str, wait: float | None = None, why: str = "") -> RateLimitTimeoutError:
-    """No slot within the call's budget; ``wait``: seconds until one, when known (``why``
-    says what holds it)."""
-    held = "" if wait is None else f" ({why} holds it for {wait:.1f} s)"
-    return RateLimitTimeoutError(
-        f"no send slot for {key!r} in the shared window within the call's time budget{held}; "
-        "nothing was sent",
-        retry_after=wait,
-    )
 
 
 def _daily_spent(key: str, retry_after: float | None) -> RateLimitError:
