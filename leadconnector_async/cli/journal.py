@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .columns import ImportFileError
+from .durable import flush_to_disk
 from .rejects import RejectsFile
 
 _BATCH_ROWS = 50  # finished rows between syncs at most ...
@@ -222,8 +223,7 @@ class Journal:
             with partial.open("wb") as handle:
                 done = {"complete": True, "rejects": self._rejects.count}
                 handle.write(header + b"\n" + json.dumps(done).encode() + b"\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+                flush_to_disk(handle)
             os.replace(partial, self.path)
 
     def _unsent_rows(self) -> list[int]:
@@ -237,5 +237,4 @@ class Journal:
 
     def _append(self, record: dict[str, Any]) -> None:
         self._handle.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        flush_to_disk(self._handle)

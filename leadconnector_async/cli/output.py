@@ -24,6 +24,7 @@ from ..errors import ConfigurationError
 from ..models.contacts import Contact
 from ..models.custom_fields import CustomField
 from .columns import CUSTOM_ID, CUSTOM_KEY
+from .durable import flush_to_disk
 from .reading import NDJSON_SUFFIXES
 
 CSV_COLUMNS = (
@@ -111,7 +112,7 @@ class ContactWriter:
                 if exc_type is None and not self._ndjson:
                     self._write_csv(self._handle)
                 elif exc_type is None:
-                    _on_disk(self._handle)
+                    flush_to_disk(self._handle)  # before the rename: never a name on a torn file
             finally:
                 self._handle.close()
             if self._ndjson and self.path is not None and exc_type is None:
@@ -164,7 +165,7 @@ class ContactWriter:
             return
         with self._partial().open("w", newline="", encoding="utf-8") as out:
             self._copy_csv(spool, out, columns)
-            _on_disk(out)
+            flush_to_disk(out)  # (as above)
         os.replace(self._partial(), self.path)
 
     @staticmethod
@@ -173,13 +174,6 @@ class ContactWriter:
         writer.writeheader()
         for line in spool:
             writer.writerow(json.loads(line))
-
-
-def _on_disk(handle: IO[str]) -> None:
-    """Flush ``handle`` to the disk before its file is renamed into place: otherwise a crash
-    soon after the rename can leave the name on an empty or partly written file."""
-    handle.flush()
-    os.fsync(handle.fileno())
 
 
 def _cell(value: object) -> str:

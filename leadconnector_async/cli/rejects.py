@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .columns import REJECT_COLUMNS
+from .durable import flush_to_disk
 from .reading import NDJSON_SUFFIXES
 
 
@@ -79,8 +80,7 @@ class RejectsFile:
 
     def sync(self) -> None:
         """Flush and fsync what was written."""
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        flush_to_disk(self._handle)
 
     def close(self) -> None:
         self.sync()
