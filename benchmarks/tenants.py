@@ -176,7 +176,10 @@ def tenant_rows(rows: list[list[tuple[Served, float]]]) -> list[str]:
     for rounds in rows:
         runs = [run for run, _ in rounds]
         demand = [run.demanded / run.seconds for run in runs]
-        ratio = [run.rate / max(1.0, min(top, run.demanded / run.seconds)) for run, top in rounds]
+        ratio = [
+            run.rate / max(1.0, min(top, wanted))
+            for (run, top), wanted in zip(rounds, demand, strict=True)
+        ]
         lines.append(
             f"| {runs[0].locations:,} | {_spread([top for _, top in rounds], ',.0f')} "
             f"| {_spread(demand, ',.0f')} | {_spread([run.rate for run in runs], ',.0f')} "
@@ -213,6 +216,7 @@ async def measure(args: argparse.Namespace) -> str:
         sets = product(args.demand.split(","), _timeouts(args.timeout), GC_MODES[args.gc])
         for demand, timeout, mode in sets:
             budget = f"{timeout:g} s" if timeout else "the default 30 s"
+            paced = demand == "paced"
             with collector(mode):
                 # Measured before and after each run (the mean is its yardstick): a shared
                 # machine's speed drifts over minutes, and a ceiling taken once would judge a
@@ -223,7 +227,6 @@ async def measure(args: argparse.Namespace) -> str:
                     rounds = []
                     for _ in range(args.rounds):
                         locations = range(first, first + n)
-                        paced = demand == "paced"
                         run = await drive(
                             url, locations, RATE, args.seconds, args.warmup, None, timeout, paced
                         )
