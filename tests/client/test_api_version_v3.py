@@ -45,7 +45,9 @@ async def test_dnd_keys_are_v3_on_the_wire_and_v2_casing_in_the_structs(
     answered = fake.stats.exchanges[0].response_body["contact"]["dndSettings"]
     assert set(answered) == {"sms", "whatsApp"}
     # The fake keeps what v2 would store, so a v2 client reads the same settings.
-    assert set(fake.store.get(created.id)["dndSettings"]) == {"SMS", "WhatsApp"}
+    stored = fake.store.get(created.id)
+    assert stored is not None
+    assert set(stored["dndSettings"]) == {"SMS", "WhatsApp"}
     assert created.dnd_settings is not None
     assert created.dnd_settings.sms is not None
     assert created.dnd_settings.sms.status == "active"

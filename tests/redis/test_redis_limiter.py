@@ -37,6 +37,18 @@ def window_key(prefix: str) -> str:
     return f"{prefix}:{{{LOC}}}:window"
 
 
+async def scored_members(client: aioredis.Redis, key: str) -> list[tuple[bytes, float]]:
+    """A sorted set's (member, score) pairs, lowest score first."""
+    pairs: list[tuple[bytes, float]] = []
+    for pair in await client.zrange(key, 0, -1, withscores=True):
+        assert isinstance(pair, tuple | list), pair
+        member, score = pair
+        assert isinstance(member, bytes), pair
+        assert isinstance(score, float), pair
+        pairs.append((member, score))
+    return pairs
+
+
 async def evalsha_calls(client: aioredis.Redis) -> int:
     stats = await client.info("commandstats")
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
@@ -62,14 +74,14 @@ async def test_a_slot_frees_one_period_after_the_response_however_long_the_fligh
     limit = lc.RateLimit(max_requests=1, period=0.1, daily=None)
     async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix, lease=30) as limiter:
         first = await limiter.acquire(LOC)
-        [(_, in_flight)] = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
+        [(_, in_flight)] = await scored_members(inspector, window_key(key_prefix))
         second = asyncio.ensure_future(limiter.acquire(LOC))
         await asyncio.sleep(0.25)  # the first request is in flight for longer than a period
         responded = time.monotonic()
         limiter.release(first)
         await second
         admitted = time.monotonic()
-        scores = await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True)
+        scores = await scored_members(inspector, window_key(key_prefix))
     assert admitted - responded >= 0.099  # not at send + period, which passed long ago
     released = min(score for _, score in scores)
     # In flight, the slot was scored a lease ahead; the response re-scored it to its arrival.
@@ -163,7 +175,7 @@ async def test_a_release_rescores_the_finished_requests_own_entry(
         fast = await limiter.acquire(LOC)
         limiter.release(fast)  # the second request's answer came first
         await limiter.aclose()  # waits for the re-score
-        scores = dict(await inspector.zrange(window_key(key_prefix), 0, -1, withscores=True))
+        scores = dict(await scored_members(inspector, window_key(key_prefix)))
     assert isinstance(slow.entry, str)
     assert isinstance(fast.entry, str)
     # The slow one is still scored a lease ahead; the fast one at its arrival.

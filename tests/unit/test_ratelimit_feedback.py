@@ -157,8 +157,9 @@ async def test_finish_settles_an_answer_as_release_and_observe_do(
             limiter.release(permit)
     half = len(statuses) // 2
     assert statuses[:half] == statuses[half:]
-    assert statuses[-1] is not None
-    assert statuses[-1].server == read_rate_limit(headers)  # type: ignore[attr-defined]
+    last = statuses[-1]
+    assert isinstance(last, lc.RateLimitStatus)
+    assert last.server == read_rate_limit(headers)
 
 
 def _release_and_observe(limiter: LocalLimiter, permit: Permit, headers: dict[str, str]) -> None:

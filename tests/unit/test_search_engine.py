@@ -173,7 +173,9 @@ def test_a_walk_by_cursor_sees_every_contact_once_in_order(
         if len(found) < page_size:
             break
         cursor = order.cursor_of_key(found[-1][0])
-        start = snapshot.start_after(order.key_of_cursor(cursor))  # type: ignore[arg-type]
+        after = order.key_of_cursor(cursor)
+        assert after is not None  # a cursor of this order names a position in it
+        start = snapshot.start_after(after)
     assert walked == [key[-1] for key in snapshot.keys]
     assert sorted(walked) == sorted(store)
     for first, second in itertools.pairwise(walked):
