@@ -105,7 +105,7 @@ def decoders() -> dict[str, Callable[[bytes], int]]:
     import pydantic
     from highlevel.services.contacts.models import GetContactByIdSchemaV3
 
-    class SDKPage(pydantic.BaseModel):
+    class SDKPage(pydantic.BaseModel):  # type: ignore[misc]
         contacts: list[GetContactByIdSchemaV3]
 
     ours = unwrap(SearchResponse, SearchResponse.page)  # what contacts.search decodes with

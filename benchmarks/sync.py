@@ -80,7 +80,7 @@ async def run_contender(
             result = await client.contacts.sync(
                 file_rows(contacts), concurrency=concurrency, total=rows
             )
-            figures = {
+            figures: dict[str, float] = {
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,

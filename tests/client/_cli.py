@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 NO_ACCOUNT = {k: v for k, v in os.environ.items() if not k.startswith("LEADCONNECTOR_")}
@@ -72,7 +73,7 @@ def write_csv(path: Path, rows: int, bad: dict[int, str] | None = None) -> Path:
     return path
 
 
-def exported(env: dict[str, str], out: Path) -> list[dict[str, object]]:
+def exported(env: dict[str, str], out: Path) -> list[dict[str, Any]]:
     done = cli(env, "export", str(out))
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in out.read_text().splitlines()]

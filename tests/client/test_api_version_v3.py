@@ -103,7 +103,9 @@ async def test_the_fake_refuses_a_path_under_a_version_without_it(
     fake: FakeLeadConnector,
 ) -> None:
     async with lc.LeadConnector(fake.token, base_url=fake.url, rate_limit=None) as client:
-        call = lc.Call("DELETE", "/contacts/x/campaigns/remove-all", version="2021-07-28")
+        call: lc.Call[None] = lc.Call(
+            "DELETE", "/contacts/x/campaigns/remove-all", version="2021-07-28"
+        )
         with pytest.raises(lc.NotFoundError):
             await client.send(call)
         with pytest.raises(lc.BadRequestError, match="Version"):

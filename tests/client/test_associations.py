@@ -66,7 +66,7 @@ async def test_bad_tag_lists_are_refused_before_sending(
 async def test_campaigns_add_remove_and_remove_all() -> None:
     async with FakeLeadConnector(record=True) as fake, _client(fake) as client:
         campaigns, cid = client.contacts.campaigns, _contact(fake)
-        assert await campaigns.add(cid, "camp-1") is None
+        assert await campaigns.add(cid, "camp-1") is None  # type: ignore[func-returns-value]
         await campaigns.add(cid, "camp/2")
         assert fake.related.campaigns[cid] == {"camp-1", "camp/2"}
         await campaigns.remove(cid, "camp-1")
@@ -172,8 +172,8 @@ async def test_any_2xx_acknowledgement_is_success(status: int, body: bytes) -> N
         capture_server([(status, body)]) as seen,
         lc.LeadConnector("t", location_id="l", base_url=seen.url, rate_limit=None) as client,
     ):
-        assert await client.contacts.campaigns.remove_all("c 1") is None
-        assert await client.contacts.notes.delete("c 1", "n/1") is None
+        assert await client.contacts.campaigns.remove_all("c 1") is None  # type: ignore[func-returns-value]
+        assert await client.contacts.notes.delete("c 1", "n/1") is None  # type: ignore[func-returns-value]
     assert seen.targets == [
         "/contacts/c%201/campaigns/removeAll",
         "/contacts/c%201/notes/n%2F1",

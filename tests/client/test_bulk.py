@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from typing import Unpack
 
 import pytest
 
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults
+
+from ._options import RateLimitOptions
 
 # The documented 50 per 0.25 s, scaled to 250 per 0.5 s: 2,000 rows span eight windows in ~4 s.
 # The rate reached is measured by benchmarks/rate_limit.py, not asserted here (it depends on load).
@@ -17,16 +20,16 @@ FAULTS = Faults(unavailable=0.1, reset_before=0.025, reset_after=0.025, seed=11)
 FAST_RETRY = lc.RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.01)
 
 
-def _client(fake: FakeLeadConnector, **kw: object) -> lc.LeadConnector:
+def _client(fake: FakeLeadConnector, **kw: Unpack[RateLimitOptions]) -> lc.LeadConnector:
     kw.setdefault("rate_limit", None)
-    return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url, **kw)  # type: ignore[arg-type]
+    return lc.LeadConnector(fake.token, location_id=fake.location_id, base_url=fake.url, **kw)
 
 
 def _rows(count: int, prefix: str = "u") -> Iterator[lc.ContactCreate]:
     return (lc.ContactCreate(email=f"{prefix}{i}@x.com", first_name="Row") for i in range(count))
 
 
-def _emails(fake: FakeLeadConnector) -> Counter[str]:
+def _emails(fake: FakeLeadConnector) -> Counter[str | None]:
     return Counter(c.get("email") for c in fake.store.contacts.values())
 
 

@@ -7,7 +7,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import aiohttp
 import pytest
@@ -15,14 +15,18 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults, TokenInfo
 
+from ._options import RateLimitOptions
+
 PACKAGE = Path(lc.__file__).parent
 
 
-def _client(fake: FakeLeadConnector, token: str | None = None, **kw: object) -> lc.LeadConnector:
+def _client(
+    fake: FakeLeadConnector, token: str | None = None, **kw: Unpack[RateLimitOptions]
+) -> lc.LeadConnector:
     kw.setdefault("rate_limit", None)
     return lc.LeadConnector(
         token or fake.token, location_id=fake.location_id, base_url=fake.url, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 class Rows:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Unpack
 
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
+
+from ._options import ClientOptions
 
 
 def _rows(prefix: str, count: int) -> list[lc.ContactCreate]:
     return [lc.ContactCreate(email=f"{prefix}{n}@example.com") for n in range(count)]
 
 
-def _client(fake: FakeLeadConnector, **kw: object) -> lc.LeadConnector:
+def _client(fake: FakeLeadConnector, **kw: Unpack[ClientOptions]) -> lc.LeadConnector:
     return lc.LeadConnector(
         fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 async def test_two_concurrent_jobs_each_count_their_own_requests() -> None:

@@ -86,7 +86,7 @@ def test_import_adds_tags_and_replaces_them_only_when_asked(
     assert "updated 1" in done.stdout
     assert "requests 2" in done.stdout  # the upsert without tags, then the tags added
     [ann] = exported(server, tmp_path / "a.ndjson")
-    assert sorted(ann["tags"]) == ["paying-customer", "vip", "webinar-2026"]  # type: ignore[arg-type]
+    assert sorted(ann["tags"]) == ["paying-customer", "vip", "webinar-2026"]
     assert cli(server, "import", str(webinar), "--tags", "replace").returncode == 0
     [ann] = exported(server, tmp_path / "b.ndjson")
     assert ann["tags"] == ["webinar-2026"]
@@ -105,7 +105,7 @@ def test_added_tags_cost_one_bulk_request_per_group_not_one_per_row(
     assert done.returncode == 0, done.stderr
     assert "updated 100" in done.stdout
     assert requests_beyond_429s(done.stdout) == 102  # one tag set: 2 bulk requests of 50
-    tags = {str(c["email"]): sorted(c["tags"]) for c in exported(server, tmp_path / "o.ndjson")}  # type: ignore[call-overload]
+    tags = {str(c["email"]): sorted(c["tags"]) for c in exported(server, tmp_path / "o.ndjson")}
     assert tags == {
         f"person{n}@example.com": ["a", "b", "d"] if n % 2 else ["c", "d"] for n in range(100)
     }

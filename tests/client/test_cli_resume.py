@@ -102,7 +102,7 @@ def test_kill_9_while_tags_wait_for_their_bulk_request_then_resume_adds_every_ta
         resumed = cli(server, "import", str(source), "--resume")
         assert resumed.returncode == 0, resumed.stderr
         after = exported(server, tmp_path / "after.ndjson")
-    tags = {str(c["email"]): sorted(c["tags"]) for c in after}  # type: ignore[call-overload]
+    tags = {str(c["email"]): sorted(c["tags"]) for c in after}
     assert tags == {f"person{n}@example.com": ["a", "b"] if n % 2 else ["c"] for n in range(rows)}
 
 

@@ -22,7 +22,8 @@ async def _capture_server(
     status: int = 200,
     body: bytes = b'{"contact": {"id": "c1"}}',
     headers: dict[str, str] | None = None,
-):
+) -> tuple[web.AppRunner, str, list[web.Request]]:
+    """A server answering every request alike: its runner, its URL and the requests it saw."""
     seen: list[web.Request] = []
 
     async def handler(request: web.Request) -> web.Response:

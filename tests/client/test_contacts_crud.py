@@ -75,7 +75,7 @@ async def test_get_update_delete_round_trip(
     updated = await contacts.update(created.id, lc.ContactUpdate(last_name="Lee", tags=["c"]))
     assert updated.name == "Ann Lee"
     assert fake_leadconnector.store.contacts[created.id]["tags"] == ["c"]
-    assert await contacts.delete(created.id) is None
+    assert await contacts.delete(created.id) is None  # type: ignore[func-returns-value]
     assert created.id not in fake_leadconnector.store.contacts
     with pytest.raises(lc.NotFoundError) as caught:
         await contacts.get(created.id)
@@ -132,7 +132,7 @@ async def test_explicit_location_wins_over_the_clients(
 async def test_unknown_property_is_a_422_with_every_message(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
-    call = lc.Call("PUT", "/contacts/abc", body={"locationId": "x", "bogus": 1})
+    call: lc.Call[None] = lc.Call("PUT", "/contacts/abc", body={"locationId": "x", "bogus": 1})
     with pytest.raises(lc.UnprocessableEntityError) as caught:
         await leadconnector_client.send(call)
     assert caught.value.messages == [

@@ -5,28 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Coroutine
+from typing import Any, TypeVar, Unpack
 
 import pytest
 
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, Faults
 
+from ._options import ClientOptions
+
+T = TypeVar("T")
 ROWS = 300
 FAULTS = Faults(unavailable=0.10, reset_before=0.025, reset_after=0.025, seed=7)
 FAST_RETRY = lc.RetryPolicy(max_retries=6, backoff_base=0.001, backoff_max=0.01)
 
 
-def _client(fake: FakeLeadConnector, **kw: object) -> lc.LeadConnector:
+def _client(fake: FakeLeadConnector, **kw: Unpack[ClientOptions]) -> lc.LeadConnector:
     return lc.LeadConnector(
         fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def _emails(fake: FakeLeadConnector) -> Counter[str]:
     return Counter(c["email"] for c in fake.store.contacts.values())
 
 
-async def _run_all(coros: list) -> list[object]:  # type: ignore[type-arg]
+async def _run_all(coros: list[Coroutine[Any, Any, T]]) -> list[T | BaseException]:
     return await asyncio.gather(*coros, return_exceptions=True)
 
 
@@ -146,7 +151,7 @@ async def test_a_delete_whose_answer_was_lost_still_succeeds() -> None:
         fake.force_fault("reset_after", count=1)
         await client.contacts.tasks.delete(contact_id, task_id)
         fake.force_fault("reset_after", count=1)
-        assert await client.contacts.delete(contact_id) is None
+        assert await client.contacts.delete(contact_id) is None  # type: ignore[func-returns-value]
         with pytest.raises(lc.NotFoundError):  # without a lost answer, not found stays an error
             await client.contacts.delete(contact_id)
     assert contact_id not in fake.store.contacts

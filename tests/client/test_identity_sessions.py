@@ -65,7 +65,7 @@ async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own
             await oauth.contacts.get("c1")
             await root.contacts.get("c1")
             await oauth.contacts.get("c1")
-            token_call = Call(
+            token_call: Call[None] = Call(
                 "POST", "/oauth/token", form={"grant_type": "x"}, authenticated=False, version=None
             )
             await root.send(token_call)

@@ -54,7 +54,10 @@ async def test_the_fake_restarts_the_list_when_only_start_after_is_sent(
 ) -> None:
     # The trap users fall into: startAfter alone returns the first page again.
     seed_many(fake_leadconnector.store, fake_leadconnector.location_id, 30)
-    params = {"locationId": fake_leadconnector.location_id, "limit": 10}
+    params: dict[str, str | int | None] = {
+        "locationId": fake_leadconnector.location_id,
+        "limit": 10,
+    }
     first = await leadconnector_client.send(lc.Call("GET", "/contacts/", _decoded, params=params))
     start_after = first["meta"]["startAfter"]
     again = await leadconnector_client.send(

@@ -135,7 +135,7 @@ async def test_a_location_token_answer_without_an_access_token_is_one_clear_erro
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         mint = oauth.mint
-        oauth.mint = lambda grant, loc: strip(mint(grant, loc))  # type: ignore[method-assign]
+        oauth.mint = lambda grant, location_id: strip(mint(grant, location_id))  # type: ignore[method-assign]
         agency = agency_token(oauth, clock, vault)
         tokens = lc.AgencyTokens(pool, agency, company_id="test-company")
         client = pool.for_location(LOC, token=tokens.for_location(LOC))

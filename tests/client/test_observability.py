@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Unpack
 
 import pytest
 import pytest_asyncio
@@ -12,6 +13,7 @@ import pytest_asyncio
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
+from ._options import ClientOptions
 from ._secrets import assert_secret_unreachable
 
 FAST_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
@@ -43,11 +45,11 @@ async def fake() -> AsyncIterator[FakeLeadConnector]:
         yield server
 
 
-def _client(fake: FakeLeadConnector, **options: object) -> lc.LeadConnector:
+def _client(fake: FakeLeadConnector, **options: Unpack[ClientOptions]) -> lc.LeadConnector:
     options.setdefault("retry", FAST_RETRY)
     return lc.LeadConnector(
         fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def _records(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:

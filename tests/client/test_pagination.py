@@ -156,7 +156,7 @@ async def test_a_retried_fault_mid_way_loses_and_repeats_nothing(
         rate_limit=None,
         retry=retry,
     )
-    ids = []
+    ids: list[str] = []
     async with client:
         async for contact in client.contacts.search(page_size=100):
             if len(ids) in (0, 500):

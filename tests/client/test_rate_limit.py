@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Unpack
 
 import pytest
 
@@ -10,13 +11,17 @@ import leadconnector_async as lc
 from leadconnector_async._ratelimit import LocalLimiter, Permit
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
+from ._options import ClientOptions
+
 MAX, PERIOD = 20, 1.0
 
 
-def _client(fake: FakeLeadConnector, limit: lc.RateLimit | None, **kw: object) -> lc.LeadConnector:
+def _client(
+    fake: FakeLeadConnector, limit: lc.RateLimit | None, **kw: Unpack[ClientOptions]
+) -> lc.LeadConnector:
     return lc.LeadConnector(
         fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=limit, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 async def _seeded(fake: FakeLeadConnector) -> str:

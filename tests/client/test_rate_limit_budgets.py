@@ -10,6 +10,8 @@ import leadconnector_async as lc
 from leadconnector_async._ratelimit import LocalLimiter
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit
 
+from ._options import ClientOptions
+
 MAX, PERIOD = 10, 0.5
 
 
@@ -68,12 +70,12 @@ async def test_waiting_for_a_slot_counts_against_the_calls_time_budget(budget: s
     limit = lc.RateLimit(2, 30.0, daily=None)
     async with FakeLeadConnector() as fake:
         seeded = str(fake.store.create(fake.location_id, {"firstName": "R"})["id"])
-        kw: dict[str, object] = (
+        kw: ClientOptions = (
             {"timeout": 0.2} if budget == "timeout" else {"retry": lc.RetryPolicy(deadline=0.2)}
         )
         async with lc.LeadConnector(
             fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=limit, **kw
-        ) as client:  # type: ignore[arg-type]
+        ) as client:
             await client.contacts.get(seeded)
             await client.contacts.get(seeded)  # both slots now cool for 30 s
             with pytest.raises(lc.RateLimitTimeoutError, match="nothing was sent"):

@@ -36,7 +36,7 @@ async def test_filters_select_exactly_the_matching_contacts(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
     seeded = seed_many(fake_leadconnector.store, fake_leadconnector.location_id, MANY)
-    filters = [
+    filters: list[lc.Filter | lc.FilterGroup] = [
         lc.FilterGroup("OR", [lc.Filter("tags", "eq", "vip"), lc.Filter("firstName", "eq", "Zoe")]),
         lc.Filter("email", "not_contains", "smith"),
         lc.Filter("dateAdded", "range", lc.Range(gte="2024-01-01T01:00:00Z")),

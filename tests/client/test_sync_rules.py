@@ -286,11 +286,12 @@ async def test_job_options_are_checked_as_bulk_checks_them_before_any_request(
     _store(fake_leadconnector, email="a@x.com")
     rows = [lc.ContactCreate(email="a@x.com", city="X")]
     contacts = leadconnector_client.contacts
+    options: dict[str, Any] = {option: value}  # the option named by the parameter
     with pytest.raises(lc.ConfigurationError) as from_sync:
-        await contacts.sync(rows, **{option: value})
+        await contacts.sync(rows, **options)
     assert fake_leadconnector.stats.requests == 0
     with pytest.raises(lc.ConfigurationError) as from_bulk:
-        await contacts.bulk_upsert(rows, **{option: value})
+        await contacts.bulk_upsert(rows, **options)
     assert str(from_sync.value) == str(from_bulk.value) == message
     with pytest.raises(lc.ConfigurationError, match="tag_chunk_size must be an int of at least 1"):
         await contacts.sync(rows, tag_chunk_size=0)

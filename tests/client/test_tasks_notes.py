@@ -104,7 +104,9 @@ async def test_server_validation_is_a_422_with_every_message(
     fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
     cid = _contact(fake_leadconnector)
-    bad = lc.Call("POST", f"/contacts/{cid}/tasks", body={"title": "x", "locationId": "l"})
+    bad: lc.Call[None] = lc.Call(
+        "POST", f"/contacts/{cid}/tasks", body={"title": "x", "locationId": "l"}
+    )
     with pytest.raises(lc.UnprocessableEntityError) as caught:
         await leadconnector_client.send(bad)
     assert caught.value.messages == [

@@ -138,9 +138,9 @@ async def test_calls_gathered_leave_the_callers_current_span_as_it_was(
             assert trace.get_current_span() is handler  # no call span left attached here
     first, second, outer = spans.get_finished_spans()
     assert outer.name == "request handler"
-    for call in (first, second):
-        assert call.parent is not None
-        assert call.parent.span_id == outer.context.span_id
+    for span in (first, second):
+        assert span.parent is not None
+        assert span.parent.span_id == outer.context.span_id
 
 
 _WITHOUT_OTEL = """

@@ -26,31 +26,36 @@ def actual_sum(name: str) -> str:
     return hashlib.sha256((SPEC_DIR / name).read_bytes()).hexdigest()
 
 
+def _load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
 @cache
 def spec() -> dict[str, Any]:
-    return json.loads((SPEC_DIR / "contacts.json").read_text())
+    return _load(SPEC_DIR / "contacts.json")
 
 
 @cache
 def locations_spec() -> dict[str, Any]:
     """The Locations API spec (custom field definitions)."""
-    return json.loads((SPEC_DIR / "locations.json").read_text())
+    return _load(SPEC_DIR / "locations.json")
 
 
 @cache
 def v3_spec() -> dict[str, Any]:
     """The Contacts spec for ``Version: v3`` (same paths but two; v3 schemas)."""
-    return json.loads((SPEC_DIR / "v3" / "contacts-v3.json").read_text())
+    return _load(SPEC_DIR / "v3" / "contacts-v3.json")
 
 
 @cache
 def common() -> dict[str, Any]:
-    return json.loads((SPEC_DIR / "common" / "common-schemas.json").read_text())
+    return _load(SPEC_DIR / "common" / "common-schemas.json")
 
 
 @cache
 def v3_common() -> dict[str, Any]:
-    return json.loads((SPEC_DIR / "v3" / "common" / "common-schemas.json").read_text())
+    return _load(SPEC_DIR / "v3" / "common" / "common-schemas.json")
 
 
 def operations(doc: dict[str, Any] | None = None) -> set[tuple[str, str]]:
@@ -64,7 +69,8 @@ def operations(doc: dict[str, Any] | None = None) -> set[tuple[str, str]]:
 
 
 def operation(method: str, path: str, doc: dict[str, Any] | None = None) -> dict[str, Any]:
-    return (doc or spec())["paths"][path][method.lower()]
+    found: dict[str, Any] = (doc or spec())["paths"][path][method.lower()]
+    return found
 
 
 def _to_jsonschema(node: Any, doc: dict[str, Any] | None = None) -> Any:
@@ -92,7 +98,8 @@ def request_schema(
     body = operation(method, path, doc).get("requestBody")
     if body is None:
         return None
-    return _to_jsonschema(body["content"]["application/json"]["schema"], doc)
+    schema: dict[str, Any] = _to_jsonschema(body["content"]["application/json"]["schema"], doc)
+    return schema
 
 
 def response_schema(
@@ -104,7 +111,8 @@ def response_schema(
     content = (response or {}).get("content", {}).get("application/json")
     if not content or not content.get("schema"):
         return None
-    return _to_jsonschema(content["schema"], doc)
+    schema: dict[str, Any] = _to_jsonschema(content["schema"], doc)
+    return schema
 
 
 def validation_errors(schema: dict[str, Any], instance: Any) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
@@ -43,13 +43,20 @@ def test_every_oauth_route_the_fake_serves_is_in_the_spec() -> None:
     assert served <= declared, served - declared
 
 
+class _App(TypedDict):
+    """The app's credentials, as exchange_code takes them."""
+
+    client_id: str
+    client_secret: str
+
+
 async def _oauth_flow() -> FakeLeadConnector:
     async with (
         FakeLeadConnector(record=True) as fake,
         lc.LeadConnector(None, base_url=fake.url) as pool,
     ):
         oauth = FakeOAuth.of(fake)
-        app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
+        app = _App(client_id=oauth.client_id, client_secret=oauth.client_secret)
         location = await lc.exchange_code(
             pool, oauth.authorize(location_id="loc-1"), **app, on_refresh=None
         )

@@ -64,7 +64,8 @@ async def fake_server_process() -> AsyncIterator[FakeProcess]:
     banner = (await process.stdout.readline()).decode()
     found = re.search(r"at (\S+) token=(\S+) location=(\S+)", banner)
     assert found, banner
-    fake = FakeProcess(*found.groups())
+    url, token, location = found.groups()
+    fake = FakeProcess(url, token, location)
     try:
         yield fake
     finally:
@@ -93,8 +94,8 @@ class WorkerRun:
     @property
     def rate(self) -> float:
         """Rows per second from the first worker's start to the last worker's end."""
-        started = min(result["started"] for result in self.results)
-        finished = max(result["finished"] for result in self.results)
+        started: float = min(result["started"] for result in self.results)
+        finished: float = max(result["finished"] for result in self.results)
         return self.ok / (finished - started)
 
 

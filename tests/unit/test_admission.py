@@ -68,7 +68,7 @@ class _Clock:
         return self.now
 
 
-async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Future[None]]:
+async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Task[None]]:
     waiting = [asyncio.ensure_future(gate.enter(key)) for key in keys]
     await asyncio.sleep(0)  # each reaches its queue
     return waiting
@@ -76,7 +76,7 @@ async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Future[None]
 
 async def _six_waiting_at_8_a_second(
     clock: _Clock,
-) -> tuple[Admission, list[asyncio.Future[None]]]:
+) -> tuple[Admission, list[asyncio.Task[None]]]:
     """A one-place gate, ten locations queued, four admitted in 0.5 s: six wait, 8 a second."""
     gate = Admission(1, clock)
     assert gate.try_enter()

@@ -24,7 +24,7 @@ def fresh_warnings() -> Iterator[None]:
     _lenient._WARNED.clear()
 
 
-def _page(*contacts: dict[str, Any], total: Any = None) -> bytes:
+def _page(*contacts: object, total: Any = None) -> bytes:
     return json.dumps({"contacts": list(contacts), "total": total or len(contacts)}).encode()
 
 

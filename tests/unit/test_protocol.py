@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -26,7 +27,9 @@ CONFIG = ClientConfig(base_url="https://api.test")
 
 
 def test_build_request_sets_headers_and_encodes_unset_fields_away() -> None:
-    call = Call("POST", "/contacts/", body=lc.ContactCreate(first_name="A", location_id="L"))
+    call: Call[None] = Call(
+        "POST", "/contacts/", body=lc.ContactCreate(first_name="A", location_id="L")
+    )
     request = build_request(call, CONFIG, "secret")
     assert request.url == "https://api.test/contacts/"
     assert identity_headers(request.token, request.version) == {
@@ -39,7 +42,7 @@ def test_build_request_sets_headers_and_encodes_unset_fields_away() -> None:
 
 
 def test_query_values_are_fully_percent_encoded() -> None:
-    call = Call(
+    call: Call[None] = Call(
         "GET",
         "/contacts/search/duplicate",
         params={"number": "+1 555", "email": "a+b@c.com", "skip": None},
@@ -49,7 +52,7 @@ def test_query_values_are_fully_percent_encoded() -> None:
 
 
 def test_form_bodies_are_form_encoded_without_a_token() -> None:
-    call = Call(
+    call: Call[None] = Call(
         "POST",
         "/oauth/token",
         form={"grant_type": "refresh_token"},
@@ -232,7 +235,12 @@ def test_contact_declares_its_fields_in_the_order_the_api_and_the_fake_write_the
     # msgspec looks for a body's next key right after the field it matched last: a body in the
     # declared order decodes without searching the struct's 55 fields (benchmarks.decode).
     order = [field.encode_name for field in msgspec.structs.fields(lc.Contact)]
-    fields = {"companyName": "Co", "email": "a@x.com", "firstName": "A", "lastName": "B"}
+    fields: dict[str, Any] = {
+        "companyName": "Co",
+        "email": "a@x.com",
+        "firstName": "A",
+        "lastName": "B",
+    }
     fields |= {"phone": "+15551234567", "tags": ["t"], "city": "Nice", "dnd": False}
     written = list(ContactStore().create("loc", fields))
     assert set(written) <= set(order)

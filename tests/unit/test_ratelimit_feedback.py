@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -142,10 +143,11 @@ async def test_finish_settles_an_answer_as_release_and_observe_do(
     headers = {k: v for k, v in {**USUAL, **changes}.items() if v is not None}
     shortcut, long_way = _limiter(daily=200_000), _limiter(daily=200_000)
     statuses: list[object] = []
-    for limiter, finish in (
+    ways: list[tuple[LocalLimiter, Callable[[Permit], None]]] = [
         (shortcut, lambda p: shortcut.finish(p, CIMultiDictProxy(CIMultiDict(headers)))),
         (long_way, lambda p: _release_and_observe(long_way, p, headers)),
-    ):
+    ]
+    for limiter, finish in ways:
         permits = [await limiter.acquire("loc") for _ in range(5)]
         finish(permits[0])
         try:  # the next request: sent, or refused by a spent daily budget

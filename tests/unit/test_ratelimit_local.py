@@ -97,7 +97,7 @@ async def test_penalize_pauses_the_location() -> None:
 
 
 async def test_unlimited_never_waits() -> None:
-    limiter = Unlimited()
+    limiter: lc.Limiter = Unlimited()
     for _ in range(1000):
         assert await limiter.acquire("x") is None
     assert limiter.status("x") is None

@@ -17,7 +17,7 @@ from leadconnector_async.testing._search_engine import (
     text_query,
 )
 
-CONTACTS = [
+CONTACTS: list[dict[str, Any]] = [
     {
         "id": "a",
         "firstName": "Ann",
@@ -192,7 +192,7 @@ def _in_order(a: dict[str, Any], b: dict[str, Any], order: Order) -> bool:
             return right is None
         if type(left) is not type(right):
             return isinstance(left, int) != descending  # numbers before strings, ascending
-        return (left > right) if descending else (left < right)
+        return bool(left > right) if descending else bool(left < right)
     return bool(a["id"] < b["id"])
 
 

@@ -312,7 +312,7 @@ def test_a_known_type_missing_a_required_field_is_kept_raw_not_refused(
 def test_a_delivery_without_a_webhook_id_is_kept_and_its_replay_still_refused(
     keys: WebhookTestKeys, verifier: WebhookVerifier, webhook_id: object
 ) -> None:
-    payload = {**NOTE, "timestamp": format_timestamp(NOW)}
+    payload: dict[str, object] = {**NOTE, "timestamp": format_timestamp(NOW)}
     if webhook_id is not None:
         payload["webhookId"] = webhook_id
     body = msgspec.json.encode(payload)
