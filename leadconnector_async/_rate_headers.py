@@ -10,30 +10,42 @@ from typing import Any
 import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
+LONGEST_WAIT = 86_400.0
+"""Seconds: the longest wait a response can ask for (a day, the daily budget's horizon); a
+longer one (``Retry-After: inf``, a date years ahead) is read as this."""
+
 
 def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else the rate-limit interval.
 
-    Returns ``None`` when the response gives no hint.
+    Always a finite number from 0 to :data:`LONGEST_WAIT`; ``None`` when the response gives no
+    hint.
     """
     value = header(headers, "retry-after")
     if value:
         try:
-            return max(0.0, float(value))
+            return _bounded(float(value))
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(value).timestamp()
             except (TypeError, ValueError, OverflowError):  # (a zone offset no C int holds)
                 when = None
             if when is not None:
-                return max(0.0, when - (time.time() if now is None else now))
+                return _bounded(when - (time.time() if now is None else now))
     limits = read_rate_limit(headers)
     if limits is not None and limits.interval_ms is not None:
         try:
-            return limits.interval_ms / 1000.0
+            return _bounded(limits.interval_ms / 1000.0)
         except OverflowError:  # an integer too long for a float: longer than any wait
-            return float("inf")
+            return LONGEST_WAIT
     return None
+
+
+def _bounded(seconds: float) -> float:
+    """``seconds`` within 0 and :data:`LONGEST_WAIT` (``nan``, "no wait we can read", is 0)."""
+    if not seconds > 0.0:  # (also nan)
+        return 0.0
+    return min(seconds, LONGEST_WAIT)
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

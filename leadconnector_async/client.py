@@ -35,6 +35,7 @@ from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
 from ._pool import CLOSED, Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
+from ._rate_headers import LONGEST_WAIT
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._request_tally import CURRENT_TALLY
 from ._retry import may_have_been_applied, retry_delay
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
     from .resources.locations import LocationsResource
 
 T = TypeVar("T")
-_LONGEST_PAUSE = 86_400.0  # seconds: a day, the daily budget's horizon (Retry-After may say inf)
 
 
 class LeadConnector(AsyncClosing):
@@ -522,4 +522,4 @@ def _pause_location(limiter: Limiter, key: str, error: RateLimitError, delay: fl
     instead of each spending a request on another 429."""
     pause = delay if delay is not None else error.retry_after
     if pause is not None and error.status_code == 429:
-        limiter.penalize(key, min(pause, _LONGEST_PAUSE))
+        limiter.penalize(key, min(pause, LONGEST_WAIT))

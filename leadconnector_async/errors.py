@@ -174,7 +174,8 @@ class RateLimitError(APIError):
     """429 after retries ran out, or the location's daily budget is spent.
 
     Attributes:
-        retry_after: Seconds the server (or the local budget) says to wait, if known.
+        retry_after: Seconds the server (or the local budget) says to wait, if known: finite,
+            and a day at most when read from a response (``Retry-After: inf`` is a day).
     """
 
     def __init__(

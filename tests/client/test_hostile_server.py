@@ -441,6 +441,31 @@ async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str
     assert len(raw.requests) <= 2  # never more than max_retries + 1, whatever it said
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Retry-After: inf",
+        "Retry-After: 1e400",
+        "Retry-After: 99999999999",
+        "Retry-After: Fri, 01 Jan 9999 00:00:00 GMT",
+        f"X-RateLimit-Interval-Milliseconds: {HUGE_INTERVAL}",
+    ],
+)
+async def test_a_429_asking_for_longer_than_a_day_says_a_day(header: str) -> None:
+    async def limited(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        body = b'{"message":"Too many requests"}'
+        await raw.write(writer, answer(body, header, status="429 Too Many"))
+
+    async with serving(limited) as raw, client_for(raw, retry=QUICK) as client:
+        with pytest.raises(lc.RateLimitError) as caught:
+            await client.contacts.get("c1")
+        status = client.rate_limit_status()
+    assert caught.value.retry_after == 86_400.0  # finite: a wait a caller can sleep on
+    assert status is not None
+    assert 0.0 < status.paused_for <= 86_400.0
+    assert len(raw.requests) == 1  # longer than max_wait: handed back, not waited out
+
+
 async def test_a_malformed_2xx_body_echoing_the_token_is_redacted() -> None:
     async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         await raw.write(writer, answer(f"<html>your token {TOKEN} was fine</html>".encode()))

@@ -213,6 +213,22 @@ def test_retry_after_seconds_date_then_interval() -> None:
     assert error.retry_after == 2.0
 
 
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "inf"}, 86_400.0),
+        ({"Retry-After": "1e400"}, 86_400.0),
+        ({"Retry-After": "nan"}, 0.0),
+        ({"Retry-After": "-inf"}, 0.0),
+        ({"Retry-After": "Fri, 01 Jan 9999 00:00:00 GMT"}, 86_400.0),
+        ({"X-RateLimit-Interval-Milliseconds": "9" * 400}, 86_400.0),
+        ({"X-RateLimit-Interval-Milliseconds": "1e300"}, 86_400.0),
+    ],
+)
+def test_retry_after_is_finite_and_a_day_at_most(headers: dict[str, str], seconds: float) -> None:
+    assert retry_after(headers, now=0.0) == seconds
+
+
 def test_rate_limit_headers_from_aiohttps_case_insensitive_mapping() -> None:
     from multidict import CIMultiDict, CIMultiDictProxy
 
