@@ -54,7 +54,11 @@ def per_contact(
 
     Each contact's ``responses`` entry of type ``error`` fails that row with an ``APIError``
     carrying the server's message; a row that is not a non-empty string fails with a
-    ``ConfigurationError`` and is left out of the request.
+    ``ConfigurationError`` and is left out of the request. A row without an entry of its own
+    succeeds only when the answer reports no other failure: when its ``errorCount`` is more than
+    the error entries it gave for our contacts, or it says ``succeded: false``, the server did
+    not say which contacts failed, so each such row fails with an ``APIError`` saying it was not
+    confirmed (sending it again is harmless: adding or removing a tag twice changes nothing).
     """
 
     async def send(ids: list[str]) -> list[BulkTagsEntry | LeadConnectorError | None]:
@@ -64,7 +68,15 @@ def per_contact(
         for entry in answer.responses:
             if isinstance(entry, BulkTagsEntry) and entry.contact_id is not None:
                 entries.setdefault(entry.contact_id, deque()).append(entry)
-        return [_tagged(i, entries.get(i) if _is_id(i) else None) for i in ids]
+        results = [_tagged(i, entries.get(i) if _is_id(i) else None) for i in ids]
+        failed = sum(isinstance(r, APIError) for r in results)
+        reason = _unreported_failure(answer, failed)
+        if reason is None:
+            return results
+        return [
+            APIError(f"contact {i} was not confirmed updated: {reason}") if r is None else r
+            for i, r in zip(ids, results, strict=True)
+        ]
 
     return send
 
@@ -84,6 +96,29 @@ def _tagged(
     if entry is not None and entry.type == "error":
         return APIError(f"contact {contact_id} was not updated: {entry.message or 'error'}")
     return entry
+
+
+_QUOTED = 3  # server messages quoted in the error of a row the answer leaves unconfirmed
+
+
+def _unreported_failure(answer: BulkTagsResult, failed: int) -> str | None:
+    """Why a contact without an entry of its own cannot be counted as updated: the answer
+    reports failures beyond the ``failed`` error entries found for our contacts, or says it did
+    not succeed; ``None`` when it reports nothing else."""
+    refused = not answer.ok and (answer.succeded is False or answer.succeeded is False)
+    if answer.error_count <= failed and not refused:
+        return None
+    if answer.error_count > 0:
+        said = f"the server reported {answer.error_count} contact(s) not updated"
+    else:
+        said = "the server answered that the update did not succeed"
+    messages = dict.fromkeys(
+        entry if isinstance(entry, str) else entry.message or ""
+        for entry in answer.responses
+        if isinstance(entry, str) or (entry.contact_id is None and entry.type == "error")
+    )
+    quoted = [m.strip()[:200] for m in messages if m.strip()][:_QUOTED]
+    return said + " without saying which" + (f" ({'; '.join(quoted)})" if quoted else "")
 
 
 def _fits(row: object, shape: RowShape) -> bool:

@@ -262,7 +262,10 @@ class ContactsResource(ContactListings, Resource):
         ``POST /contacts/bulk/tags/update/add`` (see :meth:`bulk_upsert` for the options).
 
         A contact the server skips (an ``error`` entry in ``responses``) fails alone with an
-        ``APIError`` carrying the server's message; a failed request fails its whole chunk.
+        ``APIError`` carrying the server's message; one without an entry of its own fails with
+        an ``APIError`` ("not confirmed updated") when the answer reports more failures
+        (``errorCount``) than its entries name, or ``succeded: false``; a failed request fails
+        its whole chunk.
 
         Raises:
             ConfigurationError: ``tags`` empty or not strings, or no location (before sending).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Unpack
@@ -12,6 +14,7 @@ import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults
 
 from ._options import RateLimitOptions
+from .test_hostile_server import RawServer, answer, client_for, serving
 
 # The documented 50 per 0.25 s, scaled to 250 per 0.5 s: 2,000 rows span eight windows in ~4 s.
 # The rate reached is measured by benchmarks/rate_limit.py, not asserted here (it depends on load).
@@ -235,6 +238,66 @@ async def test_bulk_tags_in_chunks_with_per_contact_failures() -> None:
     assert {f.index for f in removed.failed} == set(range(50))
     assert all(isinstance(f.error, lc.ServerError) for f in removed.failed)
     assert [i for i in ids if fake.store.contacts[i]["tags"]] == ids[:50]
+
+
+async def _tag_with_answer(body: dict[str, object], ids: list[str]) -> lc.BulkResult[str]:
+    """``bulk_add_tags(ids)`` against a server that answers every chunk with ``body``."""
+
+    async def tagged(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(json.dumps(body).encode(), status="201 Created"))
+
+    async with serving(tagged) as raw, client_for(raw) as client:
+        result = await client.contacts.bulk_add_tags(ids, ["vip"])
+    assert len(raw.requests) == 1
+    return result
+
+
+@pytest.mark.parametrize(
+    "responses",
+    [
+        [],
+        ["c1: not found", "c2: not found", "c3: not found"],  # the spec types them as strings
+        [{"type": "error", "message": "Contact not found"}] * 3,  # no contactId
+    ],
+    ids=["no-entries", "strings", "no-contact-ids"],
+)
+async def test_bulk_tags_rows_the_server_failed_without_naming_them_are_not_ok(
+    responses: list[object],
+) -> None:
+    body = {"succeded": False, "errorCount": 3, "responses": responses}
+    result = await _tag_with_answer(body, ["c1", "c2", "c3"])
+    assert (result.ok, [f.item for f in result.failed]) == (0, ["c1", "c2", "c3"])
+    for failure in result.failed:
+        assert isinstance(failure.error, lc.APIError)
+        message = str(failure.error)
+        assert f"contact {failure.item} was not confirmed updated" in message
+        assert "reported 3 contact(s) not updated without saying which" in message
+    if responses:
+        assert "not found" in str(result.failed[0].error)  # the server's words are kept
+
+
+async def test_bulk_tags_fail_only_the_rows_an_answer_leaves_unconfirmed() -> None:
+    ids = ["c1", "c2", "c3"]
+    entries = [
+        {"contactId": "c1", "type": "success", "message": "Tags updated"},
+        {"contactId": "c2", "type": "error", "message": "contact not found"},
+    ]
+    some = await _tag_with_answer({"succeded": True, "errorCount": 2, "responses": entries}, ids)
+    assert some.ok == 1
+    assert [(f.item, str(f.error)) for f in some.failed] == [
+        ("c2", "contact c2 was not updated: contact not found"),
+        (
+            "c3",
+            "contact c3 was not confirmed updated: the server reported 2 contact(s) not updated "
+            "without saying which",
+        ),
+    ]
+    refused = await _tag_with_answer({"succeded": False, "responses": entries}, ids)
+    assert [f.item for f in refused.failed] == ["c2", "c3"]
+    assert "the server answered that the update did not succeed" in str(refused.failed[1].error)
+    # An answer that reports no other failure: the rows it does not name are ok (as before).
+    quiet = await _tag_with_answer({"succeded": True, "errorCount": 1, "responses": entries}, ids)
+    assert (quiet.ok, [f.item for f in quiet.failed]) == (2, ["c2"])
 
 
 async def test_a_row_that_cannot_be_encoded_fails_alone(
