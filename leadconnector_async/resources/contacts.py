@@ -330,10 +330,13 @@ class ContactsResource(ContactListings, Resource):
         update with only the changed fields (a change of ``company_name`` or ``gender``, which
         only upsert takes, by an upsert carrying just those and the match key, after the update
         of the rest); the missing tags through the bulk tags endpoint,
-        many contacts per request; an upsert for a row that matches no contact (safe to retry,
-        and a contact created since the read is matched rather than duplicated). When reading
-        the location would cost more requests than writing every row, it upserts every row
-        directly and says so in ``result.note``.
+        many contacts per request; a create (``POST /contacts/``) for a row that matches no
+        contact, never an upsert, which could match another contact by its email or phone
+        (where the location forbids duplicates, such a row fails with a
+        ``DuplicateContactError`` naming that contact, which is left as it is). A create is not
+        sent twice, and a sync run again reads the location again, so it creates no twin of a
+        contact an earlier run created. When reading the location would cost more requests than
+        writing every row, it upserts every row directly and says so in ``result.note``.
 
         Args:
             rows: ``ContactCreate`` rows, any iterable or async iterable, read lazily. Custom

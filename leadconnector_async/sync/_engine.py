@@ -3,9 +3,17 @@
 A bulk job underneath: writes go through :class:`~leadconnector_async.bulk.BulkJob` (same
 concurrency, rate limiting, retries and cancellation), and rows are counted by the bulk
 :class:`~leadconnector_async._bulk_tally.Tally` (same checkpoint and stop rules). A row is
-finished when all of its writes are: its update or upsert, then the bulk-tag requests that add
-its tags, which go last, grouped to take as few requests as possible. A row whose update or
-upsert failed gets no tags: they are added only for contacts whose fields were written.
+finished when all of its writes are: its update, upsert or create, then the bulk-tag requests
+that add its tags, which go last, grouped to take as few requests as possible. A row whose write
+failed gets no tags: they are added only for contacts whose fields were written.
+
+A row no contact has the key of is created (``POST /contacts/``), not upserted: an upsert matches
+by email or phone in the order the location's settings give, so a new email whose phone is
+another contact's would overwrite that contact. Where the location forbids duplicates the server
+refuses such a create (``DuplicateContactError``, naming the contact), and the row fails alone.
+A create is never sent twice (its outcome unknown, it fails the row instead), and a sync run
+again reads the location again: a contact an earlier run created is then matched, not created
+twice. Only the direct plan, which reads nothing, upserts.
 """
 
 from __future__ import annotations
@@ -21,9 +29,15 @@ from .._bulk_tally import StopRule, Tally, job_failure
 from .._request_tally import RequestTally
 from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
 from ..custom_fields import CustomFieldDirectory
-from ..errors import APIError, ConfigurationError, LeadConnectorError, RateLimitError
+from ..errors import (
+    APIError,
+    ConfigurationError,
+    DuplicateContactError,
+    LeadConnectorError,
+    RateLimitError,
+)
 from ..models.bulk import BulkOutcome, BulkProgress
-from ..models.contacts import ContactCreate, ContactUpdate, UpsertResult
+from ..models.contacts import Contact, ContactCreate, ContactUpdate, UpsertResult
 from ..models.sync import SyncPlan, SyncResult
 from ..models.tags import TagsMode
 from ._index import ContactIndex
@@ -270,6 +284,8 @@ class _SyncJob:
             return [await contacts.update(plan.contact_id, plan.body)]
         assert isinstance(plan.body, ContactCreate)
         if plan.kind == "create":
+            return [await contacts.create(plan.body)]
+        if plan.kind == "direct":
             return [await contacts.upsert(plan.body)]
         assert plan.contact_id is not None
         if plan.first is not None:
@@ -284,12 +300,16 @@ class _SyncJob:
         waiting, plan = self._waiting[step.index], step.plan
         if outcome.error is not None:
             waiting.tags_due = False  # its fields were not written: neither are its tags
+            if isinstance(outcome.error, DuplicateContactError) and plan.kind == "create":
+                outcome.error.message += _taken(outcome.error, self._s.match)
             _say_what_was_written(outcome.error, waiting.first_written, bool(plan.add_tags))
         else:
             contact_id = plan.contact_id
-            if isinstance(outcome.result, UpsertResult) and plan.kind == "create":
+            if isinstance(outcome.result, UpsertResult) and plan.kind == "direct":
                 waiting.verdict = "created" if outcome.result.new else "updated"
                 contact_id = outcome.result.contact.id
+            elif isinstance(outcome.result, Contact) and plan.kind == "create":
+                contact_id = outcome.result.id
             if plan.add_tags and contact_id is not None:
                 self._tags.attach(step.index, contact_id, plan.add_tags)
         self._part_done(step.index, outcome.error)
@@ -401,6 +421,22 @@ def _elsewhere(contact_id: str, result: UpsertResult) -> LeadConnectorError:
     )
 
 
+def _taken(error: DuplicateContactError, match: str) -> str:
+    """What a create the location refused as a duplicate collided with (said after the
+    server's message): the existing contact is never written to in the row's place."""
+    field = error.matching_field or "email or phone"
+    contact = f"contact {error.existing_id}" if error.existing_id else "another contact"
+    if field == match:  # the row's own key: the contact is newer than the read of the location
+        return (
+            f"; not created: {contact} already has this row's {field}, and was not in the "
+            "location when the sync read it (run the sync again to compare the row with it)"
+        )
+    return (
+        f"; not created, and {contact}, which already has this row's {field}, was left as it "
+        f"is (the row matches no contact by {match})"
+    )
+
+
 def _say_what_was_written(error: LeadConnectorError, first_written: bool, tags: bool) -> None:
     """Add to a row's own refusal (400, 404, 422) what was written for the row.
 
@@ -417,7 +453,7 @@ def _say_what_was_written(error: LeadConnectorError, first_written: bool, tags: 
 
 
 def _verdict(plan: RowPlan) -> str:
-    return "created" if plan.kind == "create" else "updated"
+    return "created" if plan.kind in ("create", "direct") else "updated"
 
 
 def _as_row(raw: object) -> ContactCreate:

@@ -1,4 +1,5 @@
-"""What one row needs: nothing, an update of the changed fields, tags, an upsert, or a failure.
+"""What one row needs: nothing, an update of the changed fields, tags, an upsert, a create, or a
+failure.
 
 Pure: it reads the :class:`ContactIndex` and returns a :class:`RowPlan`; nothing is sent here.
 """
@@ -20,7 +21,7 @@ from ._normalise import canonical, row_entries, tag
 
 __all__ = ["MatchKey", "Planner", "RowPlan"]
 
-Kind = Literal["unchanged", "update", "upsert", "create", "tags", "failed"]
+Kind = Literal["unchanged", "update", "upsert", "create", "direct", "tags", "failed"]
 
 # Fields the update endpoint refuses (reference §8): changing them takes an upsert.
 _UPSERT_ONLY = frozenset({"company_name", "gender"})
@@ -62,9 +63,11 @@ class RowPlan:
 
     Attributes:
         kind: ``unchanged``; ``update`` (PUT the changed fields); ``upsert`` (a matched contact
-            whose change the update endpoint refuses); ``create`` (no contact matched: upsert);
-            ``tags`` (only tags to add); ``failed`` (``error`` says why, nothing is sent).
-        body: The update or upsert body.
+            whose change the update endpoint refuses); ``create`` (no contact has the row's key:
+            ``POST /contacts/``, never an upsert, which could match another contact by another
+            field); ``direct`` (the direct plan, nothing compared: upsert); ``tags`` (only tags
+            to add); ``failed`` (``error`` says why, nothing is sent).
+        body: The update, upsert or create body.
         contact_id: The matched contact.
         add_tags: Tags to add through the bulk tags endpoint.
         first: For an ``upsert``, the update of the other changed fields, sent before it.
@@ -82,7 +85,7 @@ class RowPlan:
         """Requests its update, upsert or create takes (its tags are counted apart)."""
         if self.kind == "upsert" and self.first is not None:
             return 2
-        return 1 if self.kind in ("update", "create", "upsert") else 0
+        return 1 if self.kind in ("update", "create", "upsert", "direct") else 0
 
 
 class Planner:
@@ -126,7 +129,7 @@ class Planner:
         if key is None:
             return _failed(f"the row has no {self._describe()} to match on")
         if self._index is None:
-            return self._create(row)
+            return self._new(row, "direct")
         position = self._index.find(key)
         if position == AMBIGUOUS:
             count = self._index.count(key)
@@ -135,7 +138,7 @@ class Planner:
             if hash(key) in self._new_keys:
                 return _failed(f"an earlier row has the same {self._describe()}")
             self._new_keys.add(hash(key))
-            return self._create(row)
+            return self._new(row, "create")
         byte, bit = divmod(position, 8)
         if self._seen[byte] & (1 << bit):
             return _failed(f"an earlier row matched the same contact by {self._describe()}")
@@ -198,14 +201,17 @@ class Planner:
         first = ContactUpdate(**changes) if changes else None  # type: ignore[arg-type]
         return RowPlan("upsert", body, contact_id, add_tags, first=first)
 
-    def _create(self, row: ContactCreate) -> RowPlan:
+    def _new(self, row: ContactCreate, kind: Literal["create", "direct"]) -> RowPlan:
+        """A row no contact has the key of (``create``), or one the direct plan upserts unread
+        (``direct``): its whole row, sent to the location."""
         body = msgspec.structs.replace(row, location_id=self._location)
         wanted: frozenset[str] = frozenset()
         if self._tags == "add" and isinstance(row.tags, list):
-            # Upsert replaces the tags of a contact it matches: add them after it instead.
+            # Upsert replaces the tags of a contact it matches: add them after it instead (and
+            # a create's too, through the same grouped requests as every other row's).
             wanted = frozenset(tag(t) for t in row.tags if tag(t))
             body = msgspec.structs.replace(body, tags=UNSET)
-        return RowPlan("create", body, None, wanted)
+        return RowPlan(kind, body, None, wanted)
 
     def _describe(self) -> str:
         if self._match.custom_field_id is None:

@@ -75,6 +75,27 @@ def test_sync_dry_run_then_real_run_writes_only_the_difference(
     assert "synced: created 0, updated 0, unchanged 42, rejected 2" in again.stdout
 
 
+def test_a_new_row_whose_phone_is_another_contacts_is_rejected_not_merged_into_it(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    alice = tmp_path / "alice.csv"
+    alice.write_text("email,phone,first_name\nalice@x.com,+14155550132,Alice\n")
+    assert cli(server, "import", str(alice)).returncode == 0
+    (stored,) = exported(server, tmp_path / "before.ndjson")
+    source = tmp_path / "bob.csv"
+    source.write_text("email,phone,first_name\nbob@x.com,+14155550132,Bob\n")
+    dry = cli(server, "sync", str(source), "--dry-run")
+    assert "dry run: would create 1, update 0" in dry.stdout
+    done = cli(server, "sync", str(source))
+    assert done.returncode == 1, done.stderr
+    assert "synced: created 0, updated 0, unchanged 0, rejected 1" in done.stdout
+    (reject,) = rejects_of(tmp_path / "bob.csv.rejects.csv")
+    assert (
+        f"contact {stored['id']}, which already has this row's phone" in reject["rejected_reason"]
+    )
+    assert exported(server, tmp_path / "after.ndjson") == [stored]  # Alice as she was
+
+
 def test_an_unknown_custom_field_column_stops_before_anything_is_written(
     server: dict[str, str], tmp_path: Path
 ) -> None:

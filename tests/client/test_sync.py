@@ -123,7 +123,7 @@ async def test_sync_writes_only_the_differences(
     assert routes[SEARCH] == 10  # 5,000 contacts at 500 a page, stopped at the total
     assert routes[FIELDS] == 1
     assert routes["PUT /contacts/{contactId}"] == 100
-    assert routes["POST /contacts/upsert"] == 50
+    assert routes["POST /contacts/"] == 50  # the new rows: created, never upserted
     # 30 rows get one tag and 50 new rows one of two tag pairs: one request per set.
     assert routes["POST /contacts/bulk/tags/update/{type}"] == 3
     assert (result.reads, result.writes) == (11, 153)

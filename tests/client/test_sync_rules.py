@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ from ._fake_events import after_updates
 WRITES = (
     "PUT /contacts/{contactId}",
     "POST /contacts/upsert",
+    "POST /contacts/",
     "POST /contacts/bulk/tags/update/{type}",
 )
 
@@ -99,6 +101,89 @@ async def test_rows_that_cannot_be_matched_fail_alone_and_nothing_is_written_for
         assert (result.updated, result.created) == (1, 1)
     assert one["city"] == "B"
     assert _writes(fake_leadconnector) == 2
+
+
+async def test_a_new_row_is_created_never_merged_into_a_contact_with_its_other_field(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    ext = fake.custom_fields.add(fake.location_id, "External Id")
+    alice = _store(fake, email="alice@x.com", phone="+14155550132", firstName="Alice")
+    carol = _store(
+        fake,
+        email="shared@x.com",
+        firstName="Carol",
+        customFields=[{"id": ext["id"], "value": "1"}],
+    )
+    before = copy.deepcopy([alice, carol])
+    sync = leadconnector_client.contacts.sync
+    bob = lc.ContactCreate(email="bob@x.com", phone="+14155550132", first_name="Bob")
+    dave = lc.ContactCreate(
+        email="shared@x.com",
+        first_name="Dave",
+        custom_fields=[lc.CustomFieldInput(id=ext["id"], field_value="2")],
+    )
+    for row, match, other, field in (
+        (bob, "email", alice, "phone"),
+        (dave, "custom:External Id", carol, "email"),
+    ):
+        result = await sync([row], match=match)
+        assert (result.created, result.updated, len(result.failed)) == (0, 0, 1)
+        error = result.failed[0].error
+        assert isinstance(error, lc.DuplicateContactError)
+        assert error.existing_id == other["id"]
+        assert f"contact {other['id']}, which already has this row's {field}, was left" in str(
+            error
+        )
+        assert "nothing was written for this row" in str(error)
+    assert [alice, carol] == before  # neither contact was touched
+    assert fake.stats.routes["POST /contacts/"] == 2
+    assert fake.stats.routes["POST /contacts/upsert"] == 0
+    # Where the location allows duplicates, the row the plan calls a create is one.
+    fake.store.allow_duplicates[fake.location_id] = True
+    result = await sync([bob])
+    assert (result.created, result.updated, result.failed) == (1, 0, [])
+    assert [alice, carol] == before
+    assert sorted(c["firstName"] for c in fake.store.contacts.values()) == ["Alice", "Bob", "Carol"]
+
+
+async def test_a_contact_created_since_the_read_is_not_overwritten_nor_duplicated(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    _store(fake, email="old@x.com", city="Oslo")
+    newer: dict[str, Any] = {}
+    after_updates(
+        fake, 1, lambda: newer.update(_store(fake, email="new@x.com", firstName="Someone"))
+    )
+    rows = [lc.ContactCreate(email="old@x.com", city="Rome"), lc.ContactCreate(email="new@x.com")]
+    result = await leadconnector_client.contacts.sync(rows, concurrency=1)
+    assert (result.updated, result.created, [f.index for f in result.failed]) == (1, 0, [1])
+    assert f"contact {newer['id']} already has this row's email" in str(result.failed[0].error)
+    assert "run the sync again" in str(result.failed[0].error)
+    assert newer["firstName"] == "Someone"
+    again = await leadconnector_client.contacts.sync(rows)
+    assert (again.unchanged, again.created, again.failed) == (2, 0, [])
+    assert len(fake.store.contacts) == 2
+
+
+async def test_a_create_whose_answer_was_lost_is_not_sent_again_and_a_rerun_makes_no_twin(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    fake.store.allow_duplicates[fake.location_id] = True  # the server would take a twin
+    _store(fake, email="old@x.com", city="Oslo")
+    after_updates(fake, 1, lambda: fake.force_fault("reset_after", 1))
+    rows = [lc.ContactCreate(email="old@x.com", city="Rome"), lc.ContactCreate(email="new@x.com")]
+    result = await leadconnector_client.contacts.sync(rows, concurrency=1)
+    assert [f.index for f in result.failed] == [1]
+    error = result.failed[0].error
+    assert isinstance(error, lc.TransportError)
+    assert error.outcome_unknown
+    assert fake.stats.routes["POST /contacts/"] == 1  # not repeated: it had been stored
+    again = await leadconnector_client.contacts.sync(rows)
+    assert (again.unchanged, again.created, again.failed) == (2, 0, [])
+    assert sorted(c["email"] for c in fake.store.contacts.values()) == ["new@x.com", "old@x.com"]
 
 
 async def test_company_name_changes_go_through_upsert(
