@@ -5,6 +5,11 @@ keeps the tags it had, and its result carries the tags still to add; the import 
 many rows at a time through the bulk tags endpoint (:mod:`.tagging`). ``tags="replace"`` sends
 them with the upsert and makes them exactly the row's. A create sends the tags with the new
 contact (it has none to keep).
+
+An upsert finds the contact to update by email or phone, so a row with neither would be a new
+contact on every run (and again on a ``--resume`` of a row whose tags were still to add): such
+a row is refused unsent in upsert mode. ``--create`` creates it on purpose, and its resume
+checks a row that may have been sent before creating it again.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 import msgspec
 
 from ..client import LeadConnector
-from ..errors import LeadConnectorError
+from ..errors import ConfigurationError, LeadConnectorError
 from ..models.contacts import Contact
 from ..models.tags import TagsMode
 from .reading import Row
@@ -23,6 +28,11 @@ from .reading import Row
 
 class UnverifiableCreateError(LeadConnectorError):
     """A create that may have reached the server before a crash cannot be checked for."""
+
+
+class UnmatchableRowError(ConfigurationError):
+    """An upsert row with neither email nor phone: it can match no contact, so every run would
+    create it again. Nothing is sent for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,8 @@ class RowSender:
         tags: ``"add"`` (keep a matched contact's tags) or ``"replace"``.
         maybe_sent: For ``create``: True for rows an interrupted run may have created; those
             are looked up by email or phone first and not created again when found.
+
+    A row with neither email nor phone is refused in upsert mode (see the module docstring).
     """
 
     def __init__(
@@ -64,6 +76,7 @@ class RowSender:
         """Send one row.
 
         Raises:
+            UnmatchableRowError: An upsert row with neither email nor phone (nothing sent).
             LeadConnectorError: What the server (or the check before a repeated create) said.
         """
         if self._create:
@@ -72,6 +85,12 @@ class RowSender:
                 if found is not None:
                     return Imported(found.id, created=False, found=True)
             return Imported((await self._contacts.create(row.contact)).id, created=True)
+        if _match_keys(row) == (None, None):
+            raise UnmatchableRowError(
+                "has no email or phone, so an upsert can match no contact and would create it "
+                "again on every run: not sent (import rows meant to be new contacts with "
+                "--create)"
+            )
         tags = row.contact.tags
         if self._tags == "replace" or not tags:
             result = await self._contacts.upsert(row.contact)
@@ -81,13 +100,16 @@ class RowSender:
         return Imported(result.contact.id, result.new, tags=frozenset(tags))
 
     async def _created_before(self, row: Row) -> Contact | None:
-        email, phone = row.contact.email, row.contact.phone
-        if not isinstance(email, str) and not isinstance(phone, str):
+        email, phone = _match_keys(row)
+        if email is None and phone is None:
             raise UnverifiableCreateError(
                 "was being sent when the earlier run stopped and has no email or phone to check "
                 "whether it was created: not sent again (check, then import this row on its own)"
             )
-        return await self._contacts.find_duplicate(
-            email=email if isinstance(email, str) else None,
-            number=phone if isinstance(phone, str) else None,
-        )
+        return await self._contacts.find_duplicate(email=email, number=phone)
+
+
+def _match_keys(row: Row) -> tuple[str | None, str | None]:
+    """The row's email and phone, the fields the API finds an existing contact by."""
+    email, phone = row.contact.email, row.contact.phone
+    return (email if isinstance(email, str) else None, phone if isinstance(phone, str) else None)

@@ -184,6 +184,27 @@ def test_repeats_in_the_file_are_reported_not_merged(
     assert ann["firstName"] == "Ann"
 
 
+def test_rows_without_email_or_phone_are_refused_by_upsert_and_created_with_create(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    """An upsert of such a row matches nothing, so each run would create it again."""
+    source = tmp_path / "people.csv"
+    source.write_text("first_name,last_name,email\nAnn,Lee,\nBob,Ray,bob@x.com\nCy,Po,\n")
+    for _ in range(2):  # a rerun of the same file creates nothing more
+        done = cli(server, "import", str(source))
+        assert done.returncode == 1, done.stderr
+        assert "rejected 2, requests 1," in done.stdout
+        assert len(exported(server, tmp_path / "out.ndjson")) == 1
+    rejects = rejects_of(tmp_path / "people.csv.rejects.csv")
+    assert [r["rejected_line"] for r in rejects] == ["2", "4"]
+    assert all("no email or phone" in r["rejected_reason"] for r in rejects)
+    assert all("--create" in r["rejected_reason"] for r in rejects)
+    created = cli(server, "import", str(tmp_path / "people.csv.rejects.csv"), "--create")
+    assert created.returncode == 0, created.stderr
+    names = sorted(str(c["firstName"]) for c in exported(server, tmp_path / "out.ndjson"))
+    assert names == ["Ann", "Bob", "Cy"]
+
+
 def test_the_rejects_file_imports_again_once_fixed(server: dict[str, str], tmp_path: Path) -> None:
     source = write_csv(tmp_path / "people.csv", 5, bad={2: "p2@example"})
     assert cli(server, "import", str(source)).returncode == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,8 @@ import leadconnector_async as lc
 from leadconnector_async.cli.import_cmd import ImportOptions, run_import
 from leadconnector_async.testing import FakeLeadConnector, FakeRateLimit, Faults
 from leadconnector_async.testing._faults import FaultDice
+
+from ._cli import rejects_of
 
 NO_RETRIES = lc.RetryPolicy(max_retries=0)
 
@@ -86,3 +89,27 @@ async def test_rows_a_stop_left_unsent_are_created_on_resume_without_a_lookup(
         assert fake.stats.requests - before == 7  # one create per row left, no lookups
         names = sorted(c["firstName"] for c in fake.store.contacts.values())
         assert names == sorted(f"P{n}" for n in range(10))
+
+
+async def test_a_stop_while_rows_wait_for_their_tags_leaves_no_twin_for_the_resume(
+    tmp_path: Path,
+) -> None:
+    """Tagged rows are finished only once their tags are added, so the resume upserts again
+    those the stop left waiting: a row with no email or phone would be created twice."""
+    source = tmp_path / "people.csv"
+    rows = [f"P{n},{f'p{n}@x.com' if n % 2 else ''},lead\n" for n in range(10)]
+    source.write_text("first_name,email,tags\n" + "".join(rows))
+    async with _three_then_429() as (fake, client):
+        await _import(client, ImportOptions(source, concurrency=4))
+        _limit_passed(fake)
+        await _import(client, ImportOptions(source, concurrency=4, resume=True))
+        stored = list(fake.store.contacts.values())
+    assert max(Counter(c["firstName"] for c in stored).values()) == 1
+    assert sorted(c["email"] for c in stored) == [f"p{n}@x.com" for n in range(1, 10, 2)]
+    assert all(c["tags"] == ["lead"] for c in stored)
+    reasons = {
+        int(r["rejected_line"]): r["rejected_reason"]
+        for r in rejects_of(tmp_path / "people.csv.rejects.csv")
+    }
+    assert sorted(reasons) == [n + 2 for n in range(0, 10, 2)]
+    assert all("--create" in reason for reason in reasons.values())
