@@ -10,10 +10,12 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from ._retry import may_have_been_applied
+from .endpoints import names_a_record
 from .errors import (
     AuthenticationError,
     ClientClosedError,
     LeadConnectorError,
+    NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     RateLimiterUnavailableError,
@@ -145,9 +147,11 @@ def stops_job(error: LeadConnectorError) -> bool:
 def job_failure(error: LeadConnectorError) -> bool:
     """True for a failure of the job rather than of its row, as the command line's jobs tell
     them (every later row would fail alike: an unreachable or failing server, a rejected token
-    or scope, a spent budget, an unreachable shared rate limiter); False for the row's own (400,
-    404, 422). A library job stops only on :func:`stops_job` unless given this as its
-    ``stop_on_error``: one failing row does not prove an outage to every caller.
+    or scope, a spent budget, an unreachable shared rate limiter, a 404 to a path that names no
+    record, such as ``POST /contacts/upsert`` behind a wrong base URL); False for the row's own
+    (400, 422, a 404 to a path naming the row's contact by id). A library job stops only on
+    :func:`stops_job` unless given this as its ``stop_on_error``: one failing row does not
+    prove an outage to every caller.
     """
     job_level = (
         PermissionDeniedError,
@@ -156,7 +160,19 @@ def job_failure(error: LeadConnectorError) -> bool:
         TransportError,
         RateLimiterUnavailableError,
     )
-    return stops_job(error) or isinstance(error, job_level)
+    return stops_job(error) or isinstance(error, job_level) or _no_such_route(error)
+
+
+def _no_such_route(error: LeadConnectorError) -> bool:
+    """A 404 to a path with no id in it: what is missing is the route, nothing of the row's
+    (a 400 saying "not found" stays the row's: it names something the row sent, such as a
+    custom field)."""
+    return (
+        isinstance(error, NotFoundError)
+        and error.status_code == 404
+        and error.path_template is not None
+        and not names_a_record(error.path_template)
+    )
 
 
 def _without_traceback(error: LeadConnectorError) -> LeadConnectorError:

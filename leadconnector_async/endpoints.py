@@ -150,6 +150,15 @@ def placeholders(template: str) -> tuple[str, ...]:
 
 
 @cache
+def names_a_record(template: str) -> bool:
+    """Whether a path template names something by its id (``/contacts/{contactId}``), so a
+    404 to it can mean that one is gone; a 404 to any other path (``/contacts/upsert``, or
+    ``/contacts/bulk/tags/update/{type}``, whose placeholder is the operation) means the
+    route itself is missing."""
+    return any(name == "id" or name.endswith("Id") for name in placeholders(template))
+
+
+@cache
 def _pieces(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The template's literal pieces, and its placeholders' argument names for messages."""
     names = tuple(re.sub(r"(?<!^)([A-Z])", r"_\1", n).lower() for n in placeholders(template))

@@ -18,19 +18,23 @@ from ._cli import rejects_of
 NO_RETRIES = lc.RetryPolicy(max_retries=0)
 
 
+def _client(fake: FakeLeadConnector, base_url: str | None = None) -> lc.LeadConnector:
+    return lc.LeadConnector(
+        fake.token,
+        location_id=fake.location_id,
+        base_url=base_url or fake.url,
+        rate_limit=None,
+        retry=NO_RETRIES,
+    )
+
+
 @asynccontextmanager
 async def _three_then_429() -> AsyncIterator[tuple[FakeLeadConnector, lc.LeadConnector]]:
     """A server that admits 3 of the first 4 requests, each answered after 0.3 s, and refuses
     the fourth at once (429); a client that does not retry."""
     async with (
         FakeLeadConnector(rate_limit=FakeRateLimit(3, 60.0), faults=Faults(latency=0.3)) as fake,
-        lc.LeadConnector(
-            fake.token,
-            location_id=fake.location_id,
-            base_url=fake.url,
-            rate_limit=None,
-            retry=NO_RETRIES,
-        ) as client,
+        _client(fake) as client,
     ):
         yield fake, client
 
@@ -113,3 +117,27 @@ async def test_a_stop_while_rows_wait_for_their_tags_leaves_no_twin_for_the_resu
     }
     assert sorted(reasons) == [n + 2 for n in range(0, 10, 2)]
     assert all("--create" in reason for reason in reasons.values())
+
+
+async def test_a_404_to_a_path_naming_no_record_stops_the_job_instead_of_failing_each_row(
+    tmp_path: Path,
+) -> None:
+    """A base URL with a wrong path answers 404 to every call: no row is at fault, so the
+    import stops at the first, rejects nothing and leaves every row to the resume."""
+    source = tmp_path / "people.csv"
+    source.write_text("email\n" + "".join(f"p{n}@x.com\n" for n in range(50)))
+    async with FakeLeadConnector() as fake:
+        async with _client(fake, base_url=f"{fake.url}/v2") as misrouted:
+            code, said = await _import(misrouted, ImportOptions(source, concurrency=4))
+        assert code == 3, said
+        assert "stopped: NotFoundError" in said
+        assert "POST /contacts/upsert" in said
+        assert "rejected 0" in said
+        assert fake.stats.requests <= 4  # those in flight when the first answer came
+        assert rejects_of(tmp_path / "people.csv.rejects.csv") == []
+        async with _client(fake) as client:
+            resumed = ImportOptions(source, concurrency=4, resume=True)
+            code, said = await _import(client, resumed)
+        assert code == 0, said
+        assert "ok 50 (created 50" in said
+        assert len(fake.store.contacts) == 50

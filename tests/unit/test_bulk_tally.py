@@ -105,6 +105,29 @@ def test_job_failures_are_told_from_a_rows_own(
     assert job_failure(error) is job_level
 
 
+def _sent_to(error: lc.LeadConnectorError, template: str) -> lc.LeadConnectorError:
+    error.method, error.path_template = "POST", template  # as the client's loop sets them
+    return error
+
+
+@pytest.mark.parametrize(
+    ("template", "status", "job_level"),
+    [
+        ("/contacts/upsert", 404, True),  # no such route: a wrong base URL, say
+        ("/contacts/", 404, True),
+        ("/contacts/bulk/tags/update/{type}", 404, True),  # the placeholder is no id
+        ("/contacts/{contactId}", 404, False),  # that contact is gone: the row's own
+        ("/contacts/{contactId}/notes/{id}", 404, False),
+        ("/contacts/upsert", 400, False),  # a 400 "not found" names something the row sent
+    ],
+)
+def test_a_404_fails_the_job_only_when_its_path_names_no_record(
+    template: str, status: int, job_level: bool
+) -> None:
+    error = _sent_to(lc.NotFoundError("Not Found", status_code=status), template)
+    assert job_failure(error) is job_level
+
+
 def test_the_jobs_failure_stops_it_and_leaves_its_rows_for_a_resume() -> None:
     tally: Tally[str, str] = Tally(0, stop_on_error=job_failure)
     tally.record(0, "a", "ok")

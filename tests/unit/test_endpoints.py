@@ -56,6 +56,12 @@ def test_every_row_has_a_unique_name_and_route() -> None:
     assert len({(e.method, e.path) for e in ep.ENDPOINTS}) == len(ep.ENDPOINTS)
 
 
+def test_a_path_names_a_record_when_a_placeholder_is_an_id() -> None:
+    naming = {e.name for e in ep.ENDPOINTS if ep.names_a_record(e.path)}
+    assert {"contacts.get", "contacts.notes.get", "contacts.workflows.add"} <= naming
+    assert not naming & {"contacts.upsert", "contacts.create", "contacts.bulk_tags.add"}
+
+
 def test_v3_request_bodies_rename_dnd_keys_and_field_value() -> None:
     body = lc.ContactCreate(
         first_name="A",
