@@ -26,6 +26,7 @@ from .errors import ConfigurationError
 from .models._base import Succeeded
 from .models.appointments import AppointmentList
 from .models.contacts import (
+    Contact,
     ContactEnvelope,
     MaybeContactEnvelope,
     UpdatedContactEnvelope,
@@ -33,9 +34,10 @@ from .models.contacts import (
 )
 from .models.custom_fields import CustomFieldList
 from .models.notes import NoteEnvelope, NoteList
-from .models.search import CountedResponse, ListResponse, SearchResponse
+from .models.search import CountedResponse, ListResponse, SearchResponse, last_search_after
 from .models.tags import BulkBusinessResult, BulkTagsResult, FollowersResult, TagList
 from .models.tasks import TaskEnvelope, TaskList
+from .pagination import Page
 
 T = TypeVar("T")
 
@@ -190,6 +192,19 @@ def acknowledged(body: bytes) -> bool:
     return _SUCCEEDED(body) if body.strip() else True
 
 
+_SEARCH_PAGE = unwrap(SearchResponse, SearchResponse.page)
+
+
+def search_page(body: bytes) -> Page[Contact]:
+    """Decode a search page. When records were left out (see :attr:`Page.undecoded`), the
+    cursor is the ``searchAfter`` of the last record the server sent, read or not, so the
+    next page neither sends a left-out record again nor skips one."""
+    page = _SEARCH_PAGE(body)
+    if page.undecoded:
+        page = replace(page, cursor=last_search_after(body))
+    return page
+
+
 _CONTACT = unwrap(ContactEnvelope, attrgetter("contact"))
 _TASK = unwrap(TaskEnvelope, attrgetter("task"))
 _NOTE = unwrap(NoteEnvelope, attrgetter("note"))
@@ -212,8 +227,8 @@ UPSERT = Endpoint("contacts.upsert", "POST", "/contacts/upsert",
                   decode_as(UpsertResult), located=True)
 # With createNewIfDuplicateAllowed on a location that allows duplicates, every request creates.
 UPSERT_ALWAYS_NEW = replace(UPSERT, idempotent=False)
-SEARCH = Endpoint("contacts.search", "POST", "/contacts/search",
-                  unwrap(SearchResponse, SearchResponse.page), scope=READ, located=True)
+SEARCH = Endpoint("contacts.search", "POST", "/contacts/search", search_page, scope=READ,
+                  located=True)
 LIST = Endpoint("contacts.list", "GET", "/contacts/", unwrap(ListResponse, ListResponse.page),
                 scope=READ, located=True, v3_path=None)
 BY_BUSINESS = Endpoint("contacts.by_business", "GET", "/contacts/business/{businessId}",

@@ -47,11 +47,24 @@ class Page(Generic[T]):
             (``None`` when it did not say).
         cursor: The opaque cursor the server gave for the page after this one, sent back exactly
             as received (``None`` when it gave none).
+        undecoded: The records the server sent on this page that could not be read as items
+            at all (no ``id``, not an object), as raw JSON values in the server's order; they
+            are not in ``items``, and each kind is logged once.
     """
 
     items: list[T]
     total: int | None = None
     cursor: Any = None
+    undecoded: list[Any] = dataclasses.field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        """How many records the server sent on this page: the items and the undecoded ones.
+
+        Where the walk goes next (page full or short, the next ``skip``) depends on this, not on
+        the items alone, so a record that cannot be read never ends or shifts the walk.
+        """
+        return len(self.items) + len(self.undecoded)
 
 
 FetchPage = Callable[[Any], Coroutine[Any, Any, Page[T]]]
@@ -62,12 +75,12 @@ NextCursor = Callable[[Page[T], Any], Any]
 
 
 def by_server_cursor(page: Page[Any], sent: Any) -> Any:
-    """Follow the cursor the server sends with each page, until it sends none or no items."""
-    return page.cursor if page.items else None
+    """Follow the cursor the server sends with each page, until it sends none or no records."""
+    return page.cursor if page.received else None
 
 
 def by_search_after(page_size: int) -> NextCursor[Any]:
-    """Follow the last item's cursor until a page comes back shorter than ``page_size``.
+    """Follow the last record's cursor until a page comes back shorter than ``page_size``.
 
     Raises:
         TransportError: A full page came without a cursor: going on is impossible, and stopping
@@ -75,7 +88,7 @@ def by_search_after(page_size: int) -> NextCursor[Any]:
     """
 
     def next_cursor(page: Page[Any], sent: Any) -> Any:
-        if len(page.items) < page_size:
+        if page.received < page_size:
             return None
         if page.cursor is None:
             raise PaginationError("a full page came without a cursor to the next one")
@@ -85,12 +98,12 @@ def by_search_after(page_size: int) -> NextCursor[Any]:
 
 
 def by_offset(page: Page[Any], skip: int) -> int | None:
-    """Skip what was received so far, until a page comes back empty.
+    """Skip the records received so far (undecoded ones too), until a page comes back empty.
 
     Stopping at an empty page rather than a short one costs one request per walk, and keeps a
     server that caps page sizes below the one asked for from ending the walk early.
     """
-    return skip + len(page.items) if page.items else None
+    return skip + page.received if page.received else None
 
 
 class Paginator(Generic[T], AsyncClosing):
@@ -98,7 +111,9 @@ class Paginator(Generic[T], AsyncClosing):
 
     One paginator is one walk, like a generator: iterate it once, by items or by
     :meth:`pages`. Errors are raised to the consumer where they happen, after the items already
-    yielded; the walk ends there.
+    yielded; the walk ends there. A record the server sent that cannot be read as an item is
+    left out and the walk goes on: each page keeps it in :attr:`Page.undecoded`, and
+    :attr:`left_out` counts them.
 
     Args:
         fetch: Fetches the page a cursor points at.
@@ -121,6 +136,7 @@ class Paginator(Generic[T], AsyncClosing):
         "_guard",
         "_index",
         "_items",
+        "_left_out",
         "_mode",
         "_more",
         "_next_cursor",
@@ -151,6 +167,7 @@ class Paginator(Generic[T], AsyncClosing):
         self._error: LeadConnectorError | None = None
         self._items: list[T] = []
         self._index = 0
+        self._left_out = 0
         self._mode: str | None = None
         self._guard = _WalkGuard(first)
 
@@ -172,9 +189,17 @@ class Paginator(Generic[T], AsyncClosing):
             state.append(f"items_left={self._remaining}")
         if self._read_ahead:
             state.append("read_ahead=True")
+        if self._left_out:
+            state.append(f"left_out={self._left_out}")
         if not self._more and not self._items[self._index :]:
             state.append("done=True")
         return f"Paginator({', '.join(state)})"
+
+    @property
+    def left_out(self) -> int:
+        """How many records the server sent so far that could not be read as items (each
+        page's :attr:`Page.undecoded`); they are not yielded, and the walk went on past them."""
+        return self._left_out
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Iterate page by page instead of item by item (``max_items`` still counts items).
@@ -225,6 +250,7 @@ class Paginator(Generic[T], AsyncClosing):
         ahead, self._ahead = self._ahead, None
         sent = self._cursor
         page = await (ahead if ahead is not None else self._fetch(sent))
+        self._left_out += len(page.undecoded)
         self._guard.refuse_repeated_page(page, sent)  # nothing new: raised at once
         try:
             cursor = self._next_cursor(page, sent)
@@ -252,39 +278,40 @@ class Paginator(Generic[T], AsyncClosing):
 class _WalkGuard:
     """Notices a walk that leads nowhere, so a misbehaving server cannot make it endless.
 
-    Three signs, each a :class:`PaginationError`: a page holding only the items of the page
+    Three signs, each a :class:`PaginationError`: a page holding only the records of the page
     before (the server ignored the cursor or ``skip``; raised before yielding it), a cursor
-    seen before (a loop), and a walk that received more items than the largest ``total`` the
+    seen before (a loop), and a walk that received more records than the largest ``total`` the
     server reported (raised after yielding them). A ``total`` is trusted as the listing's
-    size only once some page's differs from its own item count: the spec leaves open whether
+    size only once some page's differs from its own record count: the spec leaves open whether
     ``count`` counts the listing or the page, and a per-page count must not end a real walk.
-    It keeps one page's ids and one key per cursor, so memory stays small.
+    Pages are told apart by their items' ids (by the undecoded records' JSON when no item
+    could be read). It keeps one page's ids and one key per cursor, so memory stays small.
     """
 
-    __slots__ = ("_cursors", "_last_ids", "_listing_total", "_received", "_total")
+    __slots__ = ("_cursors", "_last", "_listing_total", "_received", "_total")
 
     def __init__(self, first: Any) -> None:
-        self._cursors = {_cursor_key(first)}
-        self._last_ids: frozenset[str] = frozenset()
+        self._cursors = {_json_key(first)}
+        self._last: frozenset[str | bytes] = frozenset()
         self._received = 0
         self._total = 0
         self._listing_total = False
 
     def refuse_repeated_page(self, page: Page[Any], sent: Any) -> None:
-        ids = _ids(page.items)
-        if ids and ids <= self._last_ids:
+        key = _records_key(page)
+        if key and key <= self._last:
             raise PaginationError(
-                f"the server answered cursor {sent!r} with the same {len(page.items)} items as "
+                f"the server answered cursor {sent!r} with the same {page.received} items as "
                 f"the page before: it ignored the cursor (or skip); stopped after "
                 f"{self._received} items"
             )
-        self._last_ids = ids or frozenset()
+        self._last = key or frozenset()
 
     def admit(self, page: Page[Any], cursor: Any) -> None:
-        self._received += len(page.items)
+        self._received += page.received
         if page.total is not None:
             self._total = max(self._total, page.total)
-            self._listing_total |= page.total != len(page.items)
+            self._listing_total |= page.total != page.received
         if self._listing_total and self._received > self._total:
             raise PaginationError(
                 f"the server served more items than the total it reported ({self._total}); "
@@ -292,23 +319,26 @@ class _WalkGuard:
             )
         if cursor is None:
             return
-        key = _cursor_key(cursor)
+        key = _json_key(cursor)
         if key in self._cursors:
             raise PaginationError(f"the server sent a cursor it had sent before ({cursor!r})")
         self._cursors.add(key)
 
 
-def _ids(items: list[Any]) -> frozenset[str] | None:
-    """The items' ids, or ``None`` when the page is empty or some item has no string id."""
-    ids = [i for i in (getattr(item, "id", None) for item in items) if isinstance(i, str)]
-    return frozenset(ids) if ids and len(ids) == len(items) else None
+def _records_key(page: Page[Any]) -> frozenset[str | bytes] | None:
+    """What tells the page's records apart: its items' ids, or without items the undecoded
+    records' JSON; ``None`` when the page is empty or some item has no string id."""
+    if not page.items:
+        return frozenset(_json_key(record) for record in page.undecoded) or None
+    ids = [i for i in (getattr(item, "id", None) for item in page.items) if isinstance(i, str)]
+    return frozenset(ids) if len(ids) == len(page.items) else None
 
 
-def _cursor_key(cursor: Any) -> bytes | str:
+def _json_key(value: Any) -> bytes | str:
     try:
-        return msgspec.json.encode(cursor)
+        return msgspec.json.encode(value)
     except (TypeError, msgspec.EncodeError):
-        return repr(cursor)
+        return repr(value)
 
 
 class _Pages(Generic[T]):

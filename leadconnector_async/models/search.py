@@ -209,9 +209,46 @@ class SearchResponse(Model):
     total: int | None = None
 
     def page(self) -> Page[Contact]:
-        """The page, with the last contact's ``searchAfter`` as the cursor."""
+        """The page, with the last contact's ``searchAfter`` as the cursor.
+
+        When records were left out, the last one the server sent may be one of them: the
+        search endpoint then takes the cursor from the body (:func:`last_search_after`).
+        """
         cursor = self.contacts[-1].search_after if self.contacts else None
-        return Page(self.contacts, self.total, cursor)
+        return Page(self.contacts, self.total, cursor, _left_out(self.undecoded))
+
+
+class _SentRecords(msgspec.Struct):
+    """A listing's records as the server sent them, readable or not."""
+
+    contacts: list[msgspec.Raw] | None = None
+
+
+class _SearchAfter(msgspec.Struct, rename="camel"):
+    """The cursor of one search record."""
+
+    search_after: list[JSONValue] | None = None
+
+
+_SENT_RECORDS = msgspec.json.Decoder(_SentRecords)
+_SEARCH_AFTER = msgspec.json.Decoder(_SearchAfter)
+
+
+def last_search_after(body: bytes) -> list[JSONValue] | None:
+    """The ``searchAfter`` of the last record in a search body that carries one, whether or
+    not the record could be read as a contact (``None`` when none does)."""
+    try:
+        records = _SENT_RECORDS.decode(body).contacts or []
+    except msgspec.ValidationError:
+        return None
+    for record in reversed(records):
+        try:
+            cursor = _SEARCH_AFTER.decode(record).search_after
+        except msgspec.ValidationError:
+            continue
+        if cursor is not None:
+            return cursor
+    return None
 
 
 class ListMeta(Model):
@@ -235,7 +272,8 @@ class ListResponse(Model):
         meta = self.meta or ListMeta()
         has_cursor = meta.start_after is not None and meta.start_after_id is not None
         cursor = (meta.start_after, meta.start_after_id) if has_cursor else None
-        return Page(self.contacts, meta.total if meta.total is not None else self.count, cursor)
+        total = meta.total if meta.total is not None else self.count
+        return Page(self.contacts, total, cursor, _left_out(self.undecoded))
 
 
 class CountedResponse(Model):
@@ -246,4 +284,13 @@ class CountedResponse(Model):
 
     def page(self) -> Page[Contact]:
         """The page; offset paging needs no cursor from the server."""
-        return Page(self.contacts, self.count)
+        return Page(self.contacts, self.count, undecoded=_left_out(self.undecoded))
+
+
+def _left_out(undecoded: dict[str, Any] | None) -> list[Any]:
+    """The records a listing's envelope left out of ``contacts`` (kept raw in its
+    ``undecoded``), or the ``contacts`` value itself when it was no list at all."""
+    records = undecoded.get("contacts") if undecoded else None
+    if records is None:
+        return []
+    return records if isinstance(records, list) else [records]

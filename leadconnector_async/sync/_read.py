@@ -121,9 +121,10 @@ class LocationReader:
             while page is not None:
                 for contact in page.items:
                     index.add(contact, match.of_contact(contact), match.as_stored(contact))
-                seen += len(page.items)
+                # Counted as the server sent them: a record left out unread ends nothing.
+                seen += page.received
                 # Stopping at the total saves the empty page that would end the walk.
-                if len(page.items) < PAGE_SIZE or (total is not None and seen >= total):
+                if page.received < PAGE_SIZE or (total is not None and seen >= total):
                     break
                 page = await anext(self._pages, None)
                 self.pages += page is not None

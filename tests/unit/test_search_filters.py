@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.endpoints import BY_BUSINESS, search_page
 from leadconnector_async.models.search import ListResponse, SearchResponse, search_body
 from leadconnector_async.pagination import by_offset, by_search_after, by_server_cursor
 
@@ -132,6 +133,29 @@ def test_server_cursor_stops_when_absent_or_empty_and_offset_at_an_empty_page() 
     assert by_server_cursor(_page([], (5, "id")), None) is None
     assert by_offset(_page([1, 2, 3]), 10) == 13
     assert by_offset(_page([]), 10) is None
+
+
+def test_cursor_policies_follow_the_records_sent_not_only_those_read() -> None:
+    one_left_out = lc.Page([1], None, ["c"], undecoded=[{"id": None}])
+    assert one_left_out.received == 2
+    assert by_search_after(2)(one_left_out, None) == ["c"]  # a full page: the walk goes on
+    assert by_offset(one_left_out, 10) == 12
+    none_read: lc.Page[Any] = lc.Page([], None, (5, "id"), undecoded=[None, []])
+    assert by_server_cursor(none_read, None) == (5, "id")
+    assert by_offset(none_read, 10) == 12
+
+
+def test_a_search_page_keeps_a_record_left_out_and_the_last_cursor_sent() -> None:
+    page = search_page(
+        b'{"contacts":[{"id":"a","searchAfter":[1,"a"]},{"id":null,"searchAfter":[2,"b"]},'
+        b'null],"total":3}'
+    )
+    assert [c.id for c in page.items] == ["a"]
+    assert page.undecoded == [{"id": None, "searchAfter": [2, "b"]}, None]
+    assert page.cursor == [2, "b"]  # the last record that carries one, read or not
+    assert (page.total, page.received) == (3, 3)
+    counted = BY_BUSINESS.decode(b'{"contacts":{"id":"a"},"count":1}')
+    assert (counted.items, counted.undecoded) == ([], [{"id": "a"}])  # no list: kept whole
 
 
 def test_response_envelopes_become_pages_with_their_cursors() -> None:

@@ -1,0 +1,151 @@
+"""Listings whose server fills pages oddly, on 127.0.0.1: a record that cannot be read is left
+out without ending or shifting the walk. Counts asserted: items, requests, what each request
+asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+
+from .test_hostile_server import RawServer, answer, client_for, listing, serving, walk
+
+UNREADABLE = {"id": None, "firstName": "odd"}  # no id: cannot become a Contact
+
+
+def searching(records: list[dict[str, Any]]) -> Callable[..., Awaitable[None]]:
+    """A search server over ``records`` that pages by the ``searchAfter`` it is sent (each
+    record's cursor is ``[n, "c<n>"]``, ``n`` its position)."""
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        body = json.loads(raw.requests[-1].split(b"\r\n\r\n", 1)[1])
+        start = body["searchAfter"][0] + 1 if "searchAfter" in body else 0
+        page = records[start : start + body["pageLimit"]]
+        answered = {"contacts": page, "total": len(records)}
+        await raw.write(writer, answer(json.dumps(answered).encode()))
+
+    return respond
+
+
+def search_records(count: int, unreadable: set[int]) -> list[dict[str, Any]]:
+    records = []
+    for n in range(count):
+        record = UNREADABLE if n in unreadable else {"id": f"c{n}"}
+        records.append(record | {"searchAfter": [n, f"c{n}"]})
+    return records
+
+
+def sent_cursors(raw: RawServer) -> list[object]:
+    return [json.loads(r.split(b"\r\n\r\n", 1)[1]).get("searchAfter") for r in raw.requests]
+
+
+def by_skip(records: list[Any]) -> Callable[..., Awaitable[None]]:
+    """A contacts-by-business server over ``records`` that honours ``skip`` and ``limit``."""
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        line = raw.requests[-1].split(b"\r\n", 1)[0].decode()
+        skip, limit = (int(re.search(rf"{k}=(\d+)", line)[1]) for k in ("skip", "limit"))  # type: ignore[index]
+        page = records[skip : skip + limit]
+        await raw.write(writer, answer(json.dumps({"contacts": page}).encode()))
+
+    return respond
+
+
+def skips(raw: RawServer) -> list[int]:
+    return [int(re.search(rb"skip=(\d+)", r)[1]) for r in raw.requests]  # type: ignore[index]
+
+
+async def test_a_search_record_that_cannot_be_read_is_left_out_and_the_walk_goes_on() -> None:
+    records = search_records(15, unreadable={2})
+    async with serving(searching(records)) as raw, client_for(raw) as client:
+        found = client.contacts.search(page_size=5)
+        pages = [page async for page in found.pages()]
+    assert [c.id for p in pages for c in p.items] == [f"c{n}" for n in range(15) if n != 2]
+    assert [p.undecoded for p in pages] == [[records[2]], [], [], []]
+    assert [p.received for p in pages] == [5, 5, 5, 0]
+    assert found.left_out == 1
+    assert sent_cursors(raw) == [None, [4, "c4"], [9, "c9"], [14, "c14"]]
+
+
+async def test_a_left_out_last_record_still_gives_the_cursor_to_the_next_page() -> None:
+    records = search_records(12, unreadable={4, 9})  # the last record of pages 1 and 2
+    seen: list[lc.Contact] = []
+    async with serving(searching(records)) as raw, client_for(raw) as client:
+        found = client.contacts.search(page_size=5)
+        await walk(found, seen)
+    assert [c.id for c in seen] == [f"c{n}" for n in range(12) if n not in (4, 9)]
+    assert sent_cursors(raw) == [None, [4, "c4"], [9, "c9"]]  # none sent twice or skipped
+    assert found.left_out == 2
+    assert "left_out=2" in repr(found)
+
+
+async def test_an_offset_listing_skips_what_the_server_sent_not_what_was_kept() -> None:
+    records: list[Any] = [{"id": f"c{n}"} for n in range(12)]
+    records[2] = UNREADABLE
+    seen: list[lc.Contact] = []
+    async with serving(by_skip(records)) as raw, client_for(raw) as client:
+        found = client.contacts.by_business("b1", page_size=5)
+        await walk(found, seen)
+    assert [c.id for c in seen] == [f"c{n}" for n in range(12) if n != 2]  # c4 once
+    assert skips(raw) == [0, 5, 10, 12]
+    assert found.left_out == 1
+
+
+async def test_an_offset_page_of_unreadable_records_does_not_end_the_walk() -> None:
+    records: list[Any] = [{"id": f"c{n}"} for n in range(12)]
+    records[5:10] = [UNREADABLE, None, [], 7, {"id": None, "n": 9}]
+    seen: list[lc.Contact] = []
+    async with serving(by_skip(records)) as raw, client_for(raw) as client:
+        found = client.contacts.by_business("b1", page_size=5)
+        await walk(found, seen)
+    assert [c.id for c in seen] == ["c0", "c1", "c2", "c3", "c4", "c10", "c11"]
+    assert skips(raw) == [0, 5, 10, 12]
+    assert found.left_out == 5
+
+
+async def test_a_page_of_unreadable_records_served_again_is_an_error_not_an_endless_walk() -> None:
+    unreadable = listing(lambda n: {"contacts": [UNREADABLE, None]})
+    seen: list[lc.Contact] = []
+    async with serving(unreadable) as raw, client_for(raw) as client:
+        with pytest.raises(lc.PaginationError, match="ignored the cursor"):
+            await walk(client.contacts.by_business("b1", page_size=2), seen)
+    assert seen == []
+    assert len(raw.requests) == 2
+
+
+def location(records: list[dict[str, Any]]) -> Callable[..., Awaitable[None]]:
+    """A server a sync reads ``records`` from (see :func:`searching`), upserting ``c2``."""
+    read = searching(records)
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        if b"/contacts/search" in raw.requests[-1].split(b"\r\n", 1)[0]:
+            await read(raw, writer)
+        else:
+            upserted = {"new": False, "contact": {"id": "c2", "email": "c2@x.com"}}
+            await raw.write(writer, answer(json.dumps(upserted).encode()))
+
+    return respond
+
+
+def stored(count: int) -> list[dict[str, Any]]:
+    return [
+        {"id": f"c{n}", "email": f"c{n}@x.com", "searchAfter": [n, f"c{n}"]} for n in range(count)
+    ]
+
+
+async def test_sync_reads_the_whole_location_past_a_record_it_cannot_read() -> None:
+    records = stored(1_000)
+    records[2]["id"] = None
+    rows = [lc.ContactCreate(email=f"c{n}@x.com") for n in range(1_000)]
+    async with serving(location(records)) as raw, client_for(raw, rate_limit=None) as client:
+        result = await client.contacts.sync(rows, match="email")
+    upserts = [r for r in raw.requests if r.startswith(b"POST /contacts/upsert")]
+    assert len(upserts) == 1  # the contact it could not read; the 999 others it found
+    assert (result.unchanged, result.updated, result.failed) == (999, 1, [])
+    assert len(raw.requests) == 3  # two pages, stopped at the total: no empty third
