@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -275,23 +276,32 @@ class Paginator(Generic[T], AsyncClosing):
         return page
 
 
+REMEMBERED = 4_096
+"""Pages, and cursors, a walk remembers to notice a loop: under 2 MB at most, however long
+the walk; a loop through more distinct pages than this goes unnoticed."""
+
+
 class _WalkGuard:
     """Notices a walk that leads nowhere, so a misbehaving server cannot make it endless.
 
     Three signs, each a :class:`PaginationError`: a page holding only the records of the page
-    before (the server ignored the cursor or ``skip``; raised before yielding it), a cursor
-    seen before (a loop), and a walk that received more records than the largest ``total`` the
+    before, or exactly those of an earlier one (the server ignored the cursor or ``skip``, and
+    serves the same page again or goes round a few; raised before yielding it), a cursor seen
+    before (a loop), and a walk that received more records than the largest ``total`` the
     server reported (raised after yielding them). A ``total`` is trusted as the listing's
     size only once some page's differs from its own record count: the spec leaves open whether
     ``count`` counts the listing or the page, and a per-page count must not end a real walk.
     Pages are told apart by their items' ids (by the undecoded records' JSON when no item
-    could be read). It keeps one page's ids and one key per cursor, so memory stays small.
+    could be read). It keeps the page before's ids, and one hash per page and one key per
+    cursor for the last :data:`REMEMBERED` of each, so memory stays bounded.
     """
 
-    __slots__ = ("_cursors", "_last", "_listing_total", "_received", "_total")
+    __slots__ = ("_cursors", "_last", "_listing_total", "_pages", "_received", "_total")
 
     def __init__(self, first: Any) -> None:
-        self._cursors = {_json_key(first)}
+        self._cursors = _Recent(REMEMBERED)
+        self._cursors.add(_json_key(first))
+        self._pages = _Recent(REMEMBERED)
         self._last: frozenset[str | bytes] = frozenset()
         self._received = 0
         self._total = 0
@@ -299,13 +309,22 @@ class _WalkGuard:
 
     def refuse_repeated_page(self, page: Page[Any], sent: Any) -> None:
         key = _records_key(page)
-        if key and key <= self._last:
-            raise PaginationError(
-                f"the server answered cursor {sent!r} with the same {page.received} items as "
-                f"the page before: it ignored the cursor (or skip); stopped after "
-                f"{self._received} items"
-            )
-        self._last = key or frozenset()
+        if key is None:  # nothing to tell this page from another by
+            self._last = frozenset()
+            return
+        fingerprint = hash(key)
+        if key <= self._last:
+            earlier = "the page before"
+        elif fingerprint in self._pages:
+            earlier = "an earlier page"
+        else:
+            self._pages.add(fingerprint)
+            self._last = key
+            return
+        raise PaginationError(
+            f"the server answered cursor {sent!r} with the same {page.received} items as "
+            f"{earlier}: it ignored the cursor (or skip); stopped after {self._received} items"
+        )
 
     def admit(self, page: Page[Any], cursor: Any) -> None:
         self._received += page.received
@@ -323,6 +342,28 @@ class _WalkGuard:
         if key in self._cursors:
             raise PaginationError(f"the server sent a cursor it had sent before ({cursor!r})")
         self._cursors.add(key)
+
+
+class _Recent:
+    """The last ``size`` keys added, for ``in`` tests: memory stays bounded."""
+
+    __slots__ = ("_keys", "_order", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._keys: set[Any] = set()
+        self._order: deque[Any] = deque()
+        self._size = size
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def add(self, key: Any) -> None:
+        if key in self._keys:
+            return
+        self._keys.add(key)
+        self._order.append(key)
+        if len(self._order) > self._size:
+            self._keys.discard(self._order.popleft())
 
 
 def _records_key(page: Page[Any]) -> frozenset[str | bytes] | None:

@@ -1,6 +1,6 @@
 """Listings whose server fills pages oddly, on 127.0.0.1: a record that cannot be read is left
-out without ending or shifting the walk. Counts asserted: items, requests, what each request
-asked for."""
+out without ending or shifting the walk, and a server going round pages ends in a typed error.
+Counts asserted: items, requests, what each request asked for."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 import leadconnector_async as lc
 
-from .test_hostile_server import RawServer, answer, client_for, listing, serving, walk
+from .test_hostile_server import RawServer, answer, client_for, contacts, listing, serving, walk
 
 UNREADABLE = {"id": None, "firstName": "odd"}  # no id: cannot become a Contact
 
@@ -149,3 +149,14 @@ async def test_sync_reads_the_whole_location_past_a_record_it_cannot_read() -> N
     assert len(upserts) == 1  # the contact it could not read; the 999 others it found
     assert (result.unchanged, result.updated, result.failed) == (999, 1, [])
     assert len(raw.requests) == 3  # two pages, stopped at the total: no empty third
+
+
+async def test_a_listing_that_goes_round_pages_ignoring_skip_ends_after_the_real_items() -> None:
+    # No count, and each page differs from the one before: only a memory of pages tells.
+    round_and_round = listing(lambda n: {"contacts": contacts(10 * (n % 2), 10)})
+    seen: list[lc.Contact] = []
+    async with serving(round_and_round) as raw, client_for(raw, rate_limit=None) as client:
+        with pytest.raises(lc.PaginationError, match="same 10 items as an earlier page"):
+            await walk(client.contacts.by_business("b1", page_size=10), seen)
+    assert [c.id for c in seen] == [f"c{n}" for n in range(20)]
+    assert len(raw.requests) == 3
