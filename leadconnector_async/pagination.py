@@ -45,7 +45,7 @@ class Page(Generic[T]):
     Attributes:
         items: The page's items, in the server's order.
         total: How many items the whole listing holds, as the server reported it with this page
-            (``None`` when it did not say).
+            (``None`` when it did not say, or said a negative number: a server's "not counted").
         cursor: The opaque cursor the server gave for the page after this one, sent back exactly
             as received (``None`` when it gave none).
         undecoded: The records the server sent on this page that could not be read as items
@@ -57,6 +57,10 @@ class Page(Generic[T]):
     total: int | None = None
     cursor: Any = None
     undecoded: list[Any] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.total is not None and self.total < 0:  # -1 for "not counted": unknown, no limit
+            object.__setattr__(self, "total", None)
 
     @property
     def received(self) -> int:

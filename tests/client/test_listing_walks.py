@@ -1,6 +1,6 @@
 """Listings whose server fills pages oddly, on 127.0.0.1: a record that cannot be read is left
-out without ending or shifting the walk, and a server going round pages ends in a typed error.
-Counts asserted: items, requests, what each request asked for."""
+out without ending or shifting the walk, a server going round pages ends in a typed error, and
+a sentinel total is no limit. Counts asserted: items, requests, what each request asked for."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ from .test_hostile_server import RawServer, answer, client_for, contacts, listin
 UNREADABLE = {"id": None, "firstName": "odd"}  # no id: cannot become a Contact
 
 
-def searching(records: list[dict[str, Any]]) -> Callable[..., Awaitable[None]]:
+def searching(
+    records: list[dict[str, Any]], total: int | None = None
+) -> Callable[..., Awaitable[None]]:
     """A search server over ``records`` that pages by the ``searchAfter`` it is sent (each
-    record's cursor is ``[n, "c<n>"]``, ``n`` its position)."""
+    record's cursor is ``[n, "c<n>"]``, ``n`` its position), reporting ``total`` (default:
+    how many records there are)."""
 
     async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         body = json.loads(raw.requests[-1].split(b"\r\n\r\n", 1)[1])
         start = body["searchAfter"][0] + 1 if "searchAfter" in body else 0
         page = records[start : start + body["pageLimit"]]
-        answered = {"contacts": page, "total": len(records)}
+        answered = {"contacts": page, "total": len(records) if total is None else total}
         await raw.write(writer, answer(json.dumps(answered).encode()))
 
     return respond
@@ -119,9 +122,11 @@ async def test_a_page_of_unreadable_records_served_again_is_an_error_not_an_endl
     assert len(raw.requests) == 2
 
 
-def location(records: list[dict[str, Any]]) -> Callable[..., Awaitable[None]]:
+def location(
+    records: list[dict[str, Any]], total: int | None = None
+) -> Callable[..., Awaitable[None]]:
     """A server a sync reads ``records`` from (see :func:`searching`), upserting ``c2``."""
-    read = searching(records)
+    read = searching(records, total)
 
     async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         if b"/contacts/search" in raw.requests[-1].split(b"\r\n", 1)[0]:
@@ -160,3 +165,22 @@ async def test_a_listing_that_goes_round_pages_ignoring_skip_ends_after_the_real
             await walk(client.contacts.by_business("b1", page_size=10), seen)
     assert [c.id for c in seen] == [f"c{n}" for n in range(20)]
     assert len(raw.requests) == 3
+
+
+@pytest.mark.parametrize("total", [-1, -100])
+async def test_a_negative_total_is_unknown_not_a_limit(total: int) -> None:
+    sizes = [10, 10, 4]
+    pages = listing(lambda n: {"contacts": contacts(10 * n, sizes[n]), "total": total})
+    async with serving(pages) as raw, client_for(raw) as client:
+        walked = [p async for p in client.contacts.search(page_size=10).pages()]
+    assert [len(p.items) for p in walked] == sizes
+    assert [p.total for p in walked] == [None, None, None]
+    assert len(raw.requests) == 3
+
+
+async def test_sync_reads_the_whole_location_when_its_total_is_negative() -> None:
+    rows = [lc.ContactCreate(email=f"c{n}@x.com") for n in range(1_200)]
+    async with serving(location(stored(1_200), -1)) as raw, client_for(raw) as client:
+        result = await client.contacts.sync(rows, match="email")
+    assert (result.unchanged, result.updated, result.created, result.failed) == (1_200, 0, 0, [])
+    assert len(raw.requests) == 3  # three pages, the last one short; not a single upsert

@@ -145,6 +145,11 @@ def test_cursor_policies_follow_the_records_sent_not_only_those_read() -> None:
     assert by_offset(none_read, 10) == 12
 
 
+def test_a_negative_total_is_unknown() -> None:
+    assert lc.Page([], -1).total is None  # a server's "not counted", not a limit
+    assert lc.Page([], 0).total == 0
+
+
 def test_a_search_page_keeps_a_record_left_out_and_the_last_cursor_sent() -> None:
     page = search_page(
         b'{"contacts":[{"id":"a","searchAfter":[1,"a"]},{"id":null,"searchAfter":[2,"b"]},'
