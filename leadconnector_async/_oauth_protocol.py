@@ -42,11 +42,15 @@ def _secret_safe(response_type: type[R]) -> Callable[[bytes], R]:
         try:
             return decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise TransportError(
-                f"malformed answer from the OAuth endpoint: {exc} (body not shown: it may hold "
-                "tokens); if it was a refresh, the old refresh token may already be used",
-                outcome_unknown=True,
-            ) from None
+            problem = str(exc)
+        except RecursionError:  # (else parse_response would report it, quoting the body)
+            problem = "JSON nested deeper than the decoder allows"
+        # Raised outside the ``except`` blocks: the decoder's exception is not kept as context.
+        raise TransportError(
+            f"malformed answer from the OAuth endpoint: {problem} (body not shown: it may hold "
+            "tokens); if it was a refresh, the old refresh token may already be used",
+            outcome_unknown=True,
+        )
 
     return decode_token_response
 

@@ -405,6 +405,39 @@ async def test_an_oauth_error_page_echoing_the_form_reveals_no_secret(
         assert not [r for r in caplog.records if secret in r.getMessage()]
 
 
+def expired_oauth_token() -> lc.OAuthToken:
+    """A token that must refresh (against the raw server) before its first request."""
+    return lc.OAuthToken(
+        access_token="expired-access-token",
+        refresh_token=REFRESH,
+        expires_at=1.0,
+        client_id="app-id",
+        client_secret=CLIENT_SECRET,
+        on_refresh=None,
+    )
+
+
+async def test_a_token_answer_nested_too_deep_is_reported_without_its_body() -> None:
+    fresh = "fresh-access-t0ken-value"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    body = f'{{"access_token":"{fresh}","handle":"{fresh}","x":'.encode() + deep + b"}"
+
+    async def nested(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(body))
+
+    async with (
+        serving(nested) as raw,
+        client_for(raw, max_response_bytes=1024 * 1024) as client,
+    ):
+        authorised = client.for_location("loc", token=expired_oauth_token())
+        with pytest.raises(lc.TransportError, match="nested deeper") as caught:
+            await authorised.contacts.get("c1")
+    assert "body not shown" in str(caught.value)
+    assert caught.value.outcome_unknown
+    assert len(raw.requests) == 1  # the refresh; its outcome unknown, it is not sent again
+    assert_secret_unreachable(caught.value, fresh)
+
+
 async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
     async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         body = json.dumps({"message": f"header was Authorization: Bearer {TOKEN}"}).encode()
