@@ -110,14 +110,35 @@ def location_token_call(company_id: str, location_id: str) -> Call[LocationToken
     )
 
 
-def refusal(error: APIError, what: str, advice: str) -> AuthenticationError | None:
-    """The error to raise when an OAuth endpoint refused ``what`` for good.
+# How the OAuth endpoints refuse a request (apps/oauth.json: 400, 401 and 422, with the common
+# error bodies; RFC 6749 §5.2: 400 or 401 with invalid_grant, invalid_client, ...). Any other
+# status below 500 (a redirect, a gateway's 404 or 408) says nothing about the grant.
+_REFUSALS = frozenset({400, 401, 422})
+
+
+def refused_for_good(error: APIError) -> bool:
+    """Whether ``error`` is an OAuth endpoint refusing the request itself: sending the same
+    grant again can only be refused again."""
+    return error.status_code in _REFUSALS
+
+
+def refusal(
+    error: APIError, what: str, advice: str, *, failed: str, again: str
+) -> AuthenticationError | None:
+    """The error to raise when an OAuth endpoint did not grant a token.
+
+    A refusal (:func:`refused_for_good`) reads ``"{what}: {the server's message}; {advice}"``.
+    Any other answer below 500 but 429 (a redirect, a gateway's 404 or 408) is an
+    :class:`AuthenticationError` for this request only: ``"{failed}: ...; {again}"``.
 
     Returns ``None`` for answers worth retrying (429, 5xx): the caller re-raises those.
     """
     status = error.status_code
     if isinstance(error, RateLimitError) or status is None or status >= 500:
         return None
+    if not refused_for_good(error):
+        message = f"{failed}: {error.message}; {again}"
+        return AuthenticationError(message, status_code=status, trace_id=error.trace_id)
     cls = ScopeError if isinstance(error, ScopeError) else AuthenticationError
     message = f"{what}: {error.message}; {advice}"
     return cls(message, status_code=status, trace_id=error.trace_id)

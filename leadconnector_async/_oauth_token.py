@@ -14,6 +14,7 @@ from ._oauth_protocol import (
     refresh_form,
     refresh_time,
     refusal,
+    refused_for_good,
     required,
     token_call,
     usable_lifetime,
@@ -221,7 +222,8 @@ class OAuthToken(RenewingToken):
         so ``on_refresh`` may call the API without waiting for its own refresh to finish.
 
         Raises:
-            AuthenticationError: The refresh was refused, or its result could not be saved.
+            AuthenticationError: The refresh was refused or failed (``status_code`` says
+                how), or its result could not be saved.
         """
         saving = _SAVING.get()
         if saving is not None and saving[0] is self:
@@ -268,10 +270,13 @@ class OAuthToken(RenewingToken):
                 "refresh token rejected",
                 "the grant cannot be refreshed any more: authorize the app again "
                 "(or check client_id and client_secret)",
+                failed="the OAuth endpoint did not refresh the access token",
+                again="the answer does not refuse the grant: the next request refreshes again",
             )
             if refused is None:
                 raise
-            self._refused = refused
+            if refused_for_good(error):  # remembered: the same refresh token is refused again
+                self._refused = refused
             raise refused from None
         logger.info("refreshed the OAuth access token of %s", self._grant_name())
         if not response.refresh_token:  # not rotated: the old one stays valid (RFC 6749 §6)

@@ -6,7 +6,7 @@ The tree::
     ├── APIError                        the server answered with an error status
     │   ├── BadRequestError             400
     │   │   └── DuplicateContactError   400 "does not allow duplicated contacts" (.existing_id)
-    │   ├── AuthenticationError         401 bad/expired token, or a refused OAuth refresh
+    │   ├── AuthenticationError         401 bad/expired token, or a refused or failed OAuth refresh
     │   │   └── ScopeError              401 "token is not authorized for this scope"
     │   ├── PermissionDeniedError       403
     │   ├── NotFoundError               404, or 400 with a not-found message
@@ -136,7 +136,8 @@ class DuplicateContactError(BadRequestError):
 
 
 class AuthenticationError(APIError):
-    """401: the token is missing, invalid or expired, or an OAuth refresh was refused."""
+    """401: the token is missing, invalid or expired, or an OAuth refresh was refused (or
+    answered with a redirect or another 4xx that is no refusal: ``status_code`` says which)."""
 
 
 class ScopeError(AuthenticationError):

@@ -142,6 +142,8 @@ async def exchange_code(
             "authorization code rejected",
             "codes are single-use and short-lived: send the user through the authorization "
             "URL again (or check client_id, client_secret and redirect_uri)",
+            failed="the OAuth endpoint did not exchange the authorization code",
+            again="the answer does not refuse the code: it may still be exchanged",
         )
         if refused is None:
             raise
@@ -229,6 +231,8 @@ class AgencyTokens:
                 f"no token for location {location_id!r} from the agency token",
                 "check that the app is installed on that location and that the agency grant "
                 "has the oauth.write scope",
+                failed=f"the OAuth endpoint gave no token for location {location_id!r}",
+                again="the answer does not refuse it: the next request asks again",
             )
             if refused is None:
                 raise

@@ -438,6 +438,75 @@ async def test_a_token_answer_nested_too_deep_is_reported_without_its_body() -> 
     assert_secret_unreachable(caught.value, fresh)
 
 
+def token_requests(raw: RawServer) -> int:
+    return sum(1 for request in raw.requests if request.startswith(b"POST /oauth/token "))
+
+
+def refreshing_after(first: bytes) -> Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]]:
+    """Answers the first refresh with ``first``, later ones with a new pair, the rest with a
+    contact."""
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        if not raw.requests[-1].startswith(b"POST /oauth/token "):
+            await raw.write(writer, answer(CONTACT))
+        elif token_requests(raw) == 1:
+            await raw.write(writer, first)
+        else:
+            pair = {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 9}
+            await raw.write(writer, answer(json.dumps(pair).encode()))
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        ("302 Found", ("Location: https://maintenance.example/",)),
+        ("307 Temporary Redirect", ("Location: /oauth/token",)),
+        ("404 Not Found", ()),
+        ("408 Request Timeout", ()),
+        ("409 Conflict", ()),
+    ],
+)
+async def test_a_token_endpoint_answer_that_is_no_refusal_does_not_end_the_grant(
+    status: str, headers: tuple[str, ...]
+) -> None:
+    odd = answer(b"<html>try again later</html>", *headers, status=status)
+    token = expired_oauth_token()
+    async with serving(refreshing_after(odd)) as raw, client_for(raw) as client:
+        authorised = client.for_location("loc", token=token)
+        with pytest.raises(lc.AuthenticationError, match="does not refuse the grant") as caught:
+            await authorised.contacts.get("c1")
+        assert caught.value.status_code == int(status[:3])
+        assert "authorize the app again" not in str(caught.value)
+        found = await authorised.contacts.get("c1")  # refreshes again, and gets a new pair
+    assert found.id == "c1"
+    assert token_requests(raw) == 2
+    assert len(raw.requests) == 3  # the two refreshes, and the get that followed the second
+    assert (token.access_token, token.refresh_token) == ("new-access", "new-refresh")
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        ("400 Bad Request", {"statusCode": 400, "message": "Invalid grant"}),
+        ("401 Unauthorized", {"error": "invalid_client", "error_description": "Bad client"}),
+        ("422 Unprocessable Entity", {"statusCode": 422, "message": ["refresh_token invalid"]}),
+    ],
+)
+async def test_a_refusal_by_the_token_endpoint_ends_the_grant(
+    status: str, body: dict[str, object]
+) -> None:
+    refused = answer(json.dumps(body).encode(), status=status)
+    async with serving(refreshing_after(refused)) as raw, client_for(raw) as client:
+        authorised = client.for_location("loc", token=expired_oauth_token())
+        with pytest.raises(lc.AuthenticationError, match="authorize the app again"):
+            await authorised.contacts.get("c1")
+        with pytest.raises(lc.AuthenticationError, match="refused earlier; nothing was sent"):
+            await authorised.contacts.get("c1")
+    assert len(raw.requests) == 1  # the refused refresh, never sent again
+
+
 async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
     async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         body = json.dumps({"message": f"header was Authorization: Bearer {TOKEN}"}).encode()

@@ -14,6 +14,7 @@ from leadconnector_async._oauth_protocol import (
     refresh_form,
     refresh_time,
     refusal,
+    refused_for_good,
     token_call,
 )
 from leadconnector_async._protocol import Response, build_request, parse_response
@@ -109,14 +110,35 @@ def test_a_malformed_token_answer_never_shows_its_body() -> None:
     assert caught.value.outcome_unknown
 
 
+def _refusal(error: lc.APIError, what: str = "refresh") -> lc.AuthenticationError | None:
+    return refusal(error, what, "redo", failed="not refreshed", again="try again")
+
+
 def test_refusals_are_authentication_errors_and_retryable_answers_are_not() -> None:
-    refused = refusal(lc.BadRequestError("invalid_grant", status_code=400), "refresh", "redo")
+    refused = _refusal(lc.BadRequestError("invalid_grant", status_code=400))
     assert isinstance(refused, lc.AuthenticationError)
     assert str(refused) == "refresh: invalid_grant; redo | status=400"
-    scope = refusal(lc.ScopeError("no scope", status_code=401), "mint", "redo")
+    scope = _refusal(lc.ScopeError("no scope", status_code=401), "mint")
     assert isinstance(scope, lc.ScopeError)
-    assert refusal(lc.ServerError("down", status_code=503), "refresh", "redo") is None
-    assert refusal(lc.RateLimitError("slow"), "refresh", "redo") is None
+    assert _refusal(lc.ServerError("down", status_code=503)) is None
+    assert _refusal(lc.RateLimitError("slow")) is None
+
+
+def test_only_a_400_401_or_422_refuses_for_good() -> None:
+    for status in (400, 401, 422):
+        assert refused_for_good(lc.APIError("no", status_code=status))
+    for error in (
+        lc.RedirectError("moved", location="/", status_code=302),
+        lc.PermissionDeniedError("blocked", status_code=403),
+        lc.NotFoundError("<html>", status_code=404),
+        lc.APIError("<html>", status_code=408),
+    ):
+        assert not refused_for_good(error)
+        failed = _refusal(error)
+        assert type(failed) is lc.AuthenticationError  # never a contact's NotFoundError
+        assert (
+            str(failed) == f"not refreshed: {error.message}; try again | status={error.status_code}"
+        )
 
 
 def test_short_lived_tokens_renew_half_way_not_on_every_request() -> None:
