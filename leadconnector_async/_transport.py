@@ -44,7 +44,8 @@ class AiohttpTransport:
 
     Bodies are read in chunks and counted after decompression, so a server that sends an
     endless body or a small compressed body that inflates to gigabytes costs at most
-    ``max_response_bytes`` of memory. Redirects are never followed.
+    ``max_response_bytes`` of memory. Redirects are never followed, and our own sessions keep
+    no cookies (a borrowed session's cookie jar is its owner's).
 
     Args:
         session: A session to borrow; it is never closed by us.
@@ -285,6 +286,10 @@ def _own_session(
         auto_decompress=True,
         raise_for_status=False,
         headers=headers,
+        # The API authenticates by token and needs no cookies. A jar would send what the
+        # answer to one location's request set with every other location's requests on the
+        # session (and with the token endpoint's), so none is kept.
+        cookie_jar=aiohttp.DummyCookieJar(),
     )
     # aiohttp quietly sends an idempotent request a second time after a disconnect. That
     # second send would bypass our rate-limit slot and hide an unknown outcome from our retry

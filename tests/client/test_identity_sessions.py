@@ -46,18 +46,21 @@ async def test_each_client_sends_its_own_token_over_the_shared_connections() -> 
     )  # one after another: one connection for all
 
 
+class Rotating:
+    """A token source that hands out a new token for every request, as OAuth's are replaced."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    async def get_token(self) -> str:
+        self.issued += 1
+        return f"oauth-{self.issued}"
+
+    async def token_rejected(self, token: str) -> bool:
+        return False
+
+
 async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own() -> None:
-    class Rotating:
-        def __init__(self) -> None:
-            self.issued = 0
-
-        async def get_token(self) -> str:
-            self.issued += 1
-            return f"oauth-{self.issued}"
-
-        async def token_rejected(self, token: str) -> bool:
-            return False
-
     runner, url, seen = await _capture_server(body=BODY)
     try:
         async with lc.LeadConnector("tok-root", location_id="r", base_url=url) as root:
@@ -79,6 +82,27 @@ async def test_a_replaced_token_and_an_unauthenticated_call_carry_only_their_own
     token_request = seen[-1]
     assert "Version" not in token_request.headers
     assert token_request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+async def test_a_cookie_the_server_sets_goes_out_with_no_request() -> None:
+    cookie = {"Set-Cookie": "session=SET-FOR-LOCATION-A; Path=/"}
+    runner, url, seen = await _capture_server(body=BODY, headers=cookie)
+    url = url.replace("127.0.0.1", "localhost")  # (a cookie jar keeps none an IP address sets)
+    token_call: Call[None] = Call(
+        "POST", "/oauth/token", form={"grant_type": "x"}, authenticated=False, version=None
+    )
+    try:
+        async with lc.LeadConnector(None, base_url=url) as pool:
+            a = pool.for_location("a", token=Rotating())  # replaced tokens: the shared session
+            b = pool.for_location("b", token=Rotating())
+            fixed = pool.for_location("c", token="tok-c")  # a session of its own
+            for client in (a, b, fixed, fixed):
+                await client.contacts.get("c1")
+            await pool.send(token_call)
+    finally:
+        await runner.cleanup()
+    assert len(seen) == 5
+    assert [request.headers.get("Cookie") for request in seen] == [None] * 5
 
 
 async def test_past_the_cap_fixed_tokens_share_the_pool_session_and_keep_their_headers(
