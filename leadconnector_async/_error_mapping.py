@@ -4,7 +4,7 @@ for a status and body, secrets redacted, excerpts masked."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -27,21 +27,126 @@ from .errors import (
 )
 
 _EXCERPT = 200
-_REDACTED = b"<redacted>"
+_REDACTED_TEXT = "<redacted>"
+_REDACTED = _REDACTED_TEXT.encode()
 
 
-def redact_secrets(body: bytes, secrets: list[str]) -> bytes:
-    """``body`` with every secret, as sent or percent-encoded (as a form echoes it), replaced.
+def _secret_spellings(secrets: Iterable[str]) -> set[str]:
+    """Each secret as sent and percent-encoded (as a form echoes it).
 
-    Secrets shorter than 4 characters are left alone: replacing them would garble the text
+    Secrets shorter than 4 characters are left out: replacing them would garble the text
     without hiding anything worth hiding.
     """
-    for secret in secrets:
-        if len(secret) < 4:
-            continue
-        for spelling in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            body = body.replace(spelling.encode(), _REDACTED)
+    return {
+        spelling
+        for secret in secrets
+        if len(secret) >= 4
+        for spelling in (secret, quote(secret, safe=""), quote_plus(secret))
+    }
+
+
+def redact_secrets(body: bytes, secrets: Iterable[str]) -> bytes:
+    """``body`` with every secret, as sent or percent-encoded (as a form echoes it), replaced.
+
+    A JSON body can also spell a secret with escapes (``\\/``, ``\\u002d``) that only reading
+    it undoes: :func:`error_from_response` and :func:`body_excerpt`, given the secrets, redact
+    those where they read the body.
+    """
+    for spelling in _secret_spellings(secrets):
+        body = body.replace(spelling.encode(), _REDACTED)
     return body
+
+
+def _redact_text(value: Any, spellings: set[str]) -> Any:
+    """``value`` (decoded JSON) with every secret in its strings, however escaped, replaced."""
+    if isinstance(value, str):
+        for spelling in spellings:
+            value = value.replace(spelling, _REDACTED_TEXT)
+        return value
+    if isinstance(value, list):
+        return [_redact_text(item, spellings) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_text(item, spellings) for key, item in value.items()}
+    return value
+
+
+def _redacted_head(body: bytes, spellings: set[str]) -> bytes:
+    """The start of ``body`` that an excerpt reads, with every secret in it replaced however
+    JSON escapes spell it. Only a bounded head is read, whatever the body's size."""
+    encoded = {spelling.encode() for spelling in spellings}
+    reach = 6 * max(map(len, encoded))  # the longest an escaped secret can be (\u0041: 6)
+    end = _EXCERPT * 4 + reach
+    if b"\\" not in body[:end]:
+        return body[: _EXCERPT * 4]
+    head = _redact_escaped(body[:end], encoded)
+    if end < len(body):  # a secret cut at ``end`` was not found: drop where it could begin
+        head = head[: max(len(head) - reach, 0)]
+    return head[: _EXCERPT * 4]
+
+
+# One JSON string escape: a surrogate pair, another \uXXXX, or a one-character escape.
+_JSON_ESCAPE = re.compile(
+    rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"|u[0-9a-fA-F]{4}|[\"\\/bfnrt])"
+)
+_SHORT_ESCAPES = {b'"': b'"', b"\\": b"\\", b"/": b"/", b"b": b"\b", b"f": b"\f"}
+_SHORT_ESCAPES |= {b"n": b"\n", b"r": b"\r", b"t": b"\t"}
+
+
+def _redact_escaped(text: bytes, spellings: set[bytes]) -> bytes:
+    """``text`` with every place where one of ``spellings`` appears once its JSON escapes are
+    read replaced, escapes whole (a secret's first or last character may be one).
+
+    The search runs over ``text`` as a JSON decoder reads a string, every escape replaced by
+    its character, whether or not it is inside a string: no escape is left unread.
+    """
+    view = bytearray()
+    starts: list[int] = []  # for each byte of the view, where its source in ``text`` begins
+    ends: list[int] = []  # and ends
+    done = 0
+    for found in [*_JSON_ESCAPE.finditer(text), None]:
+        literal_end = len(text) if found is None else found.start()
+        view += text[done:literal_end]
+        starts += range(done, literal_end)
+        ends += range(done + 1, literal_end + 1)
+        if found is None:
+            break
+        character = _unescaped(found.group())
+        view += character
+        starts += [found.start()] * len(character)
+        ends += [found.end()] * len(character)
+        done = found.end()
+    spans = sorted(
+        (starts[start], ends[start + len(spelling) - 1])
+        for spelling in spellings
+        for start in _occurrences(view, spelling)
+    )
+    parts, done = [], 0
+    for start, end in spans:
+        if start < done:  # overlaps the one before: one marker for both
+            done = max(done, end)
+            continue
+        parts += [text[done:start], _REDACTED]
+        done = end
+    return b"".join([*parts, text[done:]])
+
+
+def _unescaped(escape: bytes) -> bytes:
+    """The UTF-8 of the character one JSON escape stands for."""
+    if len(escape) == 2:
+        return _SHORT_ESCAPES[escape[1:]]
+    code = int(escape[2:6], 16)
+    if len(escape) == 12:  # a surrogate pair
+        code = 0x10000 + ((code - 0xD800) << 10) + (int(escape[8:], 16) - 0xDC00)
+    return chr(code).encode("utf-8", "surrogatepass")
+
+
+def _occurrences(view: bytearray, spelling: bytes) -> list[int]:
+    found, start = [], view.find(spelling)
+    while start >= 0:
+        found.append(start)
+        start = view.find(spelling, start + 1)
+    return found
 
 
 class _ErrorBody(msgspec.Struct, rename="camel"):
@@ -63,10 +168,17 @@ _DUPLICATE = re.compile(r"duplicat", re.IGNORECASE)
 _SCOPE = re.compile(r"not authorized for this scope|scope", re.IGNORECASE)
 
 
-def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> APIError:
-    """Map an error status and body to the most specific exception class."""
-    parsed = _read_error_body(body)
-    messages = _messages(parsed, body)
+def error_from_response(
+    status: int, headers: Mapping[str, str], body: bytes, secrets: Iterable[str] = ()
+) -> APIError:
+    """Map an error status and body to the most specific exception class.
+
+    Every one of ``secrets`` the body holds (as :func:`redact_secrets` leaves it: spelled with
+    JSON escapes) is replaced in whatever the error quotes of it.
+    """
+    spellings = _secret_spellings(secrets)
+    parsed = _read_error_body(body, spellings)
+    messages = _messages(parsed, body, spellings)
     text = "; ".join(messages) or f"HTTP {status}"
     trace_id = parsed.trace_id if parsed else None
     meta = parsed.meta if parsed and parsed.meta else {}
@@ -110,16 +222,20 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
     return cls(text, status_code=status, trace_id=trace_id)
 
 
-def _read_error_body(body: bytes) -> _ErrorBody | None:
+def _read_error_body(body: bytes, spellings: set[str]) -> _ErrorBody | None:
     try:  # leniently: one odd field must not cost the others (meta, ...)
-        return lenient_decoder(_ErrorBody)(body)
+        parsed = lenient_decoder(_ErrorBody)(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
+    if spellings:  # a secret JSON escapes spelled is plain text once decoded
+        for field in parsed.__struct_fields__:
+            setattr(parsed, field, _redact_text(getattr(parsed, field), spellings))
+    return parsed
 
 
-def _messages(parsed: _ErrorBody | None, body: bytes) -> list[str]:
+def _messages(parsed: _ErrorBody | None, body: bytes, spellings: set[str]) -> list[str]:
     if parsed is None:
-        return [quoted_excerpt(body)] if body.strip() else []
+        return [repr(_excerpt(body, spellings))] if body.strip() else []
     if isinstance(parsed.message, list):
         return [str(m) for m in parsed.message]
     if isinstance(parsed.error, str) and parsed.error_description:
@@ -144,15 +260,22 @@ _BEARER = re.compile(r"\b(bearer\s+)[^\s\"',]+", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.?[\w-]*")
 
 
-def body_excerpt(body: bytes) -> str:
+def body_excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
     """The start of a body for messages and logs: at most 200 characters, with the values of
-    token/secret/password keys, bearer tokens and JWTs masked as ``***``."""
-    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
+    token/secret/password keys, bearer tokens and JWTs masked as ``***``, and ``secrets``
+    however JSON escapes spell them (as sent, :func:`redact_secrets` replaced) as
+    ``<redacted>``."""
+    return _excerpt(body, _secret_spellings(secrets))
+
+
+def quoted_excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
+    """:func:`body_excerpt` as a quoted string, for messages."""
+    return repr(body_excerpt(body, secrets))
+
+
+def _excerpt(body: bytes, spellings: set[str]) -> str:
+    head = _redacted_head(body, spellings) if spellings else body[: _EXCERPT * 4]
+    text = head.decode("utf-8", "replace")
     text = _SECRET_VALUE.sub(r'\1"***"', text)
     text = _JWT.sub("***", _BEARER.sub(r"\1***", text))
     return text[:_EXCERPT] + ("..." if len(text) > _EXCERPT or len(body) > _EXCERPT * 4 else "")
-
-
-def quoted_excerpt(body: bytes) -> str:
-    """:func:`body_excerpt` as a quoted string, for messages."""
-    return repr(body_excerpt(body))

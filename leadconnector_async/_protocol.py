@@ -235,16 +235,18 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
     """Return the call's result from a 2xx response, or raise the matching error.
 
     An error body that echoes what was sent (an OAuth error page showing the posted form) has
-    the secrets of this call, and ``token``, replaced before any message is made of it.
+    the secrets of this call, and ``token``, replaced before any message is made of it, also
+    where JSON escapes spell them (``\\/``, ``\\u002d``).
 
     Raises:
         APIError: A subclass chosen by :func:`error_from_response` for non-2xx statuses.
         TransportError: A 2xx body that is not the JSON the operation promises.
     """
     if not 200 <= response.status < 300:
-        body = redact_secrets(response.body, _secrets_of(call, token))
-        error = error_from_response(response.status, response.headers, body)
-        error.body_excerpt = body_excerpt(body)
+        secrets = _secrets_of(call, token)
+        body = redact_secrets(response.body, secrets)
+        error = error_from_response(response.status, response.headers, body, secrets)
+        error.body_excerpt = body_excerpt(body, secrets)
         raise error
     if call.decode is None:
         return None  # type: ignore[return-value]
@@ -254,9 +256,10 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
         problem = str(exc)
     except RecursionError:
         problem = "JSON nested deeper than the decoder allows"
+    secrets = _secrets_of(call, token)
+    excerpt = quoted_excerpt(redact_secrets(response.body, secrets), secrets)
     raise TransportError(
-        f"malformed response body from {call.method} {call.path}: {problem}; "
-        f"body starts {quoted_excerpt(redact_secrets(response.body, _secrets_of(call, token)))}",
+        f"malformed response body from {call.method} {call.path}: {problem}; body starts {excerpt}",
         outcome_unknown=True,
         status_code=response.status,
     )

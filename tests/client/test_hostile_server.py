@@ -75,10 +75,10 @@ async def serving(
         await server.wait_closed()
 
 
-def client_for(raw: RawServer, **options: object) -> lc.LeadConnector:
+def client_for(raw: RawServer, token: str = TOKEN, **options: object) -> lc.LeadConnector:
     settings: dict[str, object] = {"max_retries": 0, "max_response_bytes": LIMIT, "timeout": 5.0}
     return lc.LeadConnector(
-        TOKEN,
+        token,
         location_id="loc",
         base_url=raw.url,
         **(settings | options),  # type: ignore[arg-type]
@@ -517,6 +517,65 @@ async def test_an_error_body_echoing_the_bearer_token_is_redacted() -> None:
             await client.contacts.get("c1")
     assert str(caught.value).startswith("header was Authorization: Bearer <redacted>")
     assert_secret_unreachable(caught.value, TOKEN)
+
+
+ESCAPED_TOKEN = "pit-1234/abcd-s3cr3t"
+JSON_ESCAPES: dict[str, Callable[[str], str]] = {  # PHP's encoder escapes "/", others more
+    "solidus": lambda text: text.replace("/", "\\/"),
+    "dash": lambda text: text.replace("-", "\\u002d"),
+    "every-character": lambda text: "".join(f"\\u{ord(c):04X}" for c in text),
+}
+
+
+def assert_no_spelling_reachable(error: BaseException, secret: str) -> None:
+    """Neither ``secret`` nor any of its JSON-escaped spellings is reachable from ``error``."""
+    for spelling in (secret, *(escape(secret) for escape in JSON_ESCAPES.values())):
+        assert_secret_unreachable(error, spelling)
+
+
+@pytest.mark.parametrize("escape", list(JSON_ESCAPES.values()), ids=list(JSON_ESCAPES))
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        ("400 Bad Request", lc.BadRequestError),
+        ("401 Unauthorized", lc.AuthenticationError),
+        ("200 OK", lc.TransportError),  # not the contact promised: the excerpt quotes it
+    ],
+)
+async def test_an_error_body_echoing_the_token_with_json_escapes_is_redacted(
+    escape: Callable[[str], str], status: str, error: type[lc.LeadConnectorError]
+) -> None:
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        text = f"token {escape(ESCAPED_TOKEN)} is invalid"
+        body = '{"message":"' + text + '","meta":{"contactName":"' + text + '"},"x":[1'
+        if not status.startswith("200"):
+            body += "]}"
+        await raw.write(writer, answer(body.encode(), status=status))
+
+    async with serving(echo) as raw, client_for(raw, token=ESCAPED_TOKEN) as client:
+        with pytest.raises(error) as caught:
+            await client.contacts.get("c1")
+    assert "<redacted>" in str(caught.value)
+    assert_no_spelling_reachable(caught.value, ESCAPED_TOKEN)
+
+
+async def test_an_oauth_refusal_echoing_the_form_with_json_escapes_reveals_no_secret() -> None:
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        posted = urllib.parse.parse_qs(raw.requests[-1].split(b"\r\n\r\n", 1)[1].decode())
+        said = f"bad refresh_token {posted['refresh_token'][0]} of {posted['client_secret'][0]}"
+        body = json.dumps({"error": "invalid_grant", "error_description": said, "traceId": said})
+        escaped = body.replace("/", "\\/").replace("-", "\\u002d")
+        await raw.write(writer, answer(escaped.encode(), status="400 Bad Request"))
+
+    async with serving(echo) as raw, client_for(raw) as client:
+        authorised = client.for_location("loc", token=expired_oauth_token())
+        with pytest.raises(lc.AuthenticationError, match="refresh token rejected") as caught:
+            await authorised.contacts.get("c1")
+    assert b"client_secret=" in raw.requests[0]  # the server really was sent (and echoed) them
+    assert caught.value.message.count("<redacted>") == 2
+    assert caught.value.trace_id == "bad refresh_token <redacted> of <redacted>"
+    for secret in (REFRESH, CLIENT_SECRET):
+        assert_no_spelling_reachable(caught.value, secret)
 
 
 @pytest.mark.parametrize(

@@ -130,6 +130,21 @@ def test_status_and_body_map_to_the_error_class(status: int, body: bytes, cls: t
     assert error.status_code == status
 
 
+@pytest.mark.parametrize("offset", [0, 150, 195, 199, 790, 800, 5000])
+def test_a_token_json_escapes_spell_is_redacted_wherever_the_excerpt_ends(offset: int) -> None:
+    token = "tok/with-slash-s3cr3t"
+    escaped = "".join(f"\\u{ord(c):04x}" if c in "/-" else c for c in token)
+    body = ('{"message":"' + "x" * offset + escaped + " and " + escaped + '"}').encode()
+    with pytest.raises(lc.BadRequestError) as caught:
+        parse_response(Call("GET", "/c", _CONTACT), Response(400, {}, body), token)
+    error = caught.value
+    assert error.message == "x" * offset + "<redacted> and <redacted>"
+    assert error.body_excerpt is not None
+    assert error.body_excerpt.startswith('{"message":"' + "x" * min(offset, 188))
+    for spelling in (token, escaped, escaped[:12], escaped[-12:]):  # nor a part of one
+        assert spelling not in error.body_excerpt
+
+
 def test_duplicate_body_gives_existing_id_and_field() -> None:
     body = (
         b'{"statusCode":400,"message":"This location does not allow duplicated contacts.",'
