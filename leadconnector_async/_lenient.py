@@ -18,6 +18,12 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError``:
 4. A list item that cannot become a record at all (not an object, or without a required field)
    is left out with a warning (and kept in the enclosing ``undecoded``), so one broken record
    never costs the page.
+5. The records are what the body is for: the caller unwraps them from the envelope and never
+   sees the envelope's ``undecoded``. So where the envelope's record field holds something that
+   is not a record (or a list of them), ``null`` included unless its type allows ``None``, the
+   body cannot be used: ``ValidationError``, as for an envelope without its required record.
+   (An absent field keeps its default: ``{"total": 0}`` is an empty page.) Inside a record, such
+   a field is an odd field like any other (step 3).
 
 Nothing here does I/O.
 """
@@ -50,6 +56,7 @@ E = TypeVar("E")
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
 _UNFIT = object()
+_NULL = msgspec.Raw(b"null")
 _WARNED: set[tuple[str, str]] = set()
 _MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
 
@@ -80,15 +87,23 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
             an envelope without its required record).
     """
+    return _salvage(body, type_, envelope=True)
+
+
+def _salvage(body: bytes | msgspec.Raw, type_: Any, *, envelope: bool = False) -> Any:
     twin = _raw_twin(type_)
-    if twin is not None:
-        try:
-            shell = decoder_for(twin).decode(body)
-        except msgspec.ValidationError:
-            pass  # the envelope's own fields do not fit either: the slow path for all of it
-        else:
-            return _from_shell(shell, type_)
-    return convert_leniently(msgspec.json.decode(body), type_)
+    if twin is None:
+        return convert_leniently(msgspec.json.decode(body), type_)
+    try:
+        shell = decoder_for(twin).decode(body)
+    except msgspec.ValidationError:
+        pass  # the envelope's own fields do not fit either: the slow path for all of it
+    else:
+        return _from_shell(shell, type_, envelope)
+    data = msgspec.json.decode(body)
+    if not isinstance(data, dict):
+        return convert_leniently(data, type_)  # raises: a struct is an object
+    return _record(data, type_, envelope)
 
 
 def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
@@ -111,43 +126,82 @@ def convert_leniently(value: Any, type_: Any) -> Any:
     return _convert(value, type_, _Site("", "", _name(type_), {}))
 
 
-def _from_shell(shell: msgspec.Struct, struct: type[msgspec.Struct]) -> msgspec.Struct:
-    """The envelope from its twin: each raw record decoded alone, fast path first."""
+def _from_shell(
+    shell: msgspec.Struct, struct: type[msgspec.Struct], envelope: bool
+) -> msgspec.Struct:
+    """The struct from its twin: each raw record decoded alone, fast path first."""
     values: dict[str, Any] = {}
     undecoded: dict[str, Any] = {}
     for info in _fields(struct):
         value = getattr(shell, info.name)
         record = _record_type(info.type)
-        if record is None or value is None:
-            values[info.name] = value
+        if record is None or not isinstance(value, msgspec.Raw):
+            values[info.name] = value  # not a record field, or absent: its default
             continue
         where = f"{struct.__name__}.{info.encode_name}"
         site = _Site(info.name, info.encode_name, where, undecoded)
-        if isinstance(value, list):
-            read = (_one(raw, record, site) for raw in value)
-            values[info.name] = [r for r in read if r is not None]
-        else:
-            values[info.name] = _one(value, record, site, required=True)
-    whole = struct(**values)
-    if undecoded and "undecoded" in struct.__struct_fields__:
-        whole.undecoded = undecoded  # type: ignore[attr-defined]
-    return whole
+        try:
+            values[info.name] = _records(value, info.type, record, site)
+        except msgspec.ValidationError as exc:
+            _unfit(info, msgspec.json.decode(value), exc, site, envelope)
+    return _built(struct, values, undecoded)
 
 
-def _one(raw: msgspec.Raw, record: Any, site: _Site, *, required: bool = False) -> Any:
-    """One raw record: fast path, else the slow path, else (in a list) left out and kept."""
+def _records(raw: msgspec.Raw, type_: Any, record: Any, site: _Site) -> Any:
+    """A record field's raw value: a record, a list of them, or ``null`` where allowed."""
+    if raw == _NULL and type(None) in _options(type_):
+        return None
+    if _list_item_in(type_) is None:
+        try:
+            return decoder_for(record).decode(raw)
+        except msgspec.ValidationError:
+            return _salvage(raw, record)
+    read = (_one(item, record, site) for item in decoder_for(list[msgspec.Raw]).decode(raw))
+    return [r for r in read if r is not None]
+
+
+def _one(raw: msgspec.Raw, record: Any, site: _Site) -> Any:
+    """One raw list item: fast path, else the slow path, else left out and kept."""
     try:
         return decoder_for(record).decode(raw)
     except msgspec.ValidationError:
         pass
     try:
-        return salvage(raw, record)
+        return _salvage(raw, record)
     except msgspec.ValidationError as exc:
-        if required:
-            raise
         site.lost.setdefault(site.key, []).append(msgspec.json.decode(raw))
         _warn_once(f"{site.where}[]", reason_of(exc), "left out of the list, kept in .undecoded")
         return None
+
+
+def _unfit(
+    info: msgspec.structs.FieldInfo,
+    raw: Any,
+    exc: msgspec.ValidationError,
+    site: _Site,
+    envelope: bool,
+) -> None:
+    """A field that does not fit: kept in ``undecoded`` (the field keeps its default), but an
+    envelope's record field makes the body unusable (step 5 of the module docstring)."""
+    reason = reason_of(exc)
+    if envelope and _record_type(info.type) is not None:
+        raise msgspec.ValidationError(
+            f"{reason} - at `$.{info.encode_name}` (where a record belongs)"
+        ) from None
+    site.lost[info.encode_name] = raw
+    _warn_once(site.where, reason, "kept in .undecoded")
+
+
+def _built(
+    struct: type[msgspec.Struct], values: dict[str, Any], undecoded: dict[str, Any]
+) -> msgspec.Struct:
+    try:
+        record = struct(**values)
+    except TypeError as exc:  # a required field is missing or did not fit
+        raise msgspec.ValidationError(f"{struct.__name__} cannot be read: {exc}") from None
+    if undecoded and "undecoded" in struct.__struct_fields__:
+        record.undecoded = undecoded  # type: ignore[attr-defined]
+    return record
 
 
 def _convert(value: Any, type_: Any, site: _Site) -> Any:
@@ -177,7 +231,9 @@ def _repair(value: Any, type_: Any, site: _Site) -> Any:
         return _UNFIT
 
 
-def _record(data: dict[str, Any], struct: type[msgspec.Struct]) -> msgspec.Struct:
+def _record(
+    data: dict[str, Any], struct: type[msgspec.Struct], envelope: bool = False
+) -> msgspec.Struct:
     """One record, field by field; what does not fit goes to its ``undecoded`` mapping."""
     values: dict[str, Any] = {}
     undecoded: dict[str, Any] = {}
@@ -185,21 +241,14 @@ def _record(data: dict[str, Any], struct: type[msgspec.Struct]) -> msgspec.Struc
         if info.encode_name not in data or info.name == "undecoded":
             continue
         raw = data[info.encode_name]
-        where = f"{struct.__name__}.{info.encode_name}"
+        site = _Site(
+            info.name, info.encode_name, f"{struct.__name__}.{info.encode_name}", undecoded
+        )
         try:
-            values[info.name] = _convert(
-                raw, info.type, _Site(info.name, info.encode_name, where, undecoded)
-            )
+            values[info.name] = _convert(raw, info.type, site)
         except msgspec.ValidationError as exc:
-            undecoded[info.encode_name] = raw
-            _warn_once(where, reason_of(exc), "kept in .undecoded")
-    try:
-        record = struct(**values)
-    except TypeError as exc:  # a required field is missing or did not fit
-        raise msgspec.ValidationError(f"{struct.__name__} cannot be read: {exc}") from None
-    if undecoded and "undecoded" in struct.__struct_fields__:
-        record.undecoded = undecoded  # type: ignore[attr-defined]
-    return record
+            _unfit(info, raw, exc, site, envelope)
+    return _built(struct, values, undecoded)
 
 
 def _items(values: list[Any], item: Any, site: _Site) -> list[Any]:
@@ -279,8 +328,7 @@ def _raw_twin(type_: Any) -> Any:
         record = _record_type(info.type)
         kind: Any = info.type
         if record is not None:
-            kind = list[msgspec.Raw] if _list_item_in(info.type) is not None else msgspec.Raw
-            kind = kind | None
+            kind = msgspec.Raw  # any JSON value, null included (``msgspec.Raw | None`` is not)
         fields.append((info.name, kind, _field_default(info)))
     if all(_record_type(info.type) is None for info in _fields(type_)):
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async import _lenient
 from leadconnector_async._protocol import Call, Response, decode_as, parse_response
-from leadconnector_async.endpoints import GET, SEARCH, UPDATE, acknowledged
+from leadconnector_async.endpoints import GET, LIST, SEARCH, UPDATE, acknowledged
 
 _CONTACT, _UPDATED, _SEARCH_PAGE = GET.decode, UPDATE.decode, SEARCH.decode
 
@@ -127,3 +127,29 @@ def test_epoch_values_out_of_range_become_plain_strings() -> None:
     contact = _CONTACT(b'{"contact":{"id":"x","dateAdded":1e300,"dateUpdated":-1e300}}')
     assert contact.date_added == "1e+300"
     assert contact.date_updated == "-1e+300"
+
+
+@pytest.mark.parametrize(
+    ("decode", "body"),
+    [
+        (_CONTACT, b'{"contact":null}'),
+        (_UPDATED, b'{"succeded":true,"contact":5}'),
+        (_SEARCH_PAGE, b'{"contacts":null,"total":"many"}'),
+        (LIST.decode, b'{"contacts":[],"meta":5}'),
+    ],
+)
+def test_an_envelope_without_usable_records_is_a_transport_error(
+    decode: Callable[[bytes], object], body: bytes
+) -> None:
+    call = Call("GET", "/contacts/x", decode)
+    with pytest.raises(lc.TransportError, match="where a record belongs"):
+        parse_response(call, Response(200, {}, body))
+
+
+def test_inside_a_record_a_sub_record_that_does_not_fit_is_an_odd_field() -> None:
+    page = _SEARCH_PAGE(
+        _page({"id": "a", "dndSettings": 5, "customFields": None, "opportunities": {}})
+    )
+    assert page.items[0].undecoded == {"dndSettings": 5, "opportunities": {}}
+    assert (page.items[0].dnd_settings, page.items[0].custom_fields) == (None, None)
+    assert _UPDATED(b'{"succeded":true,"contact":null}') is None
