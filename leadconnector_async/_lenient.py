@@ -1,7 +1,8 @@
 """Lenient decoding: a response that does not fit its struct still comes through, record by record.
 
 The fast path (msgspec straight from bytes into the struct, one :func:`decoder_for` each type)
-is the caller's; :func:`salvage` runs only when it raised ``ValidationError``:
+is the caller's; :func:`salvage` runs only when it raised ``ValidationError`` (or
+``DecodeError``: see step 6):
 
 1. The envelope is decoded again with its records left as raw JSON (a twin of the envelope
    whose record fields are ``msgspec.Raw``), and each record is decoded on the fast path on its
@@ -24,6 +25,11 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError``:
    body cannot be used: ``ValidationError``, as for an envelope without its required record.
    (An absent field keeps its default: ``{"total": 0}`` is an empty page.) Inside a record, such
    a field is an odd field like any other (step 3).
+6. Text that is not valid Unicode (a lone UTF-16 surrogate escape such as ``"\\ud83d"``, which
+   Node writes for an emoji cut in half, or a byte that is not UTF-8) is read with U+FFFD in
+   place of each bad character, as ``bytes.decode(errors="replace")`` would, logged once: what
+   was there is no text, so nothing readable is lost. A body that is not JSON for another reason
+   still raises ``DecodeError``.
 
 Nothing here does I/O.
 """
@@ -57,6 +63,12 @@ _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
 _UNFIT = object()
 _NULL = msgspec.Raw(b"null")
+# A \uXXXX escape of a UTF-16 surrogate (after an even run of backslashes, so not an escaped
+# backslash followed by "u"): a high one followed by a low one is a pair, any other is lone.
+_ESCAPED_SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)"
+    rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
 _WARNED: set[tuple[str, str]] = set()
 _MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
 
@@ -83,11 +95,39 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
     """Decode ``body`` into ``type_`` as far as it fits (see the module docstring).
 
     Raises:
-        msgspec.DecodeError: The body is not JSON.
+        msgspec.DecodeError: The body is not JSON (text that is not valid Unicode is repaired,
+            see the module docstring).
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
             an envelope without its required record).
     """
-    return _salvage(body, type_, envelope=True)
+    try:
+        return _salvage(body, type_, envelope=True)
+    except msgspec.DecodeError:
+        text = _valid_text(body)
+        if text is None:
+            raise
+    _warn_once(_name(type_), "text that is not valid Unicode", "read with U+FFFD in its place")
+    try:
+        return decoder_for(type_).decode(text)
+    except msgspec.ValidationError:
+        return _salvage(text, type_, envelope=True)
+
+
+def _valid_text(body: bytes | msgspec.Raw) -> bytes | None:
+    """``body`` with each lone surrogate escape and each byte that is not UTF-8 replaced by
+    U+FFFD, or ``None`` when it has neither."""
+    data = bytes(body)
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        data = data.decode(errors="replace").encode()
+    data = _ESCAPED_SURROGATE.sub(_pairs_kept, data)
+    return None if data == body else data
+
+
+def _pairs_kept(match: re.Match[bytes]) -> bytes:
+    escapes, surrogate = match.group(1, 2)
+    return escapes + (surrogate if len(surrogate) == 12 else rb"\ufffd")
 
 
 def _salvage(body: bytes | msgspec.Raw, type_: Any, *, envelope: bool = False) -> Any:
@@ -114,7 +154,7 @@ def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
     def decode_leniently(body: bytes) -> E:
         try:
             return decode(body)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, msgspec.DecodeError):
             salvaged: E = salvage(body, type_)
             return salvaged
 

@@ -34,9 +34,10 @@ _JSON, _FORM = "application/json", "application/x-www-form-urlencoded"
 def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     """Build a decode function: bytes -> ``envelope`` struct -> the useful part.
 
-    The body is decoded straight into the struct; only when it does not fit is it read again
-    leniently (:func:`~leadconnector_async._lenient.salvage`), so one odd field never costs
-    the record or the page.
+    The body is decoded straight into the struct; only when it does not fit (or holds text that
+    is not valid Unicode) is it read again leniently
+    (:func:`~leadconnector_async._lenient.salvage`), so one odd field never costs the record or
+    the page.
 
     Args:
         envelope: The struct the response body decodes into (``{"contact": {...}}``).
@@ -48,7 +49,7 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     def decode_and_unwrap(body: bytes) -> T:
         try:
             whole = decode(body)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, msgspec.DecodeError):
             whole = salvage(body, envelope)
         return get(whole)
 

@@ -3,6 +3,7 @@ body is for and cannot be read is a typed error, never a ``None`` handed over as
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -64,3 +65,19 @@ async def test_null_where_the_type_allows_it_and_an_absent_list_are_still_read()
     ):
         assert await client.contacts.find_duplicate(email="a@b.c") is None
         assert await _walk(client.contacts.search()) == []
+
+
+async def test_a_lone_surrogate_costs_neither_the_page_nor_a_retry() -> None:
+    contacts = [
+        {"id": f"c{i}", "firstName": f"n{i}", "searchAfter": [i, f"c{i}"]} for i in range(5)
+    ]
+    body = json.dumps({"contacts": contacts, "total": 5}).encode()
+    body = body.replace(b'"n3"', rb'"Ann \ud83d"').replace(b'"n1"', b'"B\xffb"')
+    async with (
+        capture_server([(200, body)]) as seen,
+        lc.LeadConnector("t", location_id="L", base_url=seen.url) as client,
+    ):
+        found = await _walk(client.contacts.search(page_size=10))
+    assert [c.id for c in found] == ["c0", "c1", "c2", "c3", "c4"]
+    assert (found[1].first_name, found[3].first_name) == ("B\ufffdb", "Ann \ufffd")
+    assert len(seen.targets) == 1

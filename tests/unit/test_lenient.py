@@ -153,3 +153,23 @@ def test_inside_a_record_a_sub_record_that_does_not_fit_is_an_odd_field() -> Non
     assert page.items[0].undecoded == {"dndSettings": 5, "opportunities": {}}
     assert (page.items[0].dnd_settings, page.items[0].custom_fields) == (None, None)
     assert _UPDATED(b'{"succeded":true,"contact":null}') is None
+
+
+def test_text_that_is_not_valid_unicode_is_read_with_replacement_characters() -> None:
+    names = [
+        rb"Ann \ud83d",  # a lone high surrogate: an emoji cut in half
+        b"B\xffb",  # a byte that is not UTF-8
+        rb"\\ud83d",  # an escaped backslash, then text: valid
+        rb"\\\ude00",  # an escaped backslash, then a lone low surrogate
+        rb"\ud83d\ude00",  # a pair: valid
+    ]
+    items = b",".join(b'{"id":"c%d","firstName":"%s"}' % (i, n) for i, n in enumerate(names))
+    page = _SEARCH_PAGE(b'{"contacts":[' + items + b'],"total":5}')
+    assert [c.first_name for c in page.items] == [
+        "Ann \ufffd",
+        "B\ufffdb",
+        "\\ud83d",
+        "\\\ufffd",
+        "\U0001f600",
+    ]
+    assert [c.undecoded for c in page.items] == [None] * 5
