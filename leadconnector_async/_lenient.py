@@ -30,6 +30,11 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError`` (o
    place of each bad character, as ``bytes.decode(errors="replace")`` would, logged once: what
    was there is no text, so nothing readable is lost. A body that is not JSON for another reason
    still raises ``DecodeError``.
+7. The slow path's work is bounded per body: a value that takes it costs far more than the fast
+   path, so a body in which more than ``_MOST_SLOW`` values do not fit (far more than a page of
+   real records ever has, yet a few MB of tiny unfit records would hold millions) raises
+   ``ValidationError`` rather than holding the event loop for many seconds. A list item that is
+   not an object is left out without trying the slow path at all.
 
 Nothing here does I/O.
 """
@@ -63,6 +68,7 @@ _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
 _UNFIT = object()
 _NULL = msgspec.Raw(b"null")
+_OPEN_BRACE = ord("{")
 # A \uXXXX escape of a UTF-16 surrogate (after an even run of backslashes, so not an escaped
 # backslash followed by "u"): a high one followed by a low one is a pair, any other is lone.
 _ESCAPED_SURROGATE = re.compile(
@@ -71,6 +77,31 @@ _ESCAPED_SURROGATE = re.compile(
 )
 _WARNED: set[tuple[str, str]] = set()
 _MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
+# Values of one body that may take the slow path: a full page (500 contacts) with an odd field
+# in every contact spends about 1,000.
+_MOST_SLOW = 10_000
+
+
+class _OverspentError(Exception):
+    """More than ``_MOST_SLOW`` values of one body did not fit (not a ``ValidationError``, so
+    that no step that leaves one value out catches it)."""
+
+
+class _Budget:
+    """What is left of one body's ``_MOST_SLOW``."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = _MOST_SLOW
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _OverspentError(
+                f"more than {_MOST_SLOW:,} values of the body do not fit their types "
+                "(far more than a page of records holds): not read further"
+            )
 
 
 class _Site(NamedTuple):
@@ -81,6 +112,7 @@ class _Site(NamedTuple):
     key: str
     where: str
     lost: dict[str, Any]
+    budget: _Budget
 
 
 def decoder_for(type_: type[E]) -> msgspec.json.Decoder[E]:
@@ -100,17 +132,21 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
             an envelope without its required record).
     """
+    budget = _Budget()
     try:
-        return _salvage(body, type_, envelope=True)
-    except msgspec.DecodeError:
-        text = _valid_text(body)
-        if text is None:
-            raise
-    _warn_once(_name(type_), "text that is not valid Unicode", "read with U+FFFD in its place")
-    try:
-        return decoder_for(type_).decode(text)
-    except msgspec.ValidationError:
-        return _salvage(text, type_, envelope=True)
+        try:
+            return _salvage(body, type_, budget, envelope=True)
+        except msgspec.DecodeError:
+            text = _valid_text(body)
+            if text is None:
+                raise
+        _warn_once(_name(type_), "text that is not valid Unicode", "read with U+FFFD in its place")
+        try:
+            return decoder_for(type_).decode(text)
+        except msgspec.ValidationError:
+            return _salvage(text, type_, budget, envelope=True)
+    except _OverspentError as exc:
+        raise msgspec.ValidationError(str(exc)) from None
 
 
 def _valid_text(body: bytes | msgspec.Raw) -> bytes | None:
@@ -130,20 +166,22 @@ def _pairs_kept(match: re.Match[bytes]) -> bytes:
     return escapes + (surrogate if len(surrogate) == 12 else rb"\ufffd")
 
 
-def _salvage(body: bytes | msgspec.Raw, type_: Any, *, envelope: bool = False) -> Any:
+def _salvage(
+    body: bytes | msgspec.Raw, type_: Any, budget: _Budget, *, envelope: bool = False
+) -> Any:
     twin = _raw_twin(type_)
     if twin is None:
-        return convert_leniently(msgspec.json.decode(body), type_)
+        return _convert(msgspec.json.decode(body), type_, _Site("", "", _name(type_), {}, budget))
     try:
         shell = decoder_for(twin).decode(body)
     except msgspec.ValidationError:
         pass  # the envelope's own fields do not fit either: the slow path for all of it
     else:
-        return _from_shell(shell, type_, envelope)
+        return _from_shell(shell, type_, budget, envelope)
     data = msgspec.json.decode(body)
-    if not isinstance(data, dict):
-        return convert_leniently(data, type_)  # raises: a struct is an object
-    return _record(data, type_, envelope)
+    if not isinstance(data, dict):  # raises: a struct is an object
+        return _convert(data, type_, _Site("", "", _name(type_), {}, budget))
+    return _record(data, type_, budget, envelope)
 
 
 def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
@@ -163,11 +201,14 @@ def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
 
 def convert_leniently(value: Any, type_: Any) -> Any:
     """:func:`salvage` for a value already decoded to plain JSON values."""
-    return _convert(value, type_, _Site("", "", _name(type_), {}))
+    try:
+        return _convert(value, type_, _Site("", "", _name(type_), {}, _Budget()))
+    except _OverspentError as exc:
+        raise msgspec.ValidationError(str(exc)) from None
 
 
 def _from_shell(
-    shell: msgspec.Struct, struct: type[msgspec.Struct], envelope: bool
+    shell: msgspec.Struct, struct: type[msgspec.Struct], budget: _Budget, envelope: bool
 ) -> msgspec.Struct:
     """The struct from its twin: each raw record decoded alone, fast path first."""
     values: dict[str, Any] = {}
@@ -179,7 +220,7 @@ def _from_shell(
             values[info.name] = value  # not a record field, or absent: its default
             continue
         where = f"{struct.__name__}.{info.encode_name}"
-        site = _Site(info.name, info.encode_name, where, undecoded)
+        site = _Site(info.name, info.encode_name, where, undecoded, budget)
         try:
             values[info.name] = _records(value, info.type, record, site)
         except msgspec.ValidationError as exc:
@@ -195,7 +236,8 @@ def _records(raw: msgspec.Raw, type_: Any, record: Any, site: _Site) -> Any:
         try:
             return decoder_for(record).decode(raw)
         except msgspec.ValidationError:
-            return _salvage(raw, record)
+            site.budget.spend()
+            return _salvage(raw, record, site.budget)
     read = (_one(item, record, site) for item in decoder_for(list[msgspec.Raw]).decode(raw))
     return [r for r in read if r is not None]
 
@@ -204,14 +246,17 @@ def _one(raw: msgspec.Raw, record: Any, site: _Site) -> Any:
     """One raw list item: fast path, else the slow path, else left out and kept."""
     try:
         return decoder_for(record).decode(raw)
-    except msgspec.ValidationError:
-        pass
-    try:
-        return _salvage(raw, record)
     except msgspec.ValidationError as exc:
-        site.lost.setdefault(site.key, []).append(msgspec.json.decode(raw))
-        _warn_once(f"{site.where}[]", reason_of(exc), "left out of the list, kept in .undecoded")
-        return None
+        failure = exc
+    site.budget.spend()
+    if memoryview(raw)[0] == _OPEN_BRACE:  # only an object can become a record
+        try:
+            return _salvage(raw, record, site.budget)
+        except msgspec.ValidationError as exc:
+            failure = exc
+    site.lost.setdefault(site.key, []).append(msgspec.json.decode(raw))
+    _warn_once(f"{site.where}[]", reason_of(failure), "left out of the list, kept in .undecoded")
+    return None
 
 
 def _unfit(
@@ -249,6 +294,7 @@ def _convert(value: Any, type_: Any, site: _Site) -> Any:
         return msgspec.convert(value, type_, strict=False)
     except msgspec.ValidationError as exc:
         failure = exc
+    site.budget.spend()
     repaired = _repair(value, type_, site)
     if repaired is _UNFIT:
         raise failure
@@ -258,7 +304,7 @@ def _convert(value: Any, type_: Any, site: _Site) -> Any:
 def _repair(value: Any, type_: Any, site: _Site) -> Any:
     struct = _struct_in(type_)
     if struct is not None and isinstance(value, dict):
-        return _record(value, struct)
+        return _record(value, struct, site.budget)
     item = _list_item_in(type_)
     if item is not None and isinstance(value, list):
         return _items(value, item, site)
@@ -272,7 +318,7 @@ def _repair(value: Any, type_: Any, site: _Site) -> Any:
 
 
 def _record(
-    data: dict[str, Any], struct: type[msgspec.Struct], envelope: bool = False
+    data: dict[str, Any], struct: type[msgspec.Struct], budget: _Budget, envelope: bool = False
 ) -> msgspec.Struct:
     """One record, field by field; what does not fit goes to its ``undecoded`` mapping."""
     values: dict[str, Any] = {}
@@ -281,9 +327,8 @@ def _record(
         if info.encode_name not in data or info.name == "undecoded":
             continue
         raw = data[info.encode_name]
-        site = _Site(
-            info.name, info.encode_name, f"{struct.__name__}.{info.encode_name}", undecoded
-        )
+        where = f"{struct.__name__}.{info.encode_name}"
+        site = _Site(info.name, info.encode_name, where, undecoded, budget)
         try:
             values[info.name] = _convert(raw, info.type, site)
         except msgspec.ValidationError as exc:
@@ -375,6 +420,7 @@ def _raw_twin(type_: Any) -> Any:
     return msgspec.defstruct(f"{type_.__name__}RawRecords", fields, kw_only=True)
 
 
+@cache
 def _record_type(type_: Any) -> Any:
     """The struct a field holds (alone or in a list), or ``None``."""
     item = _list_item_in(type_)
@@ -389,16 +435,19 @@ def _field_default(info: msgspec.structs.FieldInfo) -> Any:
     return msgspec.field(name=info.encode_name)
 
 
+@cache
 def _union_args(type_: Any) -> tuple[Any, ...]:
     if get_origin(type_) in (Union, types.UnionType):
         return get_args(type_)
     return (type_,)
 
 
-def _options(type_: Any) -> set[Any]:
-    return set(_union_args(type_))
+@cache
+def _options(type_: Any) -> frozenset[Any]:
+    return frozenset(_union_args(type_))
 
 
+@cache
 def _struct_in(type_: Any) -> type[msgspec.Struct] | None:
     structs = [
         t for t in _union_args(type_) if isinstance(t, type) and issubclass(t, msgspec.Struct)
@@ -406,6 +455,7 @@ def _struct_in(type_: Any) -> type[msgspec.Struct] | None:
     return structs[0] if len(structs) == 1 else None
 
 
+@cache
 def _list_item_in(type_: Any) -> Any:
     for option in _union_args(type_):
         if get_origin(option) is list:

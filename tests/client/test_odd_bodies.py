@@ -81,3 +81,16 @@ async def test_a_lone_surrogate_costs_neither_the_page_nor_a_retry() -> None:
     assert [c.id for c in found] == ["c0", "c1", "c2", "c3", "c4"]
     assert (found[1].first_name, found[3].first_name) == ("B\ufffdb", "Ann \ufffd")
     assert len(seen.targets) == 1
+
+
+async def test_a_search_page_of_a_million_unfit_records_is_refused_not_ground_through() -> None:
+    # 3 MB, well within max_response_bytes: read leniently item by item, it held the event loop
+    # for many seconds and came back as an empty page.
+    body = b'{"contacts":[' + b",".join([b"[]"] * 1_000_000) + b'],"total":1}'
+    async with (
+        capture_server([(200, body)]) as seen,
+        lc.LeadConnector("t", location_id="L", base_url=seen.url, max_retries=0) as client,
+    ):
+        with pytest.raises(lc.TransportError, match="not read further"):
+            await _walk(client.contacts.search())
+    assert len(seen.targets) == 1

@@ -173,3 +173,17 @@ def test_text_that_is_not_valid_unicode_is_read_with_replacement_characters() ->
         "\U0001f600",
     ]
     assert [c.undecoded for c in page.items] == [None] * 5
+
+
+def test_a_page_of_odd_records_keeps_each_with_its_odd_field() -> None:
+    odd = [{"id": f"c{i}", "dnd": "x"} for i in range(2_000)]
+    page = _SEARCH_PAGE(_page(*odd, [], 5))
+    assert len(page.items) == 2_000
+    assert all(c.undecoded == {"dnd": "x"} for c in page.items)
+
+
+@pytest.mark.parametrize("item", [b"[]", b'{"id":1}', b'{"id":"c","customFields":[[],[],[]]}'])
+def test_a_body_with_more_unfit_values_than_the_bound_is_a_transport_error(item: bytes) -> None:
+    body = b'{"contacts":[' + b",".join([item] * (_lenient._MOST_SLOW + 1)) + b'],"total":1}'
+    with pytest.raises(lc.TransportError, match="not read further"):
+        parse_response(Call("POST", "/contacts/search", _SEARCH_PAGE), Response(200, {}, body))
