@@ -27,9 +27,9 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError`` (o
    a field is an odd field like any other (step 3).
 6. Text that is not valid Unicode (a lone UTF-16 surrogate escape such as ``"\\ud83d"``, which
    Node writes for an emoji cut in half, or a byte that is not UTF-8) is read with U+FFFD in
-   place of each bad character, as ``bytes.decode(errors="replace")`` would, logged once: what
-   was there is no text, so nothing readable is lost. A body that is not JSON for another reason
-   still raises ``DecodeError``.
+   place of each bad character (:mod:`._text_repair`), logged once: what was there is no text,
+   so nothing readable is lost. A body that is not JSON for another reason still raises
+   ``DecodeError``.
 7. The slow path's work is bounded per body: a value that takes it costs far more than the fast
    path, so a body in which more than ``_MOST_SLOW`` values do not fit (far more than a page of
    real records ever has, yet a few MB of tiny unfit records would hold millions) raises
@@ -51,6 +51,8 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
+from ._text_repair import valid_text
+
 __all__ = [
     "convert_leniently",
     "decoder_for",
@@ -69,12 +71,6 @@ _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
 _UNFIT = object()
 _NULL = msgspec.Raw(b"null")
 _OPEN_BRACE = ord("{")
-# A \uXXXX escape of a UTF-16 surrogate (after an even run of backslashes, so not an escaped
-# backslash followed by "u"): a high one followed by a low one is a pair, any other is lone.
-_ESCAPED_SURROGATE = re.compile(
-    rb"(?<!\\)((?:\\\\)*)"
-    rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
-)
 _WARNED: set[tuple[str, str]] = set()
 _MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
 # Values of one body that may take the slow path: a full page (500 contacts) with an odd field
@@ -130,14 +126,15 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         msgspec.DecodeError: The body is not JSON (text that is not valid Unicode is repaired,
             see the module docstring).
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
-            an envelope without its required record).
+            an envelope without its required record, or with ``null`` where its records
+            belong), or more than ``_MOST_SLOW`` values of the body do not fit.
     """
     budget = _Budget()
     try:
         try:
             return _salvage(body, type_, budget, envelope=True)
         except msgspec.DecodeError:
-            text = _valid_text(body)
+            text = valid_text(body)
             if text is None:
                 raise
         _warn_once(_name(type_), "text that is not valid Unicode", "read with U+FFFD in its place")
@@ -147,23 +144,6 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
             return _salvage(text, type_, budget, envelope=True)
     except _OverspentError as exc:
         raise msgspec.ValidationError(str(exc)) from None
-
-
-def _valid_text(body: bytes | msgspec.Raw) -> bytes | None:
-    """``body`` with each lone surrogate escape and each byte that is not UTF-8 replaced by
-    U+FFFD, or ``None`` when it has neither."""
-    data = bytes(body)
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        data = data.decode(errors="replace").encode()
-    data = _ESCAPED_SURROGATE.sub(_pairs_kept, data)
-    return None if data == body else data
-
-
-def _pairs_kept(match: re.Match[bytes]) -> bytes:
-    escapes, surrogate = match.group(1, 2)
-    return escapes + (surrogate if len(surrogate) == 12 else rb"\ufffd")
 
 
 def _salvage(
@@ -186,7 +166,8 @@ def _salvage(
 
 def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
     """bytes -> ``type_``: msgspec's strict decoder, then :func:`salvage` when a field does not
-    fit (one odd field never costs the rest). Raises as :func:`salvage` does."""
+    fit or the text is not valid Unicode (one odd field never costs the rest). Raises as
+    :func:`salvage` does."""
     decode = decoder_for(type_).decode
 
     def decode_leniently(body: bytes) -> E:
