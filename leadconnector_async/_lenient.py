@@ -59,6 +59,7 @@ __all__ = [
     "lenient_decoder",
     "log_once",
     "reason_of",
+    "repaired_text",
     "salvage",
 ]
 
@@ -134,16 +135,24 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         try:
             return _salvage(body, type_, budget, envelope=True)
         except msgspec.DecodeError:
-            text = valid_text(body)
+            text = repaired_text(body, _name(type_))
             if text is None:
                 raise
-        _warn_once(_name(type_), "text that is not valid Unicode", "read with U+FFFD in its place")
         try:
             return decoder_for(type_).decode(text)
         except msgspec.ValidationError:
             return _salvage(text, type_, budget, envelope=True)
     except _OverspentError as exc:
         raise msgspec.ValidationError(str(exc)) from None
+
+
+def repaired_text(body: bytes | msgspec.Raw, where: str) -> bytes | None:
+    """``body`` with the text that is not valid Unicode repaired (step 6 of the module
+    docstring; logged once for ``where``), or ``None`` when it has none."""
+    text = valid_text(body)
+    if text is not None:
+        _warn_once(where, "text that is not valid Unicode", "read with U+FFFD in its place")
+    return text
 
 
 def _salvage(

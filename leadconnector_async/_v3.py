@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from ._lenient import repaired_text
 from .errors import ConfigurationError
 from .models._base import encode_clear
 
@@ -73,7 +74,10 @@ def answer_as_v2(body: bytes) -> bytes:
     try:
         tree = _DECODE(body)
     except msgspec.DecodeError:
-        return body  # not JSON: the decoder after this says so
+        text = repaired_text(body, "v3 answer")
+        if text is None:
+            return body  # not JSON: the decoder after this says so
+        tree = _DECODE(text)  # (still not JSON: raised as the decoder would)
     return _ENCODE(dnd_keys_v3_to_v2(tree))
 
 

@@ -91,6 +91,15 @@ def test_v3_answers_are_read_into_the_v2_structs() -> None:
     assert ep.DELETE.call(ep.V3, "c").decode(b'{"succeeded": true}') is True  # type: ignore[misc]
 
 
+def test_a_v3_answer_with_a_lone_surrogate_keeps_its_dnd_settings() -> None:
+    answer = rb'{"contact": {"id": "c","name": "\ud83d", "dndSettings": {"gmb": {"status": "on"}}}}'
+    contact = ep.GET.call(ep.V3, "c").decode(answer)  # type: ignore[misc]
+    assert contact.name == "\ufffd"
+    assert contact.dnd_settings is not None
+    assert contact.dnd_settings.gmb is not None
+    assert contact.dnd_settings.gmb.status == "on"
+
+
 def test_a_v3_body_that_cannot_be_encoded_is_refused_before_sending() -> None:
     with pytest.raises(lc.ConfigurationError, match="nothing was sent"):
         ep.UPDATE.call(ep.V3, "c", body={"when": object()})
