@@ -289,8 +289,6 @@ class CountedResponse(Model):
 
 def _left_out(undecoded: dict[str, Any] | None) -> list[Any]:
     """The records a listing's envelope left out of ``contacts`` (kept raw in its
-    ``undecoded``), or the ``contacts`` value itself when it was no list at all."""
-    records = undecoded.get("contacts") if undecoded else None
-    if records is None:
-        return []
-    return records if isinstance(records, list) else [records]
+    ``undecoded``; a ``contacts`` that is no list at all makes the body unusable instead)."""
+    records: list[Any] = undecoded.get("contacts", []) if undecoded else []
+    return records

@@ -125,15 +125,15 @@ async def test_a_page_of_unreadable_records_served_again_is_an_error_not_an_endl
 def location(
     records: list[dict[str, Any]], total: int | None = None
 ) -> Callable[..., Awaitable[None]]:
-    """A server a sync reads ``records`` from (see :func:`searching`), upserting ``c2``."""
+    """A server a sync reads ``records`` from (see :func:`searching`), creating ``c2``."""
     read = searching(records, total)
 
     async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         if b"/contacts/search" in raw.requests[-1].split(b"\r\n", 1)[0]:
             await read(raw, writer)
         else:
-            upserted = {"new": False, "contact": {"id": "c2", "email": "c2@x.com"}}
-            await raw.write(writer, answer(json.dumps(upserted).encode()))
+            created = {"contact": {"id": "c2", "email": "c2@x.com"}}
+            await raw.write(writer, answer(json.dumps(created).encode()))
 
     return respond
 
@@ -150,9 +150,9 @@ async def test_sync_reads_the_whole_location_past_a_record_it_cannot_read() -> N
     rows = [lc.ContactCreate(email=f"c{n}@x.com") for n in range(1_000)]
     async with serving(location(records)) as raw, client_for(raw, rate_limit=None) as client:
         result = await client.contacts.sync(rows, match="email")
-    upserts = [r for r in raw.requests if r.startswith(b"POST /contacts/upsert")]
-    assert len(upserts) == 1  # the contact it could not read; the 999 others it found
-    assert (result.unchanged, result.updated, result.failed) == (999, 1, [])
+    writes = [r for r in raw.requests if r.startswith(b"POST /contacts/ ")]
+    assert len(writes) == 1  # the contact it could not read is created; the 999 others found
+    assert (result.unchanged, result.created, result.failed) == (999, 1, [])
     assert len(raw.requests) == 3  # two pages, stopped at the total: no empty third
 
 
@@ -183,4 +183,4 @@ async def test_sync_reads_the_whole_location_when_its_total_is_negative() -> Non
     async with serving(location(stored(1_200), -1)) as raw, client_for(raw) as client:
         result = await client.contacts.sync(rows, match="email")
     assert (result.unchanged, result.updated, result.created, result.failed) == (1_200, 0, 0, [])
-    assert len(raw.requests) == 3  # three pages, the last one short; not a single upsert
+    assert len(raw.requests) == 3  # three pages, the last one short; not a single write
