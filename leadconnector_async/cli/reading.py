@@ -229,8 +229,7 @@ class ContactFile:
             if not any(cell.strip() for cell in cells):
                 continue
             if _undecodable(cells):
-                reason = f"is not valid {self.encoding} text: pass --encoding (e.g. cp1252)"
-                yield RowError(line, None, reason, _decodable(cells))
+                yield RowError(line, None, self._undecodable_reason, _decodable(cells))
             elif len(cells) != len(self.header):
                 reason = f"has {len(cells)} cells, the header has {len(self.header)}"
                 yield RowError(line, None, reason, cells)
@@ -248,13 +247,16 @@ class ContactFile:
         for line, text in enumerate(self._handle, start=1):
             if not text.strip():
                 continue
-            try:
-                record = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
-            except ValueError as exc:
-                yield RowError(line, None, f"not valid JSON: {exc}", {"text": text[:200]})
+            undecodable = _undecodable([text])
+            if undecodable:
+                [text] = _decodable([text])
+            record = _json_object(text)
+            if isinstance(record, str):
+                reason = self._undecodable_reason if undecodable else record
+                yield RowError(line, None, reason, {"text": text[:200]})
                 continue
-            if not isinstance(record, dict):
-                yield RowError(line, None, "is not a JSON object", {"text": text[:200]})
+            if undecodable:
+                yield RowError(line, None, self._undecodable_reason, record)
                 continue
             fields = _with_undecoded(record)
             if fields is None:
@@ -267,6 +269,12 @@ class ContactFile:
                 continue
             named = ((k, self._columns.target(k), v) for k, v in fields.items())
             yield self._verdict(line, named, record)
+
+    @property
+    def _undecodable_reason(self) -> str:
+        """Why a row holding bytes that are not text in the file's encoding is rejected."""
+        other = "utf-8" if self.encoding == "cp1252" else "cp1252"
+        return f"is not valid {self.encoding} text: pass --encoding (e.g. {other})"
 
     def _verdict(
         self, line: int, named: Iterator[tuple[str, Target | None, Any]], raw: Any
@@ -301,6 +309,15 @@ class ContactFile:
             return Row(line, msgspec.convert(fields, ContactCreate), raw)
         except msgspec.ValidationError as exc:
             return RowError(line, None, str(exc), raw)
+
+
+def _json_object(text: str) -> dict[str, Any] | str:
+    """The JSON object on one NDJSON line, or why the line is not one."""
+    try:
+        record = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+    except ValueError as exc:
+        return f"not valid JSON: {exc}"
+    return record if isinstance(record, dict) else "is not a JSON object"
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -342,6 +359,8 @@ def _custom_input(target: Target, value: Any) -> CustomFieldInput:
 
 
 def _undecodable(cells: list[str]) -> bool:
+    """True when a row's text holds bytes its encoding could not decode (read with
+    ``surrogateescape``, they are lone surrogates, which no UTF-8 rejects file can hold)."""
     try:
         "".join(cells).encode("utf-8")
     except UnicodeEncodeError:
@@ -350,6 +369,7 @@ def _undecodable(cells: list[str]) -> bool:
 
 
 def _decodable(cells: list[str]) -> list[str]:
+    """The cells with each undecodable byte as U+FFFD, for the rejects file."""
     return [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in cells]
 
 

@@ -452,6 +452,26 @@ def test_ndjson_rejects_are_ndjson(server: dict[str, str], tmp_path: Path) -> No
     assert (reject["email"], reject["rejected_line"]) == ("b@", 2)
 
 
+def test_an_ndjson_row_that_is_not_utf8_is_rejected_by_import_and_sync(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_bytes(b'{"email": "a@x.com"}\n{"email": "b@x.com", "first_name": "Ren\xe9"}')
+    rejects = tmp_path / "in.ndjson.rejects.ndjson"
+    for command in ("import", "sync"):
+        done = cli(server, command, str(source))
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        [reject] = [json.loads(t) for t in rejects.read_text(encoding="utf-8").splitlines()]
+        assert (reject["email"], reject["first_name"], reject["rejected_line"]) == (
+            "b@x.com",
+            "Ren\ufffd",
+            2,
+        )
+        assert "not valid utf-8 text" in reject["rejected_reason"]
+    assert [c["email"] for c in exported(server, tmp_path / "out.ndjson")] == ["a@x.com"]
+
+
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [PYTHON, "-m", "leadconnector_async", "demo", *args],

@@ -183,6 +183,35 @@ def test_undecodable_bytes_reject_their_row_only(tmp_path: Path) -> None:
     assert "--encoding" in second.reason
 
 
+def test_undecodable_ndjson_rows_reject_alone_and_their_rejects_can_be_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.ndjson"
+    late = b"".join(b'{"email": "p%d@x.com"}\n' % n for n in range(3000))  # past the sniffed 64 KiB
+    path.write_bytes(
+        late
+        + b'{"email": "zed@x.com", "first_name": "Z\xe9"}\n'
+        + b'{"email": "x@x.com", \xe9}\n'
+        + b'{"email": "rene@x.com", "first_name": "Ren\xe9"}'  # in the sniffer's last 3 bytes
+    )
+    verdicts = _read(path)
+    assert sum(isinstance(v, Row) for v in verdicts) == 3000
+    rejected = [v for v in verdicts if isinstance(v, RowError)]
+    assert [(v.line, v.raw) for v in rejected] == [
+        (3001, {"email": "zed@x.com", "first_name": "Z\ufffd"}),
+        (3002, {"text": '{"email": "x@x.com", \ufffd}\n'}),
+        (3003, {"email": "rene@x.com", "first_name": "Ren\ufffd"}),
+    ]
+    reason = "is not valid utf-8 text: pass --encoding (e.g. cp1252)"
+    assert {v.reason for v in rejected} == {reason}
+    rejects = RejectsFile(tmp_path / "in.rejects.ndjson", None)
+    for verdict in rejected:
+        rejects.write(verdict.line, verdict.column, verdict.reason, verdict.raw)
+    rejects.close()
+    written = (tmp_path / "in.rejects.ndjson").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(t)["rejected_line"] for t in written] == [3001, 3002, 3003]
+
+
 def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="No such file"):
         open_contacts(tmp_path / "nope.csv")
