@@ -1,10 +1,12 @@
 """Reading contact files as people have them: one verdict per row, with its line.
 
-CSV (any file not named ``.ndjson``/``.jsonl``): the encoding is taken from a byte-order mark,
-else UTF-8 when the start of the file decodes as UTF-8, else Windows-1252 (Excel's); the
-delimiter is whichever of ``,`` ``;`` tab ``|`` splits the header into the most columns. CRLF
-and quoted newlines and delimiters are CSV as usual; a row's line is the line it starts on.
-NDJSON: one JSON object per line, keys named like CSV headers.
+CSV (any file not named ``.ndjson``/``.jsonl``): the encoding is sniffed from the first 64 KiB
+(see :func:`sniff_encoding`): a byte-order mark's, else UTF-8, unless they have bytes above 127
+of which not one forms a UTF-8 character: then Windows-1252 (Excel's). A row holding bytes that
+are not text in that encoding is rejected alone. The delimiter is whichever of ``,`` ``;`` tab
+``|`` splits the header into the most columns. CRLF and quoted newlines and delimiters are CSV
+as usual; a row's line is the line it starts on.
+NDJSON: one JSON object per line, keys named like CSV headers; its encoding is sniffed alike.
 
 Use :func:`open_contacts`; it checks the whole file's shape (readable, every column known)
 before the first row is asked for, then yields a :class:`Row` or a :class:`RowError` per row.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,10 @@ DELIMITERS = ",;\t|"
 _SAMPLE = 1 << 16
 _CELL_LIMIT = (1 << 31) - 1  # the most a C long holds everywhere: no cell is cut short
 _WIRE_NAMES = {f.name: f.encode_name for f in msgspec.structs.fields(ContactCreate)}
+# Decoded with ``surrogateescape``, a byte that is not UTF-8 is a lone surrogate U+DC80-U+DCFF,
+# and a character above U+007F that is not one was made of a valid multi-byte sequence.
+_INVALID_UTF8 = re.compile("[\udc80-\udcff]")
+_MULTIBYTE_UTF8 = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class ReadOptions:
 
     Args:
         delimiter: CSV delimiter (sniffed from the header when ``None``).
-        encoding: Text encoding (BOM, then UTF-8, then Windows-1252 when ``None``).
+        encoding: Text encoding (sniffed by :func:`sniff_encoding` when ``None``).
         mapping: ``--map`` pairs, column -> field (see :class:`~.columns.ColumnMap`).
         hygiene: How cells are cleaned (tag delimiters, default phone region).
     """
@@ -96,9 +103,10 @@ def open_contacts(
     try:
         with path.open("rb") as probe:
             sample = probe.read(_SAMPLE)
+            whole = not probe.read(1)
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    encoding = options.encoding or sniff_encoding(sample)
+    encoding = options.encoding or sniff_encoding(sample, whole=whole)
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -132,17 +140,29 @@ def open_contacts(
     )
 
 
-def sniff_encoding(sample: bytes) -> str:
-    """The encoding a file starting with ``sample`` most likely has."""
+def sniff_encoding(sample: bytes, *, whole: bool = False) -> str:
+    """The encoding a file starting with ``sample`` most likely has.
+
+    A byte-order mark names it. Else the file is UTF-8 unless ``sample`` has bytes above 127
+    and not one valid multi-byte UTF-8 character: then it is in a legacy 8-bit encoding, taken
+    as Windows-1252 (Excel's). A file with UTF-8 characters and invalid bytes besides (rows
+    pasted in from another system) is UTF-8 with damaged rows, each rejected alone: read as
+    Windows-1252, every correct accented letter in it would be stored garbled (``Zoë`` as
+    ``ZoÃ«``) without a word. Bytes past ``sample`` are not looked at; a row there that is
+    not valid in the encoding chosen is rejected alone (``--encoding`` chooses another).
+
+    Args:
+        sample: The file's first bytes.
+        whole: ``sample`` is the whole file, so a character cut at its end is not a character
+            cut by the sample's end but an invalid byte.
+    """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(sample) - 3:  # not merely a character cut by the sample's end
-            return "cp1252"
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(sample, final=whole)
+    if _INVALID_UTF8.search(text) and not _MULTIBYTE_UTF8.search(text):
+        return "cp1252"
     return "utf-8"
 
 
@@ -274,7 +294,11 @@ class ContactFile:
     def _undecodable_reason(self) -> str:
         """Why a row holding bytes that are not text in the file's encoding is rejected."""
         other = "utf-8" if self.encoding == "cp1252" else "cp1252"
-        return f"is not valid {self.encoding} text: pass --encoding (e.g. {other})"
+        return (
+            f"is not valid {self.encoding} text (the rejects file shows each undecodable byte "
+            f"as U+FFFD): correct the row, or pass --encoding if the whole file is in another "
+            f"encoding (e.g. {other})"
+        )
 
     def _verdict(
         self, line: int, named: Iterator[tuple[str, Target | None, Any]], raw: Any

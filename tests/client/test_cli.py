@@ -456,7 +456,10 @@ def test_an_ndjson_row_that_is_not_utf8_is_rejected_by_import_and_sync(
     server: dict[str, str], tmp_path: Path
 ) -> None:
     source = tmp_path / "in.ndjson"
-    source.write_bytes(b'{"email": "a@x.com"}\n{"email": "b@x.com", "first_name": "Ren\xe9"}')
+    source.write_bytes(
+        '{"email": "a@x.com", "first_name": "Zoë"}\n'.encode()
+        + b'{"email": "b@x.com", "first_name": "Ren\xe9"}'  # in the sniffer's last 3 bytes
+    )
     rejects = tmp_path / "in.ndjson.rejects.ndjson"
     for command in ("import", "sync"):
         done = cli(server, command, str(source))
@@ -469,7 +472,8 @@ def test_an_ndjson_row_that_is_not_utf8_is_rejected_by_import_and_sync(
             2,
         )
         assert "not valid utf-8 text" in reject["rejected_reason"]
-    assert [c["email"] for c in exported(server, tmp_path / "out.ndjson")] == ["a@x.com"]
+    [stored] = exported(server, tmp_path / "out.ndjson")
+    assert (stored["email"], stored["firstName"]) == ("a@x.com", "Zoë")
 
 
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
