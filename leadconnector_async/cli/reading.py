@@ -2,10 +2,11 @@
 
 CSV (any file not named ``.ndjson``/``.jsonl``): the encoding is sniffed from the first 64 KiB
 (see :func:`sniff_encoding`): a byte-order mark's, else UTF-8, unless they have bytes above 127
-of which not one forms a UTF-8 character: then Windows-1252 (Excel's). A row holding bytes that
-are not text in that encoding is rejected alone. The delimiter is whichever of ``,`` ``;`` tab
-``|`` splits the header into the most columns. CRLF and quoted newlines and delimiters are CSV
-as usual; a row's line is the line it starts on.
+of which not one forms a UTF-8 character: then Windows-1252 (Excel's). UTF-16 without a
+byte-order mark is refused unless ``--encoding`` names it. A row holding bytes that are not text
+in that encoding, or a NUL character in a value it sends, is rejected alone. The delimiter is
+whichever of ``,`` ``;`` tab ``|`` splits the header into the most columns. CRLF and quoted
+newlines and delimiters are CSV as usual; a row's line is the line it starts on.
 NDJSON: one JSON object per line, keys named like CSV headers; its encoding is sniffed alike.
 
 Use :func:`open_contacts`; it checks the whole file's shape (readable, every column known)
@@ -96,7 +97,8 @@ def open_contacts(
         custom_fields: The location's custom field definitions, to resolve ``custom:<name>``.
 
     Raises:
-        ImportFileError: Missing or unreadable file, no header, an unknown or repeated column.
+        ImportFileError: Missing or unreadable file, UTF-16 without a byte-order mark (and no
+            encoding given), no header, an unknown or repeated column.
     """
     options = options or ReadOptions()
     columns = ColumnMap(options.mapping, custom_fields)
@@ -143,27 +145,54 @@ def open_contacts(
 def sniff_encoding(sample: bytes, *, whole: bool = False) -> str:
     """The encoding a file starting with ``sample`` most likely has.
 
-    A byte-order mark names it. Else the file is UTF-8 unless ``sample`` has bytes above 127
-    and not one valid multi-byte UTF-8 character: then it is in a legacy 8-bit encoding, taken
-    as Windows-1252 (Excel's). A file with UTF-8 characters and invalid bytes besides (rows
-    pasted in from another system) is UTF-8 with damaged rows, each rejected alone: read as
-    Windows-1252, every correct accented letter in it would be stored garbled (``Zoë`` as
-    ``ZoÃ«``) without a word. Bytes past ``sample`` are not looked at; a row there that is
-    not valid in the encoding chosen is rejected alone (``--encoding`` chooses another).
+    A byte-order mark names it. UTF-16 without one (a NUL byte beside each ASCII letter) is
+    refused rather than guessed: read as an 8-bit encoding, its header still matches once the
+    NULs are folded away, and every cell would be sent with a NUL between its letters. Else the
+    file is UTF-8 unless ``sample`` has bytes above 127 and not one valid multi-byte UTF-8
+    character: then it is in a legacy 8-bit encoding, taken as Windows-1252 (Excel's). A file
+    with UTF-8 characters and invalid bytes besides (rows pasted in from another system) is
+    UTF-8 with damaged rows, each rejected alone: read as Windows-1252, every correct accented
+    letter in it would be stored garbled (``Zoë`` as ``ZoÃ«``) without a word. Bytes past
+    ``sample`` are not looked at; a row there that is not valid in the encoding chosen is
+    rejected alone (``--encoding`` chooses another).
 
     Args:
         sample: The file's first bytes.
         whole: ``sample`` is the whole file, so a character cut at its end is not a character
             cut by the sample's end but an invalid byte.
+
+    Raises:
+        ImportFileError: ``sample`` looks like UTF-16 without a byte-order mark.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        raise ImportFileError(
+            "the file looks like UTF-16 text without a byte-order mark (a NUL byte beside each "
+            f"letter): pass --encoding {utf16}, or save it as UTF-8"
+        )
     text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(sample, final=whole)
     if _INVALID_UTF8.search(text) and not _MULTIBYTE_UTF8.search(text):
         return "cp1252"
     return "utf-8"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``sample`` reads as that encoding: a quarter or
+    more of its byte pairs have a NUL on one side (ASCII letters, digits, delimiters) and few
+    have one on the other. Zeros a damaged file holds fall on both sides alike."""
+    pairs = len(sample) // 2
+    nul_first, nul_second = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    for encoding, many, few in (
+        ("utf-16-le", nul_second, nul_first),
+        ("utf-16-be", nul_first, nul_second),
+    ):
+        if pairs and 4 * many >= pairs and 8 * few <= many:
+            return encoding
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -309,6 +338,12 @@ class ContactFile:
         for column, target, value in named:
             if target is None or target.ignored or value is None or value == "":
                 continue
+            if _holds_nul(value):
+                reason = (
+                    "holds a NUL character (\\x00), which is not text: remove it, or pass "
+                    "--encoding if the whole file is UTF-16"
+                )
+                return RowError(line, column, reason, raw)
             if target in filled:
                 reason = (
                     f"{filled[target]!r} and {column!r} both fill {target.describe()}: "
@@ -342,6 +377,18 @@ def _json_object(text: str) -> dict[str, Any] | str:
     except ValueError as exc:
         return f"not valid JSON: {exc}"
     return record if isinstance(record, dict) else "is not a JSON object"
+
+
+def _holds_nul(value: Any) -> bool:
+    """True when ``value`` (a cell, or a JSON value with its lists and objects) has a NUL
+    character: no contact field holds one, and it is what a file in another encoding shows."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    return False
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

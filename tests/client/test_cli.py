@@ -476,6 +476,28 @@ def test_an_ndjson_row_that_is_not_utf8_is_rejected_by_import_and_sync(
     assert (stored["email"], stored["firstName"]) == ("a@x.com", "Zoë")
 
 
+def test_utf16_without_a_bom_and_nul_cells_are_never_sent(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    utf16 = tmp_path / "unicode.csv"
+    utf16.write_bytes("email,first_name\r\nann@x.com,Ann\r\nbob@x.com,Bob\r\n".encode("utf-16-le"))
+    refused = cli(server, "import", str(utf16))
+    assert refused.returncode == 2, refused.stderr
+    assert "--encoding utf-16-le" in refused.stderr
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"email,first_name\nann@x.com,An\x00n\nbob@x.com,Bob\n")
+    done = cli(server, "import", str(nul))
+    assert done.returncode == 1, done.stderr
+    [reject] = rejects_of(tmp_path / "nul.csv.rejects.csv")
+    assert (reject["rejected_line"], reject["rejected_column"], reject["first_name"]) == (
+        "2",
+        "first_name",
+        "An\x00n",
+    )
+    [stored] = exported(server, tmp_path / "out.ndjson")
+    assert (stored["email"], stored["firstName"]) == ("bob@x.com", "Bob")
+
+
 def _demo(*args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [PYTHON, "-m", "leadconnector_async", "demo", *args],

@@ -106,6 +106,46 @@ def test_a_small_cp1252_file_whose_only_accent_ends_it_is_read_as_cp1252(tmp_pat
         assert isinstance(list(rows)[1], RowError)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_refused_naming_the_encoding_to_pass(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = _write(tmp_path, "email,first_name\r\nann@x.com,Zoë\r\n", encoding=encoding)
+    with pytest.raises(ImportFileError, match=f"UTF-16 .*--encoding {encoding}"):
+        open_contacts(path)
+    [row] = _read(path, encoding=encoding)
+    assert isinstance(row, Row)
+    assert (row.contact.email, row.contact.first_name) == ("ann@x.com", "Zoë")
+
+
+def test_a_nul_in_a_value_rejects_its_row_and_zeros_in_a_damaged_file_do_not_refuse_it(
+    tmp_path: Path,
+) -> None:
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_bytes(b"email,first_name\nann@x.com,An\x00n\nbob@x.com,Bob\n" + b"\x00" * 512)
+    nul, bob, zeros = _read(csv_path)
+    assert isinstance(nul, RowError)
+    assert (nul.line, nul.column) == (2, "first_name")
+    assert "NUL character" in nul.reason
+    assert isinstance(bob, Row)
+    assert isinstance(zeros, RowError)
+    ndjson_path = tmp_path / "in.ndjson"
+    ndjson_path.write_text(
+        json.dumps({"email": "a\u0000@x.com"})
+        + "\n"
+        + json.dumps({"email": "b@x.com", "tags": ["ok", "n\u0000"]})
+        + "\n"
+        + json.dumps({"email": "c@x.com", "custom:plan": {"tier": "\u0000"}})
+        + "\n"
+    )
+    verdicts = _read(ndjson_path)
+    assert [(v.line, v.column) for v in verdicts if isinstance(v, RowError)] == [
+        (1, "email"),
+        (2, "tags"),
+        (3, "custom:plan"),
+    ]
+
+
 def test_explicit_delimiter_encoding_and_tag_delimiter(tmp_path: Path) -> None:
     path = _write(tmp_path, "email|tags\nann@x.com|a,b/c\n", encoding="utf-16")
     [row] = _read(path, delimiter="|", encoding="utf-16", hygiene=Hygiene(tag_delimiters="/"))
