@@ -25,6 +25,7 @@ from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
+from .paths import check_apart
 from .progress import ProgressDisplay
 from .reading import (
     ContactFile,
@@ -127,7 +128,12 @@ def check_import(options: ImportOptions) -> None:
 
     Raises:
         ImportFileError: As :func:`run_import`.
+        ConfigurationError: The rejects file or the journal would overwrite the input file
+            or each other.
     """
+    check_apart(
+        options.path, {"--rejects": options.rejects_path, "journal": journal_path(options.path)}
+    )
     with open_contacts(options.path, options.read):
         resume_state(options)
     if not options.rejects_path.parent.is_dir():

@@ -28,6 +28,7 @@ from typing import Any
 
 from .columns import ImportFileError
 from .durable import flush_to_disk
+from .paths import partial_path
 from .rejects import RejectsFile
 
 _BATCH_ROWS = 50  # finished rows between syncs at most ...
@@ -219,7 +220,7 @@ class Journal:
         self._handle.close()
         if finished:
             header = self.path.read_bytes().split(b"\n", 1)[0]
-            partial = self.path.with_name(self.path.name + ".partial")
+            partial = partial_path(self.path)
             with partial.open("wb") as handle:
                 done = {"complete": True, "rejects": self._rejects.count}
                 handle.write(header + b"\n" + json.dumps(done).encode() + b"\n")

@@ -25,6 +25,7 @@ from ..models.contacts import Contact
 from ..models.custom_fields import CustomField
 from .columns import CUSTOM_ID, CUSTOM_KEY
 from .durable import flush_to_disk
+from .paths import partial_path
 from .reading import NDJSON_SUFFIXES
 
 CSV_COLUMNS = (
@@ -123,7 +124,7 @@ class ContactWriter:
 
     def _partial(self) -> Path:
         assert self.path is not None
-        return self.path.with_name(self.path.name + ".partial")
+        return partial_path(self.path)
 
     def write(self, contact: Contact) -> None:
         """Append one contact."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from .columns import REJECT_COLUMNS
 from .durable import flush_to_disk
+from .paths import partial_path
 from .reading import NDJSON_SUFFIXES
 
 
@@ -50,7 +51,7 @@ class RejectsFile:
         self._header = header
         self._delimiter = delimiter
         kept = self._previous(keep) if keep is not None else []
-        partial = path.with_name(path.name + ".partial")
+        partial = partial_path(path)
         self._handle = partial.open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._handle, delimiter=delimiter)
         if header is not None:

@@ -26,6 +26,7 @@ from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..models.tags import TagsMode
 from .hygiene import as_written_note
+from .paths import check_apart
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for
 
@@ -54,7 +55,9 @@ def check_sync(command: SyncCommand) -> None:
 
     Raises:
         ImportFileError: The file cannot be read or a column is unknown.
+        ConfigurationError: The rejects file would overwrite the input file.
     """
+    check_apart(command.path, {"--rejects": command.rejects_path})
     with open_contacts(command.path, command.read):
         pass
 

@@ -300,6 +300,39 @@ def test_an_export_query_too_long_is_refused_before_anything_is_sent() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_an_output_naming_the_input_file_is_refused_before_anything_is_read_or_sent(
+    tmp_path: Path,
+) -> None:
+    # Nothing listens at the URL: a request sent first would stop the command (exit 3) instead.
+    nowhere = {
+        **NO_ACCOUNT,
+        "LEADCONNECTOR_TOKEN": "test-token",
+        "LEADCONNECTOR_LOCATION_ID": "test-location",
+        "LEADCONNECTOR_BASE_URL": "http://127.0.0.1:9",
+    }
+    source = write_csv(tmp_path / "people.csv", 3, bad={1: "nope"})
+    content = source.read_bytes()
+    (tmp_path / "link.csv").symlink_to(source)
+    (tmp_path / "hard.csv").hardlink_to(source)
+    for args in (
+        ("import", str(source), "--rejects", str(source)),
+        ("import", str(source), "--rejects", str(tmp_path / "link.csv")),
+        ("import", str(source), "--rejects", str(tmp_path / "hard.csv")),
+        ("import", str(source), "--rejects", str(tmp_path / "." / "people.csv")),
+        ("sync", str(source), "--rejects", str(source)),
+        ("sync", str(source), "--dry-run", "--rejects", str(tmp_path / "hard.csv")),
+    ):
+        refused = cli(nowhere, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert "would overwrite the input file" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert source.read_bytes() == content
+    journal = cli(nowhere, "import", str(source), "--rejects", str(tmp_path / "people.csv.journal"))
+    assert journal.returncode == 2, journal.stderr
+    assert "would write the same file" in journal.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hard.csv", "link.csv", "people.csv"]
+
+
 def test_no_credentials_is_a_usage_error_naming_the_setting(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "in.csv", 2)
     for args in (("import", str(source)), ("export", str(tmp_path / "o.csv"))):
