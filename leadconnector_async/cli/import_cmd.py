@@ -25,7 +25,7 @@ from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
-from .paths import check_apart
+from .paths import check_apart, same_file
 from .progress import ProgressDisplay
 from .reading import (
     ContactFile,
@@ -131,16 +131,11 @@ def check_import(options: ImportOptions) -> None:
         ConfigurationError: The rejects file or the journal would overwrite the input file
             or each other.
     """
-    check_apart(
-        options.path, {"--rejects": options.rejects_path, "journal": journal_path(options.path)}
-    )
     with open_contacts(options.path, options.read):
-        resume_state(options)
-    if not options.rejects_path.parent.is_dir():
-        raise ImportFileError(
-            f"--rejects {options.rejects_path}: the folder "
-            f"{options.rejects_path.parent} does not exist"
-        )
+        rejects = rejects_path(options, resume_state(options))
+    check_apart(options.path, {"--rejects": rejects, "journal": journal_path(options.path)})
+    if not rejects.parent.is_dir():
+        raise ImportFileError(f"--rejects {rejects}: the folder {rejects.parent} does not exist")
 
 
 def resume_state(options: ImportOptions) -> ResumeState | None:
@@ -157,7 +152,7 @@ def resume_state(options: ImportOptions) -> ResumeState | None:
                 f"--resume: no saved progress for {options.path} ({path.name}), "
                 "so nothing was sent: run it without --resume"
             )
-        return load_journal(options.path)
+        return _check_rejects(options, load_journal(options.path))
     if path.exists() and not options.restart and not is_complete(options.path):
         raise JournalError(
             f"{options.path} has saved progress from an interrupted import "
@@ -165,6 +160,38 @@ def resume_state(options: ImportOptions) -> ResumeState | None:
             "to import the file from the top"
         )
     return None
+
+
+def rejects_path(options: ImportOptions, resumed: ResumeState | None) -> Path:
+    """Where the rejects go: a resumed import's go where its journal says the earlier ones
+    are, else as :attr:`ImportOptions.rejects_path`."""
+    if resumed is not None and resumed.rejects is not None:
+        return resumed.rejects
+    return options.rejects_path
+
+
+def _check_rejects(options: ImportOptions, resumed: ResumeState) -> ResumeState:
+    """``resumed``, unless the resume would lose the earlier rejects: a ``--rejects`` other
+    than the one the journal names, or a rejects file gone while the journal names rejects.
+
+    Raises:
+        JournalError: As said.
+    """
+    recorded = resumed.rejects
+    if recorded is not None and options.rejects and not same_file(options.rejects, recorded):
+        raise JournalError(
+            f"--rejects {options.rejects}: the interrupted import of {options.path} wrote its "
+            f"rejects to {recorded}, and a resume adds to them there: resume without --rejects "
+            "(or with that file), or use --restart to import the file from the top"
+        )
+    path = rejects_path(options, resumed)
+    if resumed.rejected and not path.exists():
+        raise JournalError(
+            f"--resume: {path}, the rejects file of the interrupted import, is gone: it held "
+            f"{len(resumed.rejected)} rejected rows that a resume does not read again. Put it "
+            "back, or use --restart to import the file from the top"
+        )
+    return resumed
 
 
 async def run_import(
@@ -188,7 +215,7 @@ async def run_import(
         if resumed is not None:
             print(f"--resume: continuing ({len(resumed.rejected)} earlier rejects kept)", file=err)
         rejects = RejectsFile(
-            options.rejects_path,
+            rejects_path(options, resumed),
             contacts.header,
             contacts.delimiter or ",",
             keep=resumed.rejected.__contains__ if resumed else None,

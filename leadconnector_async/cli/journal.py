@@ -1,6 +1,7 @@
 """What an import leaves behind, durable against ``kill -9``: the journal and the rejects file.
 
-The journal (``FILE.journal``) is append-only JSON lines: a header naming the input file, then
+The journal (``FILE.journal``) is append-only JSON lines: a header naming the input file and its
+rejects file (a ``--resume`` keeps the earlier rejects there), then
 ``{"lease": L}`` records (rows on lines up to L may have been sent: written and fsynced before
 any of them is) and ``{"upto": U, "done": [...], "rejected": [...]}`` records (every row before
 line U is finished, and so are the listed lines). The rejects file is flushed and fsynced
@@ -52,6 +53,9 @@ class ResumeState:
     complete: bool = False
     """The run finished every row; there is nothing to resume."""
     complete_rejects: int = 0
+    rejects: Path | None = None
+    """Where the interrupted run wrote its rejects (``None`` in a journal from before the
+    journal recorded it)."""
 
     def is_finished(self, line: int) -> bool:
         """True when the interrupted run finished the row on ``line`` (done or rejected)."""
@@ -64,6 +68,9 @@ class ResumeState:
 
 def journal_path(input_path: Path) -> Path:
     return input_path.with_name(input_path.name + ".journal")
+
+
+_REJECTS = "rejects"  # the header's record of the rejects file, beside the input's identity
 
 
 def _identity(input_path: Path) -> dict[str, Any]:
@@ -84,12 +91,15 @@ def load_journal(input_path: Path) -> ResumeState:
         raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         header, *records = [json.loads(line) for line in _whole_lines(lines)]
+        rejects = header.pop(_REJECTS, None)
         if header != _identity(input_path):
             raise JournalError(
                 f"{input_path} changed since {path.name} was written: resuming could skip or "
                 "repeat rows. Use --restart to import it from the top"
             )
-        return _replay(records)
+        state = _replay(records)
+        state.rejects = Path(rejects) if rejects is not None else None
+        return state
     except (ValueError, TypeError, KeyError, AttributeError):
         raise JournalError(
             f"{path} is damaged; use --restart to import {input_path.name} from the top"
@@ -146,7 +156,9 @@ class Journal:
         self._rejects = rejects
         self._handle = self.path.open("ab" if resumed is not None else "wb")
         if resumed is None:
-            self._append(_identity(input_path))
+            # The rejects file is recorded so a resume keeps the earlier rejects there, whatever
+            # --rejects it is given.
+            self._append({**_identity(input_path), _REJECTS: os.path.abspath(rejects.path)})
         self._lease = resumed.lease if resumed is not None else 0
         # The interrupted runs' unsent rows: leasing one again must be recorded (it is below
         # the lease's high-water mark).

@@ -148,3 +148,38 @@ def test_a_resume_counts_each_earlier_reject_once(tmp_path: Path) -> None:
     # 20 stored and the 10 rejects kept: 30 rows, none of them finished earlier as stored
     assert "ok 20 (created 20, updated 0), rejected 10, requests" in resumed.stdout
     assert "30/30 rows, 10 rejected" in resumed.stderr
+
+
+def test_a_resume_adds_to_the_rejects_file_the_interrupted_run_was_given(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("email\n" + "".join(f"p{n}@x.com\n" if n % 3 else "bad\n" for n in range(30)))
+    given = tmp_path / "given.csv"
+    journal = tmp_path / "in.csv.journal"
+    with fake_server() as server:
+        refused = cli(
+            {**server, "LEADCONNECTOR_TOKEN": "wrong"},
+            "import",
+            str(source),
+            "--rejects",
+            str(given),
+        )
+        assert refused.returncode == 3, refused.stderr
+        saved = journal.read_bytes()
+        elsewhere = tmp_path / "elsewhere.csv"
+        other = cli(server, "import", str(source), "--resume", "--rejects", str(elsewhere))
+        assert other.returncode == 2, other.stderr
+        assert f"wrote its rejects to {given}" in other.stderr
+        given.rename(tmp_path / "moved.csv")
+        gone = cli(server, "import", str(source), "--resume")
+        assert gone.returncode == 2, gone.stderr
+        assert "held 10 rejected rows" in gone.stderr
+        assert "Traceback" not in other.stderr + gone.stderr
+        assert journal.read_bytes() == saved
+        assert not elsewhere.exists()
+        (tmp_path / "moved.csv").rename(given)
+        resumed = cli(server, "import", str(source), "--resume")
+    assert resumed.returncode == 1, resumed.stderr
+    assert "ok 20 (created 20, updated 0), rejected 10," in resumed.stdout
+    assert str(given) in resumed.stdout
+    assert sorted(int(r["rejected_line"]) for r in rejects_of(given)) == list(range(2, 32, 3))
+    assert not (tmp_path / "in.csv.rejects.csv").exists()

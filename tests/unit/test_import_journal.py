@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from leadconnector_async.cli.journal import Journal, ResumeState, load_journal
@@ -65,3 +66,18 @@ def test_a_resumed_run_that_stops_keeps_the_earlier_runs_unsure_rows(tmp_path: P
     state = load_journal(source)
     assert [line for line in range(2, 6) if state.maybe_sent(line)] == [2, 3, 4, 5]
     assert state.unsent == set()
+
+
+def test_the_journal_names_the_rejects_file_and_one_from_before_that_still_loads(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@x.com\n")
+    _journal(source).close(finished=False)
+    assert load_journal(source).rejects == tmp_path / "rejects.csv"
+    journal = tmp_path / "people.csv.journal"
+    header, rest = journal.read_text().split("\n", 1)
+    older = json.loads(header)
+    del older["rejects"]
+    journal.write_text(json.dumps(older) + "\n" + rest)
+    assert load_journal(source).rejects is None
