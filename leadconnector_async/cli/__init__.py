@@ -60,6 +60,17 @@ def _rate_limit(text: str) -> Any:
         raise argparse.ArgumentTypeError(f"expected REQUESTS/SECONDS like 100/10: {exc}") from None
 
 
+def _delimiter(text: str) -> str:
+    """``--delimiter``: one character; ``\\t`` or ``tab`` for a tab (what a shell passes for
+    ``'\\t'``: the two characters)."""
+    delimiter = "\t" if text == "\\t" or text.lower() == "tab" else text
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise argparse.ArgumentTypeError(
+            f"expected one character (not a quote or a line break), or \\t or tab: {text!r}"
+        )
+    return delimiter
+
+
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """Options accepted before or after the command (the command's copy never overrides a
     value given before it with its default)."""
@@ -182,7 +193,12 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         help='name a column\'s field: --map "Plan Name=custom:plan", '
         '--map "Notes=-" leaves a column out',
     )
-    parser.add_argument("--delimiter", help="CSV delimiter (default: sniffed from the header)")
+    parser.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="CSV delimiter, one character; \\t or tab for a tab (default: sniffed from the "
+        "header)",
+    )
     parser.add_argument("--encoding", help="file encoding (default: BOM, else UTF-8, else cp1252)")
     parser.add_argument(
         "--tag-delimiter",

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from ..client import LeadConnector
 from ..models.search import Filter
-from .output import ContactWriter, check_output
+from .output import ContactWriter
+from .paths import check_output
 from .progress import ProgressDisplay
 from .session import custom_field_definitions
 

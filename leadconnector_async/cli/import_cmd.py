@@ -25,7 +25,7 @@ from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
-from .paths import check_apart, same_file
+from .paths import check_apart, check_output, same_file
 from .progress import ProgressDisplay
 from .reading import (
     ContactFile,
@@ -128,14 +128,13 @@ def check_import(options: ImportOptions) -> None:
 
     Raises:
         ImportFileError: As :func:`run_import`.
-        ConfigurationError: The rejects file or the journal would overwrite the input file
-            or each other.
+        ConfigurationError: The rejects file cannot be written (no such folder, a folder), or
+            it or the journal would overwrite the input file or each other.
     """
     with open_contacts(options.path, options.read):
         rejects = rejects_path(options, resume_state(options))
     check_apart(options.path, {"--rejects": rejects, "journal": journal_path(options.path)})
-    if not rejects.parent.is_dir():
-        raise ImportFileError(f"--rejects {rejects}: the folder {rejects.parent} does not exist")
+    check_output(rejects, "--rejects")
 
 
 def resume_state(options: ImportOptions) -> ResumeState | None:

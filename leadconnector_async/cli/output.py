@@ -20,7 +20,6 @@ from typing import IO, Any
 
 import msgspec
 
-from ..errors import ConfigurationError
 from ..models.contacts import Contact
 from ..models.custom_fields import CustomField
 from .columns import CUSTOM_ID, CUSTOM_KEY
@@ -50,18 +49,6 @@ CSV_COLUMNS = (
     "date_added",
     "date_updated",
 )
-
-
-def check_output(path: Path | None) -> None:
-    """Raise :class:`ConfigurationError` unless ``path`` (``None``: stdout) can be written."""
-    if path is not None and not path.parent.is_dir():
-        raise ConfigurationError(
-            f"cannot write {path}: the folder {path.parent} does not exist (nothing was sent)"
-        )
-    if path is not None and path.is_dir():
-        raise ConfigurationError(
-            f"cannot write {path}: it is a folder; name a file in it (nothing was sent)"
-        )
 
 
 class ContactWriter:

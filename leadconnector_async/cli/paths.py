@@ -28,6 +28,27 @@ def same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def check_output(path: Path | None, option: str | None = None) -> None:
+    """Raise :class:`ConfigurationError` unless ``path`` (``None``: stdout) can be written:
+    its folder exists and it is not a folder itself.
+
+    Args:
+        path: The file to write.
+        option: The option that names it (``--rejects``), for the message.
+    """
+    if path is None:
+        return
+    named = f"{option} {path}" if option else str(path)
+    if not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write {named}: the folder {path.parent} does not exist (nothing was sent)"
+        )
+    if path.is_dir():
+        raise ConfigurationError(
+            f"cannot write {named}: it is a folder; name a file in it (nothing was sent)"
+        )
+
+
 def check_apart(source: Path, outputs: Mapping[str, Path]) -> None:
     """Refuse outputs that would overwrite the input file ``source`` or each other.
 

@@ -111,9 +111,17 @@ def open_contacts(
     encoding = options.encoding or sniff_encoding(sample, whole=whole)
     try:
         codecs.lookup(encoding)
+        handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
     except LookupError:
-        raise ImportFileError(f"--encoding {encoding}: no such encoding") from None
-    handle = path.open(encoding=encoding, errors="surrogateescape", newline="")
+        raise ImportFileError(f"--encoding {encoding}: no such text encoding") from None
+    try:
+        handle.read(1)  # decodes the first block: UTF-16 without a BOM fails here, not mid-read
+        handle.seek(0)
+    except UnicodeError as exc:
+        handle.close()
+        raise ImportFileError(
+            f"cannot read {path} as {encoding}: {exc}; name its encoding with --encoding"
+        ) from None
     if path.suffix.lower() in NDJSON_SUFFIXES:
         named = b'"' + CUSTOM_KEY.encode() in sample
         return ContactFile(path, handle, encoding, columns, options.hygiene, custom_named=named)

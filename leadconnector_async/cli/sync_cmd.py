@@ -26,7 +26,7 @@ from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..models.tags import TagsMode
 from .hygiene import as_written_note
-from .paths import check_apart
+from .paths import check_apart, check_output
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for
 
@@ -55,9 +55,11 @@ def check_sync(command: SyncCommand) -> None:
 
     Raises:
         ImportFileError: The file cannot be read or a column is unknown.
-        ConfigurationError: The rejects file would overwrite the input file.
+        ConfigurationError: The rejects file cannot be written (no such folder, a folder) or
+            would overwrite the input file.
     """
     check_apart(command.path, {"--rejects": command.rejects_path})
+    check_output(command.rejects_path, "--rejects")
     with open_contacts(command.path, command.read):
         pass
 

@@ -300,6 +300,35 @@ def test_an_export_query_too_long_is_refused_before_anything_is_sent() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_tab_delimiter_as_typed_reads_and_bad_reading_options_are_usage_errors(
+    server: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\tfirst_name\nann@x.com\tAnn\n")
+    folder = tmp_path / "rejects"
+    folder.mkdir()
+    for args in (
+        ("import", str(source), "--delimiter", ";;"),
+        ("sync", str(source), "--delimiter", ""),
+        ("import", str(source), "--encoding", "utf-16"),  # no BOM to tell its byte order
+        ("sync", str(source), "--encoding", "rot13"),  # not a text encoding
+        ("import", str(source), "--rejects", str(folder)),
+        ("sync", str(source), "--rejects", str(folder)),
+        ("sync", str(source), "--rejects", str(tmp_path / "no" / "r.csv")),
+    ):
+        refused = cli(server, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert args[2] in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv", "rejects"]
+    assert list(folder.iterdir()) == []
+    for typed in ("\\t", "tab"):  # how a tab is typed in a shell: backslash-t, or its name
+        done = cli(server, "import", str(source), "--delimiter", typed)
+        assert done.returncode == 0, done.stderr
+    [ann] = exported(server, tmp_path / "out.ndjson")
+    assert (ann["email"], ann["firstName"]) == ("ann@x.com", "Ann")
+
+
 def test_an_output_naming_the_input_file_is_refused_before_anything_is_read_or_sent(
     tmp_path: Path,
 ) -> None:
