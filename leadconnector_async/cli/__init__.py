@@ -2,9 +2,11 @@
 
 Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
-daily budget spent); 130 interrupted; 141 standard output closed before ``export -`` wrote
-it all (``export - | head``). After 3 or 130 an import's progress is saved for ``--resume``,
-a sync is run again, and an export writes no file (each command's ``--help``).
+daily budget spent); 4 a file of the command's own (rejects, journal, export) could not be
+written (disk full, read-only); 130 interrupted; 141 standard output closed before
+``export -`` wrote it all (``export - | head``). After 3, 4 or 130 an import's progress is
+saved for ``--resume``, a sync is run again, and an export writes no file (each command's
+``--help``). An output that cannot be written at all is found before anything is sent (2).
 
 The token comes only from ``LEADCONNECTOR_TOKEN`` or the file named by
 ``LEADCONNECTOR_TOKEN_FILE`` (never an argument: it would show in ``ps``), the location from
@@ -25,12 +27,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_FILE = 4  # a file of our own could not be written (disk full, read-only) once under way
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool's shell reports when its reader left
 _EXIT_CODES = """exit codes:
   0    ok
   1    some rows were rejected (listed in the rejects file with line and reason)
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused or daily budget spent (progress saved)
+  4    the rejects file or the journal could not be written (disk full, read-only): fix
+       that, then rerun with --resume
   130  interrupted (progress saved; rerun with --resume)"""
 _SYNC_EXIT_CODES = """exit codes:
   0    ok
@@ -38,12 +43,15 @@ _SYNC_EXIT_CODES = """exit codes:
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused or daily budget spent (run the same sync
        again: rows already written compare equal)
+  4    the rejects file could not be written (disk full, read-only): fix that, then run
+       the same sync again
   130  interrupted (run the same sync again)"""
 _EXPORT_EXIT_CODES = """exit codes:
   0    ok
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused, daily budget spent or a listing the
        server broke off; OUT is not written (a file already there is left as it was)
+  4    OUT could not be written (disk full, read-only); OUT is not written
   130  interrupted; OUT is not written
   141  standard output closed before the export was written (export - | head)"""
 
@@ -136,6 +144,13 @@ def _import_parser(commands: Any) -> None:
     imp.add_argument("--create", action="store_true", help="create instead of upsert")
     imp.add_argument("--resume", action="store_true", help="continue an interrupted import")
     imp.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="where progress is saved (default FILE.journal, beside FILE; a --resume must "
+        "name the same)",
+    )
+    imp.add_argument(
         "--restart",
         action="store_true",
         help="discard an interrupted import's progress and start from the top",
@@ -222,13 +237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..errors import ConfigurationError, LeadConnectorError
     from .columns import ImportFileError
 
+    saved = {
+        "import": "; progress is saved: rerun with --resume",
+        "sync": "; run the sync again: rows already written compare equal",
+    }.get(args.command, "")
     try:
         return asyncio.run(_dispatch(args, sys.stdout, sys.stderr))
     except KeyboardInterrupt:
-        saved = {
-            "import": "; progress is saved: rerun with --resume",
-            "sync": "; run the sync again: rows already written compare equal",
-        }.get(args.command, "")
         print(f"leadconnector: interrupted{saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ConfigurationError, ImportFileError) as exc:
@@ -242,6 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # do. Standard output now goes nowhere, or flushing it at exit would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE_CLOSED
+    except OSError as exc:
+        # A file of our own (rejects, journal, export) failed under way: the disk filled up,
+        # or it went read-only. (One that cannot be written at all was refused before.)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"leadconnector: error writing a file: {exc.strerror or exc}{where}{saved}",
+            file=sys.stderr,
+        )
+        return EXIT_FILE
 
 
 async def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

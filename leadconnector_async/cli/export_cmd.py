@@ -32,7 +32,8 @@ class ExportOptions:
         """The options the command line was given.
 
         Raises:
-            ConfigurationError: The output's folder does not exist.
+            ConfigurationError: The output cannot be written (no such folder, a folder, a
+                read-only folder).
         """
         out = None if args.out == "-" else Path(args.out)
         check_output(out)
@@ -58,13 +59,15 @@ async def run_export(
     definitions = await custom_field_definitions(client, err) or []
     display = ProgressDisplay(err)
     started = time.monotonic()
-    with ContactWriter(options.out, custom_fields=definitions) as writer:
-        async for contact in contacts:
-            writer.write(contact)
-            if writer.count % _PAGE_SIZE == 0:
-                elapsed = time.monotonic() - started
-                rate_limited = client.request_counts.rate_limited - before.rate_limited
-                display.show(writer.count, None, 0, writer.count / elapsed, None, rate_limited)
+    # A failed write ends the walk: ``async with`` cancels the page being read ahead.
+    async with contacts:
+        with ContactWriter(options.out, custom_fields=definitions) as writer:
+            async for contact in contacts:
+                writer.write(contact)
+                if writer.count % _PAGE_SIZE == 0:
+                    elapsed = time.monotonic() - started
+                    rate_limited = client.request_counts.rate_limited - before.rate_limited
+                    display.show(writer.count, None, 0, writer.count / elapsed, None, rate_limited)
     display.finish()
     elapsed = time.monotonic() - started
     rate = writer.count / elapsed if elapsed > 0 else 0.0

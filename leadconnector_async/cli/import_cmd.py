@@ -56,10 +56,16 @@ class ImportOptions:
     tags: TagsMode = "add"
     concurrency: int = 20
     read: ReadOptions = field(default_factory=ReadOptions)
+    journal: Path | None = None
 
     @property
     def rejects_path(self) -> Path:
         return rejects_path_for(self.path, self.rejects)
+
+    @property
+    def journal_path(self) -> Path:
+        """Where progress is saved: ``journal``, else beside the file (``FILE.journal``)."""
+        return self.journal or journal_path(self.path)
 
 
 @dataclass
@@ -100,6 +106,7 @@ def options_from_args(args: argparse.Namespace) -> ImportOptions:
         args.tags,
         args.concurrency,
         read_options(args),
+        args.journal,
     )
 
 
@@ -128,12 +135,15 @@ def check_import(options: ImportOptions) -> None:
 
     Raises:
         ImportFileError: As :func:`run_import`.
-        ConfigurationError: The rejects file cannot be written (no such folder, a folder), or
-            it or the journal would overwrite the input file or each other.
+        ConfigurationError: The journal or the rejects file cannot be written (see
+            :func:`~.paths.check_output`), or would overwrite the input file or each other.
     """
+    journal = options.journal_path
+    check_apart(options.path, {"--journal": journal})  # before it is read as one
+    check_output(journal, "--journal")
     with open_contacts(options.path, options.read):
         rejects = rejects_path(options, resume_state(options))
-    check_apart(options.path, {"--rejects": rejects, "journal": journal_path(options.path)})
+    check_apart(options.path, {"--rejects": rejects, "--journal": journal})
     check_output(rejects, "--rejects")
 
 
@@ -144,18 +154,19 @@ def resume_state(options: ImportOptions) -> ResumeState | None:
         JournalError: ``--resume`` without a usable journal, or a journal exists and neither
             ``--resume`` nor ``--restart`` says what to do with it.
     """
-    path = journal_path(options.path)
+    path = options.journal_path
     if options.resume:
         if not path.exists():
+            elsewhere = "" if options.journal else " (--journal names one saved elsewhere)"
             raise JournalError(
-                f"--resume: no saved progress for {options.path} ({path.name}), "
+                f"--resume: no saved progress for {options.path} in {path}{elsewhere}, "
                 "so nothing was sent: run it without --resume"
             )
-        return _check_rejects(options, load_journal(options.path))
-    if path.exists() and not options.restart and not is_complete(options.path):
+        return _check_rejects(options, load_journal(options.path, path))
+    if path.exists() and not options.restart and not is_complete(options.path, path):
         raise JournalError(
             f"{options.path} has saved progress from an interrupted import "
-            f"({journal_path(options.path).name}): pass --resume to continue it, or --restart "
+            f"({path}): pass --resume to continue it, or --restart "
             "to import the file from the top"
         )
     return None
@@ -176,6 +187,8 @@ def _check_rejects(options: ImportOptions, resumed: ResumeState) -> ResumeState:
     Raises:
         JournalError: As said.
     """
+    if resumed.complete:
+        return resumed  # nothing to resume, nothing to lose
     recorded = resumed.rejects
     if recorded is not None and options.rejects and not same_file(options.rejects, recorded):
         raise JournalError(
@@ -219,7 +232,7 @@ async def run_import(
             contacts.delimiter or ",",
             keep=resumed.rejected.__contains__ if resumed else None,
         )
-        journal = Journal(options.path, rejects, resumed)
+        journal = Journal(options.path, rejects, resumed, path=options.journal_path)
         finished = False
         try:
             counts, stopped = await _run(client, options, contacts, journal, rejects, resumed, err)
@@ -233,7 +246,7 @@ async def run_import(
     if stopped is not None:
         print(f"stopped: {type(stopped).__name__}: {stopped}", file=err)
         print(
-            f"progress is saved in {journal.path.name}: fix the cause, then rerun with --resume",
+            f"progress is saved in {journal.path}: fix the cause, then rerun with --resume",
             file=err,
         )
         return EXIT_STOPPED

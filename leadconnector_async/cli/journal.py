@@ -1,7 +1,7 @@
 """What an import leaves behind, durable against ``kill -9``: the journal and the rejects file.
 
-The journal (``FILE.journal``) is append-only JSON lines: a header naming the input file and its
-rejects file (a ``--resume`` keeps the earlier rejects there), then
+The journal (``FILE.journal``, or where ``--journal`` says) is append-only JSON lines: a header
+naming the input file and its rejects file (a ``--resume`` keeps the earlier rejects there), then
 ``{"lease": L}`` records (rows on lines up to L may have been sent: written and fsynced before
 any of them is) and ``{"upto": U, "done": [...], "rejected": [...]}`` records (every row before
 line U is finished, and so are the listed lines). The rejects file is flushed and fsynced
@@ -78,13 +78,13 @@ def _identity(input_path: Path) -> dict[str, Any]:
     return {"input": str(input_path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def load_journal(input_path: Path) -> ResumeState:
-    """Replay the journal of ``input_path``.
+def load_journal(input_path: Path, path: Path | None = None) -> ResumeState:
+    """Replay the journal of ``input_path`` (at ``path``, default :func:`journal_path`).
 
     Raises:
         JournalError: There is none, it is damaged, or the input changed since it was written.
     """
-    path = journal_path(input_path)
+    path = path or journal_path(input_path)
     try:
         lines = path.read_bytes().splitlines()
     except OSError as exc:
@@ -106,11 +106,11 @@ def load_journal(input_path: Path) -> ResumeState:
         ) from None
 
 
-def is_complete(input_path: Path) -> bool:
-    """True when the journal of ``input_path`` says its import finished (whatever the file
-    looks like now)."""
+def is_complete(input_path: Path, path: Path | None = None) -> bool:
+    """True when the journal of ``input_path`` (at ``path``, default :func:`journal_path`) says
+    its import finished (whatever the file looks like now)."""
     try:
-        return b'"complete"' in journal_path(input_path).read_bytes()
+        return b'"complete"' in (path or journal_path(input_path)).read_bytes()
     except OSError:
         return False
 
@@ -147,12 +147,18 @@ class Journal:
         input_path: The file being imported.
         rejects: Where rejected rows go; synced before the journal names them.
         resumed: The interrupted run's state, when resuming (the journal is appended to).
+        path: Where the journal is (default :func:`journal_path`).
     """
 
     def __init__(
-        self, input_path: Path, rejects: RejectsFile, resumed: ResumeState | None = None
+        self,
+        input_path: Path,
+        rejects: RejectsFile,
+        resumed: ResumeState | None = None,
+        *,
+        path: Path | None = None,
     ) -> None:
-        self.path = journal_path(input_path)
+        self.path = path or journal_path(input_path)
         self._rejects = rejects
         self._handle = self.path.open("ab" if resumed is not None else "wb")
         if resumed is None:

@@ -30,7 +30,9 @@ def same_file(a: Path, b: Path) -> bool:
 
 def check_output(path: Path | None, option: str | None = None) -> None:
     """Raise :class:`ConfigurationError` unless ``path`` (``None``: stdout) can be written:
-    its folder exists and it is not a folder itself.
+    its folder exists, it is not a folder itself, and its ``.partial`` can be created there
+    (not a read-only folder, one without permission, or a name too long). A file is created
+    and removed to find out, so a command fails before it sends anything rather than after.
 
     Args:
         path: The file to write.
@@ -39,14 +41,24 @@ def check_output(path: Path | None, option: str | None = None) -> None:
     if path is None:
         return
     named = f"{option} {path}" if option else str(path)
-    if not path.parent.is_dir():
+    try:
+        if not path.parent.is_dir():
+            raise ConfigurationError(
+                f"cannot write {named}: the folder {path.parent} does not exist (nothing was sent)"
+            )
+        if path.is_dir():
+            raise ConfigurationError(
+                f"cannot write {named}: it is a folder; name a file in it (nothing was sent)"
+            )
+        partial = partial_path(path)
+        existed = os.path.lexists(partial)  # a kill's leftover: the command writes over it
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT, 0o666))
+        if not existed:
+            partial.unlink()
+    except OSError as exc:
         raise ConfigurationError(
-            f"cannot write {named}: the folder {path.parent} does not exist (nothing was sent)"
-        )
-    if path.is_dir():
-        raise ConfigurationError(
-            f"cannot write {named}: it is a folder; name a file in it (nothing was sent)"
-        )
+            f"cannot write {named}: {exc.strerror or exc} (nothing was sent)"
+        ) from None
 
 
 def check_apart(source: Path, outputs: Mapping[str, Path]) -> None:
