@@ -45,7 +45,7 @@ class CustomFieldDirectory:
             for table, value in (
                 (keys, definition.field_key),
                 (bare, definition.bare_key),
-                (names, _folded(definition.name)),
+                (names, loose_name(definition.name)),
             ):
                 if value:
                     table.setdefault(value, []).append(definition)
@@ -76,7 +76,7 @@ class CustomFieldDirectory:
         if found is not None:
             return found
         for table, kind in self._lookups:
-            matches = table.get(reference if kind == "key" else _folded(reference), [])
+            matches = table.get(reference if kind == "key" else loose_name(reference), [])
             if len(matches) == 1:
                 return matches[0]
             if matches:
@@ -109,5 +109,7 @@ def _reference(field: CustomFieldInput) -> str:
     return field.id if isinstance(field.id, str) else field.key if field.key is not UNSET else ""
 
 
-def _folded(name: str | None) -> str:
+def loose_name(name: str | None) -> str:
+    """``" Plan  Tier "`` -> ``"plan tier"``: how two spellings of one name may differ (case and
+    runs of whitespace), and nothing more."""
     return " ".join(name.split()).casefold() if name else ""

@@ -7,6 +7,11 @@ CRM exports (``E-mail``, ``Phone Number``, ``Zip``, ``Company``, ...) are known 
 fields are ``custom:<name or key>`` (resolved through the location's definitions when they are
 known) or ``custom_id:<id>``.
 
+Folding is for recognising fields only: a ``--map`` names the one column whose header is written
+as its key is, or else the one that differs from it only in case and spaces, so ``--map
+"E-mail=-"`` never leaves ``Email`` out too. A ``--map`` that could name two columns, or (in a
+CSV) names none, is refused.
+
 Every column must land somewhere: an unknown one, or two columns filling one field, stops the
 import before anything is sent, naming the closest fields.
 """
@@ -14,14 +19,13 @@ import before anything is sent, naming the closest fields.
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
 
-from ..custom_fields import CustomFieldDirectory
+from ..custom_fields import CustomFieldDirectory, loose_name
 from ..errors import CustomFieldError
 from ..models.contacts import ContactCreate
 
@@ -82,9 +86,9 @@ class Target:
 
 
 def fold(text: str) -> str:
-    """``"E-Mail Address"`` -> ``"emailaddress"``: case, accents, spaces and punctuation away."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
+    """``"E-Mail Address"`` -> ``"emailaddress"``: case, accents, spaces and punctuation away;
+    letters and digits of every script stay (``"Имя"`` -> ``"имя"``)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if ch.isalnum())
 
 
 def _fields() -> dict[str, str]:
@@ -106,8 +110,9 @@ class ColumnMap:
     """Resolves column names to :class:`Target` s; built once per file.
 
     Args:
-        overrides: ``--map`` pairs: column name (exact or folded) -> field spelling,
-            ``custom:<name or key>``, ``custom_id:<id>`` or ``-`` (leave the column out).
+        overrides: ``--map`` pairs: column name -> field spelling, ``custom:<name or key>``,
+            ``custom_id:<id>`` or ``-`` (leave the column out). A pair names the column written
+            as its key is, else the one that differs from it only in case and spaces.
         custom_fields: The location's custom field definitions, when known: ``custom:<x>``
             is then matched to a definition by id, key or name and sent by its id; without
             them it is sent as a key.
@@ -124,30 +129,42 @@ class ColumnMap:
         self._custom = custom_fields
         self._custom_errors: dict[str, str] = {}
         self._overrides: dict[str, Target] = {}
+        self._loose: dict[str, list[str]] = {}  # loose_name(key) -> the keys spelt so
         for column, spelling in (overrides or {}).items():
             target = self._target(spelling.strip())
             if target is None:
                 raise ImportFileError(f"--map {column}={spelling}: {_unknown_hint(spelling)}")
-            self._overrides[fold(column)] = target
+            key = column.strip()
+            self._overrides[key] = target
+            self._loose.setdefault(loose_name(key), []).append(key)
 
     def target(self, column: str) -> Target | None:
         """Where ``column`` goes, or ``None`` when it is unknown."""
-        override = self._overrides.get(fold(column))
-        if override is not None:
-            return override
-        if fold(column) in _LEFT_OUT:
-            return Target()
-        return self._target(column.strip())
+        return self.targets([column])[0]
 
-    def resolve(self, columns: Iterable[str]) -> list[Target]:
-        """Every column's target, in order.
+    def targets(self, columns: Sequence[str]) -> list[Target | None]:
+        """Where each of the columns of one file (or one NDJSON record) goes; ``None`` for an
+        unknown one.
 
         Raises:
-            ImportFileError: A column is unknown, or two columns fill the same field; the
-                message names each with the closest fields and the ``--map`` to use.
+            ImportFileError: A ``--map`` could name two of these columns, or two ``--map``
+                could name one.
+        """
+        return self._apply(columns, self._override_keys(columns))
+
+    def resolve(self, columns: Iterable[str]) -> list[Target]:
+        """Every column's target, in order (the columns of a whole file: a ``--map`` that names
+        none of them is refused).
+
+        Raises:
+            ImportFileError: A column is unknown, or two columns fill the same field, or a
+                ``--map`` names no column or could name two; the message names each column
+                with the closest fields and the ``--map`` to use.
         """
         columns = list(columns)
-        targets = [self.target(c) for c in columns]
+        keys = self._override_keys(columns)
+        self._refuse_unused(columns, keys)
+        targets = self._apply(columns, keys)
         unknown = [c for c, t in zip(columns, targets, strict=True) if t is None]
         if unknown:
             hints = "; ".join(f"{c!r}: {self._hint(c)}" for c in unknown)
@@ -159,6 +176,55 @@ class ColumnMap:
         resolved = [t for t in targets if t is not None]
         _refuse_repeats(columns, resolved)
         return resolved
+
+    def _override_keys(self, columns: Sequence[str]) -> list[str | None]:
+        """The ``--map`` key naming each column, if any: the key written as the column is,
+        else the one key equal to it but for case and spaces that names no column exactly."""
+        names = [c.strip() for c in columns]
+        exact = self._overrides.keys() & set(names)
+        keys: list[str | None] = []
+        named: dict[str, str] = {}
+        for column, name in zip(columns, names, strict=True):
+            if name in self._overrides:
+                found = [name]
+            else:
+                found = [k for k in self._loose.get(loose_name(name), ()) if k not in exact]
+            if len(found) > 1:
+                raise ImportFileError(
+                    f"--map {found[0]!r} and --map {found[1]!r} both name column {column!r}: "
+                    "keep one, written as the header writes it"
+                )
+            key = found[0] if found else None
+            if key is not None and key in named:
+                raise ImportFileError(
+                    f"--map {key!r} names both {named[key]!r} and {column!r}: "
+                    + (_ALIKE if named[key].strip() == name else "write it as one header does")
+                )
+            if key is not None:
+                named[key] = column
+            keys.append(key)
+        return keys
+
+    def _refuse_unused(self, columns: list[str], keys: list[str | None]) -> None:
+        for key in self._overrides.keys() - set(keys):
+            names = sorted({c.strip() for c in columns})
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            hint = f" (closest {close[0]!r})" if close else ""
+            raise ImportFileError(
+                f"--map {key!r}: the file has no column by that name{hint}; write it as the "
+                "header does"
+            )
+
+    def _apply(self, columns: Sequence[str], keys: list[str | None]) -> list[Target | None]:
+        return [
+            self._recognised(column) if key is None else self._overrides[key]
+            for column, key in zip(columns, keys, strict=True)
+        ]
+
+    def _recognised(self, column: str) -> Target | None:
+        if fold(column) in _LEFT_OUT:
+            return Target()
+        return self._target(column.strip())
 
     def _target(self, spelling: str) -> Target | None:
         if spelling == IGNORE:
@@ -200,7 +266,17 @@ def _refuse_repeats(columns: list[str], targets: list[Target]) -> None:
         if target in seen:
             raise ImportFileError(
                 f"columns {seen[target]!r} and {column!r} both fill {target.describe()}: one "
-                f'would overwrite the other. Leave one out with --map "{column}=-" or map it '
-                "to another field"
+                f"would overwrite the other. {_apart(seen[target], column)}"
             )
         seen[target] = column
+
+
+def _apart(first: str, second: str) -> str:
+    """How to tell two columns apart: a ``--map`` for the second, unless no key can name it
+    alone (two headers written alike)."""
+    if first.strip() == second.strip():
+        return _ALIKE
+    return f'Leave one out with --map "{second}=-" or map it to another field'
+
+
+_ALIKE = "the header names two columns alike, which no --map can tell apart: rename one"

@@ -319,12 +319,17 @@ class ContactFile:
             if fields is None:
                 yield RowError(line, UNDECODED, "is not a JSON object", record)
                 continue
-            unknown = [k for k in fields if self._columns.target(k) is None]
+            try:
+                targets = self._columns.targets(list(fields))
+            except ImportFileError as exc:
+                yield RowError(line, None, str(exc), record)
+                continue
+            unknown = [k for k, t in zip(fields, targets, strict=True) if t is None]
             if unknown:
                 reason = f"unknown key(s) {', '.join(map(repr, unknown))}"
                 yield RowError(line, None, reason, record)
                 continue
-            named = ((k, self._columns.target(k), v) for k, v in fields.items())
+            named = zip(fields, targets, fields.values(), strict=True)
             yield self._verdict(line, named, record)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 import leadconnector_async as lc
@@ -466,3 +467,48 @@ def test_unnamed_columns_from_trailing_delimiters_import_and_a_value_there_rejec
     assert second.line == 3
     assert "column 4" in second.reason
     assert "unnamed" in second.reason
+
+
+def test_a_map_names_the_column_written_as_its_key_never_one_that_only_folds_alike(
+    tmp_path: Path,
+) -> None:
+    twins = _write(tmp_path, "First Name,Email,E-mail\nAnn,ann@home.com,ann@work.com\n")
+    [row] = _read(twins, mapping={"E-mail": "-"})
+    assert isinstance(row, Row)
+    assert (row.contact.first_name, row.contact.email) == ("Ann", "ann@home.com")
+    [row] = _read(twins, mapping={" e-MAIL ": "-"})  # case and spaces aside, it is that column
+    assert isinstance(row, Row)
+    assert row.contact.email == "ann@home.com"
+
+
+def test_non_latin_headers_stay_apart_under_map(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Имя,Фамилия,Email\nИван,Петров,ivan@x.com\n")  # noqa: RUF001
+    [row] = _read(path, mapping={"Имя": "first_name", "Фамилия": "last_name"})
+    assert isinstance(row, Row)
+    assert (row.contact.first_name, row.contact.last_name) == ("Иван", "Петров")
+    [row] = _read(path, mapping={"имя": "first_name", "Фамилия": "-"})
+    assert isinstance(row, Row)
+    assert (row.contact.first_name, row.contact.last_name) == ("Иван", msgspec.UNSET)
+    with pytest.raises(ImportFileError, match="'Имя': no field is close; 'Фамилия'"):
+        open_contacts(path)
+
+
+def test_a_map_that_could_name_two_columns_or_none_is_refused(tmp_path: Path) -> None:
+    cased = _write(tmp_path, "Email,EMAIL\na@x.com,b@x.com\n")
+    with pytest.raises(ImportFileError, match="--map 'email' names both 'Email' and 'EMAIL'"):
+        open_contacts(cased, ReadOptions(mapping={"email": "-"}))
+    [row] = _read(cased, mapping={"EMAIL": "-"})  # the one written so wins
+    assert isinstance(row, Row)
+    assert row.contact.email == "a@x.com"
+    with pytest.raises(ImportFileError, match=r"--map 'E_mail': .* no column .*closest 'Email'"):
+        open_contacts(cased, ReadOptions(mapping={"E_mail": "-"}))
+    alike = _write(tmp_path, "email,email\na@x.com,b@x.com\n", name="alike.csv")
+    with pytest.raises(ImportFileError, match="no --map can tell apart: rename one"):
+        open_contacts(alike)
+    path = tmp_path / "in.ndjson"
+    path.write_text('{"Email": "a@x.com", "EMAIL": "b@x.com"}\n{"Email": "c@x.com"}\n')
+    both, one = _read(path, mapping={"email": "-"})
+    assert isinstance(both, RowError)
+    assert "--map 'email' names both 'Email' and 'EMAIL'" in both.reason
+    assert isinstance(one, Row)
+    assert one.contact.email is msgspec.UNSET  # the map names the one key
