@@ -349,7 +349,7 @@ class ContactFile:
         custom: list[CustomFieldInput] = []
         filled: dict[Target, str] = {}  # NDJSON keys spelt apart may name one field
         for column, target, value in named:
-            if target is None or target.ignored or value is None or value == "":
+            if target is None or target.ignored or _blank(value):
                 continue
             if _holds_nul(value):
                 reason = (
@@ -367,12 +367,11 @@ class ContactFile:
             try:
                 if target.field is not None:
                     cleaned = self._hygiene.clean(target.field, value)
-                    if cleaned != "" and cleaned != []:
+                    if cleaned != []:  # a tags cell of delimiters only holds no tag
                         fields[_WIRE_NAMES[target.field]] = cleaned
                     continue
                 value = value.strip() if isinstance(value, str) else value
-                if value != "":
-                    custom.append(_custom_input(target, value))
+                custom.append(_custom_input(target, value))
             except ValueError as exc:
                 return RowError(line, column, str(exc), raw)
         if custom:
@@ -402,6 +401,12 @@ def _holds_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
     return False
+
+
+def _blank(value: Any) -> bool:
+    """True for a cell that holds nothing: none, or only spaces (``" "`` is as empty as ``""``
+    in every column, so it neither fills a field nor rejects its row)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

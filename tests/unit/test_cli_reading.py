@@ -512,3 +512,29 @@ def test_a_map_that_could_name_two_columns_or_none_is_refused(tmp_path: Path) ->
     assert "--map 'email' names both 'Email' and 'EMAIL'" in both.reason
     assert isinstance(one, Row)
     assert one.contact.email is msgspec.UNSET  # the map names the one key
+
+
+def test_a_cell_of_spaces_is_empty_in_every_column(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "email,phone,first_name,dnd,city,custom:plan\n"
+        " ,+14155550132,Ann,,Oslo,\n"
+        "bob@x.com, \t,Bob,,Oslo,\n"
+        "cat@x.com,,Cat,  ,Oslo,\n"
+        "dan@x.com,,Dan,, , \n",
+    )
+    verdicts = _read(path)
+    assert all(isinstance(v, Row) for v in verdicts), verdicts
+    contacts = [v.contact for v in verdicts if isinstance(v, Row)]
+    assert [(c.email, c.phone, c.dnd) for c in contacts] == [
+        (msgspec.UNSET, "+14155550132", msgspec.UNSET),
+        ("bob@x.com", msgspec.UNSET, msgspec.UNSET),
+        ("cat@x.com", msgspec.UNSET, msgspec.UNSET),
+        ("dan@x.com", msgspec.UNSET, msgspec.UNSET),
+    ]
+    assert (contacts[3].city, contacts[3].custom_fields) == (msgspec.UNSET, msgspec.UNSET)
+    ndjson = tmp_path / "in.ndjson"
+    ndjson.write_text('{"email": "  ", "E-mail": "eve@x.com", "dnd": " "}\n')
+    [row] = _read(ndjson)  # a blank key fills nothing, so it does not clash with another
+    assert isinstance(row, Row)
+    assert (row.contact.email, row.contact.dnd) == ("eve@x.com", msgspec.UNSET)
