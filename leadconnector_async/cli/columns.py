@@ -14,14 +14,20 @@ CSV) names none, is refused.
 
 Every column must land somewhere: an unknown one, or two columns filling one field, stops the
 import before anything is sent, naming the closest fields.
+
+A custom field's CSV cell is its text, or the JSON of any other value: a multi-select's options
+are ``["golf", "tennis"]``, which :func:`cell_value` reads back as the list (unless the field's
+definition says it holds no list), so an exported file imports again as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
@@ -29,6 +35,8 @@ from ..custom_fields import CustomFieldDirectory, loose_name
 from ..errors import CustomFieldError
 from ..models.contacts import ContactCreate
 
+LIST_TYPES = frozenset({"MULTIPLE_OPTIONS", "CHECKBOX"})
+"""The custom field types whose value is a list of options."""
 CUSTOM_KEY = "custom:"
 CUSTOM_ID = "custom_id:"
 IGNORE = "-"
@@ -65,13 +73,15 @@ class ImportFileError(Exception):
     """The file as a whole cannot be imported (missing, unreadable, unknown column)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Target:
     """Where one column's cells go: a ``ContactCreate`` field, a custom field, or nowhere."""
 
     field: str | None = None
     custom_id: str | None = None
     custom_key: str | None = None
+    takes_list: bool | None = dataclasses.field(default=None, compare=False)
+    """For a custom field: whether its definition holds a list (``None``: not known)."""
 
     @property
     def ignored(self) -> bool:
@@ -240,10 +250,11 @@ class ColumnMap:
         if self._custom is None:
             return Target(custom_key=name)
         try:
-            return Target(custom_id=self._custom.resolve(name).id)
+            definition = self._custom.resolve(name)
         except CustomFieldError as exc:
             self._custom_errors[name] = str(exc)
             return None
+        return Target(custom_id=definition.id, takes_list=definition.data_type in LIST_TYPES)
 
     def _hint(self, column: str) -> str:
         if column.strip().startswith(CUSTOM_KEY):
@@ -280,3 +291,25 @@ def _apart(first: str, second: str) -> str:
 
 
 _ALIKE = "the header names two columns alike, which no --map can tell apart: rename one"
+
+
+def custom_cell(value: object) -> str:
+    """A custom field's value as a CSV cell: text as it is, anything else as its JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def cell_value(target: Target, cell: str) -> Any:
+    """A CSV cell's value for ``target``: for a custom field, a JSON array of strings (how
+    :func:`custom_cell` writes a multi-select) is the list, unless the field's definition holds
+    no list (a text field may hold ``["a"]`` as text); any other cell is its text."""
+    text = cell.strip()
+    custom = target.custom_id is not None or target.custom_key is not None
+    if not custom or target.takes_list is False or (text[:1], text[-1:]) != ("[", "]"):
+        return cell
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return cell
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return cell

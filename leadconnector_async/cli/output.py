@@ -2,8 +2,10 @@
 
 CSV has :data:`CSV_COLUMNS` plus one column per custom field: ``custom:<key>`` for every field
 the location defines (``contact.plan`` -> ``custom:plan``), ``custom_id:<id>`` for any value of
-a field not among them. Which columns a CSV needs is known only at the end, so its rows are
-spooled to a temporary NDJSON file beside the output and written out when the export ends.
+a field not among them; a value that is not text is written as its JSON (a multi-select's
+``["golf", "tennis"]``, read back as the list: see :func:`~.columns.cell_value`). Which columns
+a CSV needs is known only at the end, so its rows are spooled to a temporary NDJSON file beside
+the output and written out when the export ends.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import msgspec
 
 from ..models.contacts import Contact
 from ..models.custom_fields import CustomField
-from .columns import CUSTOM_ID, CUSTOM_KEY
+from .columns import CUSTOM_ID, CUSTOM_KEY, custom_cell
 from .durable import flush_to_disk
 from .paths import partial_path
 from .reading import NDJSON_SUFFIXES
@@ -141,7 +143,7 @@ class ContactWriter:
                 if name is None:
                     name = f"{CUSTOM_ID}{custom.id}"
                     self._seen_ids[name] = None
-                row[name] = _cell(custom.value)
+                row[name] = custom_cell(custom.value)
         return row
 
     def _write_csv(self, spool: IO[str]) -> None:
@@ -162,7 +164,3 @@ class ContactWriter:
         writer.writeheader()
         for line in spool:
             writer.writerow(json.loads(line))
-
-
-def _cell(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -29,7 +29,7 @@ import msgspec
 
 from ..custom_fields import CustomFieldDirectory
 from ..models.contacts import ContactCreate, CustomFieldInput
-from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target
+from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target, cell_value
 from .hygiene import Hygiene, SeenInFile, is_as_written
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -298,7 +298,7 @@ class ContactFile:
                 yield RowError(line, None, reason, cells)
             else:
                 named = zip(self.header, self._targets, cells, strict=True)
-                yield self._verdict(line, ((c, t, v) for c, t, v in named), cells)
+                yield self._verdict(line, ((c, t, cell_value(t, v)) for c, t, v in named), cells)
 
     def _ndjson_rows(self) -> Iterator[Row | RowError]:
         for line, text in enumerate(self._handle, start=1):

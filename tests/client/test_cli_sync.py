@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.cli.export_cmd import ExportOptions, run_export
 from leadconnector_async.cli.sync_cmd import SyncCommand, run_sync
 from leadconnector_async.testing import FakeLeadConnector, Faults, TokenInfo
 from leadconnector_async.testing._faults import FaultDice
@@ -190,3 +191,29 @@ async def test_an_outage_mid_sync_stops_it_and_rejects_no_row(tmp_path: Path) ->
             code, said = await _sync(client, source)
         assert code == 0, said
         assert _synced(fake) == 40
+
+
+async def test_a_csv_export_with_a_multi_select_syncs_back_unchanged(tmp_path: Path) -> None:
+    async with FakeLeadConnector() as fake:
+        add = fake.custom_fields.add
+        add(fake.location_id, "Interests", field_id="cf_int", data_type="MULTIPLE_OPTIONS")
+        add(fake.location_id, "Motto", field_id="cf_motto")  # text that reads as a JSON array
+        values = {"cf_int": ["golf", "tennis"], "cf_motto": '["not", "a list"]'}
+        fields = [{"id": k, "field_value": v} for k, v in values.items()]
+        fake.store.create(fake.location_id, {"email": "ann@x.com", "customFields": fields})
+        out = tmp_path / "contacts.csv"
+        async with lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
+            assert await run_export(client, ExportOptions(out), io.StringIO(), io.StringIO()) == 0
+            assert '"[""golf"", ""tennis""]"' in out.read_text()
+            fake.stats.routes.clear()
+            code, said = await _sync(client, out)
+        assert code == 0, said
+        assert "synced: created 0, updated 0, unchanged 1, rejected 0" in said
+        assert set(fake.stats.routes) == {
+            "GET /locations/{locationId}/customFields",
+            "POST /contacts/search",
+        }  # read only: nothing written
+        [ann] = fake.store.contacts.values()
+        assert {f["id"]: f["value"] for f in ann["customFields"]} == values

@@ -538,3 +538,38 @@ def test_a_cell_of_spaces_is_empty_in_every_column(tmp_path: Path) -> None:
     [row] = _read(ndjson)  # a blank key fills nothing, so it does not clash with another
     assert isinstance(row, Row)
     assert (row.contact.email, row.contact.dnd) == ("eve@x.com", msgspec.UNSET)
+
+
+def test_a_multi_select_exported_to_csv_reads_back_as_its_list(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    with ContactWriter(out) as writer:
+        values = [
+            lc.CustomFieldValue(id="f1", value=["golf", "tennis"]),
+            lc.CustomFieldValue(id="f2", value="[a, b]"),  # text: not JSON
+        ]
+        writer.write(lc.Contact(id="c1", email="a@x.com", custom_fields=values))
+    [row] = _read(out)
+    assert isinstance(row, Row)
+    assert row.contact.custom_fields == [
+        lc.CustomFieldInput(id="f1", field_value=["golf", "tennis"]),
+        lc.CustomFieldInput(id="f2", field_value="[a, b]"),
+    ]
+
+
+def test_a_json_array_is_a_list_only_where_the_field_definition_allows_one(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, 'email,custom:Motto,custom:Sports\na@x.com,"[""a""]","[""b""]"\n')
+    directory = CustomFieldDirectory(
+        [
+            lc.CustomField(id="f1", name="Motto", data_type="TEXT"),
+            lc.CustomField(id="f2", name="Sports", data_type="MULTIPLE_OPTIONS"),
+        ]
+    )
+    with open_contacts(path, custom_fields=directory) as rows:
+        [row] = list(rows)
+    assert isinstance(row, Row)
+    assert row.contact.custom_fields == [
+        lc.CustomFieldInput(id="f1", field_value='["a"]'),
+        lc.CustomFieldInput(id="f2", field_value=["b"]),
+    ]
