@@ -111,6 +111,11 @@ def _fields() -> dict[str, str]:
     return names
 
 
+_OBJECTS = {
+    "dndSettings": Target(field="dnd_settings"),
+    "inboundDndSettings": Target(field="inbound_dnd_settings"),
+}
+"""The fields an NDJSON key fills with an object (no CSV cell can hold one)."""
 FIELDS = _fields()
 FIELD_NAMES = sorted(set(FIELDS.values()))
 _LEFT_OUT = frozenset(fold(c) for c in (*READ_ONLY, *REJECT_COLUMNS))
@@ -152,15 +157,19 @@ class ColumnMap:
         """Where ``column`` goes, or ``None`` when it is unknown."""
         return self.targets([column])[0]
 
-    def targets(self, columns: Sequence[str]) -> list[Target | None]:
-        """Where each of the columns of one file (or one NDJSON record) goes; ``None`` for an
-        unknown one.
+    def targets(self, columns: Sequence[str], *, json_values: bool = False) -> list[Target | None]:
+        """Where each of the columns of one file (or, with ``json_values``, the keys of one
+        NDJSON record, which may also be ``dndSettings`` and ``inboundDndSettings`` objects)
+        goes; ``None`` for an unknown one.
 
         Raises:
             ImportFileError: A ``--map`` could name two of these columns, or two ``--map``
                 could name one.
         """
-        return self._apply(columns, self._override_keys(columns))
+        targets = self._apply(columns, self._override_keys(columns))
+        if json_values:
+            targets = [t or _OBJECTS.get(c.strip()) for c, t in zip(columns, targets, strict=True)]
+        return targets
 
     def resolve(self, columns: Iterable[str]) -> list[Target]:
         """Every column's target, in order (the columns of a whole file: a ``--map`` that names

@@ -23,6 +23,7 @@ from ..errors import LeadConnectorError
 from ..models.bulk import BulkProgress
 from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
+from .exported import left_out_note
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
 from .paths import check_apart, check_output, same_file
@@ -242,6 +243,8 @@ async def run_import(
             rejects.close()
     _summary(counts, rejects, out)
     if note := as_written_note(contacts.phones_as_written):
+        print(note, file=out)
+    if note := left_out_note(contacts.left_out):
         print(note, file=out)
     if stopped is not None:
         print(f"stopped: {type(stopped).__name__}: {stopped}", file=err)

@@ -8,6 +8,7 @@ in that encoding, or a NUL character in a value it sends, is rejected alone. The
 whichever of ``,`` ``;`` tab ``|`` splits the header into the most columns. CRLF and quoted
 newlines and delimiters are CSV as usual; a row's line is the line it starts on.
 NDJSON: one JSON object per line, keys named like CSV headers; its encoding is sniffed alike.
+An NDJSON export's own keys are read back as :mod:`.exported` says.
 
 Use :func:`open_contacts`; it checks the whole file's shape (readable, every column known)
 before the first row is asked for, then yields a :class:`Row` or a :class:`RowError` per row.
@@ -30,6 +31,7 @@ import msgspec
 from ..custom_fields import CustomFieldDirectory
 from ..models.contacts import ContactCreate, CustomFieldInput
 from .columns import CUSTOM_KEY, ColumnMap, ImportFileError, Target, cell_value
+from .exported import ExportKeyError, importable
 from .hygiene import Hygiene, SeenInFile, is_as_written
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -241,6 +243,9 @@ class ContactFile:
         self._seen = SeenInFile()
         self.phones_as_written = 0
         """Rows read so far whose phone is sent as written (no country code, no region)."""
+        self.left_out: dict[str, int] = {}
+        """Keys of data an NDJSON export holds that no import writes, with the rows that had
+        them (see :mod:`.exported`)."""
 
     def __iter__(self) -> Iterator[Row | RowError]:
         rows = self._csv_rows() if self.header is not None else self._ndjson_rows()
@@ -315,12 +320,12 @@ class ContactFile:
             if undecodable:
                 yield RowError(line, None, self._undecodable_reason, record)
                 continue
-            fields = _with_undecoded(record)
-            if fields is None:
-                yield RowError(line, UNDECODED, "is not a JSON object", record)
-                continue
             try:
-                targets = self._columns.targets(list(fields))
+                fields, left_out = importable(record)
+                targets = self._columns.targets(list(fields), json_values=True)
+            except ExportKeyError as exc:
+                yield RowError(line, exc.key, str(exc), record)
+                continue
             except ImportFileError as exc:
                 yield RowError(line, None, str(exc), record)
                 continue
@@ -330,7 +335,11 @@ class ContactFile:
                 yield RowError(line, None, reason, record)
                 continue
             named = zip(fields, targets, fields.values(), strict=True)
-            yield self._verdict(line, named, record)
+            verdict = self._verdict(line, named, record)
+            if isinstance(verdict, Row):
+                for key in left_out:
+                    self.left_out[key] = self.left_out.get(key, 0) + 1
+            yield verdict
 
     @property
     def _undecodable_reason(self) -> str:
@@ -469,26 +478,3 @@ def count_rows(path: Path) -> int:
         while chunk := handle.read(1 << 20):
             newlines += chunk.count(b"\n")
     return max(0, newlines - (0 if path.suffix.lower() in NDJSON_SUFFIXES else 1))
-
-
-UNDECODED = "_undecoded"
-"""The key an NDJSON export writes a contact's undecoded fields under (``Contact.undecoded``)."""
-
-
-def _with_undecoded(record: dict[str, Any]) -> dict[str, Any] | None:
-    """The record with the fields of its ``_undecoded`` object (our export's) as keys of its
-    own, where the record has none by that name; ``None`` if ``_undecoded`` is not an object.
-
-    So an exported file imports again as it was: a value the client could not type when it
-    read the contact is imported if its column takes it, and its row is rejected (naming it)
-    if not; none is dropped unseen.
-    """
-    undecoded = record.get(UNDECODED)
-    if undecoded is None:
-        return record
-    if not isinstance(undecoded, dict):
-        return None
-    fields = {key: value for key, value in record.items() if key != UNDECODED}
-    for key, value in undecoded.items():
-        fields.setdefault(key, value)
-    return fields

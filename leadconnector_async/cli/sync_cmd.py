@@ -25,6 +25,7 @@ from ..models.bulk import BulkProgress
 from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..models.tags import TagsMode
+from .exported import left_out_note
 from .hygiene import as_written_note
 from .paths import check_apart, check_output
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
@@ -110,6 +111,8 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
     assert result is not None  # the sync either returned or raised through the finally
     _summary(result, rejects, time.monotonic() - started, out)
     if note := as_written_note(contacts.phones_as_written):
+        print(note, file=out)
+    if note := left_out_note(contacts.left_out):
         print(note, file=out)
     if result.stopped_by is not None:
         print(f"stopped: {type(result.stopped_by).__name__}: {result.stopped_by}", file=err)

@@ -12,6 +12,7 @@ import pytest
 
 import leadconnector_async as lc
 from leadconnector_async.cli.export_cmd import ExportOptions, run_export
+from leadconnector_async.cli.import_cmd import ImportOptions, run_import
 from leadconnector_async.cli.sync_cmd import SyncCommand, run_sync
 from leadconnector_async.testing import FakeLeadConnector, Faults, TokenInfo
 from leadconnector_async.testing._faults import FaultDice
@@ -217,3 +218,38 @@ async def test_a_csv_export_with_a_multi_select_syncs_back_unchanged(tmp_path: P
         }  # read only: nothing written
         [ann] = fake.store.contacts.values()
         assert {f["id"]: f["value"] for f in ann["customFields"]} == values
+
+
+async def test_an_ndjson_export_imports_and_syncs_back_as_it_was(tmp_path: Path) -> None:
+    async with FakeLeadConnector() as fake:
+        fake.store.create(
+            fake.location_id,
+            {
+                "email": "ann@x.com",
+                "firstName": "Ann",
+                "tags": ["vip"],
+                "customFields": [{"id": "cf_plan", "field_value": "pro"}],
+                "dndSettings": {"SMS": {"status": "active"}},
+            },
+        )
+        out = tmp_path / "contacts.ndjson"
+        async with lc.LeadConnector(
+            fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
+        ) as client:
+            assert await run_export(client, ExportOptions(out), io.StringIO(), io.StringIO()) == 0
+            assert '"searchAfter"' in out.read_text()
+            fake.stats.routes.clear()
+            code, said = await _sync(client, out)
+            assert code == 0, said
+            assert "synced: created 0, updated 0, unchanged 1, rejected 0" in said
+            assert set(fake.stats.routes) == {"POST /contacts/search"}  # nothing written
+            said_out = io.StringIO()
+            code = await run_import(client, ImportOptions(out), said_out, io.StringIO())
+        assert code == 0, said_out.getvalue()
+        assert "ok 1 (created 0, updated 1), rejected 0" in said_out.getvalue()
+        assert "note: left out what the create and upsert requests cannot write: type (1 row)" in (
+            said_out.getvalue()
+        )
+        [ann] = fake.store.contacts.values()
+        assert ann["customFields"] == [{"id": "cf_plan", "value": "pro"}]
+        assert ann["dndSettings"]["SMS"]["status"] == "active"

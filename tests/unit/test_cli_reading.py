@@ -573,3 +573,47 @@ def test_a_json_array_is_a_list_only_where_the_field_definition_allows_one(
         lc.CustomFieldInput(id="f1", field_value='["a"]'),
         lc.CustomFieldInput(id="f2", field_value=["b"]),
     ]
+
+
+def test_an_ndjson_export_imports_again_leaving_out_what_the_server_sets(tmp_path: Path) -> None:
+    out = tmp_path / "out.ndjson"
+    with ContactWriter(out) as writer:
+        writer.write(
+            lc.Contact(
+                id="c1",
+                location_id="elsewhere",
+                date_added="2024-01-01",
+                type="lead",
+                first_name="Ann",
+                first_name_lower_case="ann",
+                email="ann@x.com",
+                email_lower_case="ann@x.com",
+                address="1 Main St",
+                address1="1 Main St",
+                tags=["vip"],
+                followers=["u1"],
+                dnd_settings=lc.DndSettings(email=lc.DndChannel(status="active")),
+                custom_fields=[lc.CustomFieldValue(id="f1", value=["golf", "tennis"])],
+                search_after=[1, "c1"],
+            )
+        )
+    with out.open("a") as handle:
+        handle.write(json.dumps({"email": "b@x.com", "shoe": 9}) + "\n")
+        handle.write(json.dumps({"email": "c@x.com", "customFields": {"f1": "x"}}) + "\n")
+    with open_contacts(out) as rows:
+        ann, shoe, odd = list(rows)
+    assert isinstance(ann, Row), ann
+    assert ann.contact == lc.ContactCreate(
+        first_name="Ann",
+        email="ann@x.com",
+        address1="1 Main St",
+        tags=["vip"],
+        dnd_settings=lc.DndSettingsInput(email=lc.DndChannelInput(status="active")),
+        custom_fields=[lc.CustomFieldInput(id="f1", field_value=["golf", "tennis"])],
+    )
+    assert isinstance(shoe, RowError)  # a key no field takes still rejects its row, named
+    assert "unknown key(s) 'shoe'" in shoe.reason
+    assert isinstance(odd, RowError)
+    assert odd.column == "customFields"
+    assert "as an export writes it" in odd.reason
+    assert rows.left_out == {"followers": 1, "type": 1}  # data no upsert can write
