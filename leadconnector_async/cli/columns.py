@@ -148,7 +148,7 @@ class ColumnMap:
         for column, spelling in (overrides or {}).items():
             target = self._target(spelling.strip())
             if target is None:
-                raise ImportFileError(f"--map {column}={spelling}: {_unknown_hint(spelling)}")
+                raise ImportFileError(f"--map {column}={spelling}: {self._hint(spelling)}")
             key = column.strip()
             self._overrides[key] = target
             self._loose.setdefault(loose_name(key), []).append(key)

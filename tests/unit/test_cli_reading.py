@@ -617,3 +617,9 @@ def test_an_ndjson_export_imports_again_leaving_out_what_the_server_sets(tmp_pat
     assert odd.column == "customFields"
     assert "as an export writes it" in odd.reason
     assert rows.left_out == {"followers": 1, "type": 1}  # data no upsert can write
+
+
+def test_a_map_to_an_unknown_custom_field_says_so() -> None:
+    plan = lc.CustomField(id="f1", name="Plan", field_key="contact.plan")
+    with pytest.raises(ImportFileError, match="--map Work=custom:work_email: no custom field"):
+        ColumnMap({"Work": "custom:work_email"}, CustomFieldDirectory([plan]))
