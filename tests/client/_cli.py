@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,10 @@ def fake_server(*options: str) -> Iterator[dict[str, str]]:
         fake.communicate(timeout=10)
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    env: dict[str, str], *args: str, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line with ``args`` (``preexec_fn``: run in the child before it starts)."""
     return subprocess.run(
         [PYTHON, "-m", "leadconnector_async", *args, "--rate-limit", "50/0.5"],
         env=env,
@@ -60,6 +63,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         check=False,
+        preexec_fn=preexec_fn,
     )
 
 

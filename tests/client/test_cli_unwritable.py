@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ._cli import NO_ACCOUNT, PYTHON, cli, exported, fake_server, rejects_of
+from ._cli import NO_ACCOUNT, cli, exported, fake_server, rejects_of
 
 # Nothing listens here: a request sent before the refusal would stop the command (exit 3).
 NOWHERE = {
@@ -40,15 +40,7 @@ def _cli_filling_up(
     env: dict[str, str], limit: int, *args: str
 ) -> subprocess.CompletedProcess[str]:
     """:func:`cli` with every file the command writes limited to ``limit`` bytes."""
-    return subprocess.run(
-        [PYTHON, "-m", "leadconnector_async", *args, "--rate-limit", "50/0.5"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        preexec_fn=_file_size_limit(limit),
-    )
+    return cli(env, *args, preexec_fn=_file_size_limit(limit))
 
 
 def test_an_output_that_cannot_be_created_is_refused_before_anything_is_sent(
