@@ -19,6 +19,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     RateLimiterUnavailableError,
+    RedirectError,
     ServerError,
     TransportError,
 )
@@ -147,7 +148,8 @@ def stops_job(error: LeadConnectorError) -> bool:
 def job_failure(error: LeadConnectorError) -> bool:
     """True for a failure of the job rather than of its row, as the command line's jobs tell
     them (every later row would fail alike: an unreachable or failing server, a rejected token
-    or scope, a spent budget, an unreachable shared rate limiter, a 404 to a path that names no
+    or scope, a spent budget, an unreachable shared rate limiter, a redirect (the API never
+    sends one: a wrong base URL or something in front of it), a 404 to a path that names no
     record, such as ``POST /contacts/upsert`` behind a wrong base URL); False for the row's own
     (400, 422, a 404 to a path naming the row's contact by id). A library job stops only on
     :func:`stops_job` unless given this as its ``stop_on_error``: one failing row does not
@@ -156,6 +158,7 @@ def job_failure(error: LeadConnectorError) -> bool:
     job_level = (
         PermissionDeniedError,
         RateLimitError,
+        RedirectError,
         ServerError,
         TransportError,
         RateLimiterUnavailableError,

@@ -1,6 +1,7 @@
 """The command line: ``leadconnector import|sync|export|demo`` (``python -m leadconnector_async``).
 
-Exit codes: 0 ok; 1 some rows were rejected (see the rejects file); 2 usage or configuration
+Exit codes: 0 ok; 1 some rows were rejected (see the rejects file), or for ``export`` some records
+the server sent could not be read (the rest are written); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
 daily budget spent); 4 a file of the command's own (rejects, journal, export) could not be
 written (disk full, read-only); 130 interrupted; 141 standard output closed before
@@ -48,6 +49,8 @@ _SYNC_EXIT_CODES = """exit codes:
   130  interrupted (run the same sync again)"""
 _EXPORT_EXIT_CODES = """exit codes:
   0    ok
+  1    OUT is written, but some records the server sent could not be read (no id) and are
+       not in it (the summary counts them)
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused, daily budget spent or a listing the
        server broke off; OUT is not written (a file already there is left as it was)

@@ -16,6 +16,7 @@ from .progress import ProgressDisplay
 from .session import custom_field_definitions
 
 _PAGE_SIZE = 500
+EXIT_OK, EXIT_LEFT_OUT = 0, 1
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ class ExportOptions:
 async def run_export(
     client: LeadConnector, options: ExportOptions, out: TextIO, err: TextIO
 ) -> int:
-    """Write every contact the options select to ``options.out``; returns the exit code (0)."""
+    """Write every contact the options select to ``options.out``; returns the exit code: 0, or
+    1 when the server sent records that could not be read (no ``id``): they are not in the
+    file, and the summary says how many."""
     before = client.request_counts
     # The search is built (its query and filters checked) before any request is sent.
     contacts = client.contacts.search(
@@ -79,4 +82,11 @@ async def run_export(
         f"requests {counts.sent - before.sent}, 429s {counts.rate_limited - before.rate_limited}",
         file=summary,
     )
-    return 0
+    if contacts.left_out:
+        print(
+            f"left out: {contacts.left_out} records the server sent could not be read (no id) "
+            f"and are not in {where}; the warnings above name what was wrong with them",
+            file=err,
+        )
+        return EXIT_LEFT_OUT
+    return EXIT_OK

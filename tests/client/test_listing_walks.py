@@ -5,14 +5,17 @@ a sentinel total is no limit. Counts asserted: items, requests, what each reques
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.cli.export_cmd import ExportOptions, run_export
 
 from .test_hostile_server import RawServer, answer, client_for, contacts, listing, serving, walk
 
@@ -184,3 +187,22 @@ async def test_sync_reads_the_whole_location_when_its_total_is_negative() -> Non
         result = await client.contacts.sync(rows, match="email")
     assert (result.unchanged, result.updated, result.created, result.failed) == (1_200, 0, 0, [])
     assert len(raw.requests) == 3  # three pages, the last one short; not a single write
+
+
+async def test_an_export_writes_what_it_read_and_counts_what_it_could_not(tmp_path: Path) -> None:
+    read = searching(search_records(7, unreadable={3}))
+
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        if b"/customFields" in raw.requests[-1].split(b"\r\n", 1)[0]:
+            await raw.write(writer, answer(b'{"customFields":[]}'))
+        else:
+            await read(raw, writer)
+
+    out, err, path = io.StringIO(), io.StringIO(), tmp_path / "all.ndjson"
+    async with serving(respond) as raw, client_for(raw) as client:
+        code = await run_export(client, ExportOptions(path), out, err)
+    written = [json.loads(line)["id"] for line in path.read_text().splitlines()]
+    assert written == ["c0", "c1", "c2", "c4", "c5", "c6"]
+    assert "exported: 6 contacts" in out.getvalue()
+    assert "left out: 1 records the server sent could not be read" in err.getvalue()
+    assert code == 1  # the export is not the whole listing: a script must be able to tell

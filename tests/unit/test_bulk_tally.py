@@ -128,6 +128,11 @@ def test_a_404_fails_the_job_only_when_its_path_names_no_record(
     assert job_failure(error) is job_level
 
 
+def test_a_redirect_fails_the_job_not_the_row() -> None:
+    moved = lc.RedirectError("Moved Permanently", location="https://elsewhere/", status_code=301)
+    assert job_failure(_sent_to(moved, "/contacts/upsert"))  # every row would be redirected
+
+
 def test_the_jobs_failure_stops_it_and_leaves_its_rows_for_a_resume() -> None:
     tally: Tally[str, str] = Tally(0, stop_on_error=job_failure)
     tally.record(0, "a", "ok")
