@@ -71,6 +71,9 @@ class ContactIndex:
         # The match key as the contact spells it, where that differs from its normalised form
         # (an email with capitals): few contacts, so a dict.
         self._spellings: dict[int, str] = {}
+        # Keys of records the location holds but the read could not decode (no id): a row with
+        # one of them has a contact, which it can neither be compared with nor created beside.
+        self._unreadable: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -99,6 +102,15 @@ class ContactIndex:
         if self.knows(TAGS):
             self._tags.extend({tag_hash(t) for t in contact.tags or () if tag(t)})
         self._tag_ends.append(len(self._tags))
+
+    def add_unreadable(self, key: str | None) -> None:
+        """Note the key of a record the location holds that could not be read."""
+        if key is not None:
+            self._unreadable.add(key_hash(key))
+
+    def unreadable(self, key: str) -> bool:
+        """Whether a record that could not be read has this key."""
+        return bool(self._unreadable) and key_hash(key) in self._unreadable
 
     def freeze(self) -> None:
         """Sort the keys for lookup; call once every contact was added."""

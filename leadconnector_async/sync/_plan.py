@@ -56,6 +56,20 @@ class MatchKey:
                 return canonical(custom.value)
         return None
 
+    def of_record(self, record: object) -> str | None:
+        """The key a record the server sent but the client could not read (its raw JSON, see
+        :attr:`Page.undecoded`) shows, if it shows one."""
+        if not isinstance(record, dict):
+            return None
+        value: object = None
+        if self.custom_field_id is None:
+            value = record.get(self.name)
+        else:
+            for custom in record.get("customFields") or ():
+                if isinstance(custom, dict) and custom.get("id") == self.custom_field_id:
+                    value = custom.get("value")
+        return canonical(value, self.name) if isinstance(value, str | int | float) else None
+
 
 @dataclass(frozen=True, slots=True)
 class RowPlan:
@@ -135,6 +149,11 @@ class Planner:
             count = self._index.count(key)
             return _failed(f"{count} contacts of the location have this {self._describe()}")
         if position is None:
+            if self._index.unreadable(key):
+                return _failed(
+                    f"the location has a contact with this {self._describe()} that could not be "
+                    "read (see the warnings): not created, so that it is not doubled"
+                )
             if hash(key) in self._new_keys:
                 return _failed(f"an earlier row has the same {self._describe()}")
             self._new_keys.add(hash(key))
@@ -206,9 +225,9 @@ class Planner:
         (``direct``): its whole row, sent to the location."""
         body = msgspec.structs.replace(row, location_id=self._location)
         wanted: frozenset[str] = frozenset()
-        if self._tags == "add" and isinstance(row.tags, list):
-            # Upsert replaces the tags of a contact it matches: add them after it instead (and
-            # a create's too, through the same grouped requests as every other row's).
+        if kind == "direct" and self._tags == "add" and isinstance(row.tags, list):
+            # Upsert replaces the tags of a contact it matches: add them after it instead. (A
+            # create's go in its body, one request: it replaces nobody's.)
             wanted = frozenset(tag(t) for t in row.tags if tag(t))
             body = msgspec.structs.replace(body, tags=UNSET)
         return RowPlan(kind, body, None, wanted)

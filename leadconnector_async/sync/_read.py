@@ -121,6 +121,8 @@ class LocationReader:
             while page is not None:
                 for contact in page.items:
                     index.add(contact, match.of_contact(contact), match.as_stored(contact))
+                for record in page.undecoded:
+                    index.add_unreadable(match.of_record(record))
                 # Counted as the server sent them: a record left out unread ends nothing.
                 seen += page.received
                 # Stopping at the total saves the empty page that would end the walk.

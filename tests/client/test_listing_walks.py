@@ -153,10 +153,12 @@ async def test_sync_reads_the_whole_location_past_a_record_it_cannot_read() -> N
     rows = [lc.ContactCreate(email=f"c{n}@x.com") for n in range(1_000)]
     async with serving(location(records)) as raw, client_for(raw, rate_limit=None) as client:
         result = await client.contacts.sync(rows, match="email")
-    writes = [r for r in raw.requests if r.startswith(b"POST /contacts/ ")]
-    assert len(writes) == 1  # the contact it could not read is created; the 999 others found
-    assert (result.unchanged, result.created, result.failed) == (999, 1, [])
-    assert len(raw.requests) == 3  # two pages, stopped at the total: no empty third
+    assert (result.unchanged, result.created, result.updated) == (999, 0, 0)
+    # The contact it could not read (no id) still has c2's email: never created a second time.
+    [failure] = result.failed
+    assert failure.index == 2
+    assert "could not be read" in str(failure.error)
+    assert len(raw.requests) == 2  # two pages, stopped at the total (no empty third), no write
 
 
 async def test_a_listing_that_goes_round_pages_ignoring_skip_ends_after_the_real_items() -> None:

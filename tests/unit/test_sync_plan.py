@@ -9,6 +9,7 @@ import pytest
 import leadconnector_async as lc
 from leadconnector_async.sync._index import AMBIGUOUS, ContactIndex
 from leadconnector_async.sync._normalise import canonical, row_entries
+from leadconnector_async.sync._plan import MatchKey
 from leadconnector_async.sync._tags import TagPlan
 
 
@@ -119,3 +120,29 @@ def test_clearing_is_a_change_only_where_the_contact_holds_a_value() -> None:
     assert index.changed(position, empty) == []
     holding = [("cf:f1", None), ("dnd_settings.Email.status", None), ("email", None)]
     assert index.changed(position, holding) == holding
+
+
+@pytest.mark.parametrize(
+    ("match", "record", "key"),
+    [
+        (MatchKey("email"), {"id": None, "email": " Ann@X.com "}, "ann@x.com"),
+        (MatchKey("phone"), {"phone": "+14155550100"}, "+14155550100"),
+        (MatchKey("email"), {"email": 5}, "5"),
+        (MatchKey("email"), {"email": {"odd": 1}}, None),
+        (MatchKey("email"), None, None),
+        (
+            MatchKey("custom", "f1"),
+            {"customFields": [{"id": "f0", "value": "x"}, {"id": "f1", "value": "E-7"}]},
+            "E-7",
+        ),
+        (MatchKey("custom", "f1"), {"customFields": "odd"}, None),
+    ],
+)
+def test_a_record_that_could_not_be_read_still_shows_its_key(
+    match: MatchKey, record: object, key: str | None
+) -> None:
+    assert match.of_record(record) == key
+    index = ContactIndex()
+    index.add_unreadable(match.of_record(record))
+    index.freeze()
+    assert index.unreadable(key) if key is not None else not index.unreadable("anything")
