@@ -163,6 +163,15 @@ def test_a_search_page_keeps_a_record_left_out_and_the_last_cursor_sent() -> Non
         BY_BUSINESS.decode(b'{"contacts":{"id":"a"},"count":1}')  # no list: the page is unusable
 
 
+def test_a_left_out_records_cursor_survives_text_that_is_not_unicode() -> None:
+    page = search_page(
+        b'{"contacts":[{"id":"a","firstName":"\\ud83d","searchAfter":[1,"a"]},'
+        b'{"id":null,"searchAfter":[2,"b"]}],"total":2}'
+    )
+    assert [(c.id, c.first_name) for c in page.items] == [("a", "\ufffd")]
+    assert page.cursor == [2, "b"]
+
+
 def test_response_envelopes_become_pages_with_their_cursors() -> None:
     search = msgspec.json.decode(
         b'{"contacts":[{"id":"a","searchAfter":[1234,"a"]}],"total":9,"traceId":"t"}',
