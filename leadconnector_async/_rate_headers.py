@@ -10,7 +10,9 @@ from typing import Any
 import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
-LONGEST_WAIT = 86_400.0
+from ._daily import DAY
+
+LONGEST_WAIT = DAY
 """Seconds: the longest wait a response can ask for (a day, the daily budget's horizon); a
 longer one (``Retry-After: inf``, a date years ahead) is read as this."""
 

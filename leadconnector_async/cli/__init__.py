@@ -4,7 +4,7 @@ Exit codes: 0 ok; 1 some rows were rejected (see the rejects file), or for ``exp
 the server sent could not be read (the rest are written); 2 usage or configuration
 error (nothing was sent); 3 stopped by a job-level failure (server unreachable, token refused,
 daily budget spent); 4 a file of the command's own (rejects, journal, export) could not be
-written (disk full, read-only); 130 interrupted; 141 standard output closed before
+written under way (disk full); 130 interrupted; 141 standard output closed before
 ``export -`` wrote it all (``export - | head``). After 3, 4 or 130 an import's progress is
 saved for ``--resume``, a sync is run again, and an export writes no file (each command's
 ``--help``). An output that cannot be written at all is found before anything is sent (2).
@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_FILE = 4  # a file of our own could not be written (disk full, read-only) once under way
+EXIT_FILE = 4  # a file of our own could not be written once under way (disk full)
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool's shell reports when its reader left
 _EXIT_CODES = """exit codes:
   0    ok
   1    some rows were rejected (listed in the rejects file with line and reason)
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused or daily budget spent (progress saved)
-  4    the rejects file or the journal could not be written (disk full, read-only): fix
+  4    the rejects file or the journal could not be written under way (disk full): fix
        that, then rerun with --resume
   130  interrupted (progress saved; rerun with --resume)"""
 _SYNC_EXIT_CODES = """exit codes:
@@ -44,7 +44,7 @@ _SYNC_EXIT_CODES = """exit codes:
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused or daily budget spent (run the same sync
        again: rows already written compare equal)
-  4    the rejects file could not be written (disk full, read-only): fix that, then run
+  4    the rejects file could not be written under way (disk full): fix that, then run
        the same sync again
   130  interrupted (run the same sync again)"""
 _EXPORT_EXIT_CODES = """exit codes:
@@ -54,7 +54,7 @@ _EXPORT_EXIT_CODES = """exit codes:
   2    usage or configuration error (nothing was sent)
   3    stopped: server unreachable, token refused, daily budget spent or a listing the
        server broke off; OUT is not written (a file already there is left as it was)
-  4    OUT could not be written (disk full, read-only); OUT is not written
+  4    OUT could not be written under way (disk full); OUT is not written
   130  interrupted; OUT is not written
   141  standard output closed before the export was written (export - | head)"""
 
@@ -261,11 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE_CLOSED
     except OSError as exc:
-        # A file of our own (rejects, journal, export) failed under way: the disk filled up,
-        # or it went read-only. (One that cannot be written at all was refused before.)
+        # A file failed under way: most often one of our own (rejects, journal, export) when
+        # the disk filled up or went read-only (one that cannot be written at all was refused
+        # before), rarely the input, as when its drive goes away: the message names the file.
         where = f": {exc.filename}" if exc.filename else ""
         print(
-            f"leadconnector: error writing a file: {exc.strerror or exc}{where}{saved}",
+            f"leadconnector: file error: {exc.strerror or exc}{where}{saved}",
             file=sys.stderr,
         )
         return EXIT_FILE

@@ -153,10 +153,6 @@ class ColumnMap:
             self._overrides[key] = target
             self._loose.setdefault(loose_name(key), []).append(key)
 
-    def target(self, column: str) -> Target | None:
-        """Where ``column`` goes, or ``None`` when it is unknown."""
-        return self.targets([column])[0]
-
     def targets(self, columns: Sequence[str], *, json_values: bool = False) -> list[Target | None]:
         """Where each of the columns of one file (or, with ``json_values``, the keys of one
         NDJSON record, which may also be ``dndSettings`` and ``inboundDndSettings`` objects)

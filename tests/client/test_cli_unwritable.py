@@ -99,7 +99,7 @@ def test_an_export_whose_file_fills_up_stops_with_exit_4_and_leaves_nothing(
             full = _cli_filling_up(server, 64 * 1024, "export", str(tmp_path / name))
             assert full.returncode == 4, full.stderr
             assert full.stderr.strip().splitlines()[-1] == (
-                "leadconnector: error writing a file: File too large"
+                "leadconnector: file error: File too large"
             )
             assert "Traceback" not in full.stderr
             assert "never retrieved" not in full.stderr  # the page read ahead was cancelled
@@ -117,7 +117,7 @@ def test_an_import_whose_rejects_fill_up_stops_with_exit_4_and_resumes_to_every_
     with fake_server() as server:
         full = _cli_filling_up(server, 4096, "import", str(source))
         assert full.returncode == 4, full.stderr
-        assert "leadconnector: error writing a file: File too large; progress is saved: rerun " in (
+        assert "leadconnector: file error: File too large; progress is saved: rerun " in (
             full.stderr
         )
         assert "Traceback" not in full.stderr

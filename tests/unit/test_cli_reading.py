@@ -167,7 +167,7 @@ def test_custom_columns_resolve_through_the_location_definitions() -> None:
     columns = ColumnMap(custom_fields=CustomFieldDirectory([plan]))
     targets = columns.resolve(["custom:Plan Tier", "custom_id:f9"])
     assert [t.custom_id for t in targets] == ["f1", "f9"]
-    assert columns.target("custom:plan") == targets[0]
+    assert columns.targets(["custom:plan"]) == [targets[0]]
     with pytest.raises(ImportFileError, match="'custom:Colour': no custom field"):
         columns.resolve(["custom:Colour"])
 
