@@ -12,6 +12,7 @@ import msgspec
 
 from ._lenient import lenient_decoder
 from ._rate_headers import header, retry_after
+from ._text_repair import NOT_DECODED
 from .errors import (
     APIError,
     AuthenticationError,
@@ -225,7 +226,7 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
 def _read_error_body(body: bytes, spellings: set[str]) -> _ErrorBody | None:
     try:  # leniently: one odd field must not cost the others (meta, ...)
         parsed = lenient_decoder(_ErrorBody)(body)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except (*NOT_DECODED, RecursionError):
         return None
     if spellings:  # a secret JSON escapes spelled is plain text once decoded
         for field in parsed.__struct_fields__:

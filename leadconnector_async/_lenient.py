@@ -51,7 +51,7 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from ._text_repair import valid_text
+from ._text_repair import NOT_DECODED, valid_text
 
 __all__ = [
     "convert_leniently",
@@ -134,7 +134,7 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
     try:
         try:
             return _salvage(body, type_, budget, envelope=True)
-        except msgspec.DecodeError:
+        except NOT_DECODED:
             text = repaired_text(body, _name(type_))
             if text is None:
                 raise
@@ -182,7 +182,7 @@ def lenient_decoder(type_: type[E]) -> Callable[[bytes], E]:
     def decode_leniently(body: bytes) -> E:
         try:
             return decode(body)
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except NOT_DECODED:
             salvaged: E = salvage(body, type_)
             return salvaged
 

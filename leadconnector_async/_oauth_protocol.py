@@ -9,11 +9,10 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-import msgspec
-
 from ._config import CONTACTS_API_VERSION
 from ._lenient import lenient_decoder
 from ._protocol import Call
+from ._text_repair import NOT_DECODED
 from .errors import (
     APIError,
     AuthenticationError,
@@ -41,7 +40,7 @@ def _secret_safe(response_type: type[R]) -> Callable[[bytes], R]:
     def decode_token_response(body: bytes) -> R:
         try:
             return decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except NOT_DECODED as exc:
             problem = str(exc)
         except RecursionError:  # (else parse_response would report it, quoting the body)
             problem = "JSON nested deeper than the decoder allows"

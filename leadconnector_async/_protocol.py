@@ -16,6 +16,7 @@ from ._config import CONTACTS_API_VERSION, ClientConfig
 from ._error_mapping import body_excerpt, error_from_response, quoted_excerpt, redact_secrets
 from ._lenient import decoder_for as decoder_for
 from ._lenient import salvage
+from ._text_repair import NOT_DECODED
 from .errors import (
     ConfigurationError,
     TransportError,
@@ -49,7 +50,7 @@ def unwrap(envelope: type[E], get: Callable[[E], T]) -> Decode[T]:
     def decode_and_unwrap(body: bytes) -> T:
         try:
             whole = decode(body)
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except NOT_DECODED:
             whole = salvage(body, envelope)
         return get(whole)
 
@@ -253,7 +254,7 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
         return None  # type: ignore[return-value]
     try:
         return call.decode(response.body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except NOT_DECODED as exc:
         problem = str(exc)
     except RecursionError:
         problem = "JSON nested deeper than the decoder allows"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 __all__ = ["valid_text"]
 
 # A \uXXXX escape of a UTF-16 surrogate after an even run of backslashes (so not an escaped
@@ -20,6 +22,12 @@ _ESCAPED_SURROGATE = re.compile(
     rb"(?<!\\)((?:\\\\)*)"
     rb"(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
 )
+
+
+NOT_DECODED = (msgspec.DecodeError, UnicodeDecodeError)
+"""What decoding a body that cannot be read raises (``msgspec.ValidationError`` is a
+``DecodeError`` too): msgspec 0.18, the declared floor, raises ``UnicodeDecodeError`` for bytes
+that are not UTF-8 where later versions raise ``DecodeError``."""
 
 
 def valid_text(body: bytes | memoryview) -> bytes | None:

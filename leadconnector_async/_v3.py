@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from ._lenient import repaired_text
+from ._text_repair import NOT_DECODED
 from .errors import ConfigurationError
 from .models._base import encode_clear
 
@@ -73,7 +74,7 @@ def answer_as_v2(body: bytes) -> bytes:
         return body
     try:
         tree = _DECODE(body)
-    except msgspec.DecodeError:
+    except NOT_DECODED:
         text = repaired_text(body, "v3 answer")
         if text is None:
             return body  # not JSON: the decoder after this says so

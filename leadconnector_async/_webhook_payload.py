@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
-
+from ._text_repair import NOT_DECODED
 from .errors import WebhookVerificationError
 from .models.webhooks import decode_webhook_payload
 
@@ -17,7 +16,7 @@ def decode_payload(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, or a ``WebhookVerificationError``."""
     try:
         return decode_webhook_payload(body)
-    except msgspec.DecodeError as exc:
+    except NOT_DECODED as exc:
         raise WebhookVerificationError(f"body is not a JSON object: {exc}") from exc
 
 

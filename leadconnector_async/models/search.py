@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .._text_repair import valid_text
+from .._text_repair import NOT_DECODED, valid_text
 from ..errors import ConfigurationError
 from ..pagination import Page
 from ._base import Input, JSONValue, Model
@@ -242,7 +242,7 @@ def last_search_after(body: bytes) -> list[JSONValue] | None:
         records = _SENT_RECORDS.decode(body).contacts or []
     except msgspec.ValidationError:
         return None
-    except msgspec.DecodeError:  # text that is not valid Unicode, which the page was read past
+    except NOT_DECODED:  # text that is not valid Unicode, which the page was read past
         repaired = valid_text(body)
         return None if repaired is None else last_search_after(repaired)
     for record in reversed(records):
