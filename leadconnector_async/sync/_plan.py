@@ -62,13 +62,14 @@ class MatchKey:
         if not isinstance(record, dict):
             return None
         value: object = None
+        path = ""  # compared as :meth:`of_contact` compares it
         if self.custom_field_id is None:
-            value = record.get(self.name)
+            value, path = record.get(self.name), self.name
         else:
             for custom in record.get("customFields") or ():
                 if isinstance(custom, dict) and custom.get("id") == self.custom_field_id:
                     value = custom.get("value")
-        return canonical(value, self.name) if isinstance(value, str | int | float) else None
+        return canonical(value, path) if isinstance(value, str | int | float) else None
 
 
 @dataclass(frozen=True, slots=True)
