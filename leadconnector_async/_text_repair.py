@@ -14,7 +14,7 @@ import re
 
 import msgspec
 
-__all__ = ["valid_text"]
+__all__ = ["NOT_DECODED", "valid_text"]
 
 # A \uXXXX escape of a UTF-16 surrogate after an even run of backslashes (so not an escaped
 # backslash followed by "u"): a high one followed by a low one is a pair, any other is lone.
