@@ -143,6 +143,16 @@ async def _sync(client: lc.LeadConnector, source: Path) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
+async def _export_then_sync(
+    client: lc.LeadConnector, fake: FakeLeadConnector, out: Path
+) -> tuple[int, str]:
+    """Export the location to ``out`` and sync that file back, the server's routes counted from
+    the sync on: the sync's exit code and what it said."""
+    assert await run_export(client, ExportOptions(out), io.StringIO(), io.StringIO()) == 0
+    fake.stats.routes.clear()
+    return await _sync(client, out)
+
+
 def _rejected_on_progress(said: str) -> list[int]:
     """The rejected figure of each progress line drawn."""
     return [int(n) for n in re.findall(r"rows, (\d+) rejected", said)]
@@ -206,10 +216,8 @@ async def test_a_csv_export_with_a_multi_select_syncs_back_unchanged(tmp_path: P
         async with lc.LeadConnector(
             fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
         ) as client:
-            assert await run_export(client, ExportOptions(out), io.StringIO(), io.StringIO()) == 0
+            code, said = await _export_then_sync(client, fake, out)
             assert '"[""golf"", ""tennis""]"' in out.read_text()
-            fake.stats.routes.clear()
-            code, said = await _sync(client, out)
         assert code == 0, said
         assert "synced: created 0, updated 0, unchanged 1, rejected 0" in said
         assert set(fake.stats.routes) == {
@@ -236,10 +244,8 @@ async def test_an_ndjson_export_imports_and_syncs_back_as_it_was(tmp_path: Path)
         async with lc.LeadConnector(
             fake.token, location_id=fake.location_id, base_url=fake.url, rate_limit=None
         ) as client:
-            assert await run_export(client, ExportOptions(out), io.StringIO(), io.StringIO()) == 0
+            code, said = await _export_then_sync(client, fake, out)
             assert '"searchAfter"' in out.read_text()
-            fake.stats.routes.clear()
-            code, said = await _sync(client, out)
             assert code == 0, said
             assert "synced: created 0, updated 0, unchanged 1, rejected 0" in said
             assert set(fake.stats.routes) == {"POST /contacts/search"}  # nothing written

@@ -385,16 +385,8 @@ async def test_an_oauth_error_page_echoing_the_form_reveals_no_secret(
             writer, answer(body, status=status).replace(b"application/json", content_type.encode())
         )
 
-    token = lc.OAuthToken(
-        access_token="expired-access-token",
-        refresh_token=REFRESH,
-        expires_at=1.0,
-        client_id="app-id",
-        client_secret=CLIENT_SECRET,
-        on_refresh=None,
-    )
     async with serving(echo) as raw, client_for(raw, retry=QUICK) as client:
-        authorised = client.for_location("loc", token=token)
+        authorised = client.for_location("loc", token=expired_oauth_token())
         with pytest.raises(lc.AuthenticationError) as caught:
             await authorised.contacts.get("c1")
     assert len(raw.requests) == 2  # the 503 was retried, the 400 refused the refresh
