@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_STOPPED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_FILE = 4  # a file of our own could not be written once under way (disk full)
-EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE, what a Unix tool's shell reports when its reader left
+from .exit_codes import EXIT_FILE, EXIT_INTERRUPTED, EXIT_PIPE_CLOSED, EXIT_STOPPED, EXIT_USAGE
+
 _EXIT_CODES = """exit codes:
   0    ok
   1    some rows were rejected (listed in the rejects file with line and reason)

@@ -10,13 +10,13 @@ from typing import TextIO
 
 from ..client import LeadConnector
 from ..models.search import Filter
+from .exit_codes import EXIT_OK, EXIT_REJECTS
 from .output import ContactWriter
 from .paths import check_output
 from .progress import ProgressDisplay
 from .session import custom_field_definitions
 
 _PAGE_SIZE = 500
-EXIT_OK, EXIT_LEFT_OUT = 0, 1
 
 
 @dataclass(frozen=True)
@@ -88,5 +88,5 @@ async def run_export(
             f"and are not in {where}; the warnings above name what was wrong with them",
             file=err,
         )
-        return EXIT_LEFT_OUT
+        return EXIT_REJECTS
     return EXIT_OK

@@ -23,6 +23,7 @@ from ..errors import LeadConnectorError
 from ..models.bulk import BulkProgress
 from ..models.tags import TagsMode
 from .columns import IGNORE, ImportFileError
+from .exit_codes import EXIT_OK, EXIT_REJECTS, EXIT_STOPPED
 from .exported import left_out_note
 from .hygiene import Hygiene, as_written_note, check_region
 from .journal import Journal, JournalError, ResumeState, is_complete, journal_path, load_journal
@@ -41,7 +42,6 @@ from .sending import Imported, RowSender
 from .session import custom_field_definitions
 from .tagging import TagAdder
 
-EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
 _LEASE_ROWS = 64  # rows leased (journalled as maybe-sent) per fsync
 
 

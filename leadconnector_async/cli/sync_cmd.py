@@ -25,13 +25,12 @@ from ..models.bulk import BulkProgress
 from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..models.tags import TagsMode
+from .exit_codes import EXIT_OK, EXIT_REJECTS, EXIT_STOPPED
 from .exported import left_out_note
 from .hygiene import as_written_note
 from .paths import check_apart, check_output
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for
-
-EXIT_OK, EXIT_REJECTS, EXIT_STOPPED = 0, 1, 3
 
 
 @dataclass(frozen=True)
