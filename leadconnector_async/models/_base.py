@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, final
+import math
+from functools import cache
+from typing import Any, ClassVar, Final, final
 
 import msgspec
+from msgspec import UNSET
+
+from ..errors import ConfigurationError
 
 # What a custom field can hold on the wire: the schema says string, real data says anything.
 JSONValue = str | int | float | bool | list[Any] | dict[str, Any] | None
@@ -29,6 +34,11 @@ CLEAR: Final = ClearType()
 ``None`` never clears anything: on every request body, ``None`` (like ``UNSET``) means "not
 sent", so an optional value from your own code cannot erase stored data by accident.
 """
+
+
+def clear_refused(where: str) -> TypeError:
+    """The error for :data:`CLEAR` in ``where`` (``Class.field``), a place it cannot mean."""
+    return TypeError(f"{where}: CLEAR clears a field on update only; leave the field unset here")
 
 
 def encode_clear(value: object) -> None:
@@ -57,7 +67,45 @@ class Model(
 class Input(
     msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, repr_omit_defaults=True
 ):
-    """A request body: fields left ``UNSET`` are not sent; its repr shows only the set fields."""
+    """A request body: fields left ``UNSET`` are not sent; its repr shows only the set fields.
+
+    A field that defaults to ``UNSET`` and is given ``None`` or NaN (an empty cell of a
+    spreadsheet or a pandas frame) is ``UNSET``: not sent, so a missing value from your own
+    data never erases stored data. Infinity, NaN in a required field, and :data:`CLEAR` outside
+    an update are refused where the body is built, before anything is sent.
+
+    Raises:
+        ConfigurationError: a value JSON cannot carry (infinity, or NaN in a required field).
+        TypeError: :data:`CLEAR` in a body that is not an update's.
+    """
+
+    _accepts_clear: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        cls = type(self)
+        for name, optional in _fields(cls):
+            value = getattr(self, name)
+            if value is UNSET:
+                continue
+            if optional and (value is None or _is_nan(value)):
+                setattr(self, name, UNSET)
+            elif value is CLEAR and not self._accepts_clear:
+                raise clear_refused(f"{cls.__name__}.{name}")
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise ConfigurationError(
+                    f"{cls.__name__}.{name}: {value!r} cannot be sent: JSON has no such number "
+                    "(it would go out as null and erase the stored value)"
+                )
+
+
+@cache
+def _fields(cls: type[Input]) -> tuple[tuple[str, bool], ...]:
+    """Each field of ``cls`` and whether it is left out unless given a value."""
+    return tuple((f.name, f.default is UNSET) for f in msgspec.structs.fields(cls))
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 class Succeeded(Model):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType, field
 
-from ._base import CLEAR, ClearType, Input, JSONValue, Model, Succeeded
+from ..errors import ConfigurationError
+from ._base import CLEAR, ClearType, Input, JSONValue, Model, Succeeded, clear_refused
 
 __all__ = [
     "AttributionSource",
@@ -26,6 +27,11 @@ __all__ = [
 ]
 
 DndStatus = Literal["active", "inactive", "permanent"]
+
+if TYPE_CHECKING:
+    FieldValueInput = JSONValue | ClearType
+else:  # msgspec cannot decode into a union holding ClearType, and CLEAR is only given in code
+    FieldValueInput = JSONValue
 
 
 class DndChannel(Model):
@@ -163,26 +169,26 @@ class DndChannelInput(Input):
     """Do-not-disturb state to set on one channel."""
 
     status: DndStatus
-    message: str | UnsetType = UNSET
-    code: str | UnsetType = UNSET
+    message: str | UnsetType | None = UNSET
+    code: str | UnsetType | None = UNSET
 
 
 class DndSettingsInput(Input):
     """Do-not-disturb state to set per channel."""
 
-    call: DndChannelInput | UnsetType = field(default=UNSET, name="Call")
-    email: DndChannelInput | UnsetType = field(default=UNSET, name="Email")
-    sms: DndChannelInput | UnsetType = field(default=UNSET, name="SMS")
-    whatsapp: DndChannelInput | UnsetType = field(default=UNSET, name="WhatsApp")
-    gmb: DndChannelInput | UnsetType = field(default=UNSET, name="GMB")
-    fb: DndChannelInput | UnsetType = field(default=UNSET, name="FB")
+    call: DndChannelInput | UnsetType | None = field(default=UNSET, name="Call")
+    email: DndChannelInput | UnsetType | None = field(default=UNSET, name="Email")
+    sms: DndChannelInput | UnsetType | None = field(default=UNSET, name="SMS")
+    whatsapp: DndChannelInput | UnsetType | None = field(default=UNSET, name="WhatsApp")
+    gmb: DndChannelInput | UnsetType | None = field(default=UNSET, name="GMB")
+    fb: DndChannelInput | UnsetType | None = field(default=UNSET, name="FB")
 
 
 class InboundDndAll(Input):
     """Inbound do-not-disturb for all channels."""
 
     status: Literal["active", "inactive"]
-    message: str | UnsetType = UNSET
+    message: str | UnsetType | None = UNSET
 
 
 class InboundDndSettings(Input):
@@ -195,15 +201,23 @@ class CustomFieldInput(Input):
     """A custom field value to write: identify the field by ``id`` or by ``key``.
 
     ``field_value`` is a string, number, list of strings, or a file map, per the field's type.
+    A field whose ``field_value`` is left unset (or ``None``, or NaN) is not sent at all, so it
+    never empties the stored value; :data:`CLEAR` empties it, on update only.
+
+    Raises:
+        ConfigurationError: neither ``id`` nor ``key`` is given.
     """
+
+    _accepts_clear: ClassVar[bool] = True  # in field_value; a create body refuses it there
 
     id: str | UnsetType = UNSET
     key: str | UnsetType = UNSET
-    field_value: JSONValue | UnsetType = field(default=UNSET, name="field_value")
+    field_value: FieldValueInput | UnsetType = field(default=UNSET, name="field_value")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.id is UNSET and self.key is UNSET:
-            raise ValueError("CustomFieldInput needs an id or a key")
+            raise ConfigurationError("CustomFieldInput needs an id or a key")
 
 
 class _ContactFields(Input):
@@ -211,10 +225,8 @@ class _ContactFields(Input):
 
     ``None`` is never sent: it means the same as ``UNSET`` (the field is left out), so an
     optional value from your code cannot erase stored data. Only ``CLEAR``, on update, sends
-    ``null``.
+    ``null``. Custom fields without a value are left out of ``custom_fields``.
     """
-
-    _accepts_clear: ClassVar[bool] = False
 
     postal_code: str | UnsetType | None = UNSET
     dnd: bool | UnsetType | None = UNSET
@@ -225,15 +237,21 @@ class _ContactFields(Input):
     country: str | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
-        for name in self.__struct_fields__:
-            value = getattr(self, name)
-            if value is None:
-                setattr(self, name, UNSET)
-            elif value is CLEAR and not self._accepts_clear:
-                raise TypeError(
-                    f"{type(self).__name__}.{name}: CLEAR clears a field on update only; "
-                    "leave the field unset here"
-                )
+        super().__post_init__()
+        if isinstance(self.custom_fields, list):
+            self.custom_fields = self._custom_fields_sent(self.custom_fields)
+
+    def _custom_fields_sent(
+        self, fields: list[CustomFieldInput]
+    ) -> list[CustomFieldInput] | UnsetType:
+        """``fields`` without those that have no value (``UNSET`` when that leaves none)."""
+        for custom in fields:
+            if custom.field_value is CLEAR and not self._accepts_clear:
+                raise clear_refused(f"{type(self).__name__}.custom_fields[].field_value")
+        sent = [custom for custom in fields if custom.field_value is not UNSET]
+        if len(sent) == len(fields):
+            return fields
+        return sent or UNSET
 
 
 class ContactCreate(_ContactFields):

@@ -25,16 +25,16 @@ class Note(Model):
 class _NoteFields(Input):
     """The optional fields of a note's create and update bodies."""
 
-    user_id: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    color: str | UnsetType = UNSET
-    pinned: bool | UnsetType = UNSET
+    user_id: str | UnsetType | None = UNSET
+    title: str | UnsetType | None = UNSET
+    color: str | UnsetType | None = UNSET
+    pinned: bool | UnsetType | None = UNSET
 
 
 class NoteUpdate(_NoteFields):
-    """Body of ``contacts.notes.update``: unset fields stay as they are."""
+    """Body of ``contacts.notes.update``: unset (or ``None``) fields stay as they are."""
 
-    body: str | UnsetType = UNSET
+    body: str | UnsetType | None = UNSET
 
 
 class NoteCreate(_NoteFields, kw_only=True):

@@ -31,18 +31,18 @@ class TaskCreate(Input, omit_defaults=False):
     title: str
     due_date: str
     completed: bool = False
-    body: str | UnsetType = UNSET
-    assigned_to: str | UnsetType = UNSET
+    body: str | UnsetType | None = UNSET
+    assigned_to: str | UnsetType | None = UNSET
 
 
 class TaskUpdate(Input):
-    """Body of ``contacts.tasks.update``: unset fields stay as they are."""
+    """Body of ``contacts.tasks.update``: unset (or ``None``) fields stay as they are."""
 
-    title: str | UnsetType = UNSET
-    body: str | UnsetType = UNSET
-    due_date: str | UnsetType = UNSET
-    completed: bool | UnsetType = UNSET
-    assigned_to: str | UnsetType = UNSET
+    title: str | UnsetType | None = UNSET
+    body: str | UnsetType | None = UNSET
+    due_date: str | UnsetType | None = UNSET
+    completed: bool | UnsetType | None = UNSET
+    assigned_to: str | UnsetType | None = UNSET
 
 
 class TaskCompletion(Input):
