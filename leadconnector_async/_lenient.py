@@ -12,7 +12,8 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError`` (o
    booleans sent as strings are read as such). Where that still fails, the value is repaired
    from the top down: a struct field by field, a list item by item. Known variants are
    normalised on the way: epoch milliseconds where a time string is declared become ISO 8601
-   (``1990-01-01T00:00:00.000Z``), other numbers where a string is declared become that string.
+   (``1990-01-01T00:00:00.000Z``; a date of birth its UTC date, ``1990-01-01``, as ``get``
+   gives it), other numbers where a string is declared become that string.
 3. A field that still does not fit keeps its default, and its raw value goes into the record's
    ``undecoded`` mapping (by wire name), so nothing is silently lost. Each (struct, field,
    reason) is logged once.
@@ -69,6 +70,9 @@ E = TypeVar("E")
 
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _TIME_NAME = re.compile(r"date|_at$|activity", re.IGNORECASE)
+# Calendar dates, not instants: ``get`` gives them as ``YYYY-MM-DD``, and so must search, or a
+# copy written back would change how the contact stores them.
+_DATE_NAMES = frozenset({"date_of_birth"})
 _UNFIT = object()
 _NULL = msgspec.Raw(b"null")
 _OPEN_BRACE = ord("{")
@@ -346,7 +350,7 @@ def _normalised(value: Any, type_: Any, site: _Site) -> Any:
         options = _options(type_)
         if str in options and not options & {int, float}:
             if _TIME_NAME.search(site.name):
-                iso = _epoch_ms_to_iso(value)
+                iso = _epoch_ms_to_iso(value, date_only=site.name in _DATE_NAMES)
                 if iso is not None:
                     _warn_once(site.where, "epoch milliseconds", "read as ISO 8601", logging.INFO)
                     return iso
@@ -354,11 +358,14 @@ def _normalised(value: Any, type_: Any, site: _Site) -> Any:
     return _UNFIT
 
 
-def _epoch_ms_to_iso(value: float) -> str | None:
+def _epoch_ms_to_iso(value: float, *, date_only: bool) -> str | None:
+    """``value`` (epoch ms) as an ISO 8601 UTC instant, or its UTC date when ``date_only``."""
     try:
         when = datetime.fromtimestamp(value / 1000.0, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
+    if date_only:
+        return when.strftime("%Y-%m-%d")
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 

@@ -25,7 +25,7 @@ async def test_the_fake_serves_search_results_as_observed_in_the_wild() -> None:
     assert served["dateOfBirth"] == BIRTHDAY_MS
     assert served["address"] == "1 Main"
     assert "address1" not in served
-    assert found.date_of_birth == "1990-01-01T00:00:00.000Z"
+    assert found.date_of_birth == "1990-01-01"
     assert found.address1 == "1 Main"
     assert found.undecoded is None
 
@@ -38,7 +38,7 @@ async def test_a_walk_over_real_world_shapes_yields_every_contact() -> None:
         found = [contact async for contact in client.contacts.search(page_size=100)]
     assert len(found) == 250
     assert len({contact.id for contact in found}) == 250
-    assert sum(contact.date_of_birth == "1985-06-15T00:00:00.000Z" for contact in found) == 5
+    assert sum(contact.date_of_birth == "1985-06-15" for contact in found) == 5
 
 
 async def test_without_the_switch_the_fake_keeps_the_declared_shapes() -> None:
@@ -50,3 +50,17 @@ async def test_without_the_switch_the_fake_keeps_the_declared_shapes() -> None:
     [served] = [x.response_body["contacts"][0] for x in fake.stats.exchanges]
     assert (served["dateOfBirth"], served["address1"]) == ("1990-01-01", "1 Main")
     assert (found.date_of_birth, found.address1) == ("1990-01-01", "1 Main")
+
+
+async def test_a_birthday_read_by_search_is_the_date_get_reads_and_writes_back_unchanged() -> None:
+    async with FakeLeadConnector(real_world_shapes=True, record=True) as fake, _client(fake) as c:
+        contact = await c.contacts.create(
+            lc.ContactCreate(email="a@x.com", date_of_birth="1990-02-03")
+        )
+        [found] = [x async for x in c.contacts.search()]
+        await c.contacts.update(found.id, lc.ContactUpdate(date_of_birth=found.date_of_birth))
+        fetched = await c.contacts.get(contact.id)
+    searched, written = fake.stats.exchanges[1:3]
+    assert isinstance(searched.response_body["contacts"][0]["dateOfBirth"], int)  # epoch ms
+    assert found.date_of_birth == fetched.date_of_birth == "1990-02-03"
+    assert written.request_body == {"dateOfBirth": "1990-02-03"}
