@@ -7,7 +7,7 @@ Start it in-process with ``async with FakeLeadConnector() as fake:`` or standalo
 
 from ._faults import Faults
 from ._limits import FakeRateLimit
-from ._oauth import FakeOAuth, Grant, OAuthStats, TokenRequest
+from ._oauth import FakeOAuth, Grant, OAuthStats, TokenRequest, UsedRefreshToken
 from ._server import (
     API_VERSION,
     DEFAULT_LOCATION,
@@ -32,4 +32,5 @@ __all__ = [
     "Stats",
     "TokenInfo",
     "TokenRequest",
+    "UsedRefreshToken",
 ]

@@ -2,6 +2,8 @@
 
 Reach it with ``FakeOAuth.of(fake)``. Access tokens it issues are registered in ``fake.tokens``
 with an expiry in ``fake.wall_clock`` seconds, so they work on every other route until then.
+A used refresh token gets its first answer again for ``refresh_reuse_window`` seconds (30, as
+HighLevel answers concurrent refresh calls; reference brief section 6), then it is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +41,19 @@ class Grant:
     approved_locations: tuple[str, ...] = ()
     redirect_uri: str | None = None
 
+    def held_by(self, client_id: str, user_type: str | None) -> bool:
+        """Whether a request from ``client_id`` for ``user_type`` may use this grant."""
+        return self.client_id == client_id and self.user_type == user_type
+
+
+@dataclass(frozen=True)
+class UsedRefreshToken:
+    """A refresh token already used: when, for which grant, and the answer it got."""
+
+    grant: Grant
+    used_at: float
+    answer: dict[str, Any]
+
 
 @dataclass
 class OAuthStats:
@@ -47,12 +62,14 @@ class OAuthStats:
     Attributes:
         code_exchanges: ``authorization_code`` requests, accepted or not.
         refreshes: ``refresh_token`` requests, accepted or not.
+        repeated_refreshes: Refreshes answered again with the pair a used refresh token got.
         refused: Token requests answered with an OAuth error (``invalid_grant`` ...).
         location_tokens: Location tokens minted from agency tokens.
     """
 
     code_exchanges: int = 0
     refreshes: int = 0
+    repeated_refreshes: int = 0
     refused: int = 0
     location_tokens: int = 0
 
@@ -75,6 +92,9 @@ class FakeOAuth:
         apps: Registered apps, client id -> client secret (the default app is registered).
         access_token_ttl: ``expires_in`` of issued access tokens, in seconds.
         refresh_tokens: Refresh tokens that still work; using one removes it.
+        refresh_reuse_window: For how many ``fake.wall_clock`` seconds a used refresh token
+            gets the same answer again (a lost answer can be asked for again).
+        used_refresh_tokens: Refresh tokens used within that window, with their answers.
     """
 
     fake: FakeLeadConnector
@@ -82,6 +102,8 @@ class FakeOAuth:
     access_token_ttl: int = 86399
     codes: dict[str, Grant] = field(default_factory=dict)
     refresh_tokens: dict[str, Grant] = field(default_factory=dict)
+    refresh_reuse_window: float = 30.0
+    used_refresh_tokens: dict[str, UsedRefreshToken] = field(default_factory=dict)
     agency_grants: dict[str, Grant] = field(default_factory=dict)
     stats: OAuthStats = field(default_factory=OAuthStats)
     token_requests: list[TokenRequest] = field(default_factory=list)
@@ -144,9 +166,30 @@ class FakeOAuth:
     ) -> Grant | None:
         """The grant of a valid refresh token (now used up: it is single-use), or ``None``."""
         grant = self.refresh_tokens.get(refresh_token)
-        if grant is None or grant.client_id != client_id or grant.user_type != user_type:
+        if grant is None or not grant.held_by(client_id, user_type):
             return None
         return self.refresh_tokens.pop(refresh_token)
+
+    def refresh(
+        self, refresh_token: str, client_id: str, user_type: str | None
+    ) -> dict[str, Any] | None:
+        """The answer to a refresh, as ``/oauth/token`` gives it, or ``None`` to refuse it.
+
+        A valid refresh token gets a new pair and is used up; the same refresh token sent again
+        within ``refresh_reuse_window`` seconds gets that same answer.
+        """
+        now = self.fake.wall_clock()
+        self._forget_used_refresh_tokens(now)
+        grant = self.take_refresh_token(refresh_token, client_id, user_type)
+        if grant is not None:
+            answer = self.issue(grant)
+            self.used_refresh_tokens[refresh_token] = UsedRefreshToken(grant, now, dict(answer))
+            return answer
+        used = self.used_refresh_tokens.get(refresh_token)
+        if used is None or not used.grant.held_by(client_id, user_type):
+            return None
+        self.stats.repeated_refreshes += 1
+        return dict(used.answer)
 
     def issue(self, grant: Grant) -> dict[str, Any]:
         """A new access token and refresh token for ``grant``, as ``/oauth/token`` answers."""
@@ -180,6 +223,15 @@ class FakeOAuth:
         for info in self.fake.tokens.values():
             if info.expires_at is not None:
                 info.expires_at = min(info.expires_at, now)
+
+    def _forget_used_refresh_tokens(self, now: float) -> None:
+        expired = [
+            token
+            for token, used in self.used_refresh_tokens.items()
+            if now - used.used_at >= self.refresh_reuse_window
+        ]
+        for token in expired:
+            del self.used_refresh_tokens[token]
 
     def _register(self, location_id: str | None, scopes: frozenset[str] | None) -> str:
         access = _secret("at")

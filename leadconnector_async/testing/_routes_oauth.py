@@ -6,10 +6,12 @@ route checks what the real endpoint requires itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from . import _responses as respond
-from ._oauth import FakeOAuth, Grant, TokenRequest
+from ._oauth import FakeOAuth, TokenRequest
 from ._routes import fake_of, scope_denied
 from ._server import API_VERSION, _bearer
 
@@ -28,22 +30,23 @@ async def token(request: web.Request) -> web.Response:
     oauth.token_requests.append(seen)
     if oauth.apps.get(form["client_id"]) != form["client_secret"]:
         return _refused(oauth, "invalid_client", "Invalid client: client is invalid")
-    grant: Grant | None
+    answer: dict[str, Any] | None
     if form["grant_type"] == "authorization_code":
         oauth.stats.code_exchanges += 1
         grant = oauth.take_code(form.get("code", ""), form["client_id"], form.get("redirect_uri"))
+        answer = None if grant is None else oauth.issue(grant)
         what = "authorization code"
     elif form["grant_type"] == "refresh_token":
         oauth.stats.refreshes += 1
-        grant = oauth.take_refresh_token(
+        answer = oauth.refresh(
             form.get("refresh_token", ""), form["client_id"], form.get("user_type")
         )
         what = "refresh token"
     else:
         return _refused(oauth, "unsupported_grant_type", "Unsupported grant type")
-    if grant is None:
+    if answer is None:
         return _refused(oauth, "invalid_grant", f"Invalid grant: {what} is invalid")
-    return respond.ok(oauth.issue(grant))
+    return respond.ok(answer)
 
 
 async def location_token(request: web.Request) -> web.Response:
