@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._config import API_VERSIONS
+from .._config import API_V3, API_VERSIONS
 from ..endpoints import ENDPOINTS
 from ..errors import ConfigurationError
 from . import _responses as respond
@@ -16,6 +16,10 @@ from ._v3 import is_v3, request_as_v2
 from ._validation import Schema, validate
 
 RouteVersions = dict[tuple[str, str], frozenset[str]]
+
+# API groups whose v3 spec keeps the v2 paths (reference brief section 10): the server answers
+# ``Version: v3`` there too, though the client keeps sending the group's own version.
+_SAME_PATHS_IN_V3 = frozenset({"locations"})
 
 
 def fake_of(request: web.Request) -> FakeLeadConnector:
@@ -94,5 +98,7 @@ def add_routes(router: web.UrlDispatcher) -> RouteVersions:
             if key not in versions:
                 router.add_route(endpoint.method, path, served[endpoint.name])
             versions.setdefault(key, set()).add(header)
+        if endpoint.group in _SAME_PATHS_IN_V3:
+            versions[(endpoint.method, endpoint.path)].add(API_V3)
     _routes_oauth.add_routes(router)
     return {key: frozenset(found) for key, found in versions.items()}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.endpoints import ENDPOINTS, Endpoint
+from leadconnector_async.endpoints import ENDPOINTS, V2, V3, Endpoint
 from leadconnector_async.testing import FakeLeadConnector
 
 from . import spec
@@ -53,3 +54,17 @@ async def test_model_is_sent_as_the_query_parameter(fake_leadconnector: FakeLead
     ) as client:
         assert [f.name for f in await client.locations.custom_fields("opportunity")] == ["Deal"]
         assert await client.locations.custom_fields("contact") == []
+
+
+@pytest.mark.parametrize("version", [V2, V3])
+async def test_custom_fields_answer_both_versions_on_the_same_path(version: str) -> None:
+    async with FakeLeadConnector(record=True) as fake, aiohttp.ClientSession() as session:
+        fake.custom_fields.add(fake.location_id, "Plan")
+        url = f"{fake.url}/locations/{fake.location_id}/customFields"
+        headers = {"Authorization": f"Bearer {fake.token}", "Version": version}
+        async with session.get(url, params={"model": "contact"}, headers=headers) as response:
+            status, body = response.status, await response.json()
+    assert status == 200
+    assert [field["name"] for field in body["customFields"]] == ["Plan"]
+    (exchange,) = fake.stats.exchanges
+    assert (exchange.route, exchange.status) == ("/locations/{locationId}/customFields", 200)
