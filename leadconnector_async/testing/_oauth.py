@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _responses as respond
 from ._server import FakeLeadConnector, TokenInfo
 
 DEFAULT_CLIENT_ID = "test-client-id"
@@ -246,7 +247,7 @@ class FakeOAuth:
             "expires_in": self.access_token_ttl,
             "scope": " ".join(sorted(grant.scopes or ())),
             "userId": DEFAULT_USER,
-            "traceId": secrets.token_hex(16),
+            "traceId": respond.trace_id(),
         }
 
 

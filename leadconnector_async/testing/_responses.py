@@ -16,37 +16,43 @@ def new_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
 
 
+def trace_id() -> str:
+    """A fresh ``traceId``: the API returns one with every response (reference brief section 1)."""
+    return secrets.token_hex(16)
+
+
 def ok(payload: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(payload, status=status)
 
 
+def error(body: dict[str, Any], status: int) -> web.Response:
+    """An error answer: ``body`` with the request's ``traceId``, which clients report."""
+    return web.json_response({**body, "traceId": trace_id()}, status=status)
+
+
 def bad_request(message: str, **extra: Any) -> web.Response:
-    return web.json_response({"statusCode": 400, "message": message, **extra}, status=400)
+    return error({"statusCode": 400, "message": message, **extra}, 400)
 
 
 def not_found(message: str, status: int) -> web.Response:
     """Unknown ids: 400 with a not-found message (as the spec declares) or 404."""
-    return web.json_response({"statusCode": status, "message": message}, status=status)
+    return error({"statusCode": status, "message": message}, status)
 
 
 def unauthorized(message: str) -> web.Response:
-    body = {"statusCode": 401, "message": message, "error": "Unauthorized"}
-    return web.json_response(body, status=401)
+    return error({"statusCode": 401, "message": message, "error": "Unauthorized"}, 401)
 
 
 def unprocessable(messages: list[str]) -> web.Response:
-    body = {"statusCode": 422, "message": messages, "error": "Unprocessable Entity"}
-    return web.json_response(body, status=422)
+    return error({"statusCode": 422, "message": messages, "error": "Unprocessable Entity"}, 422)
 
 
 def rate_limited() -> web.Response:
-    body = {"statusCode": 429, "message": "Too Many Requests"}
-    return web.json_response(body, status=429)
+    return error({"statusCode": 429, "message": "Too Many Requests"}, 429)
 
 
 def unavailable() -> web.Response:
-    body = {"statusCode": 503, "message": "Service Unavailable"}
-    return web.json_response(body, status=503)
+    return error({"statusCode": 503, "message": "Service Unavailable"}, 503)
 
 
 def bad_gateway() -> web.Response:

@@ -73,7 +73,7 @@ async def upsert_contact(request: web.Request) -> web.Response:
     else:
         contact, new = fake.store.update(match[0]["id"], body), False
         fake.emit("ContactUpdate", contact)
-    return respond.ok({"new": new, "contact": contact, "traceId": respond.new_id()})
+    return respond.ok({"new": new, "contact": contact, "traceId": respond.trace_id()})
 
 
 HANDLERS: dict[str, Route] = {

@@ -84,7 +84,7 @@ async def _form(request: web.Request, required: tuple[str, ...]) -> dict[str, st
 
 def _refused(oauth: FakeOAuth, error: str, description: str) -> web.Response:
     oauth.stats.refused += 1
-    return web.json_response({"error": error, "error_description": description}, status=400)
+    return respond.error({"error": error, "error_description": description}, 400)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
