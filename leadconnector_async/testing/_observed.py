@@ -8,10 +8,10 @@ only the declared shapes break on them; this lets their tests find out.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%Y.%m.%d", "%Y_%m_%d")
+from ._validation import birth_date
 
 
 def as_observed_in_search(contact: dict[str, Any]) -> dict[str, Any]:
@@ -29,11 +29,5 @@ def epoch_ms(value: Any) -> int | None:
     """A date string in one of the formats the API accepts, as UTC epoch milliseconds."""
     if not isinstance(value, str):
         return None
-    text = value[:10] if "T" in value else value
-    for pattern in _DATE_FORMATS:
-        try:
-            moment = datetime.strptime(text, pattern).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        return int(moment.timestamp() * 1000)
-    return None
+    moment = birth_date(value[:10] if "T" in value else value)
+    return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)

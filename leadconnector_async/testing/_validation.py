@@ -1,13 +1,15 @@
 """Request validation the way the API's whitelisting validator answers (422, message list).
 
 A schema maps each allowed property to the Python types it accepts; ``required`` names those
-that must be present. Unknown properties get ``"property X should not exist"``.
+that must be present; ``formats`` says what some string properties must look like. Unknown
+properties get ``"property X should not exist"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 _TYPE_NAMES = {
@@ -22,11 +24,20 @@ _TYPE_NAMES = {
 
 
 @dataclass(frozen=True)
+class Format:
+    """What a string property must look like: ``accepts(value)``, else ``message``."""
+
+    accepts: Callable[[str], bool]
+    message: str
+
+
+@dataclass(frozen=True)
 class Schema:
-    """Allowed properties (name -> accepted types) and the required ones."""
+    """Allowed properties (name -> accepted types), the required ones, and string formats."""
 
     properties: Mapping[str, tuple[type, ...]]
     required: frozenset[str] = field(default_factory=frozenset)
+    formats: Mapping[str, Format] = field(default_factory=dict)
 
 
 def validate(body: Any, schema: Schema) -> list[str]:
@@ -45,7 +56,36 @@ def validate(body: Any, schema: Schema) -> list[str]:
             continue
         if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             messages.append(f"{name} must be {_TYPE_NAMES[accepted[0]]}")
+        elif isinstance(value, str) and (shape := schema.formats.get(name)) is not None:
+            if not shape.accepts(value):
+                messages.append(shape.message)
     return messages
+
+
+BIRTH_DATE_FORMATS = tuple(
+    pattern.replace("-", separator) for separator in "-/._" for pattern in ("%Y-%m-%d", "%m-%d-%Y")
+)
+"""The spellings the API accepts for ``dateOfBirth`` (reference brief section 8)."""
+
+
+def birth_date(text: str) -> datetime | None:
+    """``text`` read in one of :data:`BIRTH_DATE_FORMATS`, or ``None`` when it is in none."""
+    for pattern in BIRTH_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+_SPELLED = ", ".join(
+    pattern.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    for pattern in BIRTH_DATE_FORMATS
+)
+_BIRTH_DATE = Format(
+    lambda text: birth_date(text) is not None,
+    f"dateOfBirth must be a date in one of the formats {_SPELLED}",
+)
 
 
 STR = (str,)
@@ -73,16 +113,21 @@ _CONTACT_FIELDS: dict[str, tuple[type, ...]] = {
     "tags": LIST,
     "customFields": LIST,
     "source": NSTR,
-    "dateOfBirth": (str, dict, type(None)),
+    "dateOfBirth": NSTR,
     "country": STR,
     "assignedTo": NSTR,
 }
 
+_CONTACT_FORMATS = {"dateOfBirth": _BIRTH_DATE}
+
 CREATE_CONTACT = Schema(
     {**_CONTACT_FIELDS, "locationId": STR, "gender": STR, "companyName": NSTR},
     frozenset({"locationId"}),
+    _CONTACT_FORMATS,
 )
 UPSERT_CONTACT = Schema(
-    {**CREATE_CONTACT.properties, "createNewIfDuplicateAllowed": BOOL}, frozenset({"locationId"})
+    {**CREATE_CONTACT.properties, "createNewIfDuplicateAllowed": BOOL},
+    frozenset({"locationId"}),
+    _CONTACT_FORMATS,
 )
-UPDATE_CONTACT = Schema(_CONTACT_FIELDS)
+UPDATE_CONTACT = Schema(_CONTACT_FIELDS, formats=_CONTACT_FORMATS)
