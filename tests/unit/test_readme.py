@@ -29,11 +29,15 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert _commands()[1] in ci.splitlines()
 
 
+# A Python block, and the output it states when "It prints:" and a text block follow it.
+_EXAMPLE = re.compile(r"```python\n(.*?)```(?:\n\nIt prints:\n\n```text\n(.*?)```)?", re.DOTALL)
+
+
 def test_python_examples_run_as_written(tmp_path: Path) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
-    runnable = [b for b in blocks if "asyncio.run(" in b]
+    runnable = [(code, said) for code, said in _EXAMPLE.findall(README) if "asyncio.run(" in code]
     assert runnable
-    for number, code in enumerate(runnable):
+    assert any(said for _, said in runnable), "no example states its output"
+    for number, (code, said) in enumerate(runnable):
         script = tmp_path / f"example_{number}.py"
         script.write_text(code)
         done = subprocess.run(
@@ -41,3 +45,5 @@ def test_python_examples_run_as_written(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip(), f"example {number} printed nothing"
+        if said:
+            assert done.stdout == said, f"example {number} printed what the README does not say"
