@@ -54,11 +54,11 @@ def validate(body: Any, schema: Schema) -> list[str]:
         accepted = schema.properties.get(name)
         if accepted is None or (value is None and type(None) in accepted):
             continue
+        shape = schema.formats.get(name)
         if (isinstance(value, bool) and bool not in accepted) or not isinstance(value, accepted):
             messages.append(f"{name} must be {_TYPE_NAMES[accepted[0]]}")
-        elif isinstance(value, str) and (shape := schema.formats.get(name)) is not None:
-            if not shape.accepts(value):
-                messages.append(shape.message)
+        elif shape is not None and isinstance(value, str) and not shape.accepts(value):
+            messages.append(shape.message)
     return messages
 
 
