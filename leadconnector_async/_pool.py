@@ -61,10 +61,13 @@ class Pool:
         self._woken: set[asyncio.Task[Any]] = set()  # of those, the ones closing cancelled
 
     async def wait(self, owner: Closable, waiting: Coroutine[Any, Any, T]) -> T:
-        """Await ``waiting`` (a wait of ``owner``'s call: a send slot, a back-off) unless
-        ``owner`` closes meanwhile: :meth:`wake` cancels it, and it raises ClientClosedError.
+        """Await ``waiting`` (a wait of ``owner``'s call: a send slot, a back-off, its token)
+        unless ``owner`` closes meanwhile: :meth:`wake` cancels it, and it raises
+        ClientClosedError.
 
-        Only waits go through here: a call that finds its slot free never does.
+        Only waits go through here: a call that finds its slot free never does for the slot
+        (one whose token source is not a plain string does for its token, which may need a
+        refresh).
 
         Raises:
             ClientClosedError: ``owner`` was closed before or during the wait.

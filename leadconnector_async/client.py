@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping
+from copy import copy
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -340,18 +341,19 @@ class LeadConnector(AsyncClosing):
                 attempt += 1
                 token = None
                 rejected = None  # a 401 its token source may fix
+                # The token comes first: a request never holds a slot while a refresh is in
+                # flight, so the refresh (and an on_refresh that calls the API) cannot wait
+                # behind it. Outside the ``try`` below: what getting it raises is not retried.
+                if authenticated:
+                    token = self._static_token
+                    if not token:
+                        judged = None
+                        work = self._token.get_token()
+                        token = await self._token_wait(work, loop, started, maybe_applied)
                 try:
                     try:
                         if self._closed or pool.closed:
                             self._refuse_if_closed()
-                        # The token comes first: a request never holds a slot while a refresh is
-                        # in flight, so the refresh (and an on_refresh that calls the API) cannot
-                        # wait behind it.
-                        if authenticated:
-                            token = self._static_token
-                            if not token:
-                                judged = None
-                                token = await self._token.get_token()
                         permit = None
                         deadline = None  # worked out only when something has to wait
                         if limiter is not None:
@@ -451,7 +453,10 @@ class LeadConnector(AsyncClosing):
                 assert token is not None
                 if trace is not None:
                     await trace.attempt_ended(rejected)
-                if refreshed or not await self._token.token_rejected(token):
+                if refreshed:
+                    raise rejected
+                replacing = self._token.token_rejected(token)
+                if not await self._token_wait(replacing, loop, started, maybe_applied):
                     raise rejected
                 refreshed = True
                 attempt -= 1
@@ -461,6 +466,40 @@ class LeadConnector(AsyncClosing):
             if isinstance(error, RateLimitError) and error.status_code == 429:
                 log_rate_limited(call, error)
             raise
+
+    async def _token_wait(
+        self,
+        work: Coroutine[Any, Any, T],
+        loop: asyncio.AbstractEventLoop,
+        started: float,
+        maybe_applied: bool,
+    ) -> T:
+        """Await ``work``, the token source getting (or replacing) the token for an attempt of
+        a call that started at loop time ``started``: within the call's time budget, and ended
+        by closing the client.
+
+        What it raises ends the call: a refresh retries on its own. The attempt sent nothing,
+        so a ``TransportError`` is ``outcome_unknown`` only when an earlier attempt may have
+        been applied (``maybe_applied``), whatever became of the refresh.
+        """
+        deadline = self._slot_deadline(loop.time(), started)
+        try:
+            async with asyncio.timeout_at(deadline) as budget:
+                return await self._pool.wait(self, work)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            raise TransportError(
+                "no access token within the call's time budget (its renewal is still under "
+                "way); nothing was sent",
+                outcome_unknown=maybe_applied,
+            ) from None
+        except TransportError as error:
+            if error.outcome_unknown == maybe_applied:
+                raise
+            unsent = copy(error)  # (the refresh's error is shared by every call waiting for it)
+            unsent.outcome_unknown = maybe_applied
+            raise unsent from error
 
     def _shed(self, key: str, started: float, gate: Admission) -> float | None:
         """Refuse the call now (it started at loop time ``started``, just read) if the
@@ -496,7 +535,7 @@ class LeadConnector(AsyncClosing):
         self._closed = True
         pool = self._pool
         if not self._is_root:
-            pool.wake(self)  # its calls waiting for a slot or a retry end now
+            pool.wake(self)  # its calls waiting for a slot, a token or a retry end now
         elif not pool.closed:
             pool.closed = True
             pool.wake()

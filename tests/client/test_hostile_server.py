@@ -425,7 +425,10 @@ async def test_a_token_answer_nested_too_deep_is_reported_without_its_body() -> 
         with pytest.raises(lc.TransportError, match="nested deeper") as caught:
             await authorised.contacts.get("c1")
     assert "body not shown" in str(caught.value)
-    assert caught.value.outcome_unknown
+    assert caught.value.outcome_unknown is False  # the get was never sent
+    refresh = caught.value.__cause__
+    assert isinstance(refresh, lc.TransportError)
+    assert refresh.outcome_unknown
     assert len(raw.requests) == 1  # the refresh; its outcome unknown, it is not sent again
     assert_secret_unreachable(caught.value, fresh)
 

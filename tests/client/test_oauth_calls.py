@@ -1,0 +1,184 @@
+"""Calls that need an OAuth refresh: its time budget, closing, retries and errors are theirs to
+bound and report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import pytest
+from aiohttp import web
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector, FakeOAuth
+from tests.client.test_oauth import (
+    LOC,
+    Clock,
+    Vault,
+    contact_requests,
+    installed,
+    seeded,
+    token_from,
+)
+
+TokenFault = Literal["unavailable", "dropped"]
+TOKEN_ROUTE = "POST /oauth/token"
+
+
+class FaultyTokenEndpoint(FakeLeadConnector):
+    """The fake, with faults forced on its ``POST /oauth/token``, one per request in turn.
+
+    ``"unavailable"``: a 503. ``"dropped"``: the connection is cut before the request is read
+    (no refresh token is used).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.token_faults: deque[TokenFault] = deque()
+
+    def build_app(self) -> web.Application:
+        app = super().build_app()
+        app.middlewares.append(self._token_fault)
+        return app
+
+    @web.middleware
+    async def _token_fault(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path != "/oauth/token" or not self.token_faults:
+            return await handler(request)
+        fault = self.token_faults.popleft()
+        if fault == "unavailable":
+            return web.json_response({"message": "Service Unavailable"}, status=503)
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response(status=500)
+
+
+@asynccontextmanager
+async def serving(clock: Clock) -> AsyncIterator[tuple[FaultyTokenEndpoint, FakeOAuth]]:
+    fake = FaultyTokenEndpoint(wall_clock=clock)
+    async with fake:
+        yield fake, FakeOAuth.of(fake)
+
+
+class StuckVault(Vault):
+    """A vault whose saves start (``saving`` is set), then wait for ``release`` (a row lock
+    held elsewhere, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def save(self, token: lc.OAuthToken) -> None:
+        self.saving.set()
+        await self.release.wait()
+        await super().save(token)
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [{"timeout": 0.2}, {"retry": lc.RetryPolicy(deadline=0.2)}],
+    ids=["timeout", "deadline"],
+)
+async def test_a_call_waiting_for_a_refresh_ends_with_its_time_budget(budget: Any) -> None:
+    clock, vault = Clock(), StuckVault()
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        contact_id = seeded(fake)
+        clock.now += body["expires_in"]
+        async with lc.LeadConnector(token, location_id=LOC, base_url=fake.url, **budget) as client:
+            async with asyncio.timeout(10):  # waited for on_refresh for ever before
+                with pytest.raises(lc.TransportError, match="no access token within") as late:
+                    await client.contacts.get(contact_id)
+            assert late.value.outcome_unknown is False
+            assert vault.saving.is_set()
+            vault.release.set()
+            found = await client.contacts.get(contact_id)  # the refresh was not abandoned
+    assert found.id == contact_id
+    assert oauth.stats.refreshes == 1
+    assert contact_requests(fake) == 1
+    assert len(vault.saved) == 1
+
+
+@pytest.mark.parametrize("closed", ["root", "derived"])
+async def test_closing_a_client_ends_its_calls_waiting_for_a_refresh(closed: str) -> None:
+    clock, vault = Clock(), StuckVault()
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        root = lc.LeadConnector(token, location_id=LOC, base_url=fake.url)
+        client = root if closed == "root" else root.for_location(LOC)
+        clock.now += body["expires_in"]
+        call = asyncio.ensure_future(client.contacts.get(seeded(fake)))
+        await vault.saving.wait()
+        closing = asyncio.ensure_future(client.aclose())
+        async with asyncio.timeout(10):  # closing did not end the wait before
+            with pytest.raises(lc.ClientClosedError):
+                await call
+        vault.release.set()
+        await closing
+        await root.aclose()
+    assert len(vault.saved) == 1
+    assert token.refresh_token == vault.saved[0].refresh_token
+    assert contact_requests(fake) == 0
+
+
+async def test_a_refresh_answered_503_is_retried_by_the_refresh_alone() -> None:
+    clock, vault = Clock(), Vault()
+    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        contact_id = seeded(fake)
+        clock.now += body["expires_in"]
+        async with lc.LeadConnector(
+            token, location_id=LOC, base_url=fake.url, retry=retry
+        ) as client:
+            fake.token_faults.extend(["unavailable"] * 20)
+            with pytest.raises(lc.ServerError) as refused:
+                await client.contacts.get(contact_id)
+            assert refused.value.status_code == 503
+            assert fake.stats.routes[TOKEN_ROUTE] == 4  # was 16: each retry of the call retried it
+            fake.token_faults.clear()
+            fake.token_faults.extend(["unavailable"] * 2)
+            found = await client.contacts.get(contact_id)
+    assert found.id == contact_id
+    assert fake.stats.routes[TOKEN_ROUTE] == 4 + 3
+    assert oauth.stats.refreshes == 1
+    assert contact_requests(fake) == 1
+
+
+@pytest.mark.parametrize("call", ["create", "delete"])
+async def test_a_refresh_whose_answer_was_lost_is_not_the_calls_unknown_outcome(call: str) -> None:
+    clock, vault = Clock(), Vault()
+    async with serving(clock) as (fake, oauth):
+        fake.not_found_status = 404
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        clock.now += body["expires_in"]
+        async with lc.LeadConnector(token, location_id=LOC, base_url=fake.url) as client:
+
+            async def send() -> None:
+                if call == "create":
+                    await client.contacts.create(lc.ContactCreate(first_name="Jane"))
+                else:
+                    await client.contacts.delete("never-existed")
+
+            fake.token_faults.append("dropped")
+            with pytest.raises(lc.TransportError) as lost:
+                await send()
+            assert lost.value.outcome_unknown is False  # the call was not sent
+            assert fake.stats.requests == 1  # the refresh alone, not repeated
+            if call == "delete":  # it returned None before: an earlier attempt "may have" landed
+                with pytest.raises(lc.NotFoundError):
+                    await send()
+            else:
+                await send()
+    assert oauth.stats.refreshes == 1
+    assert fake.stats.requests == 3
