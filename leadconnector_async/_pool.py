@@ -59,6 +59,7 @@ class Pool:
         # Tasks in a wait that closing must end (a send slot, a back-off), and their client.
         self._waiting: dict[asyncio.Task[Any], Closable] = {}
         self._woken: set[asyncio.Task[Any]] = set()  # of those, the ones closing cancelled
+        self._renewals: set[asyncio.Task[Any]] = set()  # renewing a token through the pool
 
     async def wait(self, owner: Closable, waiting: Coroutine[Any, Any, T]) -> T:
         """Await ``waiting`` (a wait of ``owner``'s call: a send slot, a back-off, its token)
@@ -100,6 +101,20 @@ class Pool:
             return False
         self._woken.discard(task)
         return task.uncancel() == 0
+
+    def hold(self, renewal: asyncio.Task[Any]) -> None:
+        """Let closing wait for ``renewal``, a token renewal sending through the pool: its
+        answer (a refresh's) may carry the only copy of a new grant, to be saved before it ends.
+        """
+        if renewal not in self._renewals:
+            self._renewals.add(renewal)
+            renewal.add_done_callback(self._renewals.discard)
+
+    async def settle(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the renewals :meth:`hold` was given to end."""
+        held = self._renewals - {asyncio.current_task()}  # (closed by on_refresh itself)
+        if held:
+            await asyncio.wait(held, timeout=grace)
 
     def running_loop(self) -> asyncio.AbstractEventLoop:
         """The pool's event loop, checked to be the one running this call (see

@@ -5,8 +5,20 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
 
 from .errors import ConfigurationError
+
+# The renewal task running the current code (set in its own context: inherited by the tasks
+# it starts, such as those on_refresh starts).
+_RENEWAL: ContextVar[asyncio.Task[Any] | None] = ContextVar("leadconnector_renewal", default=None)
+
+
+def current_renewal() -> asyncio.Task[Any] | None:
+    """The renewal task the current code runs in (or was started from), while it runs."""
+    task = _RENEWAL.get()
+    return None if task is None or task.done() else task
 
 
 class SingleFlight:
@@ -30,6 +42,7 @@ class SingleFlight:
         await asyncio.shield(task)
 
     async def _renew(self, renew: Callable[[], Awaitable[None]]) -> None:
+        _RENEWAL.set(asyncio.current_task())
         try:
             await renew()
         finally:

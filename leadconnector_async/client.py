@@ -38,6 +38,7 @@ from ._pool import CLOSED, Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
 from ._rate_headers import LONGEST_WAIT
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
+from ._renewal import current_renewal
 from ._request_tally import CURRENT_TALLY
 from ._retry import may_have_been_applied, retry_delay
 from ._transport import AiohttpTransport
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
     from .resources.locations import LocationsResource
 
 T = TypeVar("T")
+
+# Seconds closing waits for a token renewal in flight: its answer may be the only copy of a
+# new grant (a refresh token is single-use), lost if the connection is cut before it is saved.
+RENEWAL_GRACE = 5.0
 
 
 class LeadConnector(AsyncClosing):
@@ -332,8 +337,13 @@ class LeadConnector(AsyncClosing):
             if gate is not None and gate.saturated and authenticated:
                 # (never a token refresh: its callers wait on it)
                 judged = self._shed(key, started, gate)
-            # An OAuth token request counts against no location: it bypasses the limiter.
-            limiter = pool.limiter if authenticated else None
+            if authenticated:
+                limiter = pool.limiter
+            else:  # An OAuth token request counts against no location: it bypasses the limiter.
+                limiter = None
+                renewal = current_renewal()
+                if renewal is not None:
+                    pool.hold(renewal)  # closing the pool waits for the new pair to be saved
             attempt = 0
             refreshed = False
             maybe_applied = False
@@ -531,7 +541,9 @@ class LeadConnector(AsyncClosing):
             raise ClientClosedError(CLOSED)
 
     async def aclose(self) -> None:
-        """Close the client. The root client also closes the pool it created."""
+        """Close the client. The root client also closes the pool it created, once the token
+        refreshes in flight through it are answered and saved (at most ``RENEWAL_GRACE``, 5 s):
+        a refresh token is single-use, so cutting off the answer would lose the grant."""
         self._closed = True
         pool = self._pool
         if not self._is_root:
@@ -539,7 +551,10 @@ class LeadConnector(AsyncClosing):
         elif not pool.closed:
             pool.closed = True
             pool.wake()
-            await pool.transport.aclose()
+            try:
+                await pool.settle(RENEWAL_GRACE)
+            finally:
+                await pool.transport.aclose()
 
     async def __aenter__(self) -> LeadConnector:
         self._refuse_if_closed()

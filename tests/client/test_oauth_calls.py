@@ -24,7 +24,7 @@ from tests.client.test_oauth import (
     token_from,
 )
 
-TokenFault = Literal["unavailable", "dropped"]
+TokenFault = Literal["unavailable", "dropped", "held"]
 TOKEN_ROUTE = "POST /oauth/token"
 
 
@@ -32,12 +32,15 @@ class FaultyTokenEndpoint(FakeLeadConnector):
     """The fake, with faults forced on its ``POST /oauth/token``, one per request in turn.
 
     ``"unavailable"``: a 503. ``"dropped"``: the connection is cut before the request is read
-    (no refresh token is used).
+    (no refresh token is used). ``"held"``: the refresh is done (its refresh token used up),
+    ``committed`` is set, and the answer waits for ``release``.
     """
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.token_faults: deque[TokenFault] = deque()
+        self.committed = asyncio.Event()
+        self.release = asyncio.Event()
 
     def build_app(self) -> web.Application:
         app = super().build_app()
@@ -53,9 +56,14 @@ class FaultyTokenEndpoint(FakeLeadConnector):
         fault = self.token_faults.popleft()
         if fault == "unavailable":
             return web.json_response({"message": "Service Unavailable"}, status=503)
-        assert request.transport is not None
-        request.transport.abort()
-        return web.Response(status=500)
+        if fault == "dropped":
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=500)
+        answer = await handler(request)
+        self.committed.set()
+        await self.release.wait()
+        return answer
 
 
 @asynccontextmanager
@@ -126,6 +134,27 @@ async def test_closing_a_client_ends_its_calls_waiting_for_a_refresh(closed: str
         await root.aclose()
     assert len(vault.saved) == 1
     assert token.refresh_token == vault.saved[0].refresh_token
+    assert contact_requests(fake) == 0
+
+
+async def test_closing_the_client_waits_for_the_answer_of_a_refresh_in_flight() -> None:
+    clock, vault = Clock(), Vault()
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        client = lc.LeadConnector(token, location_id=LOC, base_url=fake.url)
+        clock.now += body["expires_in"]
+        fake.token_faults.append("held")
+        call = asyncio.ensure_future(client.contacts.get(seeded(fake)))
+        await fake.committed.wait()  # the old refresh token is used up at the server
+        closing = asyncio.ensure_future(client.aclose())
+        with pytest.raises(lc.ClientClosedError):
+            await call
+        fake.release.set()  # the answer carrying the new pair comes back while closing
+        await closing
+    [saved] = vault.saved  # cut off before: the grant was lost
+    assert saved.refresh_token in oauth.refresh_tokens
+    assert token.refresh_token == saved.refresh_token
     assert contact_requests(fake) == 0
 
 
