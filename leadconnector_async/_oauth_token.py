@@ -20,7 +20,7 @@ from ._oauth_protocol import (
     usable_lifetime,
 )
 from ._renewal import RenewingToken
-from ._token_basics import ANONYMOUS_KEY, Sender, redact
+from ._token_basics import ANONYMOUS_KEY, REQUESTER, Sender, redact
 from .errors import APIError, AuthenticationError, ConfigurationError
 from .models.oauth import TokenResponse
 
@@ -38,7 +38,7 @@ class OAuthToken(RenewingToken):
     """An OAuth 2.0 access token that refreshes itself, once for every request that needs it.
 
     It refreshes (``POST /oauth/token``) shortly before ``expires_at``, and when the server
-    rejects it as expired, through the connection pool of the client it is given to. However
+    rejects it as expired, through the client whose call needs the new token. However
     many requests need a new token at once, one refresh is sent. Refresh tokens are single-use,
     so the new pair is handed to ``on_refresh`` and saved *before* the new access token is used.
 
@@ -209,7 +209,8 @@ class OAuthToken(RenewingToken):
         return self._company_id
 
     def bind(self, client: Sender) -> None:
-        """Send refreshes through ``client``; the client calls this when given the token."""
+        """Send refreshes asked for outside any client's call (``await token.get_token()``)
+        through ``client``; the client calls this when given the token."""
         self._sender = client
 
     def _stale(self) -> bool:
@@ -256,14 +257,15 @@ class OAuthToken(RenewingToken):
                 "grant has no refresh token (the server issued none): authorize the app "
                 "again; no refresh was sent"
             )
-        if self._sender is None:
+        sender = REQUESTER.get() or self._sender
+        if sender is None:
             raise ConfigurationError(
                 "this OAuthToken is not used by any client yet: pass it to "
                 "LeadConnector(token) or client.for_location(location_id, token=token)"
             )
         form = refresh_form(self._client_id, self._client_secret, self._refresh, self._user_type)
         try:
-            response = await self._sender.send(token_call(form))
+            response = await sender.send(token_call(form))
         except APIError as error:
             refused = refusal(
                 error,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Protocol, TypeVar
 
 from ._protocol import Call
@@ -37,3 +38,9 @@ class Sender(Protocol):
     def send(self, call: Call[T]) -> Awaitable[T]:
         """Send ``call`` through the client's pool; await it for the result."""
         ...
+
+
+# The client whose call is getting its token right now: a token source's own requests (a
+# refresh) go through it, not through whichever client the source was given to last (which
+# may be closed while this one is open).
+REQUESTER: ContextVar[Sender | None] = ContextVar("leadconnector_requester", default=None)

@@ -41,6 +41,7 @@ from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
 from ._renewal import current_renewal
 from ._request_tally import CURRENT_TALLY
 from ._retry import may_have_been_applied, retry_delay
+from ._token_basics import REQUESTER
 from ._transport import AiohttpTransport
 from .auth import ANONYMOUS_KEY, TokenSource, static_value
 from .errors import (
@@ -485,14 +486,15 @@ class LeadConnector(AsyncClosing):
         maybe_applied: bool,
     ) -> T:
         """Await ``work``, the token source getting (or replacing) the token for an attempt of
-        a call that started at loop time ``started``: within the call's time budget, and ended
-        by closing the client.
+        a call that started at loop time ``started``: within the call's time budget, ended by
+        closing the client, and through this client (a refresh is sent through it).
 
         What it raises ends the call: a refresh retries on its own. The attempt sent nothing,
         so a ``TransportError`` is ``outcome_unknown`` only when an earlier attempt may have
         been applied (``maybe_applied``), whatever became of the refresh.
         """
         deadline = self._slot_deadline(loop.time(), started)
+        requester = REQUESTER.set(self)
         try:
             async with asyncio.timeout_at(deadline) as budget:
                 return await self._pool.wait(self, work)
@@ -510,6 +512,8 @@ class LeadConnector(AsyncClosing):
             unsent = copy(error)  # (the refresh's error is shared by every call waiting for it)
             unsent.outcome_unknown = maybe_applied
             raise unsent from error
+        finally:
+            REQUESTER.reset(requester)
 
     def _shed(self, key: str, started: float, gate: Admission) -> float | None:
         """Refuse the call now (it started at loop time ``started``, just read) if the

@@ -1,5 +1,5 @@
 """Calls that need an OAuth refresh: its time budget, closing, retries and errors are theirs to
-bound and report."""
+bound and report; a token shared by clients refreshes through the one whose call needs it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.client.test_oauth import (
     contact_requests,
     installed,
     seeded,
+    served,
     token_from,
 )
 
@@ -211,3 +212,20 @@ async def test_a_refresh_whose_answer_was_lost_is_not_the_calls_unknown_outcome(
                 await send()
     assert oauth.stats.refreshes == 1
     assert fake.stats.requests == 3
+
+
+async def test_a_token_shared_with_a_closed_client_refreshes_through_the_open_one() -> None:
+    clock, vault = Clock(), Vault()
+    async with served(clock) as (fake, oauth, pool):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        contact_id = seeded(fake)
+        web_client = pool.for_location(LOC, token=token)
+        async with lc.LeadConnector(token, location_id=LOC, base_url=fake.url) as job:
+            await job.contacts.get(contact_id)  # given the token last, then closed
+        clock.now += body["expires_in"]
+        found = await web_client.contacts.get(contact_id)
+        assert pool.request_counts.sent == 2  # the refresh went through the calling client
+    assert found.id == contact_id
+    assert oauth.stats.refreshes == 1
+    assert len(vault.saved) == 1
