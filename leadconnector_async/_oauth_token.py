@@ -219,15 +219,17 @@ class OAuthToken(RenewingToken):
     async def get_token(self) -> str:
         """The current access token, refreshed first if it is about to expire.
 
-        Inside ``on_refresh`` (and tasks it starts) this is the new access token being saved,
-        so ``on_refresh`` may call the API without waiting for its own refresh to finish.
+        Inside ``on_refresh`` (and tasks it starts), while it saves the new pair, this is the
+        new access token being saved, so ``on_refresh`` may call the API without waiting for
+        its own refresh to finish.
 
         Raises:
             AuthenticationError: The refresh was refused or failed (``status_code`` says
                 how), or its result could not be saved.
         """
         saving = _SAVING.get()
-        if saving is not None and saving[0] is self:
+        # Only while that save runs: a task on_refresh started may outlive it.
+        if saving is not None and saving[0] is self and saving[1] is self._unsaved:
             return saving[1]._access
         return await super().get_token()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -87,6 +87,21 @@ class StuckVault(Vault):
         self.saving.set()
         await self.release.wait()
         await super().save(token)
+
+
+class StartingVault(Vault):
+    """A vault that starts ``worker`` after its first save, as an app might once a grant is
+    saved."""
+
+    def __init__(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        super().__init__()
+        self.worker = worker
+        self.started: list[asyncio.Task[None]] = []
+
+    async def save(self, token: lc.OAuthToken) -> None:
+        await super().save(token)
+        if not self.started:
+            self.started.append(asyncio.create_task(self.worker()))
 
 
 @pytest.mark.parametrize(
@@ -229,3 +244,27 @@ async def test_a_token_shared_with_a_closed_client_refreshes_through_the_open_on
     assert found.id == contact_id
     assert oauth.stats.refreshes == 1
     assert len(vault.saved) == 1
+
+
+async def test_a_task_started_by_on_refresh_uses_the_new_token_only_while_it_is_saved() -> None:
+    clock, go = Clock(), asyncio.Event()
+    polled: list[str] = []
+
+    async def poll() -> None:
+        await go.wait()
+        polled.append((await client.contacts.get(contact_id)).id)
+
+    vault = StartingVault(poll)
+    async with served(clock) as (fake, oauth, pool):
+        token = token_from(installed(oauth), oauth, clock, vault)
+        client = pool.for_location(LOC, token=token)
+        contact_id = seeded(fake)
+        oauth.expire_access_tokens()
+        await client.contacts.get(contact_id)  # refresh 1 starts the worker
+        oauth.expire_access_tokens()
+        await client.contacts.get(contact_id)  # refresh 2
+        go.set()
+        await vault.started[0]  # sent refresh 1's expired token for good before
+    assert polled == [contact_id]
+    assert oauth.stats.refreshes == 2
+    assert len(vault.saved) == 2
