@@ -361,6 +361,10 @@ class LeadConnector(AsyncClosing):
                         judged = None
                         work = self._token.get_token()
                         token = await self._token_wait(work, loop, started, maybe_applied)
+                        if key.startswith(ANONYMOUS_KEY):
+                            # A refresh answer may have named the token's location, and its own
+                            # bucket joined the location's (learn_location): count there.
+                            key = pool.token_key(self._token)
                 try:
                     try:
                         if self._closed or pool.closed:

@@ -268,3 +268,25 @@ async def test_a_task_started_by_on_refresh_uses_the_new_token_only_while_it_is_
     assert polled == [contact_id]
     assert oauth.stats.refreshes == 2
     assert len(vault.saved) == 2
+
+
+async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used() -> None:
+    clock, vault = Clock(), Vault()
+    limit = lc.RateLimit(max_requests=10, period=60.0, daily=None)
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)  # no location_id: its own bucket
+        contact_id = seeded(fake)
+        async with lc.LeadConnector(token, base_url=fake.url, rate_limit=limit) as client:
+            # Answers that name no location: the token's bucket takes the ten slots.
+            await asyncio.gather(*(client.contacts.tasks.list(contact_id) for _ in range(10)))
+            clock.now += body["expires_in"]
+            with pytest.raises(lc.RateLimitTimeoutError):  # sent at once before
+                # The refresh this call waits for names LOC.
+                await client.with_options(timeout=0.2).contacts.tasks.list(contact_id)
+            assert token.limit_key == LOC
+            status = client.rate_limit_status()
+    assert oauth.stats.refreshes == 1
+    assert fake.stats.routes["GET /contacts/{contactId}/tasks"] == 10
+    assert status is not None
+    assert status.in_use == 10
