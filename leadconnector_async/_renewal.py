@@ -79,6 +79,11 @@ class RenewingToken(ABC):
     def _stale(self) -> bool:
         return not self._access or self._clock() >= self._renew_at
 
+    def ready_token(self) -> str | None:
+        """The access token if it is good now with nothing to await (no renewal due, none
+        under way), else ``None``: then :meth:`get_token` has the answer."""
+        return None if self._stale() else self._access
+
     async def get_token(self) -> str:
         """The current access token, renewed first if it is about to expire.
 
@@ -101,3 +106,9 @@ class RenewingToken(ABC):
         if token == self._access:
             await self._flight.run(self._renew)
         return True
+
+
+def ready_check(source: object) -> Callable[[], str | None] | None:
+    """``source``'s :meth:`RenewingToken.ready_token`, or ``None`` for any other token source:
+    a call whose token is ready skips the time budget and closing watch a renewal needs."""
+    return source.ready_token if isinstance(source, RenewingToken) else None

@@ -38,7 +38,7 @@ from ._pool import CLOSED, Pool, pool_capacity
 from ._protocol import Call, build_request, parse_response, static_headers
 from ._rate_headers import LONGEST_WAIT
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
-from ._renewal import current_renewal
+from ._renewal import current_renewal, ready_check
 from ._request_tally import CURRENT_TALLY
 from ._retry import may_have_been_applied, retry_delay
 from ._token_basics import REQUESTER
@@ -132,6 +132,7 @@ class LeadConnector(AsyncClosing):
         )
         self._token = token_source(token, self)
         self._static_token = static_value(self._token)
+        self._ready_token = ready_check(self._token)
         self._location_id = checked_location(location_id)
         server = urlsplit(self._config.base_url)
         port = server.port or (443 if server.scheme == "https" else 80)
@@ -191,6 +192,7 @@ class LeadConnector(AsyncClosing):
         child._config = config
         child._token = token
         child._static_token = static_value(token)
+        child._ready_token = ready_check(token)
         child._location_id = location_id
         child._pool = parent._pool
         child._observer = parent._observer
@@ -357,6 +359,8 @@ class LeadConnector(AsyncClosing):
                 # behind it. Outside the ``try`` below: what getting it raises is not retried.
                 if authenticated:
                     token = self._static_token
+                    if not token and self._ready_token is not None:
+                        token = self._ready_token()  # (nearly every call: no renewal due)
                     if not token:
                         judged = None
                         work = self._token.get_token()
