@@ -14,7 +14,11 @@ own process, not counted), each contender runs under callgrind twice, sending ``
   the limiter on, 100 in flight: a place in the pool is always free;
 - ours again with 300 calls outstanding: every call waits for a place in the pool (the
   admission queue, its deadline and its wake-up), as every served call does once the pool is
-  saturated.
+  saturated;
+- bare aiohttp with the same 300 callers, each waiting for one of the 100 places: through the
+  cheapest gate (``FifoGate`` of ``benchmarks/_tenant_load.py``, a future per waiting caller)
+  and through ``asyncio.Semaphore(100)``, what a user would write. What waiting itself costs
+  any client, so the yardstick for the row above.
 
 Every child calls ``lc.tune_gc()``. Ours gives each call a 600 s budget so that valgrind's
 slowness (~50x) never makes the saturated pool refuse one; for the same reason work done once
@@ -31,32 +35,46 @@ import json
 import leadconnector_async as lc
 from benchmarks._callgrind import per_get, require_valgrind
 from benchmarks._results import machine, write_section
-from benchmarks._tenant_load import bare_session, location_token
+from benchmarks._tenant_load import POOL, FifoGate, bare_session, location_token
 from benchmarks.tenants import raw_server
 
 MODULE = "benchmarks.tenant_instructions"
-POOL = 100  # connections: bare aiohttp's in-flight count and our connection_limit
 CONTENDERS = {
-    "bare aiohttp, 100 in flight": 0,
-    "ours, 100 in flight (a place always free)": POOL,
-    "ours, 300 outstanding (each call waits for a place)": 3 * POOL,
+    "bare aiohttp, 100 in flight": ("bare", POOL),
+    "ours, 100 in flight (a place always free)": ("ours", POOL),
+    "ours, 300 outstanding (each call waits for a place)": ("ours", 3 * POOL),
+    "bare aiohttp, 300 callers through a FIFO gate of 100": ("fifo", 3 * POOL),
+    "bare aiohttp, 300 callers through asyncio.Semaphore(100)": ("semaphore", 3 * POOL),
 }
 
 
-async def child(url: str, gets: int, outstanding: int, locations: int) -> None:
-    """Send ``gets`` gets (after 200 to warm up) from ``outstanding`` workers (0: bare)."""
+async def child(url: str, gets: int, kind: str, outstanding: int, locations: int) -> None:
+    """Send ``gets`` gets (after 200 to warm up) from ``outstanding`` callers, ours or bare
+    aiohttp's (``kind``: ``bare``, through a ``fifo`` gate or a ``semaphore``)."""
     lc.tune_gc()
     left = [gets + 200]
-    if not outstanding:
+    if kind != "ours":
+        gate = FifoGate(POOL)
+        semaphore = asyncio.Semaphore(POOL)
         async with bare_session(POOL) as session:
 
             async def bare_worker() -> None:
                 while left[0] > 0:
                     left[0] -= 1
-                    async with session.get(f"{url}/contacts/c1") as response:
-                        await response.read()
+                    if kind == "semaphore":
+                        await semaphore.acquire()
+                    elif kind == "fifo":
+                        await gate.enter()
+                    try:
+                        async with session.get(f"{url}/contacts/c1") as response:
+                            await response.read()
+                    finally:
+                        if kind == "semaphore":
+                            semaphore.release()
+                        elif kind == "fifo":
+                            gate.leave()
 
-            await asyncio.gather(*(bare_worker() for _ in range(POOL)))
+            await asyncio.gather(*(bare_worker() for _ in range(outstanding)))
         return
     async with lc.LeadConnector(None, base_url=url, connection_limit=POOL, timeout=600) as root:
         clients = [root.for_location(*location_token(n)) for n in range(locations)]
@@ -86,8 +104,8 @@ def main() -> None:
     command += f" --locations {args.locations}"
     per: dict[str, float] = {}
     with raw_server() as url:
-        for name, outstanding in CONTENDERS.items():
-            tail = [outstanding, args.locations]
+        for name, (kind, outstanding) in CONTENDERS.items():
+            tail = [kind, outstanding, args.locations]
             per[name] = per_get(MODULE, args.few, args.many, [url], tail)
             print(f"{name}: {per[name] / 1000:,.1f} k", flush=True)
     bare = next(iter(per.values()))

@@ -16,7 +16,11 @@ costs the core; paced calls wait instead, so that run shows what the process car
 per N: requests/s served, share of the demand, calls failed per second, per-location spread, p99
 event-loop lag and client CPU, beside bare aiohttp's ceiling (100 in flight, no limiter)
 measured against the same server just before and just after each run (their mean: the machine's
-speed drifts over minutes).
+speed drifts over minutes). Paced rows also show bare aiohttp driven the same way: the same
+paced callers, one per location, sharing its 100 connections through the cheapest gate
+(``FifoGate``, a future per waiting caller). Past saturation every served call waits once for a
+connection; that wait costs bare aiohttp as much as any client, and the ceiling's 100 callers
+never pay it, so "ours / that" is the client's own share of the gap to the ceiling.
 ``--gc both`` (the default) runs the locations twice: with ``lc.tune_gc()``, as a process serving
 this many locations should, and with CPython's default collector settings, to show what the
 setting buys.
@@ -72,6 +76,8 @@ DEMAND_TITLES = {
         "longer)"
     ),
 }
+Round = tuple[Served, float, Served | None]
+"""One run, bare aiohttp's ceiling measured around it, and bare aiohttp driven the same way."""
 GC_TITLES = {
     "tuned": "With `lc.tune_gc()` (young collections every 50,000 allocations)",
     "default": "With CPython's default collector settings (young collections every 700)",
@@ -164,24 +170,27 @@ def run_processes(
     return [Served(**json.loads(child.communicate()[0])) for child in children]
 
 
-def tenant_rows(rows: list[list[tuple[Served, float]]]) -> list[str]:
-    """Table rows, each run beside bare aiohttp's ceiling measured around it; a row of several
-    rounds shows each figure's median (min-max)."""
+def tenant_rows(rows: list[list[Round]]) -> list[str]:
+    """Table rows, each run beside bare aiohttp's ceiling measured around it (and, for paced
+    demand, beside bare aiohttp driven the same way); a row of several rounds shows each
+    figure's median (min-max)."""
+    same_way = any(bare is not None for rounds in rows for _, _, bare in rounds)
+    extra = " | bare driven the same way/s | ours / that" if same_way else ""
     lines = [
         "| locations | bare ceiling/s | demanded/s | served/s | of min(ceiling, demand) "
-        "| share of demand | failed/s | per-location rate / mean (min-max) | within ±25% "
-        "| p99 loop lag | client CPU |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| share of demand | failed/s | per-location rate / mean (min-max) | within ±25% "
+        f"| p99 loop lag | client CPU{extra} |",
+        "|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * (2 * same_way),
     ]
     for rounds in rows:
-        runs = [run for run, _ in rounds]
+        runs = [run for run, _, _ in rounds]
         demand = [run.demanded / run.seconds for run in runs]
         ratio = [
             run.rate / max(1.0, min(top, wanted))
-            for (run, top), wanted in zip(rounds, demand, strict=True)
+            for (run, top, _), wanted in zip(rounds, demand, strict=True)
         ]
-        lines.append(
-            f"| {runs[0].locations:,} | {_spread([top for _, top in rounds], ',.0f')} "
+        line = (
+            f"| {runs[0].locations:,} | {_spread([top for _, top, _ in rounds], ',.0f')} "
             f"| {_spread(demand, ',.0f')} | {_spread([run.rate for run in runs], ',.0f')} "
             f"| {_spread(ratio, '.2f')} | {_spread([run.share for run in runs], '.2f')} "
             f"| {_spread([run.errors / run.seconds for run in runs], ',.0f')} "
@@ -191,6 +200,16 @@ def tenant_rows(rows: list[list[tuple[Served, float]]]) -> list[str]:
             f"| {_spread([run.lag_p99_ms for run in runs], '.0f')} ms "
             f"| {_spread([run.cpu_cores for run in runs], '.2f')} core |"
         )
+        bares = [bare for _, _, bare in rounds if bare is not None]
+        if same_way and len(bares) == len(rounds):
+            ours_to_bare = [run.rate / bare.rate for run, _, bare in rounds if bare is not None]
+            line += (
+                f" {_spread([bare.rate for bare in bares], ',.0f')} "
+                f"| {_spread(ours_to_bare, '.2f')} |"
+            )
+        elif same_way:
+            line += " - | - |"
+        lines.append(line)
     return lines
 
 
@@ -231,7 +250,18 @@ async def measure(args: argparse.Namespace) -> str:
                             url, locations, RATE, args.seconds, args.warmup, None, timeout, paced
                         )
                         after = await ceiling(url, args.seconds)
-                        rounds.append((run, (before + after) / 2))
+                        same_way = None
+                        if paced:  # (open arrivals would need the timeout ours enforces)
+                            same_way = await drive(
+                                url,
+                                locations,
+                                RATE,
+                                args.seconds,
+                                args.warmup,
+                                paced=True,
+                                bare=True,
+                            )
+                        rounds.append((run, (before + after) / 2, same_way))
                         before = after
                         first += n
                         print(demand, mode, budget, tenant_rows([rounds[-1:]])[-1], flush=True)

@@ -3,11 +3,13 @@ rows and ideal. Nothing here is timed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from itertools import islice
 
 from benchmarks import _head_of_line as hol
 from benchmarks._raw_server import Windows, _field, _header, _token
+from benchmarks._tenant_load import FifoGate
 
 
 def test_the_raw_server_reads_headers_wherever_they_are_in_the_head() -> None:
@@ -33,3 +35,26 @@ def test_head_of_line_rows_and_ideal() -> None:
     slow = Counter(r.location_id for r in islice(hol.rows("slow"), 21 * 10))
     assert set(slow.values()) == {10}
     assert hol.ideal("low", 2.0) == (20 * 10 + 2) * 2
+
+
+async def test_the_fifo_gate_admits_in_arrival_order_and_skips_a_waiter_that_gave_up() -> None:
+    gate = FifoGate(2)
+    order: list[int] = []
+
+    async def enter(n: int) -> None:
+        await gate.enter()
+        order.append(n)
+
+    entered = [asyncio.create_task(enter(n)) for n in range(5)]
+    await asyncio.sleep(0)  # (a turn of the loop: every task runs to its first wait)
+    assert order == [0, 1]
+    entered[2].cancel()  # gives up while waiting: its turn goes to the next
+    await asyncio.sleep(0)
+    gate.leave()
+    gate.leave()
+    await asyncio.gather(*entered[3:])
+    assert order == [0, 1, 3, 4]
+    gate.leave()
+    gate.leave()
+    await gate.enter()
+    await gate.enter()  # both places free again: no wait
