@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         ScopeError,
         ServerError,
         TransportError,
+        UnfitResponseError,
         UnprocessableEntityError,
         WebhookVerificationError,
     )
@@ -123,6 +124,7 @@ else:
             "ScopeError",
             "ServerError",
             "TransportError",
+            "UnfitResponseError",
             "UnprocessableEntityError",
             "WebhookVerificationError",
         ),
@@ -242,6 +244,7 @@ __all__ = [
     "Timeouts",
     "TokenSource",
     "TransportError",
+    "UnfitResponseError",
     "UnprocessableEntityError",
     "UnsetType",
     "UpsertResult",

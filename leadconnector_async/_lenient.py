@@ -32,10 +32,12 @@ is the caller's; :func:`salvage` runs only when it raised ``ValidationError`` (o
    so nothing readable is lost. A body that is not JSON for another reason still raises
    ``DecodeError``.
 7. The slow path's work is bounded per body: a value that takes it costs far more than the fast
-   path, so a body in which more than ``_MOST_SLOW`` values do not fit (far more than a page of
-   real records ever has, yet a few MB of tiny unfit records would hold millions) raises
-   ``ValidationError`` rather than holding the event loop for many seconds. A list item that is
-   not an object is left out without trying the slow path at all.
+   path, so a body in which more values do not fit than ``_SLOW_PER_BODY``, and
+   ``_SLOW_PER_RECORD`` for each record it holds, allow (far more than real records have), or
+   more than ``_MOST_SLOW`` whatever it holds (a few MB of tiny unfit records would hold
+   millions), raises :class:`UnfitBodyError` rather than holding the event loop for many
+   seconds. Records that each stay within their share decode whatever the page size. A list
+   item that is not an object is left out without trying the slow path at all.
 
 Nothing here does I/O.
 """
@@ -55,6 +57,7 @@ import msgspec
 from ._text_repair import NOT_DECODED, valid_text
 
 __all__ = [
+    "UnfitBodyError",
     "convert_leniently",
     "decoder_for",
     "lenient_decoder",
@@ -78,30 +81,45 @@ _NULL = msgspec.Raw(b"null")
 _OPEN_BRACE = ord("{")
 _WARNED: set[tuple[str, str]] = set()
 _MOST_WARNINGS = 1_000  # a hostile server cannot grow the set of remembered warnings forever
-# Values of one body that may take the slow path: a full page (500 contacts) with an odd field
-# in every contact spends about 1,000.
-_MOST_SLOW = 10_000
+# Values of one body that may take the slow path: these for the body, and these for each of
+# its records (a contact with an odd value in every field it has spends about 30), up to the
+# most for any body: a full page of the API's (500 contacts) gets its share, and a body of
+# millions of tiny records is still stopped in under a few seconds.
+_SLOW_PER_BODY = 10_000
+_SLOW_PER_RECORD = 50
+_MOST_SLOW = _SLOW_PER_BODY + 500 * _SLOW_PER_RECORD
+
+
+class UnfitBodyError(msgspec.ValidationError):
+    """More values of the body did not fit their types than its budget allows (step 7 of the
+    module docstring): the same body fails the same way every time."""
 
 
 class _OverspentError(Exception):
-    """More than ``_MOST_SLOW`` values of one body did not fit (not a ``ValidationError``, so
-    that no step that leaves one value out catches it)."""
+    """More values of one body did not fit than its budget allows (not a ``ValidationError``,
+    so that no step that leaves one value out catches it)."""
 
 
 class _Budget:
-    """What is left of one body's ``_MOST_SLOW``."""
+    """What is left of one body's allowance of values that take the slow path."""
 
-    __slots__ = ("left",)
+    __slots__ = ("granted", "left")
 
     def __init__(self) -> None:
-        self.left = _MOST_SLOW
+        self.granted = self.left = _SLOW_PER_BODY
+
+    def allow(self, records: int) -> None:
+        """Add the share of ``records`` more records (up to ``_MOST_SLOW`` in all)."""
+        more = min(records * _SLOW_PER_RECORD, _MOST_SLOW - self.granted)
+        self.granted += more
+        self.left += more
 
     def spend(self) -> None:
         self.left -= 1
         if self.left < 0:
             raise _OverspentError(
-                f"more than {_MOST_SLOW:,} values of the body do not fit their types "
-                "(far more than a page of records holds): not read further"
+                f"more than {self.granted:,} values of the body do not fit their types "
+                "(far more than its records hold): not read further"
             )
 
 
@@ -132,7 +150,8 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
             see the module docstring).
         msgspec.ValidationError: The top level itself cannot be read as ``type_`` (for example
             an envelope without its required record, or with ``null`` where its records
-            belong), or more than ``_MOST_SLOW`` values of the body do not fit.
+            belong); :class:`UnfitBodyError` when more values of the body do not fit than its
+            budget allows.
     """
     budget = _Budget()
     try:
@@ -147,7 +166,7 @@ def salvage(body: bytes | msgspec.Raw, type_: Any) -> Any:
         except msgspec.ValidationError:
             return _salvage(text, type_, budget, envelope=True)
     except _OverspentError as exc:
-        raise msgspec.ValidationError(str(exc)) from None
+        raise UnfitBodyError(str(exc)) from None
 
 
 def repaired_text(body: bytes | msgspec.Raw, where: str) -> bytes | None:
@@ -198,7 +217,7 @@ def convert_leniently(value: Any, type_: Any) -> Any:
     try:
         return _convert(value, type_, _Site("", "", _name(type_), {}, _Budget()))
     except _OverspentError as exc:
-        raise msgspec.ValidationError(str(exc)) from None
+        raise UnfitBodyError(str(exc)) from None
 
 
 def _from_shell(
@@ -216,23 +235,27 @@ def _from_shell(
         where = f"{struct.__name__}.{info.encode_name}"
         site = _Site(info.name, info.encode_name, where, undecoded, budget)
         try:
-            values[info.name] = _records(value, info.type, record, site)
+            values[info.name] = _records(value, info.type, record, site, envelope)
         except msgspec.ValidationError as exc:
             _unfit(info, msgspec.json.decode(value), exc, site, envelope)
     return _built(struct, values, undecoded)
 
 
-def _records(raw: msgspec.Raw, type_: Any, record: Any, site: _Site) -> Any:
-    """A record field's raw value: a record, a list of them, or ``null`` where allowed."""
+def _records(raw: msgspec.Raw, type_: Any, record: Any, site: _Site, envelope: bool) -> Any:
+    """A record field's raw value: a record, a list of them, or ``null`` where allowed. The
+    envelope's records each add their share to the body's budget."""
     if raw == _NULL and type(None) in _options(type_):
         return None
     if _list_item_in(type_) is None:
+        site.budget.allow(int(envelope))
         try:
             return decoder_for(record).decode(raw)
         except msgspec.ValidationError:
             site.budget.spend()
             return _salvage(raw, record, site.budget)
-    read = (_one(item, record, site) for item in decoder_for(list[msgspec.Raw]).decode(raw))
+    items = decoder_for(list[msgspec.Raw]).decode(raw)
+    site.budget.allow(len(items) if envelope else 0)
+    read = (_one(item, record, site) for item in items)
     return [r for r in read if r is not None]
 
 
@@ -321,6 +344,8 @@ def _record(
         if info.encode_name not in data or info.name == "undecoded":
             continue
         raw = data[info.encode_name]
+        if envelope and _record_type(info.type) is not None:
+            budget.allow(len(raw) if isinstance(raw, list) else 1)
         where = f"{struct.__name__}.{info.encode_name}"
         site = _Site(info.name, info.encode_name, where, undecoded, budget)
         try:

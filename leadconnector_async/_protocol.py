@@ -14,12 +14,13 @@ import msgspec
 
 from ._config import CONTACTS_API_VERSION, ClientConfig
 from ._error_mapping import body_excerpt, error_from_response, quoted_excerpt, redact_secrets
+from ._lenient import UnfitBodyError, salvage
 from ._lenient import decoder_for as decoder_for
-from ._lenient import salvage
 from ._text_repair import NOT_DECODED
 from .errors import (
     ConfigurationError,
     TransportError,
+    UnfitResponseError,
 )
 from .models._base import encode_clear
 
@@ -242,7 +243,8 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
 
     Raises:
         APIError: A subclass chosen by :func:`error_from_response` for non-2xx statuses.
-        TransportError: A 2xx body that is not the JSON the operation promises.
+        TransportError: A 2xx body that is not the JSON the operation promises
+            (:class:`UnfitResponseError` when it is JSON with more unfit values than are read).
     """
     if not 200 <= response.status < 300:
         secrets = _secrets_of(call, token)
@@ -252,15 +254,18 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
         raise error
     if call.decode is None:
         return None  # type: ignore[return-value]
+    unreadable = TransportError
     try:
         return call.decode(response.body)
     except NOT_DECODED as exc:
         problem = str(exc)
+        if isinstance(exc, UnfitBodyError):
+            unreadable = UnfitResponseError
     except RecursionError:
         problem = "JSON nested deeper than the decoder allows"
     secrets = _secrets_of(call, token)
     excerpt = quoted_excerpt(redact_secrets(response.body, secrets), secrets)
-    raise TransportError(
+    raise unreadable(
         f"malformed response body from {call.method} {call.path}: {problem}; body starts {excerpt}",
         outcome_unknown=True,
         status_code=response.status,

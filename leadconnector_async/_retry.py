@@ -13,6 +13,7 @@ from .errors import (
     ResponseTooLargeError,
     ServerError,
     TransportError,
+    UnfitResponseError,
 )
 
 # 503 means the server refused to start the work, so even a create is safe to repeat;
@@ -71,8 +72,8 @@ def _delay_for(
         ):
             return backoff(policy, attempt, rand)
         return None
-    if isinstance(error, ResponseTooLargeError):
-        return None  # the same request would bring the same oversized answer
+    if isinstance(error, ResponseTooLargeError | UnfitResponseError):
+        return None  # the same request would bring the same oversized or unfit answer
     if isinstance(error, PoolTimeoutError):
         return None  # our own pool is saturated: a retry only lengthens its queue
     if isinstance(error, TransportError) and (idempotent or not error.outcome_unknown):

@@ -17,6 +17,7 @@ The tree::
     │   └── ServerError                 5xx
     ├── TransportError                  no usable response: connection, timeout, malformed body
     │   ├── ResponseTooLargeError       the body exceeded the client's size limit (.limit)
+    │   ├── UnfitResponseError          a JSON body with more values unfit for their types than read
     │   ├── PoolTimeoutError            no connection of the pool within the call's time budget
     │   └── PaginationError             the server's pages do not lead anywhere (loop, overrun)
     ├── ClientClosedError               the client was closed; it sends nothing more
@@ -55,6 +56,7 @@ __all__ = [
     "ScopeError",
     "ServerError",
     "TransportError",
+    "UnfitResponseError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
 ]
@@ -269,6 +271,15 @@ class ResponseTooLargeError(TransportError):
             message, outcome_unknown=outcome_unknown, status_code=status_code, trace_id=trace_id
         )
         self.limit = limit
+
+
+class UnfitResponseError(TransportError):
+    """A success's body is JSON, but more of its values do not fit their types than the client
+    repairs per body (far more than real records have); it was not read further.
+
+    The same request would bring the same body, so it is not retried. (``outcome_unknown`` is
+    True, as for any body that could not be read: a write it answered may have been applied.)
+    """
 
 
 class PoolTimeoutError(TransportError):

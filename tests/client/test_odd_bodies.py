@@ -87,10 +87,12 @@ async def test_a_search_page_of_a_million_unfit_records_is_refused_not_ground_th
     # 3 MB, well within max_response_bytes: read leniently item by item, it held the event loop
     # for many seconds and came back as an empty page.
     body = b'{"contacts":[' + b",".join([b"[]"] * 1_000_000) + b'],"total":1}'
+    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
     async with (
         capture_server([(200, body)]) as seen,
-        lc.LeadConnector("t", location_id="L", base_url=seen.url, max_retries=0) as client,
+        lc.LeadConnector("t", location_id="L", base_url=seen.url, retry=retry) as client,
     ):
-        with pytest.raises(lc.TransportError, match="not read further"):
+        with pytest.raises(lc.UnfitResponseError, match="not read further") as caught:
             await _walk(client.contacts.search())
-    assert len(seen.targets) == 1
+    assert isinstance(caught.value, lc.TransportError)
+    assert len(seen.targets) == 1  # the same body again would fail the same way: not retried

@@ -126,6 +126,7 @@ PINNED = [
     "TokenSource",
     "TransportError",
     "UNSET",
+    "UnfitResponseError",
     "UnprocessableEntityError",
     "UnsetType",
     "UpsertResult",
