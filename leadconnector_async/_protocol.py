@@ -149,6 +149,7 @@ class Request(msgspec.Struct, frozen=True, gc=False):
         version: The ``Version`` header, or ``None`` for none.
         lasting: The token is a fixed string its client sends again and again (not one an
             OAuth source replaces), so the transport may keep it as a session's default.
+        idempotent: The call's: repeating it is harmless (for the transport's messages).
 
     The token and version are fields rather than headers so that the transport can keep a
     lasting token's as the defaults of a session of its own: aiohttp then merges no headers
@@ -162,6 +163,7 @@ class Request(msgspec.Struct, frozen=True, gc=False):
     token: str | None = None
     version: str | None = None
     lasting: bool = False
+    idempotent: bool = True
 
     def __repr__(self) -> str:
         # No query string: it can hold an email or phone (duplicate lookups, searches).
@@ -200,6 +202,7 @@ def build_request(
         ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
             encode, text with lone surrogates, a token with control characters).
     """
+    safe = call.idempotent
     try:
         url = config.base_url + call.path
         if call.params:
@@ -217,15 +220,15 @@ def build_request(
             )
         if call.form is not None:
             body = urlencode(call.form).encode()
-            return Request(call.method, url, body, _FORM, token, call.version, lasting)
+            return Request(call.method, url, body, _FORM, token, call.version, lasting, safe)
         if call.body is None:
-            return Request(call.method, url, None, None, token, call.version, lasting)
+            return Request(call.method, url, None, None, token, call.version, lasting, safe)
         try:
             body = _ENCODER.encode(call.body)
         except (TypeError, msgspec.EncodeError) as exc:
             problem = str(exc)
         else:
-            return Request(call.method, url, body, _JSON, token, call.version, lasting)
+            return Request(call.method, url, body, _JSON, token, call.version, lasting, safe)
         raise ConfigurationError(
             f"cannot send the body of {call.method} {call.path}: {problem}; nothing was sent"
         )

@@ -269,9 +269,10 @@ def _too_large(
     response: aiohttp.ClientResponse, limit: int, request: Request, seen: str
 ) -> ResponseTooLargeError:
     response.close()  # drop the connection: the rest of the body is never read
+    applied = "" if request.idempotent else " (it may have been applied)"
     return ResponseTooLargeError(
         f"the response to {request!r} is larger than max_response_bytes={limit} ({seen}); "
-        "reading stopped (it may have been applied)",
+        f"reading stopped{applied}",
         limit=limit,
         status_code=response.status,
     )

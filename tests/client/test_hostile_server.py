@@ -127,6 +127,21 @@ async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> N
             await client.contacts.get("c1")
 
 
+async def test_too_large_says_it_may_have_been_applied_only_where_repeating_is_not_safe() -> None:
+    async def huge(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, f"HTTP/1.1 200 OK\r\nContent-Length: {SAFETY_CAP}\r\n\r\n".encode())
+
+    async with serving(huge) as raw, client_for(raw) as client:
+        with pytest.raises(lc.ResponseTooLargeError) as read:
+            await anext(client.contacts.search())
+        with pytest.raises(lc.ResponseTooLargeError) as create:
+            await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+    assert "may have been applied" not in str(read.value)
+    assert str(read.value).startswith("the response to Request(POST ")
+    assert "reading stopped (it may have been applied)" in str(create.value)
+    assert len(raw.requests) == 2
+
+
 def _gzip_bomb(inflated: int) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
     zeros = b"\0" * (1024 * 1024)
