@@ -115,10 +115,13 @@ class Paginator(Generic[T], AsyncClosing):
     """Every item of a listing, fetched lazily page by page: ``async for item in paginator``.
 
     One paginator is one walk, like a generator: iterate it once, by items or by
-    :meth:`pages`. Errors are raised to the consumer where they happen, after the items already
-    yielded; the walk ends there. A record the server sent that cannot be read as an item is
-    left out and the walk goes on: each page keeps it in :attr:`Page.undecoded`, and
-    :attr:`left_out` counts them.
+    :meth:`pages`, with one consumer at a time (a second one asking while a page is being
+    fetched gets ``RuntimeError``). Errors are raised to the consumer where they happen, after
+    the items already yielded. A page that could not be fetched (the error raised once the
+    retries ran out, a timeout, a cancellation) ends nothing: iterating on asks for the same
+    page again. A walk that leads nowhere (:class:`PaginationError`) ends there. A record the
+    server sent that cannot be read as an item is left out and the walk goes on: each page
+    keeps it in :attr:`Page.undecoded`, and :attr:`left_out` counts them.
 
     Args:
         fetch: Fetches the page a cursor points at.
@@ -138,6 +141,7 @@ class Paginator(Generic[T], AsyncClosing):
         "_cursor",
         "_error",
         "_fetch",
+        "_fetching",
         "_guard",
         "_index",
         "_items",
@@ -164,6 +168,7 @@ class Paginator(Generic[T], AsyncClosing):
         ):
             raise ConfigurationError(f"max_items must be an int >= 0 or None, got {max_items!r}")
         self._fetch = fetch
+        self._fetching = False
         self._next_cursor = next_cursor
         self._cursor = first
         self._remaining = max_items
@@ -246,25 +251,38 @@ class Paginator(Generic[T], AsyncClosing):
         self._mode = mode
 
     async def _next_page(self) -> Page[T]:
+        if self._fetching:
+            raise RuntimeError(
+                "this paginator is already fetching a page for another consumer; "
+                "one walk has one consumer at a time"
+            )
         if self._error is not None:
             error, self._error = self._error, None
             raise error
         if not self._more:
             raise StopAsyncIteration
-        self._more = False  # until this page arrives: a failure ends the walk
         ahead, self._ahead = self._ahead, None
         sent = self._cursor
-        page = await (ahead if ahead is not None else self._fetch(sent))
+        # A fetch that fails or is cancelled leaves the cursor where it was: the next call
+        # asks for the same page again rather than ending the walk short of its end.
+        self._fetching = True
+        try:
+            page = await (ahead if ahead is not None else self._fetch(sent))
+        finally:
+            self._fetching = False
+        self._more = False  # a page that leads nowhere ends the walk
         self._left_out += len(page.undecoded)
         self._guard.refuse_repeated_page(page, sent)  # nothing new: raised at once
+        page = self._count(page)
+        if self._remaining == 0:  # the walk has what it wanted: where it goes next is moot
+            return page
         try:
             cursor = self._next_cursor(page, sent)
             self._guard.admit(page, cursor)
         except LeadConnectorError as error:
             self._error = error  # raised once this page's items are consumed
             cursor = None
-        page = self._count(page)
-        if cursor is not None and self._remaining != 0:
+        if cursor is not None:
             self._cursor, self._more = cursor, True
             if self._read_ahead:
                 self._ahead = asyncio.ensure_future(self._fetch(cursor))

@@ -112,13 +112,19 @@ async def test_max_items_cuts_the_last_page(
     assert leftover_tasks() == []
 
 
+def sent_cursors(fake: FakeLeadConnector) -> list[object]:
+    """The ``searchAfter`` of each search the fake recorded (``None`` for the first page)."""
+    return [e.request_body.get("searchAfter") for e in fake.stats.exchanges]
+
+
 @pytest.mark.parametrize("read_ahead", [False, True])
-async def test_a_server_error_mid_way_comes_after_the_items_already_fetched(
+async def test_a_server_error_mid_way_comes_after_the_items_and_iterating_on_asks_again(
     seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector, read_ahead: bool
 ) -> None:
     client = leadconnector_client.with_options(max_retries=0)
     found = client.contacts.search(page_size=100, read_ahead=read_ahead)
     seen: list[lc.Contact] = []
+    seeded.record = True
 
     def fail_next_page(count: int) -> None:
         if count == 1:
@@ -127,8 +133,54 @@ async def test_a_server_error_mid_way_comes_after_the_items_already_fetched(
     with pytest.raises(lc.ServerError):
         await drain(found, seen, fail_next_page)
     assert len(seen) == len({c.id for c in seen}) == 100
-    assert [c async for c in found] == []  # the walk ended with the error
+    await drain(found, seen)  # not a clean end: the failed page is asked for again
+    assert len(seen) == len({c.id for c in seen}) == 1_000
+    cursors = sent_cursors(seeded)
+    assert [e.status for e in seeded.stats.exchanges[:3]] == [200, 503, 200]
+    assert cursors[1] == cursors[2] == seen[99].search_after  # the same page, not the next
     assert leftover_tasks() == []
+
+
+async def test_a_page_whose_fetch_was_cancelled_is_asked_for_again_when_iterating_on(
+    seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    # What a timeout around one ``anext`` (asyncio.wait_for, asyncio.timeout) does: cancel it.
+    found = leadconnector_client.contacts.search(page_size=100)
+    fetching = asyncio.Event()
+    seen: list[lc.Contact] = []
+
+    def signal_third_page(count: int) -> None:
+        if count == 200:
+            fetching.set()  # the next item needs the third page
+
+    consumer = asyncio.create_task(drain(found, seen, signal_third_page))
+    await fetching.wait()
+    consumer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await consumer
+    assert len(seen) == 200
+    await drain(found, seen)
+    assert len(seen) == len({c.id for c in seen}) == 1_000
+
+
+async def test_a_second_consumer_while_a_page_is_fetched_is_refused_not_ended(
+    seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    found = leadconnector_client.contacts.search(page_size=100)
+    fetching = asyncio.Event()
+    seen: list[lc.Contact] = []
+
+    def signal_second_page(count: int) -> None:
+        if count == 100:
+            fetching.set()  # the first consumer goes on to fetch the second page
+
+    first = asyncio.create_task(drain(found, seen, signal_second_page))
+    await fetching.wait()
+    with pytest.raises(RuntimeError, match="already fetching"):
+        await anext(found)
+    await first
+    assert len(seen) == len({c.id for c in seen}) == 1_000  # the first consumer lost nothing
+    assert seeded.stats.routes[SEARCH] == 11
 
 
 async def test_a_4xx_mid_way_is_raised_as_its_typed_error(
