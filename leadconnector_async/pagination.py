@@ -30,6 +30,7 @@ __all__ = [
     "NextCursor",
     "Page",
     "Paginator",
+    "SearchAfter",
     "by_offset",
     "by_search_after",
     "by_server_cursor",
@@ -85,21 +86,40 @@ def by_server_cursor(page: Page[Any], sent: Any) -> Any:
 
 
 def by_search_after(page_size: int) -> NextCursor[Any]:
-    """Follow the last record's cursor until a page comes back shorter than ``page_size``.
+    """Follow the last record's cursor until a page comes back shorter than ``page_size`` (one
+    policy per walk: it counts the records received, see :class:`SearchAfter`).
 
     Raises:
         TransportError: A full page came without a cursor: going on is impossible, and stopping
             quietly would lose the rest of the listing.
     """
+    return SearchAfter(page_size)
 
-    def next_cursor(page: Page[Any], sent: Any) -> Any:
-        if page.received < page_size:
-            return None
+
+class SearchAfter:
+    """:func:`by_search_after`'s policy: it ends the walk at a short page unless the server's
+    ``total`` says more records remain than the walk received (a server that serves fewer per
+    page than asked for); it goes on then while the page carries a cursor.
+
+    Attributes:
+        page_size: The records asked for per page; a walk that asks for fewer from some page
+            on lowers it.
+    """
+
+    __slots__ = ("_received", "page_size")
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self._received = 0
+
+    def __call__(self, page: Page[Any], sent: Any) -> Any:
+        self._received += page.received
+        if page.received < self.page_size:
+            more = page.total is not None and self._received < page.total
+            return page.cursor if more and page.received else None
         if page.cursor is None:
             raise PaginationError("a full page came without a cursor to the next one")
         return page.cursor
-
-    return next_cursor
 
 
 def by_offset(page: Page[Any], skip: int) -> int | None:

@@ -125,8 +125,9 @@ class LocationReader:
                     index.add_unreadable(match.of_record(record))
                 # Counted as the server sent them: a record left out unread ends nothing.
                 seen += page.received
-                # Stopping at the total saves the empty page that would end the walk.
-                if page.received < PAGE_SIZE or (total is not None and seen >= total):
+                # Stopping at the total saves the empty page that would end the walk; where
+                # else it ends (a short page) is the search's own policy.
+                if total is not None and seen >= total:
                     break
                 page = await anext(self._pages, None)
                 self.pages += page is not None

@@ -23,16 +23,16 @@ UNREADABLE = {"id": None, "firstName": "odd"}  # no id: cannot become a Contact
 
 
 def searching(
-    records: list[dict[str, Any]], total: int | None = None
+    records: list[dict[str, Any]], total: int | None = None, most: int = 500
 ) -> Callable[..., Awaitable[None]]:
     """A search server over ``records`` that pages by the ``searchAfter`` it is sent (each
     record's cursor is ``[n, "c<n>"]``, ``n`` its position), reporting ``total`` (default:
-    how many records there are)."""
+    how many records there are), and serving ``most`` records a page whatever it is asked."""
 
     async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         body = json.loads(raw.requests[-1].split(b"\r\n\r\n", 1)[1])
         start = body["searchAfter"][0] + 1 if "searchAfter" in body else 0
-        page = records[start : start + body["pageLimit"]]
+        page = records[start : start + min(most, body["pageLimit"])]
         answered = {"contacts": page, "total": len(records) if total is None else total}
         await raw.write(writer, answer(json.dumps(answered).encode()))
 
@@ -126,10 +126,10 @@ async def test_a_page_of_unreadable_records_served_again_is_an_error_not_an_endl
 
 
 def location(
-    records: list[dict[str, Any]], total: int | None = None
+    records: list[dict[str, Any]], total: int | None = None, most: int = 500
 ) -> Callable[..., Awaitable[None]]:
     """A server a sync reads ``records`` from (see :func:`searching`), creating ``c2``."""
-    read = searching(records, total)
+    read = searching(records, total, most)
 
     async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         if b"/contacts/search" in raw.requests[-1].split(b"\r\n", 1)[0]:
@@ -159,6 +159,45 @@ async def test_sync_reads_the_whole_location_past_a_record_it_cannot_read() -> N
     assert failure.index == 2
     assert "could not be read" in str(failure.error)
     assert len(raw.requests) == 2  # two pages, stopped at the total (no empty third), no write
+
+
+async def test_a_search_server_serving_fewer_than_asked_is_walked_to_its_total() -> None:
+    records = search_records(1_000, set())
+    async with serving(searching(records, most=100)) as raw, client_for(raw) as client:
+        ids = [c.id async for c in client.contacts.search(page_size=500)]
+    assert ids == [f"c{n}" for n in range(1_000)]
+    # Each short page is followed while the total says more remain; the last one ends it.
+    assert sent_cursors(raw) == [None] + [[n, f"c{n}"] for n in range(99, 999, 100)]
+
+
+async def test_a_short_page_without_a_cursor_or_a_total_still_ends_the_search() -> None:
+    pages = listing(lambda n: {"contacts": [{"id": "c0"}, {"id": "c1"}], "total": 10})
+    no_total = listing(lambda n: {"contacts": contacts(10 * n, 2)})
+    async with serving(pages) as raw, client_for(raw) as client:
+        assert len([c async for c in client.contacts.search(page_size=5)]) == 2
+    assert len(raw.requests) == 1
+    async with serving(no_total) as raw, client_for(raw) as client:
+        assert len([c async for c in client.contacts.search(page_size=5)]) == 2
+    assert len(raw.requests) == 1
+
+
+async def test_short_pages_a_total_calls_for_still_cannot_make_the_walk_endless() -> None:
+    same = listing(lambda n: {"contacts": contacts(0, 100), "total": 1_000})
+    seen: list[lc.Contact] = []
+    async with serving(same) as raw, client_for(raw) as client:
+        with pytest.raises(lc.PaginationError, match="same 100 items"):
+            await walk(client.contacts.search(page_size=500), seen)
+    assert len(seen) == 100
+    assert len(raw.requests) == 2
+
+
+async def test_sync_reads_the_whole_location_from_a_server_serving_fewer_than_asked() -> None:
+    rows = [lc.ContactCreate(email=f"c{n}@x.com") for n in range(1_000)]
+    served = location(stored(1_000), most=100)
+    async with serving(served) as raw, client_for(raw, rate_limit=None) as client:
+        result = await client.contacts.sync(rows, match="email")
+    assert (result.unchanged, result.created, result.updated, result.failed) == (1_000, 0, 0, [])
+    assert len(raw.requests) == 10  # ten short pages, to the total; not a single write
 
 
 async def test_a_listing_that_goes_round_pages_ignoring_skip_ends_after_the_real_items() -> None:

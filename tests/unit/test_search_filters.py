@@ -199,3 +199,10 @@ def test_max_items_must_be_a_non_negative_int(max_items: Any) -> None:
 
 async def _never(cursor: Any) -> lc.Page[Any]:
     raise AssertionError("nothing is fetched")
+
+
+def test_search_after_follows_a_short_page_while_the_total_says_more_remain() -> None:
+    next_cursor = by_search_after(5)  # a server that serves 2 a page whatever it is asked
+    assert next_cursor(lc.Page([1, 2], 6, ["b"]), None) == ["b"]  # 2 of 6
+    assert next_cursor(lc.Page([3, 4], 6, ["d"]), None) == ["d"]  # 4 of 6
+    assert next_cursor(lc.Page([5, 6], 6, ["f"]), None) is None  # 6 of 6
