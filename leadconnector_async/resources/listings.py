@@ -7,17 +7,22 @@ every method defined after it.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from .. import endpoints as ep
 from .._protocol import Call
+from ..errors import ResponseTooLargeError
 from ..models._base import JSONValue
 from ..models.contacts import Contact
 from ..models.search import (
     Filter,
     FilterGroup,
+    SearchBody,
     Sort,
     check_page_size,
     search_body,
@@ -26,13 +31,15 @@ from ..pagination import (
     NextCursor,
     Page,
     Paginator,
+    SearchAfter,
     by_offset,
-    by_search_after,
     by_server_cursor,
 )
 
 if TYPE_CHECKING:
     from ..client import LeadConnector
+
+logger = logging.getLogger("leadconnector_async")
 
 LEGACY_PAGE_SIZE = 100
 """The most contacts the legacy ``GET /contacts/`` returns per page."""
@@ -79,12 +86,8 @@ class ContactListings:
         """
         location = self._client.require_location(location_id)
         body = search_body(location, query, filters, sort, page_size)
-        version = self._client.config.api_version
-
-        def call_for(after: list[JSONValue] | None) -> Call[Page[Contact]]:
-            return ep.SEARCH.call(version, body=body.after(after), location_id=location)
-
-        return self._paginate(call_for, by_search_after(page_size), None, max_items, read_ahead)
+        body = msgspec.structs.replace(body, page_limit=_page_limit(page_size, max_items))
+        return search_walk(self._client, body, max_items=max_items, read_ahead=read_ahead)
 
     def list(
         self,
@@ -123,11 +126,12 @@ class ContactListings:
         location = self._client.require_location(location_id)
         version = self._client.config.api_version
         ep.LIST.route(version)  # v3 removed it: say so here, before anything is sent
+        limit = _page_limit(page_size, max_items)
 
         def call_for(after: tuple[int | float, str] | None) -> Call[Page[Contact]]:
             params: dict[str, str | int | None] = {
                 "locationId": location,
-                "limit": page_size,
+                "limit": limit,
                 "query": query,
             }
             if after is not None:
@@ -167,12 +171,13 @@ class ContactListings:
         check_page_size(page_size, None)
         location = self._client.require_location(location_id)
         version = self._client.config.api_version
+        limit = str(_page_limit(page_size, max_items))
 
         def call_for(skip: int) -> Call[Page[Contact]]:
             params = {
                 "locationId": location,
                 "skip": str(skip),
-                "limit": str(page_size),
+                "limit": limit,
                 "query": query,
             }
             return ep.BY_BUSINESS.call(version, business_id, params=params, location_id=location)
@@ -195,3 +200,71 @@ class ContactListings:
             max_items=max_items,
             read_ahead=read_ahead,
         )
+
+
+def search_walk(
+    client: LeadConnector,
+    body: SearchBody,
+    *,
+    smallest: int | None = None,
+    max_items: int | None = None,
+    read_ahead: bool = False,
+) -> Paginator[Contact]:
+    """The walk of the search ``body`` asks for (its ``search_after`` set page by page).
+
+    Args:
+        client: Sends the requests.
+        body: The first page's body; its ``page_limit`` is the page size.
+        smallest: With a page size, a page too large to receive
+            (:class:`~leadconnector_async.errors.ResponseTooLargeError`) is asked for again with
+            half as many contacts, down to ``smallest``, and the walk goes on at that size
+            (``None``: the error is raised).
+        max_items: Stop after this many contacts.
+        read_ahead: Fetch the next page while the consumer works on this one.
+    """
+    pages = _SearchPages(client, body, smallest)
+    return Paginator(pages.fetch, pages.policy, max_items=max_items, read_ahead=read_ahead)
+
+
+class _SearchPages:
+    """Fetches the pages of one search walk, halving the page size where :func:`search_walk`
+    says; its ``policy`` finds the next cursor at the page size asked for."""
+
+    __slots__ = ("_body", "_client", "_smallest", "policy")
+
+    def __init__(self, client: LeadConnector, body: SearchBody, smallest: int | None) -> None:
+        self._client = client
+        self._body = body
+        self._smallest = smallest
+        self.policy = SearchAfter(body.page_limit)
+
+    async def fetch(self, after: list[JSONValue] | None) -> Page[Contact]:
+        smallest = self._smallest
+        while True:
+            size = self.policy.page_size
+            body = self._body.after(after)
+            if size != body.page_limit:
+                body = msgspec.structs.replace(body, page_limit=size)
+            call = ep.SEARCH.call(
+                self._client.config.api_version, body=body, location_id=body.location_id
+            )
+            try:
+                return await self._client.send(call)
+            except ResponseTooLargeError:
+                if smallest is None or size <= smallest:
+                    raise
+            self.policy.page_size = max(smallest, size // 2)
+            logger.warning(
+                "a search page of %d contacts is larger than max_response_bytes; "
+                "asking for %d per page from here on",
+                size,
+                self.policy.page_size,
+            )
+
+
+def _page_limit(page_size: int, max_items: int | None) -> int:
+    """The page size to ask for: ``page_size``, or fewer when fewer items are wanted (one at
+    least, the API's least: ``max_items=0`` sends nothing)."""
+    if type(max_items) is int and 0 < max_items < page_size:
+        return max_items
+    return page_size

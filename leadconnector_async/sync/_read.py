@@ -10,7 +10,9 @@ import msgspec
 from ..custom_fields import CustomFieldDirectory
 from ..errors import ConfigurationError
 from ..models.contacts import ContactCreate
+from ..models.search import search_body
 from ..pagination import Page
+from ..resources.listings import search_walk
 from ._index import TAGS, ContactIndex
 from ._normalise import row_entries
 from ._plan import MatchKey
@@ -31,6 +33,10 @@ __all__ = [
 
 PAGE_SIZE = 500
 """Contacts per search request: the most the API returns."""
+
+SMALLEST_PAGE_SIZE = 25
+"""Contacts per search request at the least: a page larger than the client's
+``max_response_bytes`` is read again at half the size, down to this."""
 
 
 async def numbered(
@@ -95,13 +101,17 @@ def paths_of(rows: Iterable[ContactCreate], match: MatchKey) -> frozenset[str]:
 class LocationReader:
     """Reads a location's contacts once, page by page, into a :class:`ContactIndex`.
 
+    Pages of :data:`PAGE_SIZE` contacts, or fewer from the first page too large to receive
+    (see :func:`~leadconnector_async.resources.listings.search_walk`).
+
     Args:
         client: Sends the search requests.
         location_id: The location.
     """
 
     def __init__(self, client: LeadConnector, location_id: str) -> None:
-        self._search = client.contacts.search(page_size=PAGE_SIZE, location_id=location_id)
+        body = search_body(location_id, None, None, None, PAGE_SIZE)
+        self._search = search_walk(client, body, smallest=SMALLEST_PAGE_SIZE)
         self._pages = self._search.pages()
         self.first: Page[Contact] | None = None
         self.pages = 0

@@ -4,6 +4,7 @@ strings) against the fake: every contact exactly once, and what the server was a
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
@@ -116,3 +117,21 @@ async def test_by_business_refuses_an_empty_id_before_sending(
 
 def _decoded(raw: bytes) -> Any:
     return json.loads(raw)
+
+
+@pytest.mark.parametrize("listing", ["list", "by_business"])
+async def test_max_items_below_the_page_size_asks_for_no_more_than_it_wants(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector, listing: str
+) -> None:
+    fake = fake_leadconnector
+    seed_many(fake.store, fake.location_id, 300, business_id="b")
+    fake.record = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # list() is deprecated
+        if listing == "list":
+            found = leadconnector_client.contacts.list(page_size=100, max_items=7)
+        else:
+            found = leadconnector_client.contacts.by_business("b", page_size=100, max_items=7)
+    assert len([c async for c in found]) == 7
+    [exchange] = fake.stats.exchanges
+    assert len(exchange.response_body["contacts"]) == 7  # the fake serves ``limit`` a page

@@ -183,6 +183,17 @@ async def test_a_second_consumer_while_a_page_is_fetched_is_refused_not_ended(
     assert seeded.stats.routes[SEARCH] == 11
 
 
+async def test_max_items_below_the_page_size_asks_for_no_more_than_it_wants(
+    seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    seeded.record = True
+    found = leadconnector_client.contacts.search(page_size=500, max_items=3)
+    assert len([c async for c in found]) == 3
+    [exchange] = seeded.stats.exchanges
+    assert exchange.request_body["pageLimit"] == 3
+    assert len(exchange.response_body["contacts"]) == 3
+
+
 async def test_a_4xx_mid_way_is_raised_as_its_typed_error(
     seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
