@@ -74,7 +74,7 @@ class ContactListings:
             filters: :class:`Filter` and :class:`FilterGroup` values, all of which must hold.
             sort: :class:`Sort` keys, most significant first.
             page_size: Contacts per request, 1 to 500.
-            max_items: Stop after this many contacts.
+            max_items: Stop after this many contacts (no more are asked for per page).
             location_id: The location to search (default: the client's).
             read_ahead: Fetch the next page while you work on this one.
 
@@ -107,7 +107,7 @@ class ContactListings:
         Args:
             query: Text to match.
             page_size: Contacts per request, 1 to 100.
-            max_items: Stop after this many contacts.
+            max_items: Stop after this many contacts (no more are asked for per page).
             location_id: The location to list (default: the client's).
             read_ahead: Fetch the next page while you work on this one.
 
@@ -157,7 +157,7 @@ class ContactListings:
             query: Text to match.
             page_size: Contacts per request (``limit``); a server that returns fewer per page
                 is still walked to the end.
-            max_items: Stop after this many contacts.
+            max_items: Stop after this many contacts (no more are asked for per page).
             location_id: The business's location (default: the client's).
             read_ahead: Fetch the next page while you work on this one.
 

@@ -42,6 +42,22 @@ async def drain(
         each(len(into))
 
 
+async def fetching_after(
+    found: lc.Paginator[lc.Contact], into: list[lc.Contact], count: int
+) -> asyncio.Task[None]:
+    """A task draining ``found`` into ``into``, once it has ``count`` items and has gone on
+    to fetch the next page (it runs until it waits for the server)."""
+    reached = asyncio.Event()
+
+    def signal(n: int) -> None:
+        if n == count:
+            reached.set()
+
+    consumer = asyncio.create_task(drain(found, into, signal))
+    await reached.wait()
+    return consumer
+
+
 @pytest.fixture
 async def seeded(fake_leadconnector: FakeLeadConnector) -> FakeLeadConnector:
     seed_many(fake_leadconnector.store, fake_leadconnector.location_id, 1_000)
@@ -146,15 +162,8 @@ async def test_a_page_whose_fetch_was_cancelled_is_asked_for_again_when_iteratin
 ) -> None:
     # What a timeout around one ``anext`` (asyncio.wait_for, asyncio.timeout) does: cancel it.
     found = leadconnector_client.contacts.search(page_size=100)
-    fetching = asyncio.Event()
     seen: list[lc.Contact] = []
-
-    def signal_third_page(count: int) -> None:
-        if count == 200:
-            fetching.set()  # the next item needs the third page
-
-    consumer = asyncio.create_task(drain(found, seen, signal_third_page))
-    await fetching.wait()
+    consumer = await fetching_after(found, seen, 200)  # fetching the third page
     consumer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await consumer
@@ -167,15 +176,8 @@ async def test_a_second_consumer_while_a_page_is_fetched_is_refused_not_ended(
     seeded: FakeLeadConnector, leadconnector_client: lc.LeadConnector
 ) -> None:
     found = leadconnector_client.contacts.search(page_size=100)
-    fetching = asyncio.Event()
     seen: list[lc.Contact] = []
-
-    def signal_second_page(count: int) -> None:
-        if count == 100:
-            fetching.set()  # the first consumer goes on to fetch the second page
-
-    first = asyncio.create_task(drain(found, seen, signal_second_page))
-    await fetching.wait()
+    first = await fetching_after(found, seen, 100)  # fetching the second page
     with pytest.raises(RuntimeError, match="already fetching"):
         await anext(found)
     await first

@@ -154,14 +154,26 @@ async def test_dry_run_sends_only_reads_and_counts_what_the_real_run_does(
 
 
 def _bulky(fake: FakeLeadConnector, count: int) -> list[lc.ContactCreate]:
-    """``count`` stored contacts of about 2.5 KB each, and rows that restate their emails."""
+    """``count`` stored contacts of about 2.5 KB each, and rows that restate their emails;
+    the fake records what it is asked from here on."""
     notes = "x" * 2_000
     for n in range(count):
         fake.store.create(
             fake.location_id,
             {"email": f"p{n}@x.com", "customFields": [{"id": "notes", "value": notes}]},
         )
+    fake.record = True
     return [lc.ContactCreate(email=f"p{n}@x.com") for n in range(count)]
+
+
+def _reading_at_most(fake: FakeLeadConnector, max_response_bytes: int) -> lc.LeadConnector:
+    return lc.LeadConnector(
+        fake.token,
+        location_id=fake.location_id,
+        base_url=fake.url,
+        rate_limit=None,
+        max_response_bytes=max_response_bytes,
+    )
 
 
 def _page_limits(fake: FakeLeadConnector) -> list[int]:
@@ -173,37 +185,21 @@ def _page_limits(fake: FakeLeadConnector) -> list[int]:
 async def test_sync_reads_pages_too_large_to_receive_again_at_half_the_size(
     fake_leadconnector: FakeLeadConnector,
 ) -> None:
-    fake = fake_leadconnector
-    rows = _bulky(fake, 1_200)
-    fake.record = True
+    rows = _bulky(fake_leadconnector, 1_200)
     # 125 contacts (about 310 KB) fit; 250 do not.
-    async with lc.LeadConnector(
-        fake.token,
-        location_id=fake.location_id,
-        base_url=fake.url,
-        rate_limit=None,
-        max_response_bytes=400_000,
-    ) as client:
+    async with _reading_at_most(fake_leadconnector, 400_000) as client:
         result = await client.contacts.sync(rows, match="email")
     assert (result.unchanged, result.created, result.updated, result.failed) == (1_200, 0, 0, [])
     # The first page at 500, then at 250, then at 125; the rest of the walk stays at 125.
-    assert _page_limits(fake) == [500, 250] + [125] * 10
+    assert _page_limits(fake_leadconnector) == [500, 250] + [125] * 10
 
 
 async def test_sync_stops_halving_at_the_smallest_page_size(
     fake_leadconnector: FakeLeadConnector,
 ) -> None:
-    fake = fake_leadconnector
-    rows = _bulky(fake, 30)
-    fake.record = True
-    async with lc.LeadConnector(
-        fake.token,
-        location_id=fake.location_id,
-        base_url=fake.url,
-        rate_limit=None,
-        max_response_bytes=10_000,  # fewer than 25 contacts
-    ) as client:
+    rows = _bulky(fake_leadconnector, 30)
+    async with _reading_at_most(fake_leadconnector, 10_000) as client:  # under 25 contacts
         with pytest.raises(lc.ResponseTooLargeError):
             await client.contacts.sync(rows, match="email")
-    assert _page_limits(fake) == [500, 250, 125, 62, 31, 25]
-    assert set(fake.stats.routes) == {SEARCH}  # nothing written
+    assert _page_limits(fake_leadconnector) == [500, 250, 125, 62, 31, 25]
+    assert set(fake_leadconnector.stats.routes) == {SEARCH}  # nothing written
