@@ -175,7 +175,8 @@ def error_from_response(
     """Map an error status and body to the most specific exception class.
 
     Every one of ``secrets`` the body holds (as :func:`redact_secrets` leaves it: spelled with
-    JSON escapes) is replaced in whatever the error quotes of it.
+    JSON escapes) is replaced in whatever the error quotes of it, and so is every one a
+    redirect's ``Location`` holds (as sent or percent-encoded).
     """
     spellings = _secret_spellings(secrets)
     parsed = _read_error_body(body, spellings)
@@ -197,7 +198,7 @@ def error_from_response(
     if status == 429:
         return RateLimitError(text, retry_after=retry_after(headers), trace_id=trace_id)
     if 300 <= status < 400:
-        location = header(headers, "location")
+        location = _redact_text(header(headers, "location"), spellings)
         return RedirectError(
             f"HTTP {status} redirect to {location!r} was not followed (the API does not "
             "redirect; check base_url and any proxy in between)",

@@ -200,7 +200,8 @@ class RedirectError(APIError):
     token to wherever the ``Location`` points.
 
     Attributes:
-        location: The ``Location`` header the response carried (``None`` if it had none).
+        location: The ``Location`` header the response carried (``None`` if it had none),
+            with the call's token and other secrets in it replaced by ``<redacted>``.
     """
 
     def __init__(

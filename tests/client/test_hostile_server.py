@@ -318,6 +318,23 @@ async def test_a_cross_host_redirect_is_not_followed(status: str) -> None:
     assert len(raw.requests) == 1
 
 
+async def test_a_redirect_echoing_the_token_quotes_it_redacted() -> None:
+    async def echo(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        quoted = urllib.parse.quote(TOKEN, safe="")
+        where = f"Location: https://sso.example/login?access_token={TOKEN}&again={quoted}"
+        await raw.write(writer, answer(b"", where, status="302 Found"))
+
+    async with serving(echo) as raw, client_for(raw) as client:
+        with pytest.raises(lc.RedirectError) as caught:
+            await client.contacts.get("c1")
+    assert caught.value.location == (
+        "https://sso.example/login?access_token=<redacted>&again=<redacted>"
+    )
+    assert "login?access_token=<redacted>" in str(caught.value)
+    assert_secret_unreachable(caught.value, TOKEN)
+    assert len(raw.requests) == 1
+
+
 def listing(page_of: Callable[[int], dict[str, object]]) -> Callable[..., Awaitable[None]]:
     """A server answering its n-th request (from 0) with ``page_of(n)`` as JSON."""
 
@@ -494,6 +511,19 @@ async def test_a_token_endpoint_answer_that_is_no_refusal_does_not_end_the_grant
     assert token_requests(raw) == 2
     assert len(raw.requests) == 3  # the two refreshes, and the get that followed the second
     assert (token.access_token, token.refresh_token) == ("new-access", "new-refresh")
+
+
+async def test_a_token_endpoint_redirect_echoing_the_form_quotes_no_secret() -> None:
+    where = f"Location: https://x.example/?rt={REFRESH}&s={urllib.parse.quote_plus(CLIENT_SECRET)}"
+    token = expired_oauth_token()
+    refresh = answer(b"", where, status="302 Found")
+    async with serving(refreshing_after(refresh)) as raw, client_for(raw) as client:
+        with pytest.raises(lc.AuthenticationError) as caught:
+            await client.for_location("loc", token=token).contacts.get("c1")
+    assert "https://x.example/?rt=<redacted>&s=<redacted>" in str(caught.value)
+    for secret in (REFRESH, CLIENT_SECRET, urllib.parse.quote_plus(CLIENT_SECRET)):
+        assert_secret_unreachable(caught.value, secret)
+    assert token_requests(raw) == 1
 
 
 @pytest.mark.parametrize(
