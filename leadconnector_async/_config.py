@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ._feedback import PUBLISHED_PERIOD
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -33,7 +34,7 @@ class RateLimit:
     """
 
     max_requests: int = 100
-    period: float = 10.0
+    period: float = PUBLISHED_PERIOD
     daily: int | None = 200_000
     daily_probe_interval: float = 60.0
 

@@ -170,9 +170,16 @@ _SCOPE = re.compile(r"not authorized for this scope|scope", re.IGNORECASE)
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, secrets: Iterable[str] = ()
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: Iterable[str] = (),
+    period: float | None = None,
 ) -> APIError:
     """Map an error status and body to the most specific exception class.
+
+    A 429's ``retry_after`` is :func:`~._rate_headers.retry_after` of its headers, a rate-limit
+    interval read against ``period``, the window of the client's limiter (``None``: none).
 
     Every one of ``secrets`` the body holds (as :func:`redact_secrets` leaves it: spelled with
     JSON escapes) is replaced in whatever the error quotes of it, and so is every one a
@@ -196,7 +203,9 @@ def error_from_response(
     if status == 422:
         return UnprocessableEntityError(text, messages=messages, trace_id=trace_id)
     if status == 429:
-        return RateLimitError(text, retry_after=retry_after(headers), trace_id=trace_id)
+        return RateLimitError(
+            text, retry_after=retry_after(headers, period=period), trace_id=trace_id
+        )
     if 300 <= status < 400:
         location = _redact_text(header(headers, "location"), spellings)
         return RedirectError(

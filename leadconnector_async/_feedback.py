@@ -8,6 +8,9 @@ limiters revert to the configured values once a period passes without confirmati
 
 from __future__ import annotations
 
+PUBLISHED_PERIOD = 10.0
+"""Seconds: the window of the API's published limit (100 requests per 10 s)."""
+
 # A server Max below a tenth of the configured limit, or an interval beyond six periods, is not
 # a plausible reading of the published 100 per 10 s.
 MAX_SHRINK = 10
@@ -22,10 +25,15 @@ def plausible_capacity(server_max: int, configured: int) -> int:
 
 def plausible_period(interval_ms: int, configured: float) -> float:
     """The window length to use when the server says ``interval_ms`` (never below ours)."""
+    return max(configured, plausible_interval(interval_ms, configured))
+
+
+def plausible_interval(interval_ms: int, configured: float) -> float:
+    """``interval_ms`` in seconds, from 0 to :data:`MAX_STRETCH` periods of ``configured``."""
     longest = configured * MAX_STRETCH
     if interval_ms >= longest * 1000.0:  # (compared exactly: no int too long for a float)
         return longest
-    return max(configured, interval_ms / 1000.0)
+    return max(0.0, interval_ms / 1000.0)
 
 
 def plausible_remaining(remaining: int, capacity: int) -> int:

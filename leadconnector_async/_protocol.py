@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import msgspec
 
-from ._config import CONTACTS_API_VERSION, ClientConfig
+from ._config import CONTACTS_API_VERSION, ClientConfig, RateLimit
 from ._error_mapping import body_excerpt, error_from_response, quoted_excerpt, redact_secrets
 from ._lenient import UnfitBodyError, salvage
 from ._lenient import decoder_for as decoder_for
@@ -237,12 +237,15 @@ def build_request(
     raise ConfigurationError(f"cannot send {call.method} {call.path}: {problem}; nothing was sent")
 
 
-def parse_response(call: Call[T], response: Response, token: str | None = None) -> T:
+def parse_response(
+    call: Call[T], response: Response, token: str | None = None, limit: RateLimit | None = None
+) -> T:
     """Return the call's result from a 2xx response, or raise the matching error.
 
     An error body that echoes what was sent (an OAuth error page showing the posted form) has
     the secrets of this call, and ``token``, replaced before any message is made of it, also
-    where JSON escapes spell them (``\\/``, ``\\u002d``).
+    where JSON escapes spell them (``\\/``, ``\\u002d``). A 429's rate-limit interval is
+    read against ``limit``, the limit the client keeps (see :func:`error_from_response`).
 
     Raises:
         APIError: A subclass chosen by :func:`error_from_response` for non-2xx statuses.
@@ -252,7 +255,8 @@ def parse_response(call: Call[T], response: Response, token: str | None = None) 
     if not 200 <= response.status < 300:
         secrets = _secrets_of(call, token)
         body = redact_secrets(response.body, secrets)
-        error = error_from_response(response.status, response.headers, body, secrets)
+        period = None if limit is None else limit.period
+        error = error_from_response(response.status, response.headers, body, secrets, period)
         error.body_excerpt = body_excerpt(body, secrets)
         raise error
     if call.decode is None:

@@ -11,17 +11,23 @@ import msgspec
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from ._daily import DAY
+from ._feedback import PUBLISHED_PERIOD, plausible_interval, plausible_period
 
 LONGEST_WAIT = DAY
 """Seconds: the longest wait a response can ask for (a day, the daily budget's horizon); a
 longer one (``Retry-After: inf``, a date years ahead) is read as this."""
 
 
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+def retry_after(
+    headers: Mapping[str, str], now: float | None = None, period: float | None = None
+) -> float | None:
     """Seconds to wait from ``Retry-After`` (seconds or HTTP date), else the rate-limit interval.
 
-    Always a finite number from 0 to :data:`LONGEST_WAIT`; ``None`` when the response gives no
-    hint.
+    The interval is read as the limiter reads it as feedback: with ``period`` (the window of
+    the limiter that will hold the location's slots) it is clamped to
+    :func:`~._feedback.plausible_period` of it, the window the limiter then keeps; without,
+    to at most six of the published 10 s windows. Always a finite number from 0 to
+    :data:`LONGEST_WAIT`; ``None`` when the response gives no hint.
     """
     value = header(headers, "retry-after")
     if value:
@@ -36,10 +42,9 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
                 return _bounded(when - (time.time() if now is None else now))
     limits = read_rate_limit(headers)
     if limits is not None and limits.interval_ms is not None:
-        try:
-            return _bounded(limits.interval_ms / 1000.0)
-        except OverflowError:  # an integer too long for a float: longer than any wait
-            return LONGEST_WAIT
+        if period is None:
+            return plausible_interval(limits.interval_ms, PUBLISHED_PERIOD)
+        return min(plausible_period(limits.interval_ms, period), LONGEST_WAIT)
     return None
 
 

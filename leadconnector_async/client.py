@@ -425,7 +425,7 @@ class LeadConnector(AsyncClosing):
                             if tally is not None:
                                 tally.rate_limited += 1
                         try:
-                            result = parse_response(call, response, token)
+                            result = parse_response(call, response, token, self._config.rate_limit)
                         except AuthenticationError as error:
                             if token is None or isinstance(error, ScopeError):
                                 raise

@@ -178,7 +178,9 @@ class RateLimitError(APIError):
 
     Attributes:
         retry_after: Seconds the server (or the local budget) says to wait, if known: finite,
-            and a day at most when read from a response (``Retry-After: inf`` is a day).
+            and a day at most when read from a response (``Retry-After: inf`` is a day). Read
+            from a rate-limit interval (no ``Retry-After``), it is at least the client's
+            ``RateLimit.period`` and at most six of them (six of 10 s without a limit).
     """
 
     def __init__(

@@ -290,11 +290,48 @@ async def test_a_429_with_a_rate_limit_interval_no_float_holds_is_a_rate_limit_e
         header = f"X-RateLimit-Interval-Milliseconds: {HUGE_INTERVAL}"
         await raw.write(writer, answer(body, header, status="429 Too Many"))
 
-    async with serving(limited) as raw, client_for(raw, retry=QUICK, rate_limit=None) as client:
+    patient = lc.RetryPolicy(max_retries=1, max_wait=1.0)
+    async with serving(limited) as raw, client_for(raw, retry=patient, rate_limit=None) as client:
         with pytest.raises(lc.RateLimitError) as caught:
             await client.contacts.get("c1")
     assert caught.value.status_code == 429
-    assert len(raw.requests) <= 2
+    assert caught.value.retry_after == 60.0  # six of the published 10 s windows at most
+    assert len(raw.requests) == 1  # longer than max_wait: handed back, not waited out
+
+
+@pytest.mark.parametrize(
+    ("interval_ms", "windows"),
+    [
+        ("86400000000", 6),  # a day is no plausible window: six of ours at most, not a day
+        ("10", 1),  # shorter than ours: the limiter still holds the slots for its own window
+    ],
+)
+async def test_a_429s_interval_is_waited_as_the_window_the_limiter_keeps(
+    interval_ms: str, windows: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    period = 0.05
+    limited = answer(
+        b'{"message":"Too many requests"}',
+        "X-RateLimit-Max: 100",
+        "X-RateLimit-Remaining: 0",
+        f"X-RateLimit-Interval-Milliseconds: {interval_ms}",
+        status="429 Too Many Requests",
+    )
+
+    async def once_limited(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, limited if len(raw.requests) == 1 else answer(CONTACT))
+
+    caplog.set_level(logging.WARNING, logger="leadconnector_async")
+    limit = lc.RateLimit(max_requests=100, period=period, daily=None)
+    async with (
+        serving(once_limited) as raw,
+        client_for(raw, rate_limit=limit, max_retries=1) as client,
+    ):
+        found = await client.contacts.get("c1")
+    assert found.id == "c1"
+    assert len(raw.requests) == 2
+    [retried] = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retried.__dict__["retry_delay_s"] == pytest.approx(windows * period)
 
 
 @pytest.mark.parametrize("status", ["301 Moved Permanently", "307 Temporary Redirect"])
@@ -649,7 +686,6 @@ async def test_an_odd_retry_after_on_a_429_ends_as_a_rate_limit_error(value: str
         "Retry-After: 1e400",
         "Retry-After: 99999999999",
         "Retry-After: Fri, 01 Jan 9999 00:00:00 GMT",
-        f"X-RateLimit-Interval-Milliseconds: {HUGE_INTERVAL}",
     ],
 )
 async def test_a_429_asking_for_longer_than_a_day_says_a_day(header: str) -> None:

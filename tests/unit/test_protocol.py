@@ -236,12 +236,33 @@ def test_retry_after_seconds_date_then_interval() -> None:
         ({"Retry-After": "nan"}, 0.0),
         ({"Retry-After": "-inf"}, 0.0),
         ({"Retry-After": "Fri, 01 Jan 9999 00:00:00 GMT"}, 86_400.0),
-        ({"X-RateLimit-Interval-Milliseconds": "9" * 400}, 86_400.0),
-        ({"X-RateLimit-Interval-Milliseconds": "1e300"}, 86_400.0),
+        ({"X-RateLimit-Interval-Milliseconds": "9" * 400}, 60.0),
+        ({"X-RateLimit-Interval-Milliseconds": "1e300"}, 60.0),
     ],
 )
 def test_retry_after_is_finite_and_a_day_at_most(headers: dict[str, str], seconds: float) -> None:
     assert retry_after(headers, now=0.0) == seconds
+
+
+@pytest.mark.parametrize(
+    ("interval_ms", "period", "seconds"),
+    [
+        ("86400000000", 10.0, 60.0),  # a day is no plausible window: six of ours at most
+        ("9" * 400, 10.0, 60.0),
+        ("3000", 10.0, 10.0),  # the limiter keeps its own window, so the wait is that
+        ("25000", 10.0, 25.0),
+        ("200", 0.2, 0.2),
+        ("86400000000", None, 60.0),  # no limiter: six published windows at most
+        ("3000", None, 3.0),
+    ],
+)
+def test_an_interval_standing_in_for_retry_after_is_the_window_the_limiter_keeps(
+    interval_ms: str, period: float | None, seconds: float
+) -> None:
+    headers = {"X-RateLimit-Interval-Milliseconds": interval_ms}
+    error = error_from_response(429, headers, b"", period=period)
+    assert isinstance(error, lc.RateLimitError)
+    assert error.retry_after == pytest.approx(seconds)
 
 
 def test_rate_limit_headers_from_aiohttps_case_insensitive_mapping() -> None:
