@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -70,7 +70,7 @@ class RedisConnection:
         self._take_back = self._redis.register_script(_TAKE_BACK)
         self._counts_daily = "1" if counts_daily else "0"
         self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     async def run_script(
         self, location: str, member: str, args: list[str | int]
@@ -96,16 +96,44 @@ class RedisConnection:
         """Redis's clock now, in microseconds, estimated from the last script run (never early)."""
         return round((time.monotonic() + self._offset) * US)
 
-    def rescore(self, location: str, member: str) -> None:
-        """Score ``member``'s entry in ``location``'s window from now (its response arrived)."""
-        arrived = self.now()
-        self._spawn(self._redis.zadd(self._key(location, "window"), {member: arrived}, xx=True))
+    def rescore(self, location: str, member: str, *, carried: bool = False) -> None:
+        """Score ``member``'s entry in ``location``'s window from now (its response arrived).
 
-    def remove(self, location: str, member: str) -> None:
+        ``carried``: the entry was admitted into another window that :meth:`carry` is copying
+        into this one, and may not be here yet: it is added (the copy keeps this score).
+        """
+        arrived = self.now()
+        window = self._key(location, "window")
+        self._spawn(self._redis.zadd(window, {member: arrived}, xx=not carried))
+
+    def remove(self, location: str, member: str, *, counted: bool = True) -> None:
         """Take ``member``'s entry out of ``location``'s window (its request was never sent),
-        and its count out of the daily budget if it had one."""
+        and, if ``counted`` there, its count out of the daily budget if it had one."""
         keys = [self._key(location, "window"), self._key(location, "daily")]
-        self._spawn(self._take_back(keys=keys, args=[member, self._counts_daily]))
+        counts = self._counts_daily if counted else "0"
+        self._spawn(self._take_back(keys=keys, args=[member, counts]))
+
+    def carry(self, source: str, target: str, keep: float) -> asyncio.Future[Any]:
+        """Copy the entries of ``source``'s window into ``target``'s, kept ``keep`` seconds;
+        an entry already there keeps its score (a release that came first). Updates asked
+        for before run first, so a response's new score is what is copied. Returns the copy's
+        task, for admissions into ``target`` to wait for."""
+        return self._spawn(self._carry(source, target, keep, list(self._tasks)))
+
+    async def _carry(
+        self, source: str, target: str, keep: float, earlier: list[asyncio.Future[Any]]
+    ) -> None:
+        if earlier:
+            await asyncio.gather(*earlier, return_exceptions=True)
+        window = self._key(source, "window")
+        found = await self._redis.zrange(window, 0, -1, withscores=True)
+        entries = cast("list[tuple[bytes, float]]", found)  # (withscores: member, score pairs)
+        if entries:
+            window = self._key(target, "window")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.zadd(window, dict(entries), nx=True)
+                pipe.pexpire(window, math.ceil(keep * 1000))
+                await pipe.execute()
 
     def pause(self, location: str, seconds: float) -> None:
         """Set ``location``'s shared pause key to expire in ``seconds``."""
@@ -123,12 +151,13 @@ class RedisConnection:
         # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
         return f"{self._prefix}:{{{location}}}:{part}"
 
-    def _spawn(self, operation: Any) -> None:
-        task = asyncio.ensure_future(operation)
+    def _spawn(self, operation: Any) -> asyncio.Future[Any]:
+        task: asyncio.Future[Any] = asyncio.ensure_future(operation)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return task
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
+    def _finished(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # A lost release or pause only makes the window more conservative (the lease).

@@ -38,8 +38,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import count
-from typing import Literal
+from typing import Any, Literal
 
 try:
     import redis.asyncio as aioredis
@@ -149,6 +150,11 @@ class RedisLimiter(AsyncClosing):
         self._process = secrets.token_hex(6)
         self._members = (f"{self._process}:{n}" for n in count())
         self._locations: dict[str, _Location] = {}
+        # A token's own bucket -> the location it joined, and whether its state was merged
+        # into one the location had (its permits' figures then judged nothing here).
+        self._joined: dict[str, tuple[str, bool]] = {}
+        # A location -> the copy of a joining token's window into its own, still running.
+        self._carrying: dict[str, asyncio.Future[Any]] = {}
 
     @property
     def degraded(self) -> bool:
@@ -221,6 +227,9 @@ class RedisLimiter(AsyncClosing):
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
+            carrying = self._carrying.get(key)
+            if carrying is not None:  # a token's window joining this one: counted first
+                await asyncio.wait([carrying])
             # While Redis is down it is tried once per period, not by every waiter in turn.
             while not self._fallback.retry_later():
                 status, wait = await self._run_script(key, state, member)
@@ -261,7 +270,10 @@ class RedisLimiter(AsyncClosing):
         self._finish(permit, sent=False)
 
     def _finish(self, permit: Permit, *, sent: bool) -> None:
-        state = self._locations.get(permit.key)
+        key, joined = permit.key, self._joined.get(permit.key)
+        if joined is not None:  # sent under a token's bucket, which has joined its location
+            key = joined[0]
+        state = self._locations.get(key)
         entry = permit.entry
         if isinstance(entry, Permit):  # admitted by the local share
             local = self._fallback.limiter
@@ -270,22 +282,29 @@ class RedisLimiter(AsyncClosing):
             elif local is not None:
                 local.unused(entry)
         elif sent:
-            self._redis.rescore(permit.key, entry)
+            self._redis.rescore(key, entry, carried=joined is not None)
         else:
             self._redis.remove(permit.key, entry)
+            if joined is not None:
+                self._redis.remove(key, entry, counted=False)
         if state is not None:
             if not sent:  # not counted as sent: header feedback judges by what was sent
                 state.daily.refund()
                 state.sent -= 1
             state.in_flight -= 1
-            self._forget_if_idle(permit.key, state)
+            self._forget_if_idle(key, state)
 
     def observe(self, permit: Permit, snapshot: RateLimitSnapshot) -> None:
         """Let the server's ``X-RateLimit-*`` figures correct the shared picture."""
-        state = self._locations.get(permit.key)
+        key, joined = permit.key, self._joined.get(permit.key)
+        if joined is not None:
+            if joined[1]:
+                return  # its figures were judged against a bucket that no longer exists
+            key = joined[0]
+        state = self._locations.get(key)
         forgotten = state is None  # (release forgot it: nothing else was in flight)
         if state is None:
-            state = self._state(permit.key)
+            state = self._state(key)
         state.server = snapshot
         limit = self._limit
         if snapshot.max is not None or snapshot.interval_ms is not None:
@@ -310,15 +329,31 @@ class RedisLimiter(AsyncClosing):
             # Nothing here the next request needs (no use beyond this window's own entries):
             # keep no state for a location that went idle.
             state.server_used = 0
-            self._forget_if_idle(permit.key, state)
+            self._forget_if_idle(key, state)
 
     def alias(self, key: str, location: str) -> None:
-        """Calls counted under a token's own bucket belong to ``location`` from now on."""
+        """Calls counted under a token's own bucket belong to ``location`` from now on: the
+        live entries of its shared window join the location's window (as ``LocalLimiter``
+        merges its slots), and its requests in flight finish there."""
+        if key == location:
+            return
         state = self._locations.pop(key, None)
-        if state is not None and location not in self._locations:
+        joined = self._locations.get(location)
+        if state is not None and joined is None:
             self._locations[location] = state
+        elif state is not None and joined is not None:
+            joined.in_flight += state.in_flight
+            joined.paused_until = max(joined.paused_until, state.paused_until)
+        self._joined[key] = (location, state is not None and joined is not None)
+        period = self._limit.period if state is None else max(state.period, self._limit.period)
+        self._carrying[location] = self._redis.carry(key, location, self._lease + 2 * period)
+        self._carrying[location].add_done_callback(partial(self._carried, location))
         if self._fallback.limiter is not None:
             self._fallback.limiter.alias(key, location)
+
+    def _carried(self, location: str, carrying: asyncio.Future[Any]) -> None:
+        if self._carrying.get(location) is carrying:
+            del self._carrying[location]
 
     def _limits(self, state: _Location) -> tuple[int, float]:
         """Capacity and period, back to the configured ones after a period unconfirmed."""

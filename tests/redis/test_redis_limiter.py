@@ -243,6 +243,43 @@ async def test_budget_spent_by_senders_outside_redis_is_held_back(
     assert len(fake.store.contacts) == 10
 
 
+async def test_a_token_learning_its_location_brings_its_window_along(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    limit = lc.RateLimit(max_requests=5, period=1.0, daily=None)
+    async with FakeLeadConnector(rate_limit=FakeRateLimit(5, 1.0)) as fake:
+        contact = fake.store.create(fake.location_id, {"firstName": "R"})
+        async with (
+            RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter,
+            # No location named: the token's own bucket, until an answer names its location.
+            lc.LeadConnector(fake.token, base_url=fake.url, limiter=limiter, max_retries=0) as c,
+        ):
+            for _ in range(2):
+                await asyncio.gather(*(c.contacts.get(str(contact["id"])) for _ in range(5)))
+    assert fake.stats.rate_limited == 0
+    assert fake.stats.statuses[200] == 10
+
+
+async def test_a_token_buckets_entries_finish_in_the_location_it_joined(
+    redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
+) -> None:
+    limit = lc.RateLimit(max_requests=3, period=10.0, daily=None)
+    async with RedisLimiter(redis_server.url, limit, key_prefix=key_prefix) as limiter:
+        in_flight = await limiter.acquire("token:abc")
+        limiter.release(await limiter.acquire("token:abc"))
+        limiter.alias("token:abc", LOC)
+        await limiter.acquire(LOC)
+        loop = asyncio.get_running_loop()
+        with pytest.raises(lc.RateLimitTimeoutError):  # the token's two hold the rest
+            await limiter.acquire(LOC, loop.time() + 0.5)
+        limiter.release(in_flight)  # its entry, now the location's, cools from its response
+    seconds, microseconds = await inspector.time()
+    now = seconds * 1_000_000 + microseconds
+    scores = [score for _, score in await scored_members(inspector, window_key(key_prefix))]
+    assert len(scores) == 3
+    assert sum(score <= now for score in scores) == 2  # the third is in flight (its lease)
+
+
 async def test_cancelled_waiters_leave_no_entry_behind(
     redis_server: RedisServer, key_prefix: str, inspector: aioredis.Redis
 ) -> None:
