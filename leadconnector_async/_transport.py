@@ -29,8 +29,14 @@ _CONTENT_TYPE = hdrs.CONTENT_TYPE
 class Transport(Protocol):
     """Sends one request and returns the whole response; one method wide."""
 
-    async def send(self, request: Request, timeouts: Timeouts) -> Response:
-        """Send ``request``; raise :class:`TransportError` if no response could be read."""
+    async def send(
+        self, request: Request, timeouts: Timeouts, deadline: float | None = None
+    ) -> Response:
+        """Send ``request``; raise :class:`TransportError` if no response could be read.
+
+        The response must be in within ``timeouts.total``, or by ``deadline`` (event-loop
+        time: what is left of a call's time budget after it waited) when one is given.
+        """
         ...
 
     async def aclose(self) -> None:
@@ -146,7 +152,9 @@ class AiohttpTransport:
         self._last_timeouts, self._last_timeout = timeouts, timeout
         return timeout
 
-    async def send(self, request: Request, timeouts: Timeouts) -> Response:
+    async def send(
+        self, request: Request, timeouts: Timeouts, deadline: float | None = None
+    ) -> Response:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
         if request.lasting and self._owns_session:
@@ -169,8 +177,11 @@ class AiohttpTransport:
         # current_task() without the loop asks for the running loop: a getpid system call
         # per request on Python 3.11. The pool keeps every request on one loop.
         task = asyncio.current_task(self._loop) or asyncio.current_task()
-        if task is not None and timeouts.total is not None:
-            self._watchdog.watch(task, timeouts.total)
+        if task is not None:
+            if deadline is not None:
+                self._watchdog.watch(task, deadline - task.get_loop().time())
+            elif timeouts.total is not None:
+                self._watchdog.watch(task, timeouts.total)
         try:
             # Awaited rather than entered with ``async with``: aiohttp's context managers are
             # five coroutines per request, and one more frame every resumption passes through.
@@ -205,9 +216,13 @@ class AiohttpTransport:
         except asyncio.CancelledError:
             if task is None or not self._watchdog.expired(task):
                 raise
+            budget = (
+                f"its {timeouts.total:g} s timeout"
+                if deadline is None
+                else "what waiting to send left of its time budget"
+            )
             failure = TransportError(
-                f"no complete response for {request!r} within its {timeouts.total:g} s "
-                "timeout (it may have been applied)",
+                f"no complete response for {request!r} within {budget} (it may have been applied)",
                 outcome_unknown=True,
             )
         finally:

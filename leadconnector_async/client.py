@@ -81,7 +81,8 @@ class LeadConnector(AsyncClosing):
         base_url: API root; plain ``http`` is refused except to a loopback address.
         rate_limit: The per-location limit to stay under; ``None`` disables limiting.
         max_retries: Retries after the first attempt for retryable failures.
-        timeout: Seconds per request (a number), or a :class:`Timeouts`.
+        timeout: Seconds per request (a number), or a :class:`Timeouts`: each attempt's time
+            budget, which waiting for a send slot or a connection spends too.
         retry: Full retry policy; overrides ``max_retries`` when given.
         session: An aiohttp session to borrow (never closed by this client).
         connection_limit: Most connections the client's own connector opens at once, so the
@@ -405,7 +406,10 @@ class LeadConnector(AsyncClosing):
                                 tally.sent += 1
                             if trace is not None:
                                 trace.sending()
-                            response = await pool.transport.send(request, self._config.timeouts)
+                            # What the wait left of the call's time budget, if anything waited.
+                            response = await pool.transport.send(
+                                request, self._config.timeouts, deadline
+                            )
                             if trace is not None:
                                 trace.response = response
                         except BaseException:

@@ -130,6 +130,27 @@ async def test_later_arrivals_never_postpone_an_earlier_deadline() -> None:
     assert len(paths) == len(set(paths))
 
 
+async def test_the_wait_for_a_send_slot_is_part_of_the_requests_timeout() -> None:
+    async def second_one_slow(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        if len(raw.requests) > 1:
+            await asyncio.sleep(0.8)  # answers in the call's 1 s only if its wait is not counted
+        await raw.write(writer, answer(CONTACT))
+
+    limit = lc.RateLimit(max_requests=1, period=0.6, daily=None)  # the second waits 0.6 s
+    async with (
+        serving(second_one_slow) as raw,
+        client_for(raw, timeout=1.0, rate_limit=limit) as client,
+    ):
+        first, second = await asyncio.gather(
+            client.contacts.get("c1"), client.contacts.get("c2"), return_exceptions=True
+        )
+    assert isinstance(first, lc.Contact)
+    assert isinstance(second, lc.TransportError), second
+    assert "what waiting to send left of its time budget" in str(second)
+    assert second.outcome_unknown
+    assert len(raw.requests) == 2
+
+
 async def test_a_last_attempt_that_sent_nothing_still_reports_an_earlier_unknown_outcome() -> None:
     # Attempt 1 reaches the server and gets no answer (it may have been applied); the server
     # then goes away, so attempt 2 cannot connect (nothing sent). The call's outcome is unknown.
