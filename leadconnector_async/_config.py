@@ -58,9 +58,10 @@ class RetryPolicy:
         backoff_base: First backoff ceiling in seconds; doubles per attempt (full jitter).
         backoff_max: Ceiling of any single backoff wait.
         deadline: Total seconds one call may take across all attempts, or ``None``.
-        max_wait: Longest wait the server may ask for (``Retry-After`` on a 429) that is still
-            waited out; a longer one raises ``RateLimitError`` with ``.retry_after`` at once.
-            The location stays paused as asked all the same (a day at most), so its other
+        max_wait: Longest wait the server may ask for (``Retry-After`` on a 429, or on a
+            503 or other retried 5xx) that is still waited out; a longer one raises
+            ``RateLimitError`` (or ``ServerError``) with ``.retry_after`` at once. After a 429
+            the location stays paused as asked all the same (a day at most), so its other
             calls send nothing meanwhile.
     """
 

@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 import msgspec
 
 from ._lenient import lenient_decoder
-from ._rate_headers import header, retry_after
+from ._rate_headers import header, retry_after, retry_after_header
 from ._text_repair import NOT_DECODED
 from .errors import (
     APIError,
@@ -215,6 +215,9 @@ def error_from_response(
             status_code=status,
             trace_id=trace_id,
         )
+    if status >= 500:
+        asked = retry_after_header(headers)
+        return ServerError(text, retry_after=asked, status_code=status, trace_id=trace_id)
     return _by_status(status, text, trace_id)
 
 
@@ -226,8 +229,6 @@ def _by_status(status: int, text: str, trace_id: str | None) -> APIError:
         cls = ScopeError if _SCOPE.search(text) else AuthenticationError
     elif status == 403:
         cls = PermissionDeniedError
-    elif status >= 500:
-        cls = ServerError
     else:
         cls = APIError
     return cls(text, status_code=status, trace_id=trace_id)

@@ -29,6 +29,20 @@ def retry_after(
     to at most six of the published 10 s windows. Always a finite number from 0 to
     :data:`LONGEST_WAIT`; ``None`` when the response gives no hint.
     """
+    asked = retry_after_header(headers, now)
+    if asked is not None:
+        return asked
+    limits = read_rate_limit(headers)
+    if limits is not None and limits.interval_ms is not None:
+        if period is None:
+            return plausible_interval(limits.interval_ms, PUBLISHED_PERIOD)
+        return min(plausible_period(limits.interval_ms, period), LONGEST_WAIT)
+    return None
+
+
+def retry_after_header(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) alone: from 0 to
+    :data:`LONGEST_WAIT`, or ``None`` when there is none that can be read."""
     value = header(headers, "retry-after")
     if value:
         try:
@@ -40,11 +54,6 @@ def retry_after(
                 when = None
             if when is not None:
                 return _bounded(when - (time.time() if now is None else now))
-    limits = read_rate_limit(headers)
-    if limits is not None and limits.interval_ms is not None:
-        if period is None:
-            return plausible_interval(limits.interval_ms, PUBLISHED_PERIOD)
-        return min(plausible_period(limits.interval_ms, period), LONGEST_WAIT)
     return None
 
 

@@ -61,16 +61,12 @@ def _delay_for(
     if isinstance(error, RateLimitError):
         if error.status_code != 429:
             return None  # the local daily budget is spent: waiting minutes helps nobody
-        if error.retry_after is not None:
-            # A longer wait is handed to the caller rather than slept through (pausing the
-            # location) for what may be hours.
-            return error.retry_after if error.retry_after <= policy.max_wait else None
-        return backoff(policy, attempt, rand)
+        return _asked_or_backoff(policy, attempt, error.retry_after, rand)
     if isinstance(error, ServerError) and error.status_code is not None:
         if error.status_code in _REFUSED_STATUSES or (
             idempotent and error.status_code in _GATEWAY_STATUSES
         ):
-            return backoff(policy, attempt, rand)
+            return _asked_or_backoff(policy, attempt, error.retry_after, rand)
         return None
     if isinstance(error, ResponseTooLargeError | UnfitResponseError):
         return None  # the same request would bring the same oversized or unfit answer
@@ -79,6 +75,16 @@ def _delay_for(
     if isinstance(error, TransportError) and (idempotent or not error.outcome_unknown):
         return backoff(policy, attempt, rand)
     return None
+
+
+def _asked_or_backoff(
+    policy: RetryPolicy, attempt: int, asked: float | None, rand: Callable[[], float]
+) -> float | None:
+    """The server's ``Retry-After`` first, then backoff. A wait longer than ``max_wait`` is
+    handed to the caller (``None``) rather than slept through for what may be hours."""
+    if asked is None:
+        return backoff(policy, attempt, rand)
+    return asked if asked <= policy.max_wait else None
 
 
 def may_have_been_applied(error: LeadConnectorError) -> bool:

@@ -231,7 +231,23 @@ class RateLimitTimeoutError(RateLimitError):
 
 
 class ServerError(APIError):
-    """5xx: the server failed."""
+    """5xx: the server failed.
+
+    Attributes:
+        retry_after: Seconds the response's ``Retry-After`` asks to wait (a 503 during
+            maintenance), if it sent one: finite, a day at most.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, trace_id=trace_id)
+        self.retry_after = retry_after
 
 
 class TransportError(LeadConnectorError):

@@ -38,6 +38,18 @@ def test_429_without_hint_uses_the_interval_header_then_backoff() -> None:
     assert decide(bare, attempt=2) == pytest.approx(2.0, rel=1e-3)
 
 
+def test_a_503s_retry_after_comes_first_then_backoff() -> None:
+    asked = error_from_response(503, {"Retry-After": "4"}, b"")
+    assert isinstance(asked, lc.ServerError)
+    assert asked.retry_after == 4.0
+    assert decide(asked, idempotent=False) == 4.0
+    too_long = error_from_response(503, {"Retry-After": "3600"}, b"")
+    assert decide(too_long) is None  # longer than max_wait: handed to the caller
+    assert decide(error_from_response(503, {}, b""), attempt=2) == pytest.approx(2.0, rel=1e-3)
+    interval = {"X-RateLimit-Interval-Milliseconds": "9000"}  # a 429's hint only
+    assert decide(error_from_response(503, interval, b"")) == pytest.approx(1.0, rel=1e-3)
+
+
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_gateway_errors_retry_idempotent_calls(status: int) -> None:
     assert decide(error_from_response(status, {}, b"")) is not None
