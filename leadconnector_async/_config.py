@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ._feedback import PUBLISHED_PERIOD
@@ -19,6 +20,30 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 contacts is ~0.4 MB (benchmarks/decode.py), so pages of contacts 80x fuller still fit."""
 
 
+def check_number(
+    name: str, value: object, minimum: float, *, above: bool = False, whole: bool = False
+) -> None:
+    """Refuse a setting that is not a finite number (an ``int`` where ``whole``; never a bool)
+    of at least ``minimum`` (more than it where ``above``).
+
+    Raises:
+        ConfigurationError: Naming the setting, and the number it got (never other values:
+            a misplaced argument may be a secret).
+    """
+    kind = int if whole else (int, float)
+    if (
+        not isinstance(value, bool)
+        and isinstance(value, kind)
+        and math.isfinite(value)
+        and (value > minimum if above else value >= minimum)
+    ):
+        return
+    wanted = "an int" if whole else "a finite number"
+    bound = f"above {minimum:g}" if above else f"of at least {minimum:g}"
+    got = repr(value) if isinstance(value, int | float) else f"a {type(value).__name__}"
+    raise ConfigurationError(f"{name} must be {wanted} {bound}, got {got}")
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """The API's published limit for one location.
@@ -31,6 +56,9 @@ class RateLimit:
         daily_probe_interval: While the server says the daily budget is spent, one request is
             let through every this many seconds to learn whether it came back (any response
             showing budget again reopens at once).
+
+    Raises:
+        ConfigurationError: A count that is not an int, or a figure not finite or in range.
     """
 
     max_requests: int = 100
@@ -39,14 +67,11 @@ class RateLimit:
     daily_probe_interval: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_requests < 1:
-            raise ConfigurationError("RateLimit.max_requests must be at least 1")
-        if self.period <= 0:
-            raise ConfigurationError("RateLimit.period must be positive")
-        if self.daily is not None and self.daily < 1:
-            raise ConfigurationError("RateLimit.daily must be at least 1 or None")
-        if self.daily_probe_interval <= 0:
-            raise ConfigurationError("RateLimit.daily_probe_interval must be positive")
+        check_number("RateLimit.max_requests", self.max_requests, 1, whole=True)
+        check_number("RateLimit.period", self.period, 0, above=True)
+        if self.daily is not None:
+            check_number("RateLimit.daily", self.daily, 1, whole=True)
+        check_number("RateLimit.daily_probe_interval", self.daily_probe_interval, 0, above=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +88,9 @@ class RetryPolicy:
             ``RateLimitError`` (or ``ServerError``) with ``.retry_after`` at once. After a 429
             the location stays paused as asked all the same (a day at most), so its other
             calls send nothing meanwhile.
+
+    Raises:
+        ConfigurationError: A count that is not an int, or a figure not finite or in range.
     """
 
     max_retries: int = 3
@@ -72,10 +100,12 @@ class RetryPolicy:
     max_wait: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ConfigurationError("max_retries must be 0 or more")
-        if self.backoff_base < 0 or self.backoff_max < 0 or self.max_wait < 0:
-            raise ConfigurationError("backoff values must not be negative")
+        check_number("max_retries", self.max_retries, 0, whole=True)
+        check_number("RetryPolicy.backoff_base", self.backoff_base, 0)
+        check_number("RetryPolicy.backoff_max", self.backoff_max, 0)
+        check_number("RetryPolicy.max_wait", self.max_wait, 0)
+        if self.deadline is not None:
+            check_number("RetryPolicy.deadline", self.deadline, 0, above=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from ._config import check_number
 from ._oauth_protocol import (
     USER_TYPES,
     checked_user_type,
@@ -350,8 +351,7 @@ class OAuthToken(RenewingToken):
 def _checked_expiry(expires_at: float | None) -> float | None:
     if expires_at is None:
         return None
-    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
-        raise ConfigurationError("expires_at must be unix seconds (a number) or None")
+    check_number("expires_at (unix seconds, or None)", expires_at, 0)
     if expires_at > 1e11:
         raise ConfigurationError("expires_at looks like milliseconds: pass unix seconds")
     return float(expires_at)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from .errors import ConfigurationError
+from ._config import check_number
 
 # The renewal task running the current code (set in its own context: inherited by the tasks
 # it starts, such as those on_refresh starts).
@@ -64,8 +64,7 @@ class RenewingToken(ABC):
     """
 
     def __init__(self, *, refresh_skew: float, clock: Callable[[], float]) -> None:
-        if not isinstance(refresh_skew, (int, float)) or refresh_skew < 0:
-            raise ConfigurationError("refresh_skew must be a number of seconds, 0 or more")
+        check_number("refresh_skew", refresh_skew, 0)
         self._skew = float(refresh_skew)
         self._clock = clock
         self._flight = SingleFlight()
