@@ -70,7 +70,7 @@ class RedisConnection:
         self._take_back = self._redis.register_script(_TAKE_BACK)
         self._counts_daily = "1" if counts_daily else "0"
         self._offset = 0.0  # Redis clock minus time.monotonic(), never underestimated
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run_script(
         self, location: str, member: str, args: list[str | int]
@@ -113,18 +113,12 @@ class RedisConnection:
         counts = self._counts_daily if counted else "0"
         self._spawn(self._take_back(keys=keys, args=[member, counts]))
 
-    def carry(self, source: str, target: str, keep: float) -> asyncio.Future[Any]:
+    async def carry(self, source: str, target: str, keep: float) -> None:
         """Copy the entries of ``source``'s window into ``target``'s, kept ``keep`` seconds;
         an entry already there keeps its score (a release that came first). Updates asked
-        for before run first, so a response's new score is what is copied. Returns the copy's
-        task, for admissions into ``target`` to wait for."""
-        return self._spawn(self._carry(source, target, keep, list(self._tasks)))
-
-    async def _carry(
-        self, source: str, target: str, keep: float, earlier: list[asyncio.Future[Any]]
-    ) -> None:
-        if earlier:
-            await asyncio.gather(*earlier, return_exceptions=True)
+        for before run first, so a response's new score is what is copied."""
+        if self._tasks:  # (waited, not gathered: a cancelled carry cancels none of them)
+            await asyncio.wait(list(self._tasks))
         window = self._key(source, "window")
         found = await self._redis.zrange(window, 0, -1, withscores=True)
         entries = cast("list[tuple[bytes, float]]", found)  # (withscores: member, score pairs)
@@ -151,13 +145,12 @@ class RedisConnection:
         # The hash tag keeps one location's keys in one Redis Cluster slot (for the script).
         return f"{self._prefix}:{{{location}}}:{part}"
 
-    def _spawn(self, operation: Any) -> asyncio.Future[Any]:
-        task: asyncio.Future[Any] = asyncio.ensure_future(operation)
+    def _spawn(self, operation: Any) -> None:
+        task = asyncio.ensure_future(operation)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
-        return task
 
-    def _finished(self, task: asyncio.Future[Any]) -> None:
+    def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # A lost release or pause only makes the window more conservative (the lease).

@@ -38,9 +38,8 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import count
-from typing import Any, Literal
+from typing import Literal
 
 try:
     import redis.asyncio as aioredis
@@ -153,8 +152,8 @@ class RedisLimiter(AsyncClosing):
         # A token's own bucket -> the location it joined, and whether its state was merged
         # into one the location had (its permits' figures then judged nothing here).
         self._joined: dict[str, tuple[str, bool]] = {}
-        # A location -> the copy of a joining token's window into its own, still running.
-        self._carrying: dict[str, asyncio.Future[Any]] = {}
+        # A location -> the token buckets whose windows join its own before it admits again.
+        self._carry_into: dict[str, list[str]] = {}
 
     @property
     def degraded(self) -> bool:
@@ -227,9 +226,11 @@ class RedisLimiter(AsyncClosing):
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            carrying = self._carrying.get(key)
-            if carrying is not None:  # a token's window joining this one: counted first
-                await asyncio.wait([carrying])
+            joining = self._carry_into.get(key)
+            if joining:  # token buckets that joined this location: their entries count here
+                for source in joining:
+                    await self._redis.carry(source, key, self._lease + 2 * state.period)
+                del self._carry_into[key]
             # While Redis is down it is tried once per period, not by every waiter in turn.
             while not self._fallback.retry_later():
                 status, wait = await self._run_script(key, state, member)
@@ -345,15 +346,9 @@ class RedisLimiter(AsyncClosing):
             joined.in_flight += state.in_flight
             joined.paused_until = max(joined.paused_until, state.paused_until)
         self._joined[key] = (location, state is not None and joined is not None)
-        period = self._limit.period if state is None else max(state.period, self._limit.period)
-        self._carrying[location] = self._redis.carry(key, location, self._lease + 2 * period)
-        self._carrying[location].add_done_callback(partial(self._carried, location))
+        self._carry_into.setdefault(location, []).append(key)
         if self._fallback.limiter is not None:
             self._fallback.limiter.alias(key, location)
-
-    def _carried(self, location: str, carrying: asyncio.Future[Any]) -> None:
-        if self._carrying.get(location) is carrying:
-            del self._carrying[location]
 
     def _limits(self, state: _Location) -> tuple[int, float]:
         """Capacity and period, back to the configured ones after a period unconfirmed."""
