@@ -334,29 +334,34 @@ async def test_a_429s_interval_is_waited_as_the_window_the_limiter_keeps(
     assert retried.__dict__["retry_delay_s"] == pytest.approx(windows * period)
 
 
-@pytest.mark.parametrize(("asked", "requests"), [("0.05", 2), ("3600", 1)])
-async def test_a_503s_retry_after_is_waited_when_within_max_wait(
-    asked: str, requests: int, caplog: pytest.LogCaptureFixture
-) -> None:
+def refused_once(asked: str) -> Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]]:
+    """Answers the first request 503 with ``Retry-After: asked``, the rest with a contact."""
     refused = answer(b'{"message":"maintenance"}', f"Retry-After: {asked}", status="503 Busy")
 
-    async def once_refused(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+    async def respond(raw: RawServer, writer: asyncio.StreamWriter) -> None:
         await raw.write(writer, refused if len(raw.requests) == 1 else answer(CONTACT))
 
+    return respond
+
+
+async def test_a_503s_retry_after_is_waited_rather_than_the_backoff(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="leadconnector_async")
-    async with serving(once_refused) as raw, client_for(raw, retry=QUICK) as client:
-        try:
-            outcome: object = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
-        except lc.ServerError as error:
-            outcome = error
-    assert len(raw.requests) == requests
-    if requests == 1:  # longer than max_wait: handed back with the wait asked, not retried
-        assert isinstance(outcome, lc.ServerError)
-        assert outcome.retry_after == 3600.0
-    else:
-        assert isinstance(outcome, lc.Contact)
-        [retried] = [r for r in caplog.records if r.getMessage().startswith("retrying")]
-        assert retried.__dict__["retry_delay_s"] == 0.05  # not QUICK's backoff of 0.01 at most
+    async with serving(refused_once("0.05")) as raw, client_for(raw, retry=QUICK) as client:
+        created = await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+    assert created.id == "c1"
+    assert len(raw.requests) == 2
+    [retried] = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retried.__dict__["retry_delay_s"] == 0.05  # not QUICK's backoff of 0.01 at most
+
+
+async def test_a_503s_retry_after_beyond_max_wait_is_handed_to_the_caller() -> None:
+    async with serving(refused_once("3600")) as raw, client_for(raw, retry=QUICK) as client:
+        with pytest.raises(lc.ServerError) as caught:
+            await client.contacts.create(lc.ContactCreate(first_name="Ann"))
+    assert caught.value.retry_after == 3600.0
+    assert len(raw.requests) == 1
 
 
 @pytest.mark.parametrize("status", ["301 Moved Permanently", "307 Temporary Redirect"])
