@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Sized
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from .._bulk_tally import StopRule, Tally, job_failure
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
 __all__ = ["SyncOptions", "SyncSettings", "run_sync"]
 
 PEEK = 1000
-"""Rows read before the location, to learn which fields the index must keep."""
+"""Rows read before the location: when they are the whole input, the index keeps only the
+fields they set, and their number chooses the plan."""
 
 _IS_NEW = {"created": True, "updated": False}.get
 
@@ -151,15 +153,21 @@ class _SyncJob:
     async def run(self) -> SyncResult:
         rows = numbered(self._rows, self._s.start_at)
         head = await take(rows, PEEK)
-        if any(needs_directory(row) for _, row in head) or self._s.match.startswith("custom:"):
+        whole = self._whole_input(head)
+        named = whole() if whole is not None else (raw for _, raw in head)
+        if any(needs_directory(row) for row in named) or self._s.match.startswith("custom:"):
             await self._fetch_directory()
         match = self._match_key()
         reader = LocationReader(self._client, self._location)
         first = await reader.first_page()
-        plan, note = choose_plan(first.total, self._row_count(), match.custom_field_id is not None)
+        count = len(head) if len(head) < PEEK else self._row_count()
+        plan, note = choose_plan(first.total, count, match.custom_field_id is not None)
         index = None
         if plan == "diff":
-            index = await reader.into(ContactIndex(paths_of(self._valid(head), match)), match)
+            # Keep the paths the rows set when all of them are known; otherwise every path, so
+            # that no later row sets a field the index cannot compare (and would write blindly).
+            paths = paths_of(self._valid(whole()), match) if whole is not None else None
+            index = await reader.into(ContactIndex(paths), match)
         else:
             await reader.aclose()
         reads = self.own.sent
@@ -347,14 +355,22 @@ class _SyncJob:
         assert self._directory is not None
         return MatchKey("custom", self._directory.resolve(reference).id)
 
-    def _valid(self, head: list[tuple[int, object]]) -> list[ContactCreate]:
-        valid = []
-        for _, raw in head:
+    def _whole_input(self, head: list[tuple[int, object]]) -> Callable[[], Iterable[object]] | None:
+        """How to go over every row of this run before planning, when that is possible: the
+        peek, when it ended the input; a sequence, read again in place (not copied)."""
+        if len(head) < PEEK:
+            return lambda: (raw for _, raw in head)
+        rows = self._rows
+        if isinstance(rows, Sequence):
+            return lambda: islice(rows, self._s.start_at, None)
+        return None
+
+    def _valid(self, rows: Iterable[object]) -> Iterator[ContactCreate]:
+        for raw in rows:
             try:
-                valid.append(by_id(raw, self._directory))
+                yield by_id(raw, self._directory)
             except ConfigurationError:
                 continue
-        return valid
 
     def _row_count(self) -> int | None:
         if self._s.total is None and isinstance(self._rows, Sized):

@@ -144,7 +144,7 @@ class Planner:
         if key is None:
             return _failed(f"the row has no {self._describe()} to match on")
         if self._index is None:
-            return self._new(row, "direct")
+            return self._repeated(key) or self._new(row, "direct")
         position = self._index.find(key)
         if position == AMBIGUOUS:
             count = self._index.count(key)
@@ -155,15 +155,20 @@ class Planner:
                     f"the location has a contact with this {self._describe()} that could not be "
                     "read (see the warnings): not created, so that it is not doubled"
                 )
-            if hash(key) in self._new_keys:
-                return _failed(f"an earlier row has the same {self._describe()}")
-            self._new_keys.add(hash(key))
-            return self._new(row, "create")
+            return self._repeated(key) or self._new(row, "create")
         byte, bit = divmod(position, 8)
         if self._seen[byte] & (1 << bit):
             return _failed(f"an earlier row matched the same contact by {self._describe()}")
         self._seen[byte] |= 1 << bit
         return self._compare(row, position)
+
+    def _repeated(self, key: str) -> RowPlan | None:
+        """The failure of a row whose key an earlier row no contact has (or, in the direct
+        plan, any earlier row) already had: the second write would overwrite the first."""
+        if hash(key) in self._new_keys:
+            return _failed(f"an earlier row has the same {self._describe()}")
+        self._new_keys.add(hash(key))
+        return None
 
     def _compare(self, row: ContactCreate, position: int) -> RowPlan:
         assert self._index is not None

@@ -1,0 +1,74 @@
+"""Sync inputs of every shape: long generators, short ones, repeated keys, an input that fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+import leadconnector_async as lc
+from leadconnector_async.testing import FakeLeadConnector
+from leadconnector_async.testing._seed_many import seed_many
+
+SEARCH = "POST /contacts/search"
+LATE = 1_000  # rows before the first row that sets the late fields (the sync's peek)
+
+
+def _late_rows() -> Iterator[lc.ContactCreate]:
+    """Rows whose city and tags only rows after the first thousand set."""
+    for n in range(LATE + 200):
+        if n < LATE:
+            yield lc.ContactCreate(email=f"p{n}@x.com", first_name=f"F{n}")
+        else:
+            yield lc.ContactCreate(
+                email=f"p{n}@x.com", first_name=f"F{n}", city="Oslo", tags=["vip"]
+            )
+
+
+@pytest.mark.parametrize(
+    "shape", [_late_rows, lambda: list(_late_rows())], ids=["generator", "list"]
+)
+async def test_a_field_only_late_rows_set_is_compared_not_rewritten(
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
+    shape: Callable[[], Iterable[lc.ContactCreate]],
+) -> None:
+    fake = fake_leadconnector
+    for n in range(LATE + 200):
+        late: dict[str, Any] = {"city": "Oslo", "tags": ["vip"]} if n >= LATE else {"tags": []}
+        fake.store.create(fake.location_id, {"email": f"p{n}@x.com", "firstName": f"F{n}", **late})
+    result = await leadconnector_client.contacts.sync(shape())
+    assert (result.unchanged, result.updated, result.writes, result.failed) == (1_200, 0, 0, [])
+    assert fake.stats.requests == fake.stats.routes[SEARCH] == 3
+
+
+async def test_the_direct_plan_fails_a_row_repeating_an_earlier_rows_key(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake = fake_leadconnector
+    seed_many(fake.store, fake.location_id, 1_600)
+    rows = [
+        lc.ContactCreate(email="dup@x.com", city="Oslo"),
+        lc.ContactCreate(email=" DUP@x.com", city="Bergen"),
+    ]
+    result = await leadconnector_client.contacts.sync(rows)
+    assert (result.plan, result.created, result.updated) == ("direct", 1, 0)
+    assert [(f.index, str(f.error)) for f in result.failed] == [
+        (1, "an earlier row has the same email; nothing was written for it")
+    ]
+    stored = [c for c in fake.store.contacts.values() if c["email"] == "dup@x.com"]
+    assert [c["city"] for c in stored] == ["Oslo"]
+    assert fake.stats.routes["POST /contacts/upsert"] == 1
+
+
+@pytest.mark.parametrize("count", [0, 2])
+async def test_a_generator_the_peek_ends_chooses_the_plan_by_its_length(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector, count: int
+) -> None:
+    fake = fake_leadconnector
+    stored = seed_many(fake.store, fake.location_id, 1_600)
+    rows = (lc.ContactCreate(email=c["email"], city="Oslo") for c in stored[:count])
+    result = await leadconnector_client.contacts.sync(rows)
+    assert (result.plan, result.reads, result.updated) == ("direct", 1, count)
+    assert fake.stats.routes[SEARCH] == 1  # its first page only: the location is not read
