@@ -16,6 +16,10 @@ is safe to repeat (upsert, update, delete), not create. When a job stops early, 
 but not sent are not reported (they lie above the checkpoint, so a resume sends them), and rows
 that failed with the error that stops it are reported but stay above the checkpoint too (the
 server refused them, or they were never sent), unless the server may have applied them.
+
+An exception the input raises ends the reading, not the job: the rows read before it are sent,
+the rows in flight finish, and the job stops with ``stopped_by`` naming it (see
+:func:`._bulk_input.input_failure`), its checkpoint past every row read.
 """
 
 from __future__ import annotations
@@ -70,7 +74,10 @@ class BulkJob(Generic[T, R], AsyncClosing):
 
     Args:
         client: Sends every request (its rate limiter, token and retries apply).
-        items: The rows: any iterable or async iterable, read lazily.
+        items: The rows: any iterable or async iterable, read lazily. An exception it raises
+            ends the input: the rows read are still sent and reported, then the job stops,
+            ``BulkResult.stopped_by`` naming the exception (its ``__cause__``), the checkpoint
+            past every row read.
         send: Sends one chunk of rows and returns one result or error per row.
         concurrency: Chunks in flight at once; never more than the client's pool carries at
             once (``connection_limit``): more would only wait for a connection, and be refused
@@ -200,6 +207,8 @@ class BulkJob(Generic[T, R], AsyncClosing):
                 if self._over() and not finished:
                     break
                 await self._wait(wake)
+            if self._reader.error is not None:
+                self._tally.stop(self._reader.error)
             self._end()
             await self._report()
         finally:

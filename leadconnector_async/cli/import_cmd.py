@@ -325,7 +325,7 @@ async def _run(
     counts.requests = result.requests + tagger.requests
     counts.rate_limited = result.rate_limited + tagger.rate_limited
     counts.elapsed = time.monotonic() - started
-    return counts, stopped
+    return counts, stopped or result.stopped_by  # (the file failing to read stops the job too)
 
 
 def _journalled(

@@ -40,7 +40,7 @@ class SyncResult:
             job, or written but their tags not yet added) stay above it.
         stopped_by: Why the job stopped early: a ``RateLimitError`` naming the daily budget
             (the writes needed exceed what is left today), a rejected token, an error
-            ``stop_on_error`` picked, ... or ``None``.
+            ``stop_on_error`` picked, the input's exception (as ``__cause__``), ... or ``None``.
         plan: ``"diff"`` or ``"direct"`` (see :data:`SyncPlan`); ``note`` says why.
         note: Why the plan was chosen, when it was not the default ``diff``.
         reads: Requests spent reading (search pages, custom field definitions).

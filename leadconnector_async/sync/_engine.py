@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from .._bulk_input import input_failure
 from .._bulk_tally import StopRule, Tally, job_failure
 from .._request_tally import RequestTally
 from ..bulk import BulkJob, ProgressCallback, Rows, per_contact
@@ -146,12 +147,13 @@ class _SyncJob:
         self._writes = self._undecided = 0
         self._left: int | None = None
         self._budget_stop: RateLimitError | None = None
+        self._input_error: LeadConnectorError | None = None
         self._started = time.monotonic()
         self.own = RequestTally()  # reads; each write job counts its own
         self._jobs: list[BulkJob[_Step | TagBatch, Any]] = []
 
     async def run(self) -> SyncResult:
-        rows = numbered(self._rows, self._s.start_at)
+        rows = self._until_failure(numbered(self._rows, self._s.start_at))
         head = await take(rows, PEEK)
         whole = self._whole_input(head)
         named = whole() if whole is not None else (raw for _, raw in head)
@@ -183,10 +185,23 @@ class _SyncJob:
             stopped = self._tally.stopped_by
             if stopped is None or not self._tally.halts(stopped):
                 await self._write_tags()
+        if self._input_error is not None:
+            self._tally.stop(self._input_error)
         self._sweep()
         return self._result(plan, note, reads, first.total)
 
     # -- planning ------------------------------------------------------------------------------
+
+    async def _until_failure(
+        self, rows: AsyncIterator[tuple[int, object]]
+    ) -> AsyncIterator[tuple[int, object]]:
+        """The rows, ending at an exception the input raises: the rows read before it are
+        written, then the job stops with it (``stopped_by``), as a bulk job does."""
+        try:
+            async for item in rows:
+                yield item
+        except Exception as exc:
+            self._input_error = input_failure(exc)
 
     async def _steps(
         self, rows: AsyncIterator[tuple[int, object]], planner: Planner, *, direct: bool

@@ -72,3 +72,29 @@ async def test_a_generator_the_peek_ends_chooses_the_plan_by_its_length(
     result = await leadconnector_client.contacts.sync(rows)
     assert (result.plan, result.reads, result.updated) == ("direct", 1, count)
     assert fake.stats.routes[SEARCH] == 1  # its first page only: the location is not read
+
+
+@pytest.mark.parametrize("count", [3, 1_100], ids=["within the peek", "after the peek"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["real", "dry run"])
+async def test_an_input_that_raises_stops_the_sync_after_writing_the_rows_read(
+    fake_leadconnector: FakeLeadConnector,
+    leadconnector_client: lc.LeadConnector,
+    count: int,
+    dry_run: bool,
+) -> None:
+    fake = fake_leadconnector
+    stored = seed_many(fake.store, fake.location_id, 1_100)
+
+    def rows() -> Iterator[lc.ContactCreate]:
+        for contact in stored[:count]:
+            yield lc.ContactCreate(email=contact["email"], city="Bergen", tags=["late"])
+        raise OSError("the drive went away")
+
+    result = await leadconnector_client.contacts.sync(rows(), dry_run=dry_run)
+    assert (result.updated, result.failed, result.checkpoint) == (count, [], count)
+    error = result.stopped_by
+    assert error is not None
+    assert "reading the input failed: OSError: the drive went away" in str(error)
+    assert isinstance(error.__cause__, OSError)
+    written = [c for c in stored if c.get("city") == "Bergen" and "late" in c["tags"]]
+    assert len(written) == (0 if dry_run else count)
