@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .._bulk_tally import job_failure
+from .._job_options import check_job_options
 from .._retry import may_have_been_applied
 from ..bulk import BulkJob, each
 from ..client import LeadConnector
@@ -136,9 +137,11 @@ def check_import(options: ImportOptions) -> None:
 
     Raises:
         ImportFileError: As :func:`run_import`.
-        ConfigurationError: The journal or the rejects file cannot be written (see
-            :func:`~.paths.check_output`), or would overwrite the input file or each other.
+        ConfigurationError: A bad ``--concurrency``; the journal or the rejects file cannot be
+            written (see :func:`~.paths.check_output`), or would overwrite the input file or
+            each other.
     """
+    check_job_options((), concurrency=options.concurrency, start_at=0, progress_interval=1.0)
     journal = options.journal_path
     check_apart(options.path, {"--journal": journal})  # before it is read as one
     check_output(journal, "--journal")
@@ -325,7 +328,19 @@ async def _run(
     counts.requests = result.requests + tagger.requests
     counts.rate_limited = result.rate_limited + tagger.rate_limited
     counts.elapsed = time.monotonic() - started
-    return counts, stopped or result.stopped_by  # (the file failing to read stops the job too)
+    stopped = stopped or result.stopped_by  # (the rows failing to be read stop the job too)
+    raise_file_error(stopped)
+    return counts, stopped
+
+
+def raise_file_error(stopped: LeadConnectorError | None) -> None:
+    """Raise the ``OSError`` a job stopped for: a file failed under way (the input, or a file
+    of ours the rows write to, such as the journal), which the command line reports as a file
+    error once the rows in flight are finished and recorded. (The library's own errors never
+    carry an ``OSError`` as their cause.)"""
+    cause = stopped.__cause__ if stopped is not None else None
+    if isinstance(cause, OSError):
+        raise cause
 
 
 def _journalled(

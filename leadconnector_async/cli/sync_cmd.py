@@ -25,9 +25,12 @@ from ..models.bulk import BulkProgress
 from ..models.contacts import ContactCreate
 from ..models.sync import SyncResult
 from ..models.tags import TagsMode
+from ..sync import SyncSettings
+from ..sync._policy import check_arguments
 from .exit_codes import EXIT_OK, EXIT_REJECTS, EXIT_STOPPED
 from .exported import left_out_note
 from .hygiene import as_written_note
+from .import_cmd import raise_file_error
 from .paths import check_apart, check_output
 from .reading import ContactFile, ReadOptions, Row, count_rows, open_contacts
 from .rejects import RejectsFile, rejects_path_for
@@ -55,9 +58,11 @@ def check_sync(command: SyncCommand) -> None:
 
     Raises:
         ImportFileError: The file cannot be read or a column is unknown.
-        ConfigurationError: The rejects file cannot be written (no such folder, a folder) or
-            would overwrite the input file.
+        ConfigurationError: A bad ``--concurrency`` or ``--match``; the rejects file cannot be
+            written (no such folder, a folder) or would overwrite the input file.
     """
+    settings = SyncSettings(command.match, command.tags, concurrency=command.concurrency)
+    check_arguments((), settings)
     check_apart(command.path, {"--rejects": command.rejects_path})
     check_output(command.rejects_path, "--rejects")
     with open_contacts(command.path, command.read):
@@ -70,12 +75,16 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
     Raises:
         ImportFileError: The file cannot be read, or a column names an unknown custom field
             (before anything is written).
+        CustomFieldError: ``--match custom:FIELD`` names no custom field, or several (before
+            the rejects file is opened).
     """
     from .progress import ProgressDisplay
 
     with open_contacts(command.path, command.read) as probe:
         named = probe.names_custom_fields or command.match.startswith("custom:")
     directory = await CustomFieldDirectory.fetch(client) if named else None
+    if directory is not None and command.match.startswith("custom:"):
+        directory.resolve(command.match.partition(":")[2])  # before the rejects file is opened
     display = ProgressDisplay(err)
     total = count_rows(command.path)
     lines = array("I")  # the file line of every row handed to the sync, by its index
@@ -102,6 +111,7 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
                 on_progress=on_progress,
                 custom_fields=directory,
             )
+            raise_file_error(result.stopped_by)
         finally:
             display.finish()
             if result is not None:
