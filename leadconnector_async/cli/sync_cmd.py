@@ -119,6 +119,12 @@ async def run_sync(client: LeadConnector, command: SyncCommand, out: TextIO, err
             rejects.close()
     assert result is not None  # the sync either returned or raised through the finally
     _summary(result, rejects, time.monotonic() - started, out)
+    if result.dry_run and result.budget_stop_at is not None:
+        print(
+            f"a real run stops for today's request budget at line {lines[result.budget_stop_at]}"
+            ", having written the rows before it: run it again once the budget resets",
+            file=out,
+        )
     if note := as_written_note(contacts.phones_as_written):
         print(note, file=out)
     if note := left_out_note(contacts.left_out):

@@ -47,7 +47,12 @@ class SyncResult:
         writes: Write requests the plan needs (sent, in a real run; to be sent, in a dry run).
         location_size: Contacts the location holds, as its first search page said.
         time_at_limit: Seconds ``reads + writes`` take at the location's rate limit.
-        budget_share: ``writes`` as a share of the requests left today (``None``: unknown).
+        budget_share: ``writes`` as a share of the requests left today (``None``: unknown);
+            over 1 in a dry run whose writes exceed them.
+        budget_stop_at: The index of the first row whose writes no longer fit in the requests
+            left today: where a real run stops for the daily budget (``stopped_by``), and where
+            a dry run, which plans every row, says it would (``None``: every write fits, or the
+            budget is unknown).
         undecided: Rows a dry run of the ``direct`` plan cannot classify (it did not read the
             location); a real run upserts them.
         elapsed: Seconds the job ran.
@@ -69,6 +74,7 @@ class SyncResult:
     location_size: int | None = None
     time_at_limit: float = 0.0
     budget_share: float | None = None
+    budget_stop_at: int | None = None
     undecided: int = 0
     elapsed: float = 0.0
     rate_limited: int = 0

@@ -147,6 +147,7 @@ class _SyncJob:
         self._writes = self._undecided = 0
         self._left: int | None = None
         self._budget_stop: RateLimitError | None = None
+        self._budget_stop_at: int | None = None
         self._input_error: LeadConnectorError | None = None
         self._started = time.monotonic()
         self.own = RequestTally()  # reads; each write job counts its own
@@ -221,7 +222,11 @@ class _SyncJob:
                 self._tally.record(index, row, plan.error or "unchanged")
                 continue
             writes = self._writes + plan.writes
-            if self._left is not None and writes + self._tag_cost(plan) > self._left:
+            over = self._left is not None and writes + self._tag_cost(plan) > self._left
+            if over and self._budget_stop_at is None:
+                self._budget_stop_at = index
+            if over and not self._s.dry_run:  # (a dry run plans every row, and says where)
+                assert self._left is not None
                 self._budget_stop = budget_error(self._location, self._left)
                 return
             self._writes = writes
@@ -420,6 +425,7 @@ class _SyncJob:
             dry_run=self._s.dry_run,
             checkpoint=done.checkpoint,
             stopped_by=done.stopped_by or self._budget_stop,
+            budget_stop_at=self._budget_stop_at,
             plan=plan,
             note=note,
             reads=reads,

@@ -259,3 +259,26 @@ async def test_an_ndjson_export_imports_and_syncs_back_as_it_was(tmp_path: Path)
         [ann] = fake.store.contacts.values()
         assert ann["customFields"] == [{"id": "cf_plan", "value": "pro"}]
         assert ann["dndSettings"]["SMS"]["status"] == "active"
+
+
+async def test_a_dry_run_plans_every_row_and_says_where_the_budget_would_stop_a_real_run(
+    tmp_path: Path,
+) -> None:
+    async with FakeLeadConnector() as fake:
+        source = _stored_and_restated(fake, tmp_path / "people.csv", 10)
+        async with lc.LeadConnector(
+            fake.token,
+            location_id=fake.location_id,
+            base_url=fake.url,
+            rate_limit=lc.RateLimit(1_000, 1.0, daily=6),
+        ) as client:
+            out, err = io.StringIO(), io.StringIO()
+            command = SyncCommand(source, dry_run=True)
+            code = await run_sync(client, command, out, err)
+    said = out.getvalue()
+    assert code == 0, said + err.getvalue()
+    assert "dry run: would create 0, update 10, leave 0 unchanged" in said
+    # 5 requests left after the read: four updates and their one tag request fit
+    assert "a real run stops for today's request budget at line 6" in said
+    assert "wrote" not in said + err.getvalue()
+    assert fake.stats.requests == 1

@@ -431,11 +431,14 @@ async def test_the_servers_daily_remaining_limits_the_writes() -> None:
             rate_limit=lc.RateLimit(1_000, 1.0),
         ) as client:
             dry = await client.contacts.sync(rows, dry_run=True)
-            assert (dry.updated, dry.checkpoint, dry.budget_share) == (7, 7, 1.0)
+            # A dry run plans every row, and says where a real run would stop (7 left today).
+            assert (dry.updated, dry.checkpoint, dry.writes, dry.stopped_by) == (10, 10, 10, None)
+            assert (dry.budget_stop_at, dry.budget_share) == (7, 10 / 7)
             result = await client.contacts.sync(rows)
     assert isinstance(result.stopped_by, lc.RateLimitError)
     assert "6 requests left today" in str(result.stopped_by)
-    assert (result.updated, result.checkpoint, fake.stats.requests) == (6, 6, 8)
+    assert (result.updated, result.checkpoint, result.budget_stop_at) == (6, 6, 6)
+    assert fake.stats.requests == 8
 
 
 def _done(fake: FakeLeadConnector, emails: list[str]) -> list[bool]:
