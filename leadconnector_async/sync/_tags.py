@@ -36,6 +36,8 @@ class TagPlan:
         self._by_tag: Counter[str] = Counter()
         self._set_cost = self._tag_cost = 0
         self._waiting: list[tuple[int, str, frozenset[str]]] = []
+        # Each set of tags kept once: rows wait here until the end, most with the same few sets.
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
 
     def cost(self) -> int:
         """Requests the planned additions need."""
@@ -56,7 +58,7 @@ class TagPlan:
 
     def attach(self, row: int, contact_id: str, tags: frozenset[str]) -> None:
         """The contact of ``row`` gets ``tags`` (planned before with :meth:`plan`)."""
-        self._waiting.append((row, contact_id, tags))
+        self._waiting.append((row, contact_id, self._sets.setdefault(tags, tags)))
 
     def batches(self) -> list[TagBatch]:
         """The requests to send, each with at most ``chunk_size`` contacts."""
@@ -72,6 +74,7 @@ class TagPlan:
                 batch.contact_ids.append(contact_id)
                 batch.rows.append(row)
         self._waiting.clear()
+        self._sets.clear()
         return batches
 
 

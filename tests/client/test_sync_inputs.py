@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -13,6 +14,10 @@ from leadconnector_async.testing._seed_many import seed_many
 
 SEARCH = "POST /contacts/search"
 LATE = 1_000  # rows before the first row that sets the late fields (the sync's peek)
+JOBS_OWN = [  # what a sync allocates: in its modules, or in this file (the rows)
+    tracemalloc.Filter(True, "*/leadconnector_async/sync/*"),
+    tracemalloc.Filter(True, __file__),
+]
 
 
 def _late_rows() -> Iterator[lc.ContactCreate]:
@@ -98,3 +103,40 @@ async def test_an_input_that_raises_stops_the_sync_after_writing_the_rows_read(
     assert isinstance(error.__cause__, OSError)
     written = [c for c in stored if c.get("city") == "Bergen" and "late" in c["tags"]]
     assert len(written) == (0 if dry_run else count)
+
+
+async def test_rows_waiting_for_their_tags_are_kept_compact(
+    fake_leadconnector: FakeLeadConnector, leadconnector_client: lc.LeadConnector
+) -> None:
+    fake, count = fake_leadconnector, 5_000
+    for n in range(count):
+        wire = {"firstName": f"First{n}", "lastName": f"Last{n}", "address1": f"{n} Main St"}
+        fake.store.create(fake.location_id, {"email": f"p{n}@x.com", **wire})
+
+    def rows() -> Iterator[lc.ContactCreate]:
+        for n in range(count):  # each only adds a tag, and tags go last: every row waits
+            yield lc.ContactCreate(
+                email=f"p{n}@x.com",
+                first_name=f"First{n}",
+                last_name=f"Last{n}",
+                address1=f"{n} Main St",
+                tags=["vip"],
+            )
+
+    held: list[int] = []
+
+    async def on_event(event: str, _: dict[str, object]) -> None:
+        if event == "ContactTagUpdate" and not held:  # the first tag request
+            snapshot = tracemalloc.take_snapshot().filter_traces(JOBS_OWN)
+            held.append(sum(stat.size for stat in snapshot.statistics("filename")))
+
+    fake.subscribe(on_event)
+    tracemalloc.start()
+    try:
+        result = await leadconnector_client.contacts.sync(rows())
+    finally:
+        tracemalloc.stop()
+    assert (result.updated, result.failed) == (count, [])
+    # The index, the waiting rows and their tags: about 490 bytes a row (900 with the rows
+    # kept whole)
+    assert held[0] / count < 600

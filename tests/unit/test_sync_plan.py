@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async.sync._engine import _Waiting
 from leadconnector_async.sync._index import AMBIGUOUS, ContactIndex
 from leadconnector_async.sync._normalise import canonical, row_entries
 from leadconnector_async.sync._plan import MatchKey
@@ -146,3 +148,21 @@ def test_a_record_that_could_not_be_read_still_shows_its_key(
     index.add_unreadable(match.of_record(record))
     index.freeze()
     assert index.unreadable(key) if key is not None else not index.unreadable("anything")
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        lc.ContactCreate(
+            email="a@x.com",
+            tags=["t"],
+            custom_fields=[lc.CustomFieldInput(id="cf1", field_value=["a", "b"])],
+            dnd_settings=lc.DndSettingsInput(sms=lc.DndChannelInput(status="active")),
+            date_of_birth="1990-01-02",
+        ),
+        lc.ContactCreate(email="b@x.com", city=cast(str, 5)),  # a value its field refuses
+    ],
+)
+def test_a_row_waiting_for_its_tags_is_reported_as_it_was_given(row: lc.ContactCreate) -> None:
+    waiting = _Waiting(row, "updated", parts=0, tags_due=True)
+    assert waiting.row == row
