@@ -60,7 +60,9 @@ class Reader(Generic[T]):
 
     async def _skip(self) -> None:
         while self._to_skip:
-            self._to_skip = (self._to_skip - 1) if await self._take([], 1) else 0
+            skipped: list[T] = []
+            more = await self._take(skipped, min(self._to_skip, 1_000))
+            self._to_skip = self._to_skip - len(skipped) if more else 0
 
     async def _take(self, items: list[T], count: int) -> bool:
         """Append up to ``count`` rows to ``items``; whether the input had any left."""
