@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypedDict
 
-import msgspec
-
 from .._bulk_input import input_failure
 from .._bulk_tally import StopRule, Tally, job_failure
 from .._request_tally import RequestTally
@@ -49,6 +47,7 @@ from ._plan import MatchKey, Planner, RowPlan
 from ._policy import budget_error, check_arguments, choose_plan, rate, requests_left
 from ._read import LocationReader, by_id, needs_directory, numbered, paths_of, take
 from ._tags import TagBatch, TagPlan
+from ._waiting import Waiting
 
 if TYPE_CHECKING:
     from ..client import LeadConnector
@@ -60,8 +59,6 @@ PEEK = 1000
 fields they set, and their number chooses the plan."""
 
 _IS_NEW = {"created": True, "updated": False}.get
-_pack = msgspec.msgpack.Encoder().encode
-_unpack = msgspec.msgpack.Decoder(ContactCreate).decode
 
 
 class SyncOptions(TypedDict, total=False):
@@ -105,29 +102,6 @@ class _Step:
     plan: RowPlan
 
 
-class _Waiting:
-    """A row with writes still out.
-
-    A row with tags to add waits until the end of the job (tags go last), so it is kept
-    packed (MessagePack: a fifth of the struct's size), and unpacked only to be reported.
-    """
-
-    __slots__ = ("error", "first_written", "kept", "parts", "tags_due", "verdict")
-
-    def __init__(self, row: ContactCreate, verdict: str, parts: int, tags_due: bool) -> None:
-        self.kept = _packed(row) if tags_due else row
-        self.verdict = verdict
-        self.parts = parts
-        self.tags_due = tags_due
-        self.error: LeadConnectorError | None = None
-        self.first_written = False  # the update an upsert needs first went through
-
-    @property
-    def row(self) -> ContactCreate:
-        kept = self.kept
-        return kept if isinstance(kept, ContactCreate) else _unpack(kept)
-
-
 async def run_sync(
     client: LeadConnector, rows: Rows[ContactCreate], settings: SyncSettings
 ) -> SyncResult:
@@ -156,7 +130,7 @@ class _SyncJob:
             settings.start_at, stop_on_error=settings.stop_on_error, is_new=_IS_NEW
         )
         self._tags = TagPlan(settings.tag_chunk_size)
-        self._waiting: dict[int, _Waiting] = {}
+        self._waiting: dict[int, Waiting] = {}
         self._writes = self._undecided = 0
         self._left: int | None = None
         self._budget_stop: RateLimitError | None = None
@@ -253,7 +227,7 @@ class _SyncJob:
             if plan.kind == "tags" and plan.contact_id is not None:
                 self._tags.attach(index, plan.contact_id, plan.add_tags)
             parts = int(plan.kind != "tags")
-            self._waiting[index] = _Waiting(row, verdict, parts, bool(plan.add_tags))
+            self._waiting[index] = Waiting(row, verdict, parts, bool(plan.add_tags))
             if parts:
                 yield _Step(index, plan)
 
@@ -361,7 +335,7 @@ class _SyncJob:
         waiting.error = waiting.error or error
         self._finish_if_done(index, waiting)
 
-    def _finish_if_done(self, index: int, waiting: _Waiting) -> None:
+    def _finish_if_done(self, index: int, waiting: Waiting) -> None:
         if waiting.parts <= 0 and not waiting.tags_due:
             del self._waiting[index]
             self._tally.record(index, waiting.row, waiting.error or waiting.verdict)
@@ -502,18 +476,6 @@ def _say_what_was_written(error: LeadConnectorError, first_written: bool, tags: 
         error.message += "; the update of its other fields was written, its tags were not added"
     else:
         error.message += "; the update of its other fields was written"
-
-
-def _packed(row: ContactCreate) -> bytes | ContactCreate:
-    """The row packed, or as it is when packing would not give it back as it is (a value of
-    another type than its field's, which the server is left to refuse)."""
-    try:
-        packed = _pack(row)
-        if _unpack(packed) == row:
-            return packed
-    except (TypeError, msgspec.MsgspecError):
-        pass
-    return row
 
 
 def _verdict(plan: RowPlan) -> str:

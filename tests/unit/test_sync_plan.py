@@ -8,11 +8,11 @@ from typing import cast
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.sync._engine import _Waiting
 from leadconnector_async.sync._index import AMBIGUOUS, ContactIndex
 from leadconnector_async.sync._normalise import canonical, row_entries
 from leadconnector_async.sync._plan import MatchKey
 from leadconnector_async.sync._tags import TagPlan
+from leadconnector_async.sync._waiting import Waiting
 
 
 @pytest.mark.parametrize(
@@ -164,5 +164,5 @@ def test_a_record_that_could_not_be_read_still_shows_its_key(
     ],
 )
 def test_a_row_waiting_for_its_tags_is_reported_as_it_was_given(row: lc.ContactCreate) -> None:
-    waiting = _Waiting(row, "updated", parts=0, tags_due=True)
+    waiting = Waiting(row, "updated", parts=0, tags_due=True)
     assert waiting.row == row
