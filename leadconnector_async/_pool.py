@@ -51,6 +51,9 @@ class Pool:
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
+        # How long requests that waited lately took from send to answer (seconds, a moving
+        # mean): what a wait leaves of a call's budget for its request (see LeadConnector).
+        self.answer_time = 0.0
         self.sent = 0
         self.rate_limited = 0
         self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location

@@ -380,8 +380,12 @@ class LeadConnector(AsyncClosing):
                             permit = pool.try_acquire(key)
                             if permit is None:
                                 judged = None
-                                deadline = self._slot_deadline(loop.time(), started)
-                                permit = await pool.wait(self, limiter.acquire(key, deadline))
+                                now = loop.time()
+                                deadline = self._slot_deadline(now, started)
+                                until = (
+                                    None if deadline is None else self._wait_until(deadline, now)
+                                )
+                                permit = await pool.wait(self, limiter.acquire(key, until))
                         entered = None  # the gate to leave once the answer is in
                         sent = False
                         try:
@@ -389,10 +393,16 @@ class LeadConnector(AsyncClosing):
                                 if not gate.try_enter():
                                     if deadline is None:
                                         deadline = judged
+                                    now = loop.time()
                                     if deadline is None:
-                                        deadline = self._slot_deadline(loop.time(), started)
+                                        deadline = self._slot_deadline(now, started)
                                     refuse = authenticated and judged is None
-                                    await gate.enter(key, deadline, refuse_early=refuse)
+                                    until = (
+                                        None
+                                        if deadline is None
+                                        else self._wait_until(deadline, now)
+                                    )
+                                    await gate.enter(key, until, refuse_early=refuse)
                                 entered = gate
                                 judged = None  # (a retry is judged afresh)
                             lasting = token is not None and token is self._static_token
@@ -406,10 +416,17 @@ class LeadConnector(AsyncClosing):
                                 tally.sent += 1
                             if trace is not None:
                                 trace.sending()
-                            # What the wait left of the call's time budget, if anything waited.
-                            response = await pool.transport.send(
-                                request, self._config.timeouts, deadline
-                            )
+                            if deadline is None:
+                                response = await pool.transport.send(request, self._config.timeouts)
+                            else:  # what the wait left of the call's time budget
+                                sent_at = loop.time()
+                                try:
+                                    response = await pool.transport.send(
+                                        request, self._config.timeouts, deadline
+                                    )
+                                finally:  # (one cut off by the deadline counts too)
+                                    took = loop.time() - sent_at
+                                    pool.answer_time += (took - pool.answer_time) / 8
                             if trace is not None:
                                 trace.response = response
                         except BaseException:
@@ -532,7 +549,9 @@ class LeadConnector(AsyncClosing):
         saturated pool cannot admit it within its time budget: before a rate-limit slot or an
         attempt is spent on it. Returns the deadline judged."""
         deadline = self._slot_deadline(started, started)
-        if deadline is not None and gate.hopeless(key, deadline, started):
+        if deadline is not None and gate.hopeless(
+            key, self._wait_until(deadline, started), started
+        ):
             raise gate.refusal(started)
         return deadline
 
@@ -545,6 +564,14 @@ class LeadConnector(AsyncClosing):
         if overall is not None and (deadline is None or started + overall < deadline):
             deadline = started + overall
         return deadline
+
+    def _wait_until(self, deadline: float, now: float) -> float:
+        """When a wait for a send slot or a place in the pool, begun at loop time ``now`` by a
+        call whose budget ends at ``deadline``, must end: early enough for the request to be
+        answered in what is left, as requests that waited lately were (but never more than
+        half the time left goes to that). A call admitted later would be sent only to be cut
+        off: a wasted slot, and a write whose outcome nobody knows."""
+        return deadline - min(self._pool.answer_time, (deadline - now) / 2)
 
     def _learn_from(self, result: object) -> None:
         # A token whose location is unknown sent this; an answer naming it tells us where.
