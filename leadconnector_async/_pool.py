@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
 
@@ -167,6 +167,39 @@ class Pool:
             self.token_locations[key] = location
             if self.limiter is not None:
                 self.limiter.alias(key, location)
+
+
+async def resumed(work: Coroutine[Any, Any, T], pending: object) -> T:
+    """Await ``work``, whose first step was taken outside a wait and yielded ``pending``.
+
+    A call steps its token source once itself: what needs no wait costs no timer and no
+    :meth:`Pool.wait`; only what yields goes on in a wait, through this.
+    """
+    return await _Resumed(work, pending)
+
+
+class _Resumed(Generic[T]):
+    __slots__ = ("_pending", "_work")
+
+    def __init__(self, work: Coroutine[Any, Any, T], pending: object) -> None:
+        self._work = work
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        work, pending = self._work, self._pending
+        while True:
+            try:
+                sent = yield pending
+            except BaseException as error:  # a cancellation: ``work`` decides what it ends
+                try:
+                    pending = work.throw(error)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+            else:
+                try:
+                    pending = work.send(sent)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
 
 
 def _optional(limiter: Limiter | None, name: str, *instead: str) -> Any:

@@ -34,7 +34,7 @@ from ._config import (
 )
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
-from ._pool import CLOSED, Pool, pool_capacity
+from ._pool import CLOSED, Closable, Pool, pool_capacity, resumed
 from ._protocol import Call, build_request, parse_response, static_headers
 from ._rate_headers import LONGEST_WAIT
 from ._ratelimit import Limiter, LocalLimiter, RateLimitStatus
@@ -341,6 +341,7 @@ class LeadConnector(AsyncClosing):
             if gate is not None and gate.saturated and authenticated:
                 # (never a token refresh: its callers wait on it)
                 judged = self._shed(key, started, gate)
+            owner: Closable = self  # whose closing ends the call
             if authenticated:
                 limiter = pool.limiter
             else:  # An OAuth token request counts against no location: it bypasses the limiter.
@@ -348,9 +349,15 @@ class LeadConnector(AsyncClosing):
                 renewal = current_renewal()
                 if renewal is not None:
                     pool.hold(renewal)  # closing the pool waits for the new pair to be saved
+                    # Every client of the token may be waiting for it, not just this one.
+                    owner = pool
             attempt = 0
             refreshed = False
             maybe_applied = False
+            # The attempt's deadline, set by its first wait (for its token, a send slot or a
+            # connection) and kept by the waits after it and by the transport: one time budget
+            # (None: nothing has waited).
+            deadline = None
             while True:
                 attempt += 1
                 token = None
@@ -365,23 +372,22 @@ class LeadConnector(AsyncClosing):
                     if not token:
                         judged = None
                         work = self._token.get_token()
-                        token = await self._token_wait(work, loop, started, maybe_applied)
-                        if key.startswith(ANONYMOUS_KEY):
-                            # A refresh answer may have named the token's location, and its own
-                            # bucket joined the location's (learn_location): count there.
-                            key = pool.token_key(self._token)
+                        token, deadline = await self._token_wait(
+                            work, deadline, loop, started, maybe_applied
+                        )
+                        key = self._renewed_key(key)
                 try:
                     try:
-                        if self._closed or pool.closed:
-                            self._refuse_if_closed()
+                        if (self._closed or pool.closed) and owner.closed:
+                            raise ClientClosedError(CLOSED)
                         permit = None
-                        deadline = None  # worked out only when something has to wait
                         if limiter is not None:
                             permit = pool.try_acquire(key)
                             if permit is None:
                                 judged = None
                                 now = loop.time()
-                                deadline = self._slot_deadline(now, started)
+                                if deadline is None:
+                                    deadline = self._slot_deadline(now, started)
                                 until = (
                                     None if deadline is None else self._wait_until(deadline, now)
                                 )
@@ -407,8 +413,8 @@ class LeadConnector(AsyncClosing):
                                 judged = None  # (a retry is judged afresh)
                             lasting = token is not None and token is self._static_token
                             request = build_request(call, self._config, token, lasting=lasting)
-                            if self._closed or pool.closed:  # closed while it waited
-                                self._refuse_if_closed()
+                            if (self._closed or pool.closed) and owner.closed:
+                                raise ClientClosedError(CLOSED)  # closed while it waited
                             sent = True
                             pool.sent += 1
                             tally = CURRENT_TALLY.get()
@@ -484,7 +490,8 @@ class LeadConnector(AsyncClosing):
                     log_retry(call, attempt, delay, error)
                     if trace is not None:
                         trace.retrying(delay, error)
-                    await pool.wait(self, asyncio.sleep(delay))
+                    await pool.wait(owner, asyncio.sleep(delay))
+                    deadline = None  # the next attempt's budget starts when it waits
                     continue
                 # A 401 to a token its source may be able to replace. Decided outside the
                 # ``except`` blocks, so the error raised has no ``__context__``. At most one
@@ -496,8 +503,12 @@ class LeadConnector(AsyncClosing):
                 if refreshed:
                     raise rejected
                 replacing = self._token.token_rejected(token)
-                if not await self._token_wait(replacing, loop, started, maybe_applied):
+                replaced, deadline = await self._token_wait(
+                    replacing, None, loop, started, maybe_applied
+                )
+                if not replaced:
                     raise rejected
+                key = self._renewed_key(key)
                 refreshed = True
                 attempt -= 1
         except LeadConnectorError as error:
@@ -510,25 +521,42 @@ class LeadConnector(AsyncClosing):
     async def _token_wait(
         self,
         work: Coroutine[Any, Any, T],
+        deadline: float | None,
         loop: asyncio.AbstractEventLoop,
         started: float,
         maybe_applied: bool,
-    ) -> T:
+    ) -> tuple[T, float | None]:
         """Await ``work``, the token source getting (or replacing) the token for an attempt of
-        a call that started at loop time ``started``: within the call's time budget, ended by
-        closing the client, and through this client (a refresh is sent through it).
+        a call that started at loop time ``started``: within the attempt's time budget (ending
+        at ``deadline``, or from now if nothing waited yet), ended by closing the client, and
+        through this client (a refresh is sent through it).
+
+        Returns what ``work`` returned and the attempt's deadline: the one it waited with, or
+        ``deadline`` unchanged when ``work`` needed no wait (no timer, no closing watch).
 
         What it raises ends the call: a refresh retries on its own. The attempt sent nothing,
         so a ``TransportError`` is ``outcome_unknown`` only when an earlier attempt may have
         been applied (``maybe_applied``), whatever became of the refresh.
         """
-        deadline = self._slot_deadline(loop.time(), started)
+        if self.closed:
+            work.close()
+            raise ClientClosedError(CLOSED)
         requester = REQUESTER.set(self)
+        budget = None
         try:
-            async with asyncio.timeout_at(deadline) as budget:
-                return await self._pool.wait(self, work)
+            try:
+                pending = work.send(None)
+            except StopIteration as done:  # (nearly every call of a custom token source)
+                return done.value, deadline
+            if deadline is None:
+                deadline = self._slot_deadline(loop.time(), started)
+            try:
+                async with asyncio.timeout_at(deadline) as budget:
+                    return await self._pool.wait(self, resumed(work, pending)), deadline
+            finally:
+                work.close()  # (if the wait never resumed it: closed before it began)
         except TimeoutError:
-            if not budget.expired():
+            if budget is None or not budget.expired():
                 raise
             raise TransportError(
                 "no access token within the call's time budget (its renewal is still under "
@@ -543,6 +571,12 @@ class LeadConnector(AsyncClosing):
             raise unsent from error
         finally:
             REQUESTER.reset(requester)
+
+    def _renewed_key(self, key: str) -> str:
+        """The key to count a call against once its token was renewed: a refresh answer may
+        have named the token's location, and its own bucket joined the location's
+        (``learn_location``)."""
+        return self._pool.token_key(self._token) if key.startswith(ANONYMOUS_KEY) else key
 
     def _shed(self, key: str, started: float, gate: Admission) -> float | None:
         """Refuse the call now (it started at loop time ``started``, just read) if the
