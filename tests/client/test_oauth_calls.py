@@ -40,6 +40,7 @@ class FaultyTokenEndpoint(FakeLeadConnector):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.token_faults: deque[TokenFault] = deque()
+        self.refused = asyncio.Event()  # an "unavailable" answer was given
         self.committed = asyncio.Event()
         self.release = asyncio.Event()
 
@@ -56,6 +57,7 @@ class FaultyTokenEndpoint(FakeLeadConnector):
             return await handler(request)
         fault = self.token_faults.popleft()
         if fault == "unavailable":
+            self.refused.set()
             return web.json_response({"message": "Service Unavailable"}, status=503)
         if fault == "dropped":
             assert request.transport is not None
@@ -270,7 +272,10 @@ async def test_a_task_started_by_on_refresh_uses_the_new_token_only_while_it_is_
     assert len(vault.saved) == 2
 
 
-async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used() -> None:
+@pytest.mark.parametrize("renewal", ["expired", "rejected"])
+async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used(
+    renewal: str,
+) -> None:
     clock, vault = Clock(), Vault()
     limit = lc.RateLimit(max_requests=10, period=60.0, daily=None)
     async with serving(clock) as (fake, oauth):
@@ -278,11 +283,16 @@ async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used(
         token = token_from(body, oauth, clock, vault)  # no location_id: its own bucket
         contact_id = seeded(fake)
         async with lc.LeadConnector(token, base_url=fake.url, rate_limit=limit) as client:
-            # Answers that name no location: the token's bucket takes the ten slots.
-            await asyncio.gather(*(client.contacts.tasks.list(contact_id) for _ in range(10)))
-            clock.now += body["expires_in"]
+            # Answers that name no location: the token's bucket takes the ten slots (a
+            # rejected token's call takes the tenth itself, before its 401).
+            used = 10 if renewal == "expired" else 9
+            await asyncio.gather(*(client.contacts.tasks.list(contact_id) for _ in range(used)))
+            if renewal == "expired":
+                clock.now += body["expires_in"]
+            else:
+                oauth.expire_access_tokens()
             with pytest.raises(lc.RateLimitTimeoutError):  # sent at once before
-                # The refresh this call waits for names LOC.
+                # The refresh this call waits for (or retries after) names LOC.
                 await client.with_options(timeout=0.2).contacts.tasks.list(contact_id)
             assert token.limit_key == LOC
             status = client.rate_limit_status()
@@ -290,3 +300,30 @@ async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used(
     assert fake.stats.routes["GET /contacts/{contactId}/tasks"] == 10
     assert status is not None
     assert status.in_use == 10
+
+
+async def test_closing_the_client_a_refresh_goes_through_leaves_it_to_the_others() -> None:
+    clock, vault = Clock(), Vault()
+    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
+    async with serving(clock) as (fake, oauth):
+        body = installed(oauth)
+        token = token_from(body, oauth, clock, vault)
+        contact_id = seeded(fake)
+        async with lc.LeadConnector(
+            token, location_id=LOC, base_url=fake.url, retry=retry
+        ) as root:
+            child = root.for_location(LOC)
+            clock.now += body["expires_in"]
+            fake.token_faults.append("unavailable")  # the refresh is retried after a back-off
+            by_child = asyncio.ensure_future(child.contacts.get(contact_id))  # refreshes
+            by_root = asyncio.ensure_future(root.contacts.get(contact_id))  # waits for it
+            await fake.refused.wait()
+            await child.aclose()  # before the refresh's back-off: it ended the refresh
+            with pytest.raises(lc.ClientClosedError):
+                await by_child
+            found = await by_root
+    assert found.id == contact_id
+    assert fake.stats.routes[TOKEN_ROUTE] == 2
+    assert oauth.stats.refreshes == 1
+    assert len(vault.saved) == 1
+    assert contact_requests(fake) == 1
