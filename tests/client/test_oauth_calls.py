@@ -14,6 +14,8 @@ from aiohttp import web
 
 import leadconnector_async as lc
 from leadconnector_async.testing import FakeLeadConnector, FakeOAuth
+from tests.client.test_hostile_server import CONTACT, RawServer, answer
+from tests.client.test_hostile_server import serving as raw_serving
 from tests.client.test_oauth import (
     LOC,
     Clock,
@@ -130,6 +132,38 @@ async def test_a_call_waiting_for_a_refresh_ends_with_its_time_budget(budget: An
     assert oauth.stats.refreshes == 1
     assert contact_requests(fake) == 1
     assert len(vault.saved) == 1
+
+
+class SlowSource:
+    """A token source whose first token takes ``delay`` seconds (a slow renewal)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.asked = 0
+
+    async def get_token(self) -> str:
+        self.asked += 1
+        if self.asked == 1:
+            await asyncio.sleep(self.delay)
+        return "slow-source-token"
+
+    async def token_rejected(self, token: str) -> bool:
+        return False
+
+
+async def test_a_call_that_waited_for_its_token_has_what_is_left_of_its_budget() -> None:
+    async def slow_answer(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.55)  # within a whole timeout, past what the token left of it
+        await raw.write(writer, answer(CONTACT))
+
+    async with raw_serving(slow_answer) as raw:
+        async with lc.LeadConnector(
+            SlowSource(0.45), location_id=LOC, base_url=raw.url, timeout=0.8, max_retries=0
+        ) as client:
+            with pytest.raises(lc.TransportError, match="what waiting to send left") as late:
+                await client.contacts.get("c1")  # answered, after a second timeout, before
+    assert late.value.outcome_unknown is True  # sent, so it may have been applied
+    assert len(raw.requests) == 1
 
 
 @pytest.mark.parametrize("closed", ["root", "derived"])
