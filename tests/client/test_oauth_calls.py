@@ -156,12 +156,14 @@ async def test_a_call_that_waited_for_its_token_has_what_is_left_of_its_budget()
         await asyncio.sleep(0.55)  # within a whole timeout, past what the token left of it
         await raw.write(writer, answer(CONTACT))
 
-    async with raw_serving(slow_answer) as raw:
-        async with lc.LeadConnector(
+    async with (
+        raw_serving(slow_answer) as raw,
+        lc.LeadConnector(
             SlowSource(0.45), location_id=LOC, base_url=raw.url, timeout=0.8, max_retries=0
-        ) as client:
-            with pytest.raises(lc.TransportError, match="what waiting to send left") as late:
-                await client.contacts.get("c1")  # answered, after a second timeout, before
+        ) as client,
+    ):
+        with pytest.raises(lc.TransportError, match="what waiting to send left") as late:
+            await client.contacts.get("c1")  # answered, after a second timeout, before
     assert late.value.outcome_unknown is True  # sent, so it may have been applied
     assert len(raw.requests) == 1
 
@@ -343,9 +345,7 @@ async def test_closing_the_client_a_refresh_goes_through_leaves_it_to_the_others
         body = installed(oauth)
         token = token_from(body, oauth, clock, vault)
         contact_id = seeded(fake)
-        async with lc.LeadConnector(
-            token, location_id=LOC, base_url=fake.url, retry=retry
-        ) as root:
+        async with lc.LeadConnector(token, location_id=LOC, base_url=fake.url, retry=retry) as root:
             child = root.for_location(LOC)
             clock.now += body["expires_in"]
             fake.token_faults.append("unavailable")  # the refresh is retried after a back-off
