@@ -361,3 +361,52 @@ async def test_closing_the_client_a_refresh_goes_through_leaves_it_to_the_others
     assert oauth.stats.refreshes == 1
     assert len(vault.saved) == 1
     assert contact_requests(fake) == 1
+
+
+class ReadySource:
+    """A custom token source whose token is always at hand."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    async def get_token(self) -> str:
+        return self.token
+
+    async def token_rejected(self, token: str) -> bool:
+        return False
+
+
+class BudgetTimerLoop(asyncio.SelectorEventLoop):
+    """An event loop counting the timers of ``asyncio.timeout`` blocks it schedules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.budget_timers = 0
+
+    def call_at(self, when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+        if getattr(callback, "__qualname__", "") == "Timeout._on_timeout":
+            self.budget_timers += 1
+        return super().call_at(when, callback, *args, context=context)
+
+
+def test_a_token_source_that_answers_at_once_costs_no_timer() -> None:
+    async def gets(custom: bool) -> int:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, BudgetTimerLoop)
+        async with FakeLeadConnector() as fake:
+            contact_id = str(fake.store.create(fake.location_id, {"firstName": "Jane"})["id"])
+            token = ReadySource(fake.token) if custom else fake.token
+            async with lc.LeadConnector(
+                token, location_id=fake.location_id, base_url=fake.url
+            ) as client:
+                before = loop.budget_timers
+                found = [await client.contacts.get(contact_id) for _ in range(20)]
+                timers = loop.budget_timers - before
+            assert [contact.id for contact in found] == [contact_id] * 20
+            assert contact_requests(fake) == 20
+        return timers
+
+    with asyncio.Runner(loop_factory=BudgetTimerLoop) as runner:
+        by_string = runner.run(gets(custom=False))
+        by_source = runner.run(gets(custom=True))
+    assert by_source == by_string  # 20 more before: a timer per call for a wait never made
