@@ -7,7 +7,8 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from contextvars import Context
+from typing import Any, Literal, TypeVarTuple
 
 import pytest
 from aiohttp import web
@@ -29,6 +30,7 @@ from tests.client.test_oauth import (
 
 TokenFault = Literal["unavailable", "dropped", "held"]
 TOKEN_ROUTE = "POST /oauth/token"
+Ts = TypeVarTuple("Ts")
 
 
 class FaultyTokenEndpoint(FakeLeadConnector):
@@ -383,7 +385,13 @@ class BudgetTimerLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self.budget_timers = 0
 
-    def call_at(self, when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[[*Ts], object],
+        *args: *Ts,
+        context: Context | None = None,
+    ) -> asyncio.TimerHandle:
         if getattr(callback, "__qualname__", "") == "Timeout._on_timeout":
             self.budget_timers += 1
         return super().call_at(when, callback, *args, context=context)
