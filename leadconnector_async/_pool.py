@@ -69,9 +69,9 @@ class Pool:
         unless ``owner`` closes meanwhile: :meth:`wake` cancels it, and it raises
         ClientClosedError.
 
-        Only waits go through here: a call that finds its slot free never does for the slot
-        (one whose token source is not a plain string does for its token, which may need a
-        refresh).
+        Only waits go through here: a call that finds its slot free never does for the slot,
+        nor one whose token source answers at once for its token (see :func:`resumed`). A
+        token renewal's own requests wait as the pool's: only closing the root ends them.
 
         Raises:
             ClientClosedError: ``owner`` was closed before or during the wait.
