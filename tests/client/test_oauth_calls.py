@@ -31,6 +31,8 @@ from tests.client.test_oauth import (
 TokenFault = Literal["unavailable", "dropped", "held"]
 TOKEN_ROUTE = "POST /oauth/token"
 Ts = TypeVarTuple("Ts")
+# A refresh answered 503 is retried at once.
+QUICK_RETRY = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
 
 
 class FaultyTokenEndpoint(FakeLeadConnector):
@@ -216,14 +218,13 @@ async def test_closing_the_client_waits_for_the_answer_of_a_refresh_in_flight() 
 
 async def test_a_refresh_answered_503_is_retried_by_the_refresh_alone() -> None:
     clock, vault = Clock(), Vault()
-    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
     async with serving(clock) as (fake, oauth):
         body = installed(oauth)
         token = token_from(body, oauth, clock, vault)
         contact_id = seeded(fake)
         clock.now += body["expires_in"]
         async with lc.LeadConnector(
-            token, location_id=LOC, base_url=fake.url, retry=retry
+            token, location_id=LOC, base_url=fake.url, retry=QUICK_RETRY
         ) as client:
             fake.token_faults.extend(["unavailable"] * 20)
             with pytest.raises(lc.ServerError) as refused:
@@ -342,12 +343,13 @@ async def test_a_refresh_that_names_the_location_keeps_the_slots_its_token_used(
 
 async def test_closing_the_client_a_refresh_goes_through_leaves_it_to_the_others() -> None:
     clock, vault = Clock(), Vault()
-    retry = lc.RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.001)
     async with serving(clock) as (fake, oauth):
         body = installed(oauth)
         token = token_from(body, oauth, clock, vault)
         contact_id = seeded(fake)
-        async with lc.LeadConnector(token, location_id=LOC, base_url=fake.url, retry=retry) as root:
+        async with lc.LeadConnector(
+            token, location_id=LOC, base_url=fake.url, retry=QUICK_RETRY
+        ) as root:
             child = root.for_location(LOC)
             clock.now += body["expires_in"]
             fake.token_faults.append("unavailable")  # the refresh is retried after a back-off
