@@ -139,15 +139,16 @@ async def test_a_call_waiting_for_a_refresh_ends_with_its_time_budget(budget: An
 
 
 class SlowSource:
-    """A token source whose first token takes ``delay`` seconds (a slow renewal)."""
+    """A token source whose ``slow``-th token takes ``delay`` seconds (a slow renewal)."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, slow: int = 1) -> None:
         self.delay = delay
+        self.slow = slow
         self.asked = 0
 
     async def get_token(self) -> str:
         self.asked += 1
-        if self.asked == 1:
+        if self.asked == self.slow:
             await asyncio.sleep(self.delay)
         return "slow-source-token"
 
@@ -169,6 +170,23 @@ async def test_a_call_that_waited_for_its_token_has_what_is_left_of_its_budget()
         with pytest.raises(lc.TransportError, match="what waiting to send left") as late:
             await client.contacts.get("c1")  # answered, after a second timeout, before
     assert late.value.outcome_unknown is True  # sent, so it may have been applied
+    assert len(raw.requests) == 1
+
+
+async def test_a_call_that_waited_for_its_token_waits_for_a_slot_only_what_is_left() -> None:
+    async def at_once(raw: RawServer, writer: asyncio.StreamWriter) -> None:
+        await raw.write(writer, answer(CONTACT))
+
+    one = lc.RateLimit(max_requests=1, period=1.0, daily=None)  # free again a second later
+    async with (
+        raw_serving(at_once) as raw,
+        lc.LeadConnector(
+            SlowSource(0.45, slow=2), location_id=LOC, base_url=raw.url, rate_limit=one, timeout=0.8
+        ) as client,
+    ):
+        await client.contacts.get("c1")  # takes the slot
+        with pytest.raises(lc.RateLimitTimeoutError):  # sent a second later, before
+            await client.contacts.get("c1")
     assert len(raw.requests) == 1
 
 
