@@ -226,13 +226,10 @@ class RedisLimiter(AsyncClosing):
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            joining = self._carry_into.get(key)
-            if joining:  # token buckets that joined this location: their entries count here
-                for source in joining:
-                    await self._redis.carry(source, key, self._lease + 2 * state.period)
-                del self._carry_into[key]
-            # While Redis is down it is tried once per period, not by every waiter in turn.
+            # While Redis is down it is tried once per period, not by every waiter in turn
+            # (nor by every one while a carry into this location is still to be done).
             while not self._fallback.retry_later():
+                await self._carry_joined(key, state)
                 status, wait = await self._run_script(key, state, member)
                 if status == 1:
                     return member
@@ -246,6 +243,12 @@ class RedisLimiter(AsyncClosing):
             state.lock.release()
             _timed_turn(state, loop.time() - started)
         return None
+
+    async def _carry_joined(self, key: str, state: _Location) -> None:
+        """Token buckets that joined this location: their entries count here from now on."""
+        for source in self._carry_into.get(key, ()):
+            await self._redis.carry(source, key, self._lease + 2 * state.period)
+        self._carry_into.pop(key, None)
 
     async def _run_script(self, key: str, state: _Location, member: str) -> tuple[int, float]:
         carry = self._fallback.in_use(key) if state.used_locally else 0

@@ -206,6 +206,7 @@ class CustomFieldInput(Input):
 
     Raises:
         ConfigurationError: neither ``id`` nor ``key`` is given.
+        TypeError: :data:`CLEAR` in ``id`` or ``key``.
     """
 
     _accepts_clear: ClassVar[bool] = True  # in field_value; a create body refuses it there
@@ -215,6 +216,9 @@ class CustomFieldInput(Input):
     field_value: FieldValueInput | UnsetType = field(default=UNSET, name="field_value")
 
     def __post_init__(self) -> None:
+        for name in ("id", "key"):  # they name the field: only its value can be cleared
+            if getattr(self, name) is CLEAR:
+                raise clear_refused(f"CustomFieldInput.{name}")
         super().__post_init__()
         if self.id is UNSET and self.key is UNSET:
             raise ConfigurationError("CustomFieldInput needs an id or a key")

@@ -118,6 +118,16 @@ def test_a_custom_field_needs_an_id_or_a_key() -> None:
         lc.CustomFieldInput(id=None, key=None, field_value="x")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [{"key": lc.CLEAR, "id": "plan"}, {"id": lc.CLEAR}, {"id": lc.CLEAR, "key": "plan"}],
+)
+def test_clear_cannot_name_a_custom_field(fields: dict[str, Any]) -> None:
+    # CLEAR was taken in id and key too, on create as well: it went out as "id": null.
+    with pytest.raises(TypeError, match=r"CustomFieldInput\.(id|key): CLEAR clears"):
+        lc.CustomFieldInput(**fields, field_value="gold")
+
+
 async def test_clear_empties_a_custom_field_on_update_only() -> None:
     with pytest.raises(TypeError, match="CLEAR clears a field on update only"):
         lc.ContactCreate(

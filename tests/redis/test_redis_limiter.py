@@ -402,6 +402,37 @@ async def test_local_mode_keeps_to_its_share_and_returns_to_redis(
     await other.aclose()
 
 
+async def _connections_to_a_down_redis(*, token_joined: bool) -> int:
+    """Connections 20 acquires open to a Redis that hangs up on every one."""
+    connections = 0
+
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limit = lc.RateLimit(max_requests=100, period=10.0, daily=None)
+    # "fail" refuses at once; "local" passes the same once-per-period gate, but its share
+    # first waits a period for the shared window's sends to leave.
+    async with server, RedisLimiter(f"redis://127.0.0.1:{port}", limit) as limiter:
+        if token_joined:  # its window's carry into the location waits for Redis
+            limiter.alias("token:abc", LOC)
+        for _ in range(20):
+            with pytest.raises(RateLimiterUnavailableError):
+                await limiter.acquire(LOC)
+    return connections
+
+
+async def test_a_pending_carry_tries_a_down_redis_once_per_period_too() -> None:
+    # The carry ran before the once-per-period gate and, failing, stayed pending: every
+    # acquire went to the down Redis again.
+    alone = await _connections_to_a_down_redis(token_joined=False)
+    assert alone > 0
+    assert await _connections_to_a_down_redis(token_joined=True) == alone
+
+
 def test_bad_arguments_are_refused_before_anything_is_sent() -> None:
     limit = lc.RateLimit()
     with pytest.raises(lc.ConfigurationError, match="on_unavailable"):
