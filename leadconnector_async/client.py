@@ -388,9 +388,7 @@ class LeadConnector(AsyncClosing):
                                 now = loop.time()
                                 if deadline is None:
                                     deadline = self._slot_deadline(now, started)
-                                until = (
-                                    None if deadline is None else self._wait_until(deadline, now)
-                                )
+                                until = self._wait_until(deadline, now)
                                 permit = await pool.wait(self, limiter.acquire(key, until))
                         entered = None  # the gate to leave once the answer is in
                         sent = False
@@ -403,11 +401,7 @@ class LeadConnector(AsyncClosing):
                                     if deadline is None:
                                         deadline = self._slot_deadline(now, started)
                                     refuse = authenticated and judged is None
-                                    until = (
-                                        None
-                                        if deadline is None
-                                        else self._wait_until(deadline, now)
-                                    )
+                                    until = self._wait_until(deadline, now)
                                     await gate.enter(key, until, refuse_early=refuse)
                                 entered = gate
                                 judged = None  # (a retry is judged afresh)
@@ -583,9 +577,8 @@ class LeadConnector(AsyncClosing):
         saturated pool cannot admit it within its time budget: before a rate-limit slot or an
         attempt is spent on it. Returns the deadline judged."""
         deadline = self._slot_deadline(started, started)
-        if deadline is not None and gate.hopeless(
-            key, self._wait_until(deadline, started), started
-        ):
+        until = self._wait_until(deadline, started)
+        if until is not None and gate.hopeless(key, until, started):
             raise gate.refusal(started)
         return deadline
 
@@ -599,12 +592,14 @@ class LeadConnector(AsyncClosing):
             deadline = started + overall
         return deadline
 
-    def _wait_until(self, deadline: float, now: float) -> float:
+    def _wait_until(self, deadline: float | None, now: float) -> float | None:
         """When a wait for a send slot or a place in the pool, begun at loop time ``now`` by a
         call whose budget ends at ``deadline``, must end: early enough for the request to be
         answered in what is left, as requests that waited lately were (but never more than
         half the time left goes to that). A call admitted later would be sent only to be cut
-        off: a wasted slot, and a write whose outcome nobody knows."""
+        off: a wasted slot, and a write whose outcome nobody knows. ``None``: no deadline."""
+        if deadline is None:
+            return None
         return deadline - min(self._pool.answer_time, (deadline - now) / 2)
 
     def _learn_from(self, result: object) -> None:
