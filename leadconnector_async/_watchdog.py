@@ -59,7 +59,14 @@ class Watchdog:
         if self._timer is not None:
             self._timer.cancel()
         self._timer_at = at
-        self._timer = loop.call_at(at, self._sweep, loop)
+        self._timer = loop.call_at(at, self._due, loop)
+
+    def _due(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Cancelled one loop step later: a response that came in while the loop was busy has
+        # woken its task in this step (I/O is handled before timers), and so is read whole
+        # instead of being thrown away with its connection, which the next request would have
+        # to open again out of what is left of its own budget.
+        loop.call_soon(self._sweep, loop)
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
