@@ -179,9 +179,9 @@ class AiohttpTransport:
         task = asyncio.current_task(self._loop) or asyncio.current_task()
         if task is not None:
             if deadline is not None:
-                self._watchdog.watch(task, deadline - task.get_loop().time())
+                self._watchdog.watch(task, deadline)
             elif timeouts.total is not None:
-                self._watchdog.watch(task, timeouts.total)
+                self._watchdog.watch(task, task.get_loop().time() + timeouts.total)
         try:
             # Awaited rather than entered with ``async with``: aiohttp's context managers are
             # five coroutines per request, and one more frame every resumption passes through.

@@ -28,16 +28,14 @@ class Watchdog:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
 
-    def watch(self, task: asyncio.Task[object], timeout: float) -> None:
-        """Cancel ``task`` if it is still watched ``timeout`` seconds from now."""
-        loop = task.get_loop()
-        deadline = loop.time() + timeout
+    def watch(self, task: asyncio.Task[object], deadline: float) -> None:
+        """Cancel ``task`` if it is still watched at ``deadline`` (its loop's time)."""
         self._deadlines[task] = deadline
         pending = task.cancelling()
         if pending:
             self._pending[task] = pending
         if self._timer is None or deadline < self._timer_at:
-            self._arm(loop, deadline)
+            self._arm(task.get_loop(), deadline)
 
     def forget(self, task: asyncio.Task[object]) -> None:
         """``task`` left the request (done, failed or cancelled): stop watching it."""

@@ -7,10 +7,10 @@ import asyncio
 from leadconnector_async._watchdog import Watchdog
 
 
-async def _watched(watchdog: Watchdog, answer: asyncio.Future[str], timeout: float) -> str:
+async def _watched(watchdog: Watchdog, answer: asyncio.Future[str], deadline: float) -> str:
     task = asyncio.current_task()
     assert task is not None
-    watchdog.watch(task, timeout)
+    watchdog.watch(task, deadline)
     try:
         return await answer
     finally:
@@ -26,17 +26,18 @@ async def test_an_answer_in_by_the_deadline_is_read_though_the_loop_gets_to_it_l
     answer: asyncio.Future[str] = loop.create_future()
     at = loop.time() + 0.01
     loop.call_at(at, answer.set_result, "answered")  # scheduled first: runs first in the step
-    task = asyncio.ensure_future(_watched(watchdog, answer, at - loop.time()))
+    task = asyncio.ensure_future(_watched(watchdog, answer, at))
     assert await task == "answered"
     assert not watchdog.expired(task)
 
 
 async def test_a_task_still_waiting_after_its_deadline_is_cancelled_as_expired() -> None:
     watchdog = Watchdog()
-    never: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    never: asyncio.Future[str] = loop.create_future()
     task = asyncio.current_task()
     assert task is not None
-    watchdog.watch(task, 0.001)
+    watchdog.watch(task, loop.time() + 0.001)
     try:
         await never
     except asyncio.CancelledError:
