@@ -131,7 +131,7 @@ class Admission:
             return
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
-        waiter = self._running_loop().create_future()
+        waiter = (self._loop or self._running_loop()).create_future()
         queue = self._queues.get(key)
         if queue is None:
             now = self._now()

@@ -10,7 +10,7 @@ from collections.abc import Coroutine, Mapping
 from copy import copy
 from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -335,12 +335,14 @@ class LeadConnector(AsyncClosing):
             started = loop.time()
             authenticated = call.authenticated
             gate = pool.admission
-            # The deadline by which the saturated pool was just judged able to admit the call
-            # (None: not judged, or something was awaited since): not judged twice.
-            judged = None
+            # The deadline by which the saturated pool was just judged able to admit the call,
+            # and when its wait for a place must end (None: not judged, or something was
+            # awaited since): not judged twice.
             if gate is not None and gate.saturated and authenticated:
                 # (never a token refresh: its callers wait on it)
                 judged = self._shed(key, started, gate)
+            else:
+                judged = None
             owner: Closable = self  # whose closing ends the call
             if authenticated:
                 limiter = pool.limiter
@@ -395,13 +397,15 @@ class LeadConnector(AsyncClosing):
                         try:
                             if gate is not None:
                                 if not gate.try_enter():
-                                    if deadline is None:
-                                        deadline = judged
-                                    now = loop.time()
-                                    if deadline is None:
-                                        deadline = self._slot_deadline(now, started)
-                                    refuse = authenticated and judged is None
-                                    until = self._wait_until(deadline, now)
+                                    if judged is not None:  # (so nothing has waited yet)
+                                        deadline, until = judged
+                                        refuse = False
+                                    else:
+                                        now = loop.time()
+                                        if deadline is None:
+                                            deadline = self._slot_deadline(now, started)
+                                        until = self._wait_until(deadline, now)
+                                        refuse = authenticated
                                     await gate.enter(key, until, refuse_early=refuse)
                                 entered = gate
                                 judged = None  # (a retry is judged afresh)
@@ -572,15 +576,18 @@ class LeadConnector(AsyncClosing):
         (``learn_location``)."""
         return self._pool.token_key(self._token) if key.startswith(ANONYMOUS_KEY) else key
 
-    def _shed(self, key: str, started: float, gate: Admission) -> float | None:
+    def _shed(self, key: str, started: float, gate: Admission) -> tuple[float, float] | None:
         """Refuse the call now (it started at loop time ``started``, just read) if the
         saturated pool cannot admit it within its time budget: before a rate-limit slot or an
-        attempt is spent on it. Returns the deadline judged."""
+        attempt is spent on it. Returns the deadline judged and when the wait for a place must
+        end (``None``: the call has no time budget, so nothing was judged)."""
         deadline = self._slot_deadline(started, started)
+        if deadline is None:
+            return None
         until = self._wait_until(deadline, started)
-        if until is not None and gate.hopeless(key, until, started):
+        if gate.hopeless(key, until, started):
             raise gate.refusal(started)
-        return deadline
+        return deadline, until
 
     def _slot_deadline(self, now: float, started: float) -> float | None:
         """When waiting for a send slot must end: the request timeout from ``now``, or the
@@ -592,6 +599,10 @@ class LeadConnector(AsyncClosing):
             deadline = started + overall
         return deadline
 
+    @overload
+    def _wait_until(self, deadline: float, now: float) -> float: ...
+    @overload
+    def _wait_until(self, deadline: float | None, now: float) -> float | None: ...
     def _wait_until(self, deadline: float | None, now: float) -> float | None:
         """When a wait for a send slot or a place in the pool, begun at loop time ``now`` by a
         call whose budget ends at ``deadline``, must end: early enough for the request to be
