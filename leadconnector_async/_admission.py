@@ -142,19 +142,13 @@ class Admission:
             queue = self._queues[key] = _Queue(now)
         queue.append(waiter)
         self._grown(len(queue))
-        deadlines = self._deadlines
-        deadlines.add(deadline, waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            error = deadlines.cancelled(
-                waiter, self.leave, lambda: self._forget(key, waiter), _no_place_in_time
-            )
-            if error is None:
-                raise
-            raise error from None
-        finally:
-            deadlines.ended()
+        await self._deadlines.wait(
+            waiter,
+            deadline,
+            pass_on=self.leave,
+            withdraw=lambda: self._forget(key, waiter),
+            timed_out=_no_place_in_time,
+        )
 
     def leave(self) -> None:
         """Free a place: the next location in turn with a waiting request gets it."""

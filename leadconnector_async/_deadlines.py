@@ -3,21 +3,7 @@
 ``asyncio.timeout`` costs a timeout object, a timer handle, a context copy and a bound method per
 waiter: at thousands of queued requests that is what the garbage collector walks. Here a waiter
 is one heap entry, and one timer (armed for the earliest deadline) cancels the futures whose
-deadline passed. A queue awaits its waiter itself (no coroutine of its own in between: one frame
-fewer to create and to pass through on every wake-up)::
-
-    deadlines.add(deadline, waiter)
-    try:
-        await waiter
-    except asyncio.CancelledError:
-        error = deadlines.cancelled(waiter, pass_on, withdraw, timed_out)
-        if error is None:
-            raise
-        raise error from None
-    finally:
-        deadlines.ended()
-
-and :meth:`Deadlines.cancelled` tells a deadline's cancellation from its task's own (its task
+deadline passed. :meth:`Deadlines.wait` tells that cancellation from its task's own (its task
 has no cancellation pending) and handles a place handed over as the waiter gave up.
 """
 
@@ -41,26 +27,18 @@ class Deadlines:
         self._order = count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
-        self._waiting = 0  # waits added and not ended yet
+        self._waiting = 0  # calls of wait() with a deadline that have not returned yet
 
-    def add(self, deadline: float | None, waiter: asyncio.Future[None]) -> None:
-        """Cancel ``waiter`` at ``deadline`` (``None``: never) unless it is done by then;
-        :meth:`ended` must follow once its wait is over."""
-        if deadline is not None:
-            heap = self._heap
-            if len(heap) > 2 * self._waiting + _COMPACT_SLACK:
-                # Entries of waits that ended: drop them (amortised O(1)). Otherwise a busy
-                # pool keeps a whole budget's worth (thousands of tuples and futures) for the
-                # collector.
-                self._compact()
-            heapq.heappush(heap, (deadline, next(self._order), waiter))
-            if self._timer is None or deadline < self._timer_at:
-                self._arm(waiter.get_loop(), deadline)
-        self._waiting += 1
-
-    def ended(self) -> None:
-        """A wait :meth:`add` registered is over."""
-        self._waiting -= 1
+    def _add(self, deadline: float, waiter: asyncio.Future[None]) -> None:
+        """Cancel ``waiter`` at ``deadline`` unless it is done by then."""
+        heap = self._heap
+        if len(heap) > 2 * self._waiting + _COMPACT_SLACK:
+            # Entries of waits that ended: drop them (amortised O(1)). Otherwise a busy pool
+            # keeps a whole budget's worth (thousands of tuples and futures) for the collector.
+            self._compact()
+        heapq.heappush(heap, (deadline, next(self._order), waiter))
+        if self._timer is None or deadline < self._timer_at:
+            self._arm(waiter.get_loop(), deadline)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
         if self._timer is not None:
@@ -80,28 +58,42 @@ class Deadlines:
         if heap:
             self._arm(loop, heap[0][0])
 
-    @staticmethod
-    def cancelled(
+    async def wait(
+        self,
         waiter: asyncio.Future[None],
+        deadline: float | None,
+        *,
         pass_on: Callable[[], None],
         withdraw: Callable[[], None],
         timed_out: Callable[[], Exception],
-    ) -> Exception | None:
-        """What a ``CancelledError`` caught awaiting ``waiter`` means: ``None`` to raise it
-        again, or the error to raise instead (from ``timed_out``: its deadline ended the wait).
+    ) -> None:
+        """Wait until ``waiter`` is handed a place (its result set) or ``deadline`` passes.
 
         Args:
-            waiter: The queued future the place was to be handed to.
-            pass_on: Called when the cancellation landed just as the place was handed over:
+            waiter: The queued future the place is handed to.
+            deadline: Loop time to give up at (``None``: none).
+            pass_on: Called when a cancellation lands just as the place was handed over:
                 the place goes to the next in line.
             withdraw: Called otherwise, to take ``waiter`` out of its queue.
-            timed_out: Makes the error for a wait its deadline ended.
+            timed_out: The error raised instead of the cancellation when the deadline ended
+                the wait.
         """
-        if waiter.done() and not waiter.cancelled():
-            pass_on()
-            return None
-        withdraw()
-        return timed_out() if _expired(waiter) else None
+        if deadline is not None:
+            self._add(deadline, waiter)
+            self._waiting += 1
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                pass_on()
+                raise
+            withdraw()
+            if _expired(waiter):
+                raise timed_out() from None
+            raise
+        finally:
+            if deadline is not None:
+                self._waiting -= 1
 
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if not entry[2].done()]

@@ -173,22 +173,13 @@ class LocalLimiter:
             with contextlib.suppress(ValueError):  # moved by alias(): skipped there
                 waiters.remove(waiter)
 
-        deadlines = self._deadlines
-        deadlines.add(deadline, waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            error = deadlines.cancelled(
-                waiter,
-                lambda: self._give_back(state, 1),
-                withdraw,
-                lambda: timed_out(state.key, "no slot freed up"),
-            )
-            if error is None:
-                raise
-            raise error from None
-        finally:
-            deadlines.ended()
+        await self._deadlines.wait(
+            waiter,
+            deadline,
+            pass_on=lambda: self._give_back(state, 1),
+            withdraw=withdraw,
+            timed_out=lambda: timed_out(state.key, "no slot freed up"),
+        )
 
     def release(self, permit: Permit) -> None:
         self._release(permit.entry)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from leadconnector_async._deadlines import Deadlines
 
 
@@ -11,20 +13,22 @@ async def test_waits_that_ended_keep_no_timer_armed() -> None:
     loop = asyncio.get_running_loop()
     deadlines = Deadlines()
     now = loop.time()
-    late: asyncio.Future[None] = loop.create_future()
+
+    async def wait(deadline: float, waiter: asyncio.Future[None]) -> None:
+        await deadlines.wait(
+            waiter, deadline, pass_on=lambda: None, withdraw=lambda: None, timed_out=TimeoutError
+        )
+
     answered = [loop.create_future() for _ in range(2)]
-    deadlines.add(now + 0.01, late)
-    deadlines.add(now + 600, answered[0])
-    deadlines.add(now + 1200, answered[1])
+    waits = [
+        asyncio.ensure_future(wait(now + 600, answered[0])),
+        asyncio.ensure_future(wait(now + 1200, answered[1])),
+    ]
+    await asyncio.sleep(0)  # (both registered)
     for waiter in answered:
         waiter.set_result(None)
-        deadlines.ended()
-    try:
-        await late
-    except asyncio.CancelledError:
-        pass
-    finally:
-        deadlines.ended()
-    assert late.cancelled()
+    await asyncio.gather(*waits)
+    with pytest.raises(TimeoutError):
+        await wait(now + 0.01, loop.create_future())
     # The two that were answered need no timer at their deadlines: none is left armed.
     assert deadlines._timer is None
