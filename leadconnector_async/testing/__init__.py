@@ -7,7 +7,14 @@ Start it in-process with ``async with FakeLeadConnector() as fake:`` or standalo
 
 from ._faults import Faults
 from ._limits import FakeRateLimit
-from ._oauth import FakeOAuth, Grant, OAuthStats, TokenRequest, UsedRefreshToken
+from ._oauth import (
+    FakeOAuth,
+    Grant,
+    OAuthStats,
+    TokenAnswerKind,
+    TokenRequest,
+    UsedRefreshToken,
+)
 from ._server import (
     API_VERSION,
     DEFAULT_LOCATION,
@@ -30,6 +37,7 @@ __all__ = [
     "Grant",
     "OAuthStats",
     "Stats",
+    "TokenAnswerKind",
     "TokenInfo",
     "TokenRequest",
     "UsedRefreshToken",

@@ -4,13 +4,16 @@ Reach it with ``FakeOAuth.of(fake)``. Access tokens it issues are registered in 
 with an expiry in ``fake.wall_clock`` seconds, so they work on every other route until then.
 A used refresh token gets its first answer again for ``refresh_reuse_window`` seconds (30, as
 HighLevel answers concurrent refresh calls; reference brief section 6), then it is refused.
+Odd but real answers (no lifetime left, no refresh token, refresh tokens that do not rotate)
+are options of :class:`FakeOAuth`.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from . import _responses as respond
 from ._server import FakeLeadConnector, TokenInfo
@@ -23,6 +26,10 @@ DEFAULT_USER = "test-user"
 # as the real API answers a Company token on a location route with a scope 401.
 AGENCY_SCOPES = frozenset({"oauth.readonly", "oauth.write"})
 _KEY = "oauth"
+
+TokenAnswerKind = Literal["authorization_code", "refresh_token", "location_token"]
+"""Which token answer: a code exchange, a refresh (both ``/oauth/token``), or a location token
+minted from an agency token (``/oauth/locationToken``)."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,19 @@ class FakeOAuth:
     Attributes:
         apps: Registered apps, client id -> client secret (the default app is registered).
         access_token_ttl: ``expires_in`` of issued access tokens, in seconds.
-        refresh_tokens: Refresh tokens that still work; using one removes it.
+        refresh_tokens: Refresh tokens that still work; using one removes it (unless
+            ``rotate_refresh_tokens`` is ``False``).
         refresh_reuse_window: For how many ``fake.wall_clock`` seconds a used refresh token
             gets the same answer again (a lost answer can be asked for again).
         used_refresh_tokens: Refresh tokens used within that window, with their answers.
+        edit_answer: Called with the kind and the body of each token answer as it is made
+            (``redeem`` too), before it is sent; the body it returns is sent instead, e.g.
+            ``{**answer, "expires_in": 0}``. A refresh repeated within
+            ``refresh_reuse_window`` gets the edited body again. ``None``: sent as made.
+        issue_refresh_tokens: ``False``: code and refresh answers carry no ``refresh_token``
+            and no new refresh token is registered.
+        rotate_refresh_tokens: ``False``: a used refresh token stays valid, as on a server that
+            does not rotate them (RFC 6749 section 6), instead of being used up.
     """
 
     fake: FakeLeadConnector
@@ -110,6 +126,9 @@ class FakeOAuth:
     token_requests: list[TokenRequest] = field(default_factory=list)
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
+    edit_answer: Callable[[TokenAnswerKind, dict[str, Any]], dict[str, Any]] | None = None
+    issue_refresh_tokens: bool = True
+    rotate_refresh_tokens: bool = True
 
     @classmethod
     def of(cls, fake: FakeLeadConnector) -> FakeOAuth:
@@ -165,25 +184,28 @@ class FakeOAuth:
     def take_refresh_token(
         self, refresh_token: str, client_id: str, user_type: str | None
     ) -> Grant | None:
-        """The grant of a valid refresh token (now used up: it is single-use), or ``None``."""
+        """The grant of a valid refresh token (now used up if tokens rotate), or ``None``."""
         grant = self.refresh_tokens.get(refresh_token)
         if grant is None or not grant.held_by(client_id, user_type):
             return None
-        return self.refresh_tokens.pop(refresh_token)
+        if self.rotate_refresh_tokens:
+            del self.refresh_tokens[refresh_token]
+        return grant
 
     def refresh(
         self, refresh_token: str, client_id: str, user_type: str | None
     ) -> dict[str, Any] | None:
         """The answer to a refresh, as ``/oauth/token`` gives it, or ``None`` to refuse it.
 
-        A valid refresh token gets a new pair and is used up; the same refresh token sent again
-        within ``refresh_reuse_window`` seconds gets that same answer.
+        A valid refresh token gets a new pair and is used up (unless ``rotate_refresh_tokens``
+        is ``False``); the same refresh token sent again within ``refresh_reuse_window`` seconds
+        gets that same answer.
         """
         now = self.fake.wall_clock()
         self._forget_used_refresh_tokens(now)
         grant = self.take_refresh_token(refresh_token, client_id, user_type)
         if grant is not None:
-            answer = self.issue(grant)
+            answer = self.issue(grant, "refresh_token")
             self.used_refresh_tokens[refresh_token] = UsedRefreshToken(grant, now, dict(answer))
             return answer
         used = self.used_refresh_tokens.get(refresh_token)
@@ -192,23 +214,30 @@ class FakeOAuth:
         self.stats.repeated_refreshes += 1
         return dict(used.answer)
 
-    def issue(self, grant: Grant) -> dict[str, Any]:
-        """A new access token and refresh token for ``grant``, as ``/oauth/token`` answers."""
+    def issue(self, grant: Grant, kind: TokenAnswerKind = "authorization_code") -> dict[str, Any]:
+        """A new access token (and refresh token, unless ``issue_refresh_tokens`` is
+        ``False``) for ``grant``, as ``/oauth/token`` answers.
+
+        Args:
+            grant: The grant the tokens are for.
+            kind: For ``edit_answer``: a code exchange's answer or a refresh's.
+        """
         company = grant.user_type == "Company"
         scopes = grant.scopes
         if company:
             scopes = AGENCY_SCOPES if scopes is None else scopes & AGENCY_SCOPES
         access = self._register(grant.location_id, scopes)
-        refresh = _secret("rt")
-        self.refresh_tokens[refresh] = grant
         body = self._token_body(access, grant)
-        body.update(refresh_token=refresh, userType=grant.user_type, companyId=grant.company_id)
+        if self.issue_refresh_tokens:
+            body["refresh_token"] = refresh = _secret("rt")
+            self.refresh_tokens[refresh] = grant
+        body.update(userType=grant.user_type, companyId=grant.company_id)
         if company:
             self.agency_grants[access] = grant
             body["approvedLocations"] = list(grant.approved_locations)
         else:
             body["locationId"] = grant.location_id
-        return body
+        return self._edited(kind, body)
 
     def mint(self, grant: Grant, location_id: str) -> dict[str, Any]:
         """A location access token from an agency grant, as ``/oauth/locationToken`` answers."""
@@ -216,7 +245,7 @@ class FakeOAuth:
         access = self._register(location_id, grant.scopes)
         body = self._token_body(access, grant)
         body["locationId"] = location_id
-        return body
+        return self._edited("location_token", body)
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expire now, as if a day had passed."""
@@ -224,6 +253,9 @@ class FakeOAuth:
         for info in self.fake.tokens.values():
             if info.expires_at is not None:
                 info.expires_at = min(info.expires_at, now)
+
+    def _edited(self, kind: TokenAnswerKind, body: dict[str, Any]) -> dict[str, Any]:
+        return body if self.edit_answer is None else self.edit_answer(kind, body)
 
     def _forget_used_refresh_tokens(self, now: float) -> None:
         expired = [
