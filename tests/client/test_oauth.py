@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.testing import FakeLeadConnector, FakeOAuth, TokenInfo
+from leadconnector_async.testing import FakeLeadConnector, FakeOAuth, TokenAnswerKind, TokenInfo
 
 LOC = "loc-1"
 START = 1_700_000_000.0
@@ -98,6 +98,21 @@ def agency_token(oauth: FakeOAuth, clock: Clock, vault: Vault) -> lc.OAuthToken:
 
 def installed(oauth: FakeOAuth, **grant: Any) -> dict[str, Any]:
     return oauth.redeem(oauth.authorize(location_id=LOC, **grant))
+
+
+Edit = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def editing(
+    kind: TokenAnswerKind, edit: Edit
+) -> Callable[[TokenAnswerKind, dict[str, Any]], dict[str, Any]]:
+    """A ``FakeOAuth.edit_answer`` that edits the answers of ``kind`` and no others."""
+    return lambda answered, answer: edit(answer) if answered == kind else answer
+
+
+def setting(**odd: Any) -> Edit:
+    """An edit that puts the ``odd`` fields in."""
+    return lambda answer: {**answer, **odd}
 
 
 def seeded(fake: FakeLeadConnector) -> str:

@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import leadconnector_async as lc
-from leadconnector_async.testing import FakeOAuth
 from tests.client.test_oauth import (
     LOC,
     Clock,
+    Edit,
     Vault,
     agency_token,
     contact_requests,
+    editing,
     exchanged,
     installed,
     seeded,
     served,
+    setting,
     token_from,
 )
-
-
-def answering(answer: Callable[..., dict[str, Any]], **odd: Any) -> Callable[..., dict[str, Any]]:
-    """The fake's ``answer`` with the ``odd`` fields put in."""
-    return lambda *args: {**answer(*args), **odd}
 
 
 def without_access(answer: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in answer.items() if key != "access_token"}
 
 
-NO_ACCESS_TOKEN = {
+NO_ACCESS_TOKEN: dict[str, Edit] = {
     "missing": without_access,
-    "null": lambda answer: {**answer, "access_token": None},
-    "empty": lambda answer: {**answer, "access_token": ""},
+    "null": setting(access_token=None),
+    "empty": setting(access_token=""),
 }
 
 
@@ -46,8 +42,7 @@ async def test_a_refresh_answer_with_no_lifetime_left_does_not_refresh_every_req
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
-        issue = oauth.issue
-        oauth.issue = answering(issue, expires_in=expires_in)  # type: ignore[method-assign]
+        oauth.edit_answer = editing("refresh_token", setting(expires_in=expires_in))
         token = token_from(body, oauth, clock, vault)
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
@@ -67,8 +62,7 @@ async def test_a_refresh_answer_with_no_lifetime_left_does_not_refresh_every_req
 async def test_a_code_answer_with_no_lifetime_left_is_not_refreshed_before_use() -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        issue = oauth.issue
-        oauth.issue = answering(issue, expires_in=0)  # type: ignore[method-assign]
+        oauth.edit_answer = editing("authorization_code", setting(expires_in=0))
         token = await exchanged(pool, oauth, clock, vault)
         await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
     assert token.expires_at is None
@@ -78,8 +72,7 @@ async def test_a_code_answer_with_no_lifetime_left_is_not_refreshed_before_use()
 async def test_a_location_token_with_no_lifetime_left_is_not_minted_for_every_request() -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        mint = oauth.mint
-        oauth.mint = answering(mint, expires_in=0)  # type: ignore[method-assign]
+        oauth.edit_answer = editing("location_token", setting(expires_in=0))
         agency = agency_token(oauth, clock, vault)
         client = pool.for_location(
             LOC, token=lc.AgencyTokens(pool, agency, company_id="test-company").for_location(LOC)
@@ -92,13 +85,12 @@ async def test_a_location_token_with_no_lifetime_left_is_not_minted_for_every_re
 
 @pytest.mark.parametrize("strip", list(NO_ACCESS_TOKEN.values()), ids=list(NO_ACCESS_TOKEN))
 async def test_a_refresh_answer_without_an_access_token_still_saves_its_refresh_token(
-    strip: Any,
+    strip: Edit,
 ) -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
-        issue = oauth.issue
-        oauth.issue = lambda grant: strip(issue(grant))  # type: ignore[method-assign]
+        oauth.edit_answer = editing("refresh_token", strip)
         token = token_from(body, oauth, clock, vault)
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
@@ -107,7 +99,7 @@ async def test_a_refresh_answer_without_an_access_token_still_saves_its_refresh_
             await client.contacts.get(contact_id)
         [saved] = vault.saved  # the only copy of the rotated refresh token reached on_refresh
         assert saved.refresh_token in oauth.refresh_tokens
-        oauth.issue = issue  # type: ignore[method-assign]
+        oauth.edit_answer = None
         found = await client.contacts.get(contact_id)
     assert found.id == contact_id
     assert (oauth.stats.refreshes, oauth.stats.refused) == (2, 0)
@@ -117,11 +109,10 @@ async def test_a_refresh_answer_without_an_access_token_still_saves_its_refresh_
 async def test_a_code_answer_without_an_access_token_keeps_the_grant() -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        issue = oauth.issue
-        oauth.issue = lambda grant: without_access(issue(grant))  # type: ignore[method-assign]
+        oauth.edit_answer = editing("authorization_code", without_access)
         token = await exchanged(pool, oauth, clock, vault)
         assert token.refresh_token in oauth.refresh_tokens  # the code is spent: the only copy
-        oauth.issue = issue  # type: ignore[method-assign]
+        oauth.edit_answer = None
         found = await pool.for_location(LOC, token=token).contacts.get(seeded(fake))
     assert found.id
     assert oauth.stats.refreshes == 1  # refreshed before its first use
@@ -130,12 +121,11 @@ async def test_a_code_answer_without_an_access_token_keeps_the_grant() -> None:
 
 @pytest.mark.parametrize("strip", list(NO_ACCESS_TOKEN.values()), ids=list(NO_ACCESS_TOKEN))
 async def test_a_location_token_answer_without_an_access_token_is_one_clear_error(
-    strip: Any,
+    strip: Edit,
 ) -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        mint = oauth.mint
-        oauth.mint = lambda grant, location_id: strip(mint(grant, location_id))  # type: ignore[method-assign]
+        oauth.edit_answer = editing("location_token", strip)
         agency = agency_token(oauth, clock, vault)
         tokens = lc.AgencyTokens(pool, agency, company_id="test-company")
         client = pool.for_location(LOC, token=tokens.for_location(LOC))
@@ -143,45 +133,28 @@ async def test_a_location_token_answer_without_an_access_token_is_one_clear_erro
         with pytest.raises(lc.AuthenticationError, match="held no access token"):
             await client.contacts.get(contact_id)
         assert fake.stats.statuses[401] == 0  # no request went out with an empty token
-        oauth.mint = mint  # type: ignore[method-assign]
+        oauth.edit_answer = None
         found = await client.contacts.get(contact_id)
     assert found.id == contact_id
     assert oauth.stats.location_tokens == 2
 
 
-NO_REFRESH_TOKEN = {
-    "missing": lambda answer: {k: v for k, v in answer.items() if k != "refresh_token"},
-    "null": lambda answer: {**answer, "refresh_token": None},
-    "empty": lambda answer: {**answer, "refresh_token": ""},
+# How an answer without a refresh token says so; the fake issued none (none works).
+NO_REFRESH_TOKEN: dict[str, Edit] = {
+    "missing": lambda answer: answer,
+    "null": setting(refresh_token=None),
+    "empty": setting(refresh_token=""),
 }
 
 
-def issuing_no_refresh_token(oauth: FakeOAuth, strip: Any, *, rotate: bool = True) -> None:
-    """Make the fake answer without a refresh token, and (``rotate=False``) keep a used refresh
-    token valid, as a server that does not rotate them does (RFC 6749 section 6)."""
-    issue, take = oauth.issue, oauth.take_refresh_token
-
-    def issued(grant: Any) -> dict[str, Any]:
-        answer = issue(grant)
-        del oauth.refresh_tokens[answer["refresh_token"]]  # issued none: none works
-        return dict(strip(answer))
-
-    def taken(refresh_token: str, client_id: str, user_type: str | None) -> Any:
-        grant = take(refresh_token, client_id, user_type)
-        if grant is not None and not rotate:
-            oauth.refresh_tokens[refresh_token] = grant
-        return grant
-
-    oauth.issue = issued  # type: ignore[method-assign]
-    oauth.take_refresh_token = taken  # type: ignore[method-assign]
-
-
-@pytest.mark.parametrize("strip", list(NO_REFRESH_TOKEN.values()), ids=list(NO_REFRESH_TOKEN))
-async def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(strip: Any) -> None:
+@pytest.mark.parametrize("blank", list(NO_REFRESH_TOKEN.values()), ids=list(NO_REFRESH_TOKEN))
+async def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(blank: Edit) -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
-        issuing_no_refresh_token(oauth, strip, rotate=False)
+        # A server that does not rotate refresh tokens (RFC 6749 section 6).
+        oauth.issue_refresh_tokens = oauth.rotate_refresh_tokens = False
+        oauth.edit_answer = editing("refresh_token", blank)
         token = token_from(body, oauth, clock, vault)
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
@@ -202,7 +175,7 @@ async def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(strip:
 async def test_a_code_answer_without_a_refresh_token_works_until_it_expires(expiry: str) -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        issuing_no_refresh_token(oauth, NO_REFRESH_TOKEN["missing"])
+        oauth.issue_refresh_tokens = False
         token = await exchanged(pool, oauth, clock, vault)
         assert token.refresh_token == ""
         assert "refresh_token=<unset>" in repr(token)
@@ -224,7 +197,7 @@ async def test_a_code_answer_without_a_refresh_token_works_until_it_expires(expi
 async def test_a_saved_token_without_a_refresh_token_can_be_rebuilt() -> None:
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
-        issuing_no_refresh_token(oauth, NO_REFRESH_TOKEN["missing"])
+        oauth.issue_refresh_tokens = False
         issued = await exchanged(pool, oauth, clock, vault)
         # What an app saved of it, loaded again in another process.
         token = lc.OAuthToken(

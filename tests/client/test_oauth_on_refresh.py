@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 import leadconnector_async as lc
-from tests.client.test_oauth import LOC, Clock, Vault, installed, seeded, served, token_from
+from tests.client.test_oauth import (
+    LOC,
+    Clock,
+    Vault,
+    editing,
+    installed,
+    seeded,
+    served,
+    setting,
+    token_from,
+)
 
 
 async def test_on_refresh_may_call_the_api_for_the_same_location() -> None:
@@ -71,14 +81,8 @@ async def test_an_unexpected_user_type_in_the_answer_still_reaches_on_refresh() 
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
-        issue = oauth.issue
-
-        def odd_user_type(grant: Any) -> dict[str, Any]:
-            answer = issue(grant)
-            answer["userType"] = "Sub-Account"  # a value the client does not know
-            return answer
-
-        oauth.issue = odd_user_type  # type: ignore[method-assign]
+        # A value the client does not know.
+        oauth.edit_answer = editing("refresh_token", setting(userType="Sub-Account"))
         token = token_from(body, oauth, clock, vault)
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
@@ -106,12 +110,7 @@ async def test_an_odd_field_in_the_refresh_answer_never_costs_the_new_pair(
     clock, vault = Clock(), Vault()
     async with served(clock) as (fake, oauth, pool):
         body = installed(oauth)
-        issue = oauth.issue
-
-        def odd_answer(grant: Any) -> dict[str, Any]:
-            return {**issue(grant), **odd}
-
-        oauth.issue = odd_answer  # type: ignore[method-assign]
+        oauth.edit_answer = editing("refresh_token", setting(**odd))
         token = token_from(body, oauth, clock, vault)
         client = pool.for_location(LOC, token=token)
         contact_id = seeded(fake)
