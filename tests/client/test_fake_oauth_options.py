@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 
 from leadconnector_async.testing import FakeLeadConnector, FakeOAuth, TokenAnswerKind
 
+Refresh = Callable[[], Awaitable[dict[str, Any]]]
 
-async def refreshed(
-    http: aiohttp.ClientSession, fake: FakeLeadConnector, refresh_token: str
-) -> dict[str, Any]:
-    oauth = FakeOAuth.of(fake)
-    form = {
-        "client_id": oauth.client_id,
-        "client_secret": oauth.client_secret,
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "user_type": "Location",
-    }
-    async with http.post(f"{fake.url}/oauth/token", data=form) as response:
-        assert response.status == 200, await response.text()
-        answer: dict[str, Any] = await response.json()
-        return answer
+
+@asynccontextmanager
+async def installed() -> AsyncIterator[tuple[FakeOAuth, str, Refresh]]:
+    """The fake's OAuth server, a location grant's refresh token, and a refresh that sends it."""
+    async with FakeLeadConnector() as fake, aiohttp.ClientSession() as http:
+        oauth = FakeOAuth.of(fake)
+        used = oauth.redeem(oauth.authorize(location_id="loc-1"))["refresh_token"]
+        form = {
+            "client_id": oauth.client_id,
+            "client_secret": oauth.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": used,
+            "user_type": "Location",
+        }
+
+        async def refresh() -> dict[str, Any]:
+            async with http.post(f"{fake.url}/oauth/token", data=form) as response:
+                assert response.status == 200, await response.text()
+                answer: dict[str, Any] = await response.json()
+                return answer
+
+        yield oauth, used, refresh
 
 
 async def test_a_refresh_repeated_within_the_window_gets_the_edited_answer_again() -> None:
@@ -33,11 +43,9 @@ async def test_a_refresh_repeated_within_the_window_gets_the_edited_answer_again
         edited.append(kind)
         return {**answer, "expires_in": 0}
 
-    async with FakeLeadConnector() as fake, aiohttp.ClientSession() as http:
-        oauth = FakeOAuth.of(fake)
-        used = oauth.redeem(oauth.authorize(location_id="loc-1"))["refresh_token"]
+    async with installed() as (oauth, _, refresh):
         oauth.edit_answer = no_lifetime
-        first, again = [await refreshed(http, fake, used) for _ in range(2)]
+        first, again = [await refresh() for _ in range(2)]
     assert first["expires_in"] == 0
     assert again == first
     assert edited == ["refresh_token"]
@@ -45,22 +53,18 @@ async def test_a_refresh_repeated_within_the_window_gets_the_edited_answer_again
 
 
 async def test_without_rotation_a_used_refresh_token_keeps_getting_new_pairs() -> None:
-    async with FakeLeadConnector() as fake, aiohttp.ClientSession() as http:
-        oauth = FakeOAuth.of(fake)
-        used = oauth.redeem(oauth.authorize(location_id="loc-1"))["refresh_token"]
+    async with installed() as (oauth, used, refresh):
         oauth.rotate_refresh_tokens = False
-        first, second = [await refreshed(http, fake, used) for _ in range(2)]
+        first, second = [await refresh() for _ in range(2)]
     assert first["access_token"] != second["access_token"]
     assert set(oauth.refresh_tokens) == {used, first["refresh_token"], second["refresh_token"]}
     assert oauth.stats.repeated_refreshes == 0
 
 
 async def test_without_refresh_tokens_an_answer_has_none_and_none_is_registered() -> None:
-    async with FakeLeadConnector() as fake, aiohttp.ClientSession() as http:
-        oauth = FakeOAuth.of(fake)
-        used = oauth.redeem(oauth.authorize(location_id="loc-1"))["refresh_token"]
+    async with installed() as (oauth, _, refresh):
         oauth.issue_refresh_tokens = False
-        answer = await refreshed(http, fake, used)
+        answer = await refresh()
     assert "refresh_token" not in answer
-    assert answer["access_token"] in fake.tokens
+    assert answer["access_token"] in oauth.fake.tokens
     assert oauth.refresh_tokens == {}
