@@ -63,7 +63,9 @@ class Watchdog:
         # Cancelled one loop step later: a response that came in while the loop was busy has
         # woken its task in this step (I/O is handled before timers), and so is read whole
         # instead of being thrown away with its connection, which the next request would have
-        # to open again out of what is left of its own budget.
+        # to open again out of what is left of its own budget. Until then the sweep is the
+        # timer: a request watched meanwhile with an earlier deadline arms no second one.
+        self._timer_at = float("-inf")
         loop.call_soon(self._sweep, loop)
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:

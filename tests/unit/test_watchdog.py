@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from leadconnector_async._watchdog import Watchdog
 
@@ -39,10 +40,39 @@ async def test_a_task_still_waiting_after_its_deadline_is_cancelled_as_expired()
     assert task is not None
     watchdog.watch(task, loop.time() + 0.001)
     try:
-        await never
+        async with asyncio.timeout(5):  # (fails rather than hangs if no sweep ever comes)
+            await never
     except asyncio.CancelledError:
         assert watchdog.expired(task)  # (ours: taken back, so this task is not cancelled)
     finally:
         watchdog.forget(task)
     assert never.cancelled()
     assert task.cancelling() == 0
+
+
+async def test_a_request_watched_while_a_sweep_is_due_arms_no_second_timer() -> None:
+    # A request sent with its budget spent is watched in the loop step the timer fires, before
+    # the sweep: it must not start a second chain of timers (one sweep of every request in
+    # flight per deadline, for as long as any is in flight).
+    loop = asyncio.get_running_loop()
+    watchdog = Watchdog()
+
+    async def in_flight() -> None:
+        await loop.create_future()
+
+    keeper, first, late = (asyncio.ensure_future(in_flight()) for _ in range(3))
+    watchdog.watch(keeper, loop.time() + 60)  # a request in flight throughout
+    at = loop.time() + 0.01
+    watchdog.watch(first, at)
+    loop.call_at(at, lambda: watchdog.watch(late, at - 0.001))  # (runs after the timer's)
+    for task in (first, late):
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    # The loop's own timer heap: only it shows a timer the watchdog lost track of.
+    ours = [
+        handle
+        for handle in loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and getattr(handle._callback, "__self__", None) is watchdog
+    ]
+    keeper.cancel()
+    assert len(ours) == 1  # the one for the keeper's deadline
