@@ -4,9 +4,10 @@ aiohttp enforces ``ClientTimeout(total=...)`` with a timer handle, a timeout con
 callbacks per request: ~280 of its ~4,000 Python operations per request, and objects the garbage
 collector walks while the request is in flight. Here a request in flight is one dict entry (its
 task and deadline), and one timer, armed for the earliest deadline, cancels the tasks past
-theirs, as ``asyncio.timeout`` would: the transport tells that cancellation from any other by
-:meth:`Watchdog.expired` and turns it into its timeout error. The timer only ever moves earlier
-when a request arrives, so no stream of arrivals can postpone it.
+theirs, as ``asyncio.timeout`` would but one loop step after the timer fires (an answer
+already in is read first; see ``Watchdog._due``): the transport tells that cancellation from any
+other by :meth:`Watchdog.expired` and turns it into its timeout error. The timer only ever moves
+earlier when a request arrives, so no stream of arrivals can postpone it.
 """
 
 from __future__ import annotations
