@@ -44,7 +44,7 @@ _RATE_WINDOW = 0.5  # seconds of continuous saturation over which the admission 
 _OVERLOADED_WAIT = 0.1  # share of its budget a request may wait while the pool refuses others
 
 
-class _Queue(deque[asyncio.Future[None]]):
+class _Queue(deque[asyncio.Future[float]]):
     """One location's waiting requests, and how often its turn comes round."""
 
     __slots__ = ("interval", "turn_at")
@@ -114,8 +114,9 @@ class Admission:
 
     async def enter(
         self, key: str, deadline: float | None = None, *, refuse_early: bool = True
-    ) -> None:
-        """Wait for a place, taking turns with the other locations that wait.
+    ) -> float | None:
+        """Wait for a place, taking turns with the other locations that wait; return the loop
+        time it was handed over (``None``: one was free at once).
 
         Args:
             key: The location the request counts against (its turn order).
@@ -128,7 +129,7 @@ class Admission:
                 was sent.
         """
         if self.try_enter():
-            return
+            return None
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
         waiter = (self._loop or self._running_loop()).create_future()
@@ -142,7 +143,7 @@ class Admission:
             queue = self._queues[key] = _Queue(now)
         queue.append(waiter)
         self._grown(len(queue))
-        await self._deadlines.wait(
+        return await self._deadlines.wait(
             waiter,
             deadline,
             pass_on=self.leave,
@@ -165,7 +166,7 @@ class Admission:
                 interval = now - queue.turn_at
                 queue.interval = (queue.interval + interval) / 2 if queue.interval else interval
                 queue.turn_at = now
-                waiter.set_result(None)
+                waiter.set_result(now)
                 return
         self.free += 1
 
@@ -267,7 +268,7 @@ class Admission:
             longer.append(0)
         longer[length - 1] += 1
 
-    def _forget(self, key: str, waiter: asyncio.Future[None]) -> None:
+    def _forget(self, key: str, waiter: asyncio.Future[float]) -> None:
         queue = self._queues.get(key)
         if queue is None:
             return

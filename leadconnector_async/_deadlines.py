@@ -13,6 +13,9 @@ import asyncio
 import heapq
 from collections.abc import Callable
 from itertools import count
+from typing import Any, TypeVar
+
+W = TypeVar("W")
 
 _COMPACT_SLACK = 1024
 
@@ -23,13 +26,13 @@ class Deadlines:
     __slots__ = ("_heap", "_order", "_timer", "_timer_at", "_waiting")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._heap: list[tuple[float, int, asyncio.Future[Any]]] = []
         self._order = count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         self._waiting = 0  # calls of wait() with a deadline that have not returned yet
 
-    def _add(self, deadline: float, waiter: asyncio.Future[None]) -> None:
+    def _add(self, deadline: float, waiter: asyncio.Future[Any]) -> None:
         """Cancel ``waiter`` at ``deadline`` unless it is done by then."""
         heap = self._heap
         if len(heap) > 2 * self._waiting + _COMPACT_SLACK:
@@ -60,14 +63,15 @@ class Deadlines:
 
     async def wait(
         self,
-        waiter: asyncio.Future[None],
+        waiter: asyncio.Future[W],
         deadline: float | None,
         *,
         pass_on: Callable[[], None],
         withdraw: Callable[[], None],
         timed_out: Callable[[], Exception],
-    ) -> None:
-        """Wait until ``waiter`` is handed a place (its result set) or ``deadline`` passes.
+    ) -> W:
+        """Wait until ``waiter`` is handed a place (its result set, returned) or ``deadline``
+        passes.
 
         Args:
             waiter: The queued future the place is handed to.
@@ -82,7 +86,7 @@ class Deadlines:
             self._add(deadline, waiter)
             self._waiting += 1
         try:
-            await waiter
+            return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 pass_on()
@@ -100,7 +104,7 @@ class Deadlines:
         heapq.heapify(self._heap)
 
 
-def _expired(waiter: asyncio.Future[None]) -> bool:
+def _expired(waiter: asyncio.Future[Any]) -> bool:
     """True when ``waiter`` was cancelled by its deadline, not by its task being cancelled."""
     task = asyncio.current_task(waiter.get_loop())  # (with its loop: no getpid on Python 3.11)
     return waiter.cancelled() and (task is None or task.cancelling() == 0)

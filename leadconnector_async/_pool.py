@@ -11,6 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import aiohttp
 
 from ._admission import Admission
+from ._answer_times import AnswerTimes
 from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, Permit
 from ._transport import Transport
@@ -51,9 +52,11 @@ class Pool:
         # At most ``capacity`` requests in the transport, locations in turn (0: no gate).
         self.admission = Admission(capacity) if capacity > 0 else None
         self.closed = False
-        # How long requests that waited lately took from send to answer (seconds, a moving
-        # mean): what a wait leaves of a call's budget for its request (see LeadConnector).
-        self.answer_time = 0.0
+        # How long requests that waited lately took to be answered: what a wait leaves of a
+        # call's budget for its request (see LeadConnector._wait_until).
+        self.answers = AnswerTimes()
+        # Exchanges that outlived their calls (see _edge_send.py), cancelled when it closes.
+        self.exchanges: set[asyncio.Task[Any]] = set()
         self.sent = 0
         self.rate_limited = 0
         self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location
@@ -118,6 +121,15 @@ class Pool:
         held = self._renewals - {asyncio.current_task()}  # (closed by on_refresh itself)
         if held:
             await asyncio.wait(held, timeout=grace)
+
+    async def end_exchanges(self) -> None:
+        """Cancel the exchanges that outlived their calls (the pool is closing) and wait for
+        them to end."""
+        exchanges = list(self.exchanges)
+        for exchange in exchanges:
+            exchange.cancel()
+        if exchanges:
+            await asyncio.wait(exchanges)
 
     def running_loop(self) -> asyncio.AbstractEventLoop:
         """The pool's event loop, checked to be the one running this call (see

@@ -24,6 +24,7 @@ _CHUNK = 64 * 1024
 # a request through a cold session of its own cost more than the header merge it saved.
 _MOST_IDENTITIES = 32
 _CONTENT_TYPE = hdrs.CONTENT_TYPE
+WAITED_BUDGET = "what waiting to send left of its time budget"  # (a call's, once it waited)
 
 
 class Transport(Protocol):
@@ -216,15 +217,8 @@ class AiohttpTransport:
         except asyncio.CancelledError:
             if task is None or not self._watchdog.expired(task):
                 raise
-            budget = (
-                f"its {timeouts.total:g} s timeout"
-                if deadline is None
-                else "what waiting to send left of its time budget"
-            )
-            failure = TransportError(
-                f"no complete response for {request!r} within {budget} (it may have been applied)",
-                outcome_unknown=True,
-            )
+            budget = f"its {timeouts.total:g} s timeout" if deadline is None else WAITED_BUDGET
+            failure = cut_off(request, budget)
         finally:
             if task is not None:
                 self._watchdog.forget(task)
@@ -238,6 +232,14 @@ class AiohttpTransport:
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+
+
+def cut_off(request: Request, budget: str) -> TransportError:
+    """The error of ``request``, sent but not answered within ``budget`` (its description)."""
+    return TransportError(
+        f"no complete response for {request!r} within {budget} (it may have been applied)",
+        outcome_unknown=True,
+    )
 
 
 def _described(exc: BaseException) -> str:

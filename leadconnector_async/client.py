@@ -32,6 +32,7 @@ from ._config import (
     RetryPolicy,
     Timeouts,
 )
+from ._edge_send import EdgeSend
 from ._environ import TOKEN_FILE_VAR, TOKEN_VAR, read_environment
 from ._observe import AttemptHook, CallHook, CallTrace, Observer, log_rate_limited, log_retry
 from ._pool import CLOSED, Closable, Pool, pool_capacity, resumed
@@ -393,6 +394,7 @@ class LeadConnector(AsyncClosing):
                                 until = self._wait_until(deadline, now)
                                 permit = await pool.wait(self, limiter.acquire(key, until))
                         entered = None  # the gate to leave once the answer is in
+                        granted = None  # loop time a place was handed to it after a wait
                         sent = False
                         try:
                             if gate is not None:
@@ -406,7 +408,7 @@ class LeadConnector(AsyncClosing):
                                             deadline = self._slot_deadline(now, started)
                                         until = self._wait_until(deadline, now)
                                         refuse = authenticated
-                                    await gate.enter(key, until, refuse_early=refuse)
+                                    granted = await gate.enter(key, until, refuse_early=refuse)
                                 entered = gate
                                 judged = None  # (a retry is judged afresh)
                             lasting = token is not None and token is self._static_token
@@ -424,13 +426,25 @@ class LeadConnector(AsyncClosing):
                                 response = await pool.transport.send(request, self._config.timeouts)
                             else:  # what the wait left of the call's time budget
                                 sent_at = loop.time()
-                                try:
-                                    response = await pool.transport.send(
-                                        request, self._config.timeouts, deadline
-                                    )
-                                finally:  # (one cut off by the deadline counts too)
-                                    took = loop.time() - sent_at
-                                    pool.answer_time += (took - pool.answer_time) / 8
+                                since = sent_at if granted is None else granted
+                                answers = pool.answers
+                                if deadline - sent_at < 2 * answers.reserve:  # _edge_send.py
+                                    edge = EdgeSend(pool, since, entered, permit)
+                                    try:
+                                        response = await edge.send(
+                                            request, self._config.timeouts, deadline
+                                        )
+                                    except BaseException:
+                                        if edge.handed_over:  # given back when the exchange ends
+                                            entered = permit = None
+                                        raise
+                                else:
+                                    try:
+                                        response = await pool.transport.send(
+                                            request, self._config.timeouts, deadline
+                                        )
+                                    finally:  # (one cut off by the deadline counts too)
+                                        answers.record(loop.time() - since)
                             if trace is not None:
                                 trace.response = response
                         except BaseException:
@@ -606,12 +620,13 @@ class LeadConnector(AsyncClosing):
     def _wait_until(self, deadline: float | None, now: float) -> float | None:
         """When a wait for a send slot or a place in the pool, begun at loop time ``now`` by a
         call whose budget ends at ``deadline``, must end: early enough for the request to be
-        answered in what is left, as requests that waited lately were (but never more than
-        half the time left goes to that). A call admitted later would be sent only to be cut
-        off: a wasted slot, and a write whose outcome nobody knows. ``None``: no deadline."""
+        answered in what is left, as requests that waited lately were (the reserve of
+        ``_answer_times.py``, but never more than half the time left). A call admitted later
+        would be sent only to be cut off: a wasted slot, and a write whose outcome nobody
+        knows. ``None``: no deadline."""
         if deadline is None:
             return None
-        return deadline - min(self._pool.answer_time, (deadline - now) / 2)
+        return deadline - min(self._pool.answers.reserve, (deadline - now) / 2)
 
     def _learn_from(self, result: object) -> None:
         # A token whose location is unknown sent this; an answer naming it tells us where.
@@ -637,6 +652,7 @@ class LeadConnector(AsyncClosing):
             try:
                 await pool.settle(RENEWAL_GRACE)
             finally:
+                await pool.end_exchanges()
                 await pool.transport.aclose()
 
     async def __aenter__(self) -> LeadConnector:

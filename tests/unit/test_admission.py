@@ -68,7 +68,7 @@ class _Clock:
         return self.now
 
 
-async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Task[None]]:
+async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Task[float | None]]:
     waiting = [asyncio.ensure_future(gate.enter(key)) for key in keys]
     await asyncio.sleep(0)  # each reaches its queue
     return waiting
@@ -76,7 +76,7 @@ async def _queued(gate: Admission, keys: list[str]) -> list[asyncio.Task[None]]:
 
 async def _six_waiting_at_8_a_second(
     clock: _Clock,
-) -> tuple[Admission, list[asyncio.Task[None]]]:
+) -> tuple[Admission, list[asyncio.Task[float | None]]]:
     """A one-place gate, ten locations queued, four admitted in 0.5 s: six wait, 8 a second."""
     gate = Admission(1, clock)
     assert gate.try_enter()
@@ -219,3 +219,14 @@ async def test_waits_that_ended_do_not_pile_up_behind_a_deadline() -> None:
         await waiting
     assert gate.waiting == 0
     assert most <= 1025
+
+
+async def test_a_waiting_request_learns_when_its_place_was_handed_over() -> None:
+    now = [10.0]
+    gate = Admission(1, clock=lambda: now[0])
+    assert await gate.enter("a") is None  # a place was free: no wait, no hand-over time
+    waiting = asyncio.ensure_future(gate.enter("b"))
+    await asyncio.sleep(0)
+    now[0] = 12.5
+    gate.leave()
+    assert await waiting == 12.5

@@ -1,0 +1,96 @@
+"""A request sent at the edge of its call's time budget: its exchange may outlive the call.
+
+A call that waited for a place in the pool is sent with what the wait left of its budget (at
+least the reserve of ``_answer_times.py``). When the budget ends first, the call must end; but a
+request cut off mid-exchange closes its connection (aiohttp can neither reuse a connection
+mid-response nor keep a half-made one), and the request the freed place goes to must open a new
+one out of what is left of its own budget, in a saturated pool often too little. There the
+cut-offs fed on each other: with 3,000 paced locations and 1 s budgets, about 500 connections a
+second were opened and dropped, and each served a fraction of what it cost.
+
+So a request sent with less than twice the reserve left runs in a task of its own. The call
+still ends at its deadline, with the error of any request cut off; the exchange goes on (within
+the request's own timeout), puts its connection back, and only then gives back the place in
+the pool and the send slot (with the answer's rate-limit headers). A request sent with more
+time than that is sent in the call's own task, as every other request is: a task costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from ._config import Timeouts
+from ._protocol import Request, Response
+from ._transport import WAITED_BUDGET, cut_off
+
+if TYPE_CHECKING:
+    from ._admission import Admission
+    from ._limiter_seam import Permit
+    from ._pool import Pool
+
+
+class EdgeSend:
+    """One request sent at the edge of its call's budget, and what it holds: its place in the
+    pool and its send slot, given back by the call or, once :attr:`handed_over`, by the
+    exchange when it ends.
+
+    Args:
+        pool: The pool it is sent through.
+        since: Loop time its place was handed over (or it was sent): its answer time's start.
+        gate: The admission it holds a place of (``None``: none).
+        permit: Its send slot (``None``: none).
+    """
+
+    __slots__ = ("_gate", "_permit", "_pool", "_since", "handed_over")
+
+    def __init__(
+        self, pool: Pool, since: float, gate: Admission | None, permit: Permit | None
+    ) -> None:
+        self._pool = pool
+        self._since = since
+        self._gate = gate
+        self._permit = permit
+        self.handed_over = False  # the exchange outlived the call and gives back what it holds
+
+    async def send(self, request: Request, timeouts: Timeouts, deadline: float) -> Response:
+        """Send ``request``; its response, if in by ``deadline`` (loop time).
+
+        Raises:
+            TransportError: No complete response by ``deadline`` (the exchange goes on), or
+                what ended the exchange before it.
+        """
+        pool = self._pool
+        loop = asyncio.get_running_loop()
+        own = None if timeouts.total is None else loop.time() + timeouts.total
+        exchange = loop.create_task(pool.transport.send(request, timeouts, own))
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.shield(exchange)
+        except TimeoutError:
+            if exchange.done() and not exchange.cancelled():
+                return exchange.result()  # in as the deadline passed: read, as the watchdog does
+            failure = cut_off(request, WAITED_BUDGET)
+        finally:
+            if exchange.done():
+                pool.answers.record(loop.time() - self._since)
+            else:  # late, or the call was cancelled: the exchange goes on without it
+                self.handed_over = True
+                pool.exchanges.add(exchange)
+                exchange.add_done_callback(self._settle)
+        raise failure
+
+    def _settle(self, exchange: asyncio.Task[Response]) -> None:
+        pool = self._pool
+        pool.exchanges.discard(exchange)
+        answered = not exchange.cancelled() and exchange.exception() is None
+        if not exchange.cancelled():  # (cancelled: the pool closed)
+            pool.answers.record(exchange.get_loop().time() - self._since)
+        if self._gate is not None:
+            self._gate.leave()
+        permit = self._permit
+        if permit is not None:
+            if answered:
+                pool.finish(permit, exchange.result().headers)
+            elif pool.limiter is not None:
+                pool.limiter.release(permit)

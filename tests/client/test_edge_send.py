@@ -1,0 +1,152 @@
+"""A request sent at the edge of its call's budget (after a wait left it less than twice the
+reserve) runs in a task of its own: when its answer is late the call ends at its deadline, but
+the exchange goes on and keeps its connection, and its place in the pool is given back only
+when the exchange ends. Against a keep-alive server on 127.0.0.1 that counts its connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+import leadconnector_async as lc
+
+CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
+
+
+class KeepAliveServer:
+    """Answers each request on its connection after ``delays[n]`` seconds (the n-th request;
+    ``None``: never), keeping the connection open; notes what happened in ``events``."""
+
+    def __init__(self, delays: list[float | None]) -> None:
+        self.delays = delays
+        self.connections = 0
+        self.events: list[str] = []  # "in c1", "out c1", "closed"
+        self.url = ""
+        self._writers: list[asyncio.StreamWriter] = []
+        self._arrivals: dict[str, asyncio.Event] = {}
+
+    async def arrival(self, path: str) -> None:
+        """Return once the request for ``path`` (its last segment) is in."""
+        await self._arrivals.setdefault(path, asyncio.Event()).wait()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.append(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ", 2)[1].decode().rsplit("/", 1)[-1]
+                delay = self.delays[sum(e.startswith("in ") for e in self.events)]
+                self.events.append(f"in {path}")
+                self._arrivals.setdefault(path, asyncio.Event()).set()
+                if delay is None:
+                    await asyncio.Event().wait()
+                else:
+                    await asyncio.sleep(delay)  # the scenario's server time, not synchronisation
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(CONTACT)}\r\n\r\n".encode()
+                    + CONTACT
+                )
+                await writer.drain()
+                self.events.append(f"out {path}")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.events.append("closed")
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def keep_alive(delays: list[float | None]) -> AsyncIterator[KeepAliveServer]:
+    server = KeepAliveServer(delays)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
+    server.url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+    try:
+        yield server
+    finally:
+        listening.close()
+        for writer in server._writers:
+            writer.transport.abort()
+        await listening.wait_closed()
+
+
+def one_connection(server: KeepAliveServer, timeout: float) -> lc.LeadConnector:
+    return lc.LeadConnector(
+        "tok",
+        location_id="loc",
+        base_url=server.url,
+        connection_limit=1,
+        timeout=timeout,
+        max_retries=0,
+    )
+
+
+async def _late_third_call(client: lc.LeadConnector) -> BaseException:
+    """c1 is sent at once; c2 and c3 wait for the one connection. c2's answer (0.15 s after
+    its place) sets the reserve to 0.45 s, so c3, handed its place with 0.45 s of its 0.75 s
+    left, is sent at the edge; the server answers it after 0.6 s: late."""
+    first, second, third = await asyncio.gather(
+        client.contacts.get("c1"),
+        client.contacts.get("c2"),
+        client.contacts.get("c3"),
+        return_exceptions=True,
+    )
+    assert isinstance(first, lc.Contact), first
+    assert isinstance(second, lc.Contact), second
+    assert isinstance(third, BaseException)
+    return third
+
+
+async def test_a_late_answer_ends_the_call_but_not_its_connection() -> None:
+    async with keep_alive([0.15, 0.15, 0.6, 0.0]) as server:
+        async with one_connection(server, timeout=0.75) as client:
+            late = await _late_third_call(client)
+            assert isinstance(late, lc.TransportError), late
+            assert "what waiting to send left of its time budget" in str(late)
+            assert late.outcome_unknown
+            assert server.events[-1] == "in c3"  # the call ended before its answer came
+            # The next call waits for the place the exchange still holds, then goes over
+            # the connection the late answer came back on.
+            fourth = await client.contacts.get("c4")
+        assert isinstance(fourth, lc.Contact)
+        assert server.events[:8] == [
+            *("in c1", "out c1", "in c2", "out c2"),
+            *("in c3", "out c3", "in c4", "out c4"),
+        ]
+        assert server.connections == 1
+        assert client.request_counts.sent == 4
+
+
+async def test_closing_the_client_ends_an_exchange_that_outlived_its_call() -> None:
+    async with keep_alive([0.15, 0.15, None]) as server:
+        async with one_connection(server, timeout=0.75) as client:
+            late = await _late_third_call(client)
+            assert isinstance(late, lc.TransportError), late
+            assert server.events[-1] == "in c3"
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if "AiohttpTransport.send" in getattr(task.get_coro(), "__qualname__", "")
+            and not task.done()
+        ]
+        assert pending == []
+    assert server.connections == 1
+
+
+async def test_a_call_cancelled_at_the_edge_gives_its_place_back_when_the_exchange_ends() -> None:
+    async with keep_alive([0.15, 0.15, 0.3, 0.0]) as server:
+        async with one_connection(server, timeout=0.75) as client:
+            calls = [asyncio.ensure_future(client.contacts.get(f"c{n}")) for n in range(1, 4)]
+            await asyncio.gather(*calls[:2])
+            await server.arrival("c3")  # sent at the edge (as in the test above)
+            calls[2].cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await calls[2]
+            fourth = await client.contacts.get("c4")
+        assert isinstance(fourth, lc.Contact)
+        assert server.events[4:8] == ["in c3", "out c3", "in c4", "out c4"]
+        assert server.connections == 1
