@@ -9,7 +9,9 @@ saturation the mean of that is far below what a loaded loop's slow turns take; m
 timed from the send) let through requests of which four in ten were late.
 
 So the reserve is TCP's retransmission timeout (RFC 6298) for the same question: the smoothed
-answer time plus four times its smoothed deviation.
+answer time plus four times its smoothed deviation. As in TCP (Karn's rule), only an answer is
+a sample: a request cut off or failed says nothing of how long an answer takes, and one cut off
+at a hung server's 30 s would have made every wait after it end at half its budget.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ class AnswerTimes:
         self.reserve = 0.0  # what a wait leaves of a budget for the request
 
     def record(self, took: float) -> None:
-        """A request that waited ended (answered or failed) ``took`` seconds after it was
-        handed its place, or after it was sent when it waited only for a send slot."""
+        """A request that waited was answered ``took`` seconds after it was handed its place,
+        or after it was sent when it waited only for a send slot."""
         if self.mean:
             self.spread += (abs(took - self.mean) - self.spread) / 4
             self.mean += (took - self.mean) / 8

@@ -9,9 +9,10 @@ cut-offs fed on each other: with 3,000 paced locations and 1 s budgets, about 50
 second were opened and dropped, and each served a fraction of what it cost.
 
 So a request sent with less than twice the reserve left runs in a task of its own. The call
-still ends at its deadline, with the error of any request cut off; the exchange goes on (within
-the request's own timeout), puts its connection back, and only then gives back the place in
-the pool and the send slot (with the answer's rate-limit headers). A request sent with more
+still ends at its deadline, with the error of any request cut off; the exchange goes on (for
+twice the reserve at most, and within the request's own timeout), puts its connection back, and
+only then gives back the place in the pool and the send slot (with the answer's rate-limit
+headers). A request sent with more
 time than that is sent in the call's own task, as every other request is: a task costs.
 """
 
@@ -62,7 +63,11 @@ class EdgeSend:
         """
         pool = self._pool
         loop = asyncio.get_running_loop()
-        own = None if timeouts.total is None else loop.time() + timeouts.total
+        # The exchange outlives the call by twice the reserve at most (a request's own
+        # timeout at most): bounded, whether or not the request has a timeout of its own.
+        own = deadline + 2 * pool.answers.reserve
+        if timeouts.total is not None:
+            own = min(own, loop.time() + timeouts.total)
         exchange = loop.create_task(pool.transport.send(request, timeouts, own))
         try:
             async with asyncio.timeout_at(deadline):
@@ -73,7 +78,8 @@ class EdgeSend:
             failure = cut_off(request, WAITED_BUDGET)
         finally:
             if exchange.done():
-                pool.answers.record(loop.time() - self._since)
+                if not exchange.cancelled() and exchange.exception() is None:
+                    pool.answers.record(loop.time() - self._since)
             else:  # late, or the call was cancelled: the exchange goes on without it
                 self.handed_over = True
                 pool.exchanges.add(exchange)
@@ -84,7 +90,7 @@ class EdgeSend:
         pool = self._pool
         pool.exchanges.discard(exchange)
         answered = not exchange.cancelled() and exchange.exception() is None
-        if not exchange.cancelled():  # (cancelled: the pool closed)
+        if answered:  # (late, but an answer: a sample like any other)
             pool.answers.record(exchange.get_loop().time() - self._since)
         if self._gate is not None:
             self._gate.leave()

@@ -439,12 +439,10 @@ class LeadConnector(AsyncClosing):
                                             entered = permit = None
                                         raise
                                 else:
-                                    try:
-                                        response = await pool.transport.send(
-                                            request, self._config.timeouts, deadline
-                                        )
-                                    finally:  # (one cut off by the deadline counts too)
-                                        answers.record(loop.time() - since)
+                                    response = await pool.transport.send(
+                                        request, self._config.timeouts, deadline
+                                    )
+                                    answers.record(loop.time() - since)
                             if trace is not None:
                                 trace.response = response
                         except BaseException:

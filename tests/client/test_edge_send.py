@@ -27,11 +27,15 @@ class KeepAliveServer:
         self.events: list[str] = []  # "in c1", "out c1", "closed"
         self.url = ""
         self._writers: list[asyncio.StreamWriter] = []
-        self._arrivals: dict[str, asyncio.Event] = {}
+        self._seen: dict[str, asyncio.Event] = {}
 
-    async def arrival(self, path: str) -> None:
-        """Return once the request for ``path`` (its last segment) is in."""
-        await self._arrivals.setdefault(path, asyncio.Event()).wait()
+    async def seen(self, event: str) -> None:
+        """Return once ``event`` (as in :attr:`events`) has happened."""
+        await self._seen.setdefault(event, asyncio.Event()).wait()
+
+    def _note(self, event: str) -> None:
+        self.events.append(event)
+        self._seen.setdefault(event, asyncio.Event()).set()
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -41,21 +45,20 @@ class KeepAliveServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 path = head.split(b" ", 2)[1].decode().rsplit("/", 1)[-1]
                 delay = self.delays[sum(e.startswith("in ") for e in self.events)]
-                self.events.append(f"in {path}")
-                self._arrivals.setdefault(path, asyncio.Event()).set()
+                self._note(f"in {path}")
                 if delay is None:
-                    await asyncio.Event().wait()
-                else:
-                    await asyncio.sleep(delay)  # the scenario's server time, not synchronisation
+                    await reader.read()  # never answered: until the client hangs up
+                    raise ConnectionResetError
+                await asyncio.sleep(delay)  # the scenario's server time, not synchronisation
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                     + f"Content-Length: {len(CONTACT)}\r\n\r\n".encode()
                     + CONTACT
                 )
                 await writer.drain()
-                self.events.append(f"out {path}")
+                self._note(f"out {path}")
         except (ConnectionError, asyncio.IncompleteReadError):
-            self.events.append("closed")
+            self._note("closed")
         finally:
             writer.close()
 
@@ -142,7 +145,7 @@ async def test_a_call_cancelled_at_the_edge_gives_its_place_back_when_the_exchan
         async with one_connection(server, timeout=0.75) as client:
             calls = [asyncio.ensure_future(client.contacts.get(f"c{n}")) for n in range(1, 4)]
             await asyncio.gather(*calls[:2])
-            await server.arrival("c3")  # sent at the edge (as in the test above)
+            await server.seen("in c3")  # sent at the edge (as in the test above)
             calls[2].cancel()
             with pytest.raises(asyncio.CancelledError):
                 await calls[2]
@@ -150,3 +153,42 @@ async def test_a_call_cancelled_at_the_edge_gives_its_place_back_when_the_exchan
         assert isinstance(fourth, lc.Contact)
         assert server.events[4:8] == ["in c3", "out c3", "in c4", "out c4"]
         assert server.connections == 1
+
+
+async def test_an_exchange_outliving_its_call_is_bounded_without_a_request_timeout() -> None:
+    # No request timeout, only the call's: c3 (sent at the edge as above, its reserve 0.3 s
+    # of a 0.5 s budget) is never answered. Its exchange ends twice the reserve after the
+    # call, and its place serves the next call.
+    async with keep_alive([0.1, 0.1, None, 0.0]) as server:
+        async with lc.LeadConnector(
+            "tok",
+            location_id="loc",
+            base_url=server.url,
+            connection_limit=1,
+            timeout=lc.Timeouts(total=None),
+            retry=lc.RetryPolicy(max_retries=0, deadline=0.5),
+        ) as client:
+            late = await _late_third_call(client)
+            assert isinstance(late, lc.TransportError), late
+            await asyncio.wait_for(server.seen("closed"), 5)  # (not forever: the bound)
+            fourth = await client.contacts.get("c4")
+        assert isinstance(fourth, lc.Contact)
+        assert server.connections == 2
+
+
+async def test_a_request_cut_off_is_not_taken_for_an_answer_time() -> None:
+    # c2's answer (0.025 s) makes the reserve 0.075 s. c4 waits a moment, is sent with its
+    # whole 0.5 s and never answered: cut off, it says nothing of how long answers take. x2
+    # then waits 0.3 s for x1: taken for a 0.5 s answer, the cut-off would have ended x2's
+    # wait at half its budget (0.25 s), refused.
+    async with keep_alive([0.025, 0.025, 0.0, None, 0.3, 0.0]) as server:
+        async with one_connection(server, timeout=0.5) as client:
+            await asyncio.gather(client.contacts.get("c1"), client.contacts.get("c2"))
+            cut = await asyncio.gather(
+                client.contacts.get("c3"), client.contacts.get("c4"), return_exceptions=True
+            )
+            assert isinstance(cut[1], lc.TransportError), cut
+            after = await asyncio.gather(client.contacts.get("x1"), client.contacts.get("x2"))
+        assert all(isinstance(contact, lc.Contact) for contact in after)
+        start = server.events.index("in x1")
+        assert server.events[start : start + 4] == ["in x1", "out x1", "in x2", "out x2"]
