@@ -45,14 +45,13 @@ _OVERLOADED_WAIT = 0.1  # share of its budget a request may wait while the pool 
 
 
 class _Queue(deque[asyncio.Future[float]]):
-    """One location's waiting requests, and how often its turn comes round."""
+    """One location's waiting requests, and how often its turn comes round (both set by
+    :meth:`Admission.enter`: no ``__init__`` of its own, one frame fewer per wait)."""
 
     __slots__ = ("interval", "turn_at")
 
-    def __init__(self, now: float) -> None:
-        super().__init__()
-        self.turn_at = now  # loop time of its last turn (or of joining the turn order)
-        self.interval = 0.0  # recent time between its turns, smoothed (0: not measured yet)
+    turn_at: float  # loop time of its last turn (or of joining the turn order)
+    interval: float  # recent time between its turns, smoothed (0: not measured yet)
 
 
 class Admission:
@@ -140,9 +139,13 @@ class Admission:
                 self._window_start, self._window_left = now, self._left
                 self._window_rate = self._rate = 0.0
                 self._arrived.clear()
-            queue = self._queues[key] = _Queue(now)
+            queue = self._queues[key] = _Queue()
+            queue.turn_at, queue.interval = now, 0.0
         queue.append(waiter)
-        self._grown(len(queue))
+        length, longer = len(queue), self._longer
+        if length > len(longer):
+            longer.append(0)
+        longer[length - 1] += 1
         return await self._deadlines.wait(
             waiter,
             deadline,
@@ -162,7 +165,8 @@ class Admission:
             if queue:
                 queues[key] = queue  # to the back of the line
             if not waiter.done():
-                now = self._now()
+                clock = self._clock  # (set by the enter() that queued the waiter)
+                now = clock() if clock is not None else self._now()
                 interval = now - queue.turn_at
                 queue.interval = (queue.interval + interval) / 2 if queue.interval else interval
                 queue.turn_at = now
@@ -189,7 +193,9 @@ class Admission:
         if now is None:
             now = self._now()
         self._arrived.add(key)
-        rate = self._measured_rate(now)
+        if now - self._window_start >= _RATE_WINDOW:
+            self._next_window(now)
+        rate = self._rate
         queue = self._queues.get(key)
         if queue is None:  # its location's first waiting request: see the module's docstring
             return False
@@ -251,22 +257,15 @@ class Admission:
             loop = self._loop = asyncio.get_running_loop()
         return loop
 
-    def _measured_rate(self, now: float) -> float:
+    def _next_window(self, now: float) -> None:
+        """A rate window ended: measure the admission rate and the askers over it."""
         elapsed = now - self._window_start
-        if elapsed >= _RATE_WINDOW:
-            self._askers = max(len(self._arrived), 1)
-            self._arrived.clear()
-            rate = (self._left - self._window_left) / elapsed
-            self._rate = max(rate, self._window_rate)
-            self._window_rate = rate
-            self._window_start, self._window_left = now, self._left
-        return self._rate
-
-    def _grown(self, length: int) -> None:
-        longer = self._longer
-        if length > len(longer):
-            longer.append(0)
-        longer[length - 1] += 1
+        self._askers = max(len(self._arrived), 1)
+        self._arrived.clear()
+        rate = (self._left - self._window_left) / elapsed
+        self._rate = max(rate, self._window_rate)
+        self._window_rate = rate
+        self._window_start, self._window_left = now, self._left
 
     def _forget(self, key: str, waiter: asyncio.Future[float]) -> None:
         queue = self._queues.get(key)
