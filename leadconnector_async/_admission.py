@@ -127,7 +127,8 @@ class Admission:
             PoolTimeoutError: No place by ``deadline``, or none predicted by then; nothing
                 was sent.
         """
-        if self.try_enter():
+        if self.free > 0 and not self._queues:  # (try_enter written out: callers tried it)
+            self.free -= 1
             return None
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
