@@ -14,6 +14,8 @@ import pytest
 
 import leadconnector_async as lc
 
+from ._loopback import loopback
+
 CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
 
 
@@ -26,7 +28,7 @@ class KeepAliveServer:
         self.connections = 0
         self.events: list[str] = []  # "in c1", "out c1", "closed"
         self.url = ""
-        self._writers: list[asyncio.StreamWriter] = []
+        self.writers: list[asyncio.StreamWriter] = []
         self._seen: dict[str, asyncio.Event] = {}
 
     async def seen(self, event: str) -> None:
@@ -39,7 +41,7 @@ class KeepAliveServer:
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        self._writers.append(writer)
+        self.writers.append(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -66,15 +68,8 @@ class KeepAliveServer:
 @asynccontextmanager
 async def keep_alive(delays: list[float | None]) -> AsyncIterator[KeepAliveServer]:
     server = KeepAliveServer(delays)
-    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
-    server.url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
-    try:
+    async with loopback(server.serve, server.writers) as server.url:
         yield server
-    finally:
-        listening.close()
-        for writer in server._writers:
-            writer.transport.abort()
-        await listening.wait_closed()
 
 
 def one_connection(server: KeepAliveServer, timeout: float) -> lc.LeadConnector:

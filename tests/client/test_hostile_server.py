@@ -18,6 +18,7 @@ import pytest
 
 import leadconnector_async as lc
 
+from ._loopback import loopback
 from ._secrets import assert_secret_unreachable
 
 TOKEN = "hostile-test-token-s3cr3t"
@@ -64,15 +65,8 @@ async def serving(
     respond: Callable[[RawServer, asyncio.StreamWriter], Awaitable[None]],
 ) -> AsyncIterator[RawServer]:
     raw = RawServer(respond)
-    server = await asyncio.start_server(raw._serve, "127.0.0.1", 0)
-    raw.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
+    async with loopback(raw._serve, raw.writers) as raw.url:
         yield raw
-    finally:
-        server.close()
-        for writer in raw.writers:
-            writer.transport.abort()
-        await server.wait_closed()
 
 
 def client_for(raw: RawServer, token: str = TOKEN, **options: object) -> lc.LeadConnector:
