@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from ._config import Timeouts
+from ._config import RateLimit, Timeouts
 from ._protocol import Request, Response
+from ._rate_headers import LONGEST_WAIT, retry_after
+from ._request_tally import CURRENT_TALLY
 from ._transport import WAITED_BUDGET, cut_off
 
 if TYPE_CHECKING:
@@ -41,17 +43,28 @@ class EdgeSend:
         since: Loop time its place was handed over (or it was sent): its answer time's start.
         gate: The admission it holds a place of (``None``: none).
         permit: Its send slot (``None``: none).
+        key: The location it counts against (a late 429 pauses it).
+        limit: The client's rate limit, whose window a late 429's interval is read against.
     """
 
-    __slots__ = ("_gate", "_permit", "_pool", "_since", "handed_over")
+    __slots__ = ("_gate", "_key", "_limit", "_permit", "_pool", "_since", "_tally", "handed_over")
 
     def __init__(
-        self, pool: Pool, since: float, gate: Admission | None, permit: Permit | None
+        self,
+        pool: Pool,
+        since: float,
+        gate: Admission | None,
+        permit: Permit | None,
+        key: str,
+        limit: RateLimit | None,
     ) -> None:
         self._pool = pool
         self._since = since
         self._gate = gate
         self._permit = permit
+        self._key = key
+        self._limit = limit
+        self._tally = CURRENT_TALLY.get()  # (the job whose call this is, if any)
         self.handed_over = False  # the exchange outlived the call and gives back what it holds
 
     async def send(self, request: Request, timeouts: Timeouts, deadline: float) -> Response:
@@ -100,3 +113,15 @@ class EdgeSend:
                 pool.finish(permit, exchange.result().headers)
             elif pool.limiter is not None:
                 pool.limiter.release(permit)
+        if answered and exchange.result().status == 429:
+            self._rate_limited(exchange.result())
+
+    def _rate_limited(self, response: Response) -> None:
+        """A late 429 counts, and pauses its location as one in time does: the call's retry,
+        or the location's next call, must not spend a request on another."""
+        pool = self._pool
+        pool.count_rate_limited(self._tally)
+        period = None if self._limit is None else self._limit.period
+        pause = retry_after(response.headers, period=period)
+        if pause is not None and pool.limiter is not None:
+            pool.limiter.penalize(self._key, min(pause, LONGEST_WAIT))

@@ -14,6 +14,7 @@ from ._admission import Admission
 from ._answer_times import AnswerTimes
 from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, Permit
+from ._request_tally import RequestTally
 from ._transport import Transport
 from .auth import ANONYMOUS_KEY, TokenSource
 from .errors import ClientClosedError, ConfigurationError
@@ -121,6 +122,12 @@ class Pool:
         held = self._renewals - {asyncio.current_task()}  # (closed by on_refresh itself)
         if held:
             await asyncio.wait(held, timeout=grace)
+
+    def count_rate_limited(self, tally: RequestTally | None) -> None:
+        """A response was a 429: count it, and in the running job's ``tally`` if there is one."""
+        self.rate_limited += 1
+        if tally is not None:
+            tally.rate_limited += 1
 
     async def end_exchanges(self) -> None:
         """Cancel the exchanges that outlived their calls (the pool is closing) and wait for

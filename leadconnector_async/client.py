@@ -422,14 +422,18 @@ class LeadConnector(AsyncClosing):
                                 tally.sent += 1
                             if trace is not None:
                                 trace.sending()
-                            if deadline is None:
+                            if deadline is None or not authenticated:
+                                # (A token request gets its own timeout, whatever its wait left:
+                                # its answer may be the only copy of a single-use grant.)
                                 response = await pool.transport.send(request, self._config.timeouts)
                             else:  # what the wait left of the call's time budget
                                 sent_at = loop.time()
                                 since = sent_at if granted is None else granted
                                 answers = pool.answers
-                                if deadline - sent_at < 2 * answers.reserve:  # _edge_send.py
-                                    edge = EdgeSend(pool, since, entered, permit)
+                                if deadline - sent_at < 2 * answers.reserve:
+                                    edge = EdgeSend(  # see _edge_send.py
+                                        pool, since, entered, permit, key, self._config.rate_limit
+                                    )
                                     try:
                                         response = await edge.send(
                                             request, self._config.timeouts, deadline
@@ -458,9 +462,7 @@ class LeadConnector(AsyncClosing):
                         if permit is not None:  # the slot cools; the headers correct the picture
                             pool.finish(permit, response.headers)
                         if response.status == 429:
-                            pool.rate_limited += 1
-                            if tally is not None:
-                                tally.rate_limited += 1
+                            pool.count_rate_limited(tally)
                         try:
                             result = parse_response(call, response, token, self._config.rate_limit)
                         except AuthenticationError as error:
@@ -650,8 +652,10 @@ class LeadConnector(AsyncClosing):
             try:
                 await pool.settle(RENEWAL_GRACE)
             finally:
-                await pool.end_exchanges()
-                await pool.transport.aclose()
+                try:
+                    await pool.end_exchanges()
+                finally:  # (even when closing is cancelled meanwhile)
+                    await pool.transport.aclose()
 
     async def __aenter__(self) -> LeadConnector:
         self._refuse_if_closed()

@@ -7,12 +7,16 @@ when the exchange ends. Against a keep-alive server on 127.0.0.1 that counts its
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
 import leadconnector_async as lc
+from leadconnector_async._transport import AiohttpTransport
 
 from ._loopback import loopback
 
@@ -21,10 +25,12 @@ CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
 
 class KeepAliveServer:
     """Answers each request on its connection after ``delays[n]`` seconds (the n-th request;
-    ``None``: never), keeping the connection open; notes what happened in ``events``."""
+    ``None``: never), keeping the connection open; notes what happened in ``events``. The
+    answer is a contact, or ``answers[path]`` (the last segment of the request's path)."""
 
-    def __init__(self, delays: list[float | None]) -> None:
+    def __init__(self, delays: list[float | None], answers: dict[str, bytes] | None = None) -> None:
         self.delays = delays
+        self.answers = answers or {}
         self.connections = 0
         self.events: list[str] = []  # "in c1", "out c1", "closed"
         self.url = ""
@@ -45,6 +51,8 @@ class KeepAliveServer:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                await reader.readexactly(int(length[1]) if length else 0)
                 path = head.split(b" ", 2)[1].decode().rsplit("/", 1)[-1]
                 delay = self.delays[sum(e.startswith("in ") for e in self.events)]
                 self._note(f"in {path}")
@@ -52,11 +60,7 @@ class KeepAliveServer:
                     await reader.read()  # never answered: until the client hangs up
                     raise ConnectionResetError
                 await asyncio.sleep(delay)  # the scenario's server time, not synchronisation
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    + f"Content-Length: {len(CONTACT)}\r\n\r\n".encode()
-                    + CONTACT
-                )
+                writer.write(self.answers.get(path) or answer(CONTACT))
                 await writer.drain()
                 self._note(f"out {path}")
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -65,9 +69,17 @@ class KeepAliveServer:
             writer.close()
 
 
+def answer(body: bytes, status: str = "200 OK", *headers: str) -> bytes:
+    """An HTTP/1.1 answer that keeps its connection."""
+    head = [f"HTTP/1.1 {status}", "Content-Type: application/json", *headers]
+    return ("\r\n".join([*head, f"Content-Length: {len(body)}"]) + "\r\n\r\n").encode() + body
+
+
 @asynccontextmanager
-async def keep_alive(delays: list[float | None]) -> AsyncIterator[KeepAliveServer]:
-    server = KeepAliveServer(delays)
+async def keep_alive(
+    delays: list[float | None], answers: dict[str, bytes] | None = None
+) -> AsyncIterator[KeepAliveServer]:
+    server = KeepAliveServer(delays, answers)
     async with loopback(server.serve, server.writers) as server.url:
         yield server
 
@@ -187,3 +199,77 @@ async def test_a_request_cut_off_is_not_taken_for_an_answer_time() -> None:
         assert all(isinstance(contact, lc.Contact) for contact in after)
         start = server.events.index("in x1")
         assert server.events[start : start + 4] == ["in x1", "out x1", "in x2", "out x2"]
+
+
+async def test_a_late_429_counts_and_pauses_its_location() -> None:
+    # c3's answer, late as in the first test, is a 429 asking for 30 s. c4 already holds its
+    # send slot when the exchange ends and gives back the place; c5, asked after, is refused
+    # without being sent, as after a 429 in time.
+    refused = answer(b'{"message":"Too many requests"}', "429 Too Many Requests", "Retry-After: 30")
+    async with keep_alive([0.15, 0.15, 0.6, 0.0, 0.0], {"c3": refused}) as server:
+        async with one_connection(server, timeout=0.75) as client:
+            late = await _late_third_call(client)
+            assert isinstance(late, lc.TransportError), late
+            await client.contacts.get("c4")  # its place came back with the late answer
+            with pytest.raises(lc.RateLimitError) as paused:
+                await client.contacts.get("c5")
+            assert client.request_counts.rate_limited == 1
+        assert paused.value.status_code is None  # (refused here: nothing was sent)
+        assert "in c5" not in server.events
+
+
+async def test_closing_cancelled_while_it_ends_exchanges_still_closes_the_transport() -> None:
+    async with keep_alive([0.15, 0.15, None]) as server, one_connection(server, 0.75) as client:
+        assert isinstance(await _late_third_call(client), lc.TransportError)
+        closing = asyncio.ensure_future(client.aclose())
+        await asyncio.sleep(0)  # (one step: closing reaches the wait for the exchange)
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        transport = client._pool.transport
+        assert isinstance(transport, AiohttpTransport)
+        assert transport.session is None  # (closed, not left open)
+
+
+async def test_a_token_request_that_waited_gets_its_own_timeout() -> None:
+    # The access token expires while c3 holds the one connection; c4's refresh waits for it
+    # and then has ~0.45 s of c4's budget left, but the server answers after 0.6 s: the answer
+    # (a single-use refresh token's only successor) is read and saved all the same.
+    grant = {"access_token": "access2", "refresh_token": "refresh2", "expires_in": 86399}
+    grant |= {"token_type": "Bearer", "scope": "contacts.readonly", "userType": "Location"}
+    saved: list[str] = []
+    refreshed = asyncio.Event()
+
+    def on_refresh(new: lc.OAuthToken) -> None:
+        saved.append(new.refresh_token)
+        refreshed.set()
+
+    token = lc.OAuthToken(
+        access_token="access1",
+        refresh_token="refresh1",
+        expires_at=time.time() + 0.25,
+        client_id="id",
+        client_secret="secret",
+        on_refresh=on_refresh,
+        refresh_skew=0,
+    )
+    answers = {"token": answer(json.dumps(grant).encode())}
+    async with (
+        keep_alive([0.15, 0.15, 0.3, 0.6, 0.0], answers) as server,
+        lc.LeadConnector(
+            token, location_id="loc", base_url=server.url, connection_limit=1, timeout=0.75
+        ) as client,
+    ):
+
+        async def fourth() -> lc.Contact:
+            await server.seen("in c3")  # (by then the access token has expired)
+            return await client.contacts.get("c4")
+
+        await asyncio.gather(
+            *(client.contacts.get(c) for c in ("c1", "c2", "c3")),
+            fourth(),
+            return_exceptions=True,
+        )
+        await asyncio.wait_for(refreshed.wait(), 5)
+    assert saved == ["refresh2"]
+    assert token.refresh_token == "refresh2"
