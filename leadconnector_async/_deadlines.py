@@ -2,9 +2,12 @@
 
 ``asyncio.timeout`` costs a timeout object, a timer handle, a context copy and a bound method per
 waiter: at thousands of queued requests that is what the garbage collector walks. Here a waiter
-is one heap entry, and one timer (armed for the earliest deadline) cancels the futures whose
-deadline passed. :meth:`Deadlines.wait` tells that cancellation from its task's own (its task
-has no cancellation pending) and handles a place handed over as the waiter gave up.
+is one heap entry, and one timer (armed for the earliest deadline) ends the waits whose
+deadline passed. It hands such a waiter a marker instead of a place rather than cancelling it:
+its task then wakes with a result, not with a ``CancelledError`` thrown through every frame of
+the call to be told from the task's own cancellation and swapped for the timeout error (in a
+saturated pool whose calls run out of budget, the expiries are thousands a second).
+:meth:`Deadlines.wait` also handles a place handed over as its task was cancelled.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from typing import Any, TypeVar
 W = TypeVar("W")
 
 _COMPACT_SLACK = 1024
+_EXPIRED: Any = object()  # what a waiter whose deadline passed is handed instead of a place
 
 
 class Deadlines:
-    """Cancels each registered future that is still pending at its deadline (loop time)."""
+    """Ends the wait of each registered future still pending at its deadline (loop time)."""
 
     __slots__ = ("_heap", "_order", "_timer", "_timer_at", "_waiting")
 
@@ -33,7 +37,7 @@ class Deadlines:
         self._waiting = 0  # calls of wait() with a deadline that have not returned yet
 
     def _add(self, deadline: float, waiter: asyncio.Future[Any]) -> None:
-        """Cancel ``waiter`` at ``deadline`` unless it is done by then."""
+        """End ``waiter``'s wait at ``deadline`` unless it is done by then."""
         heap = self._heap
         if len(heap) > 2 * self._waiting + _COMPACT_SLACK:
             # Entries of waits that ended: drop them (amortised O(1)). Otherwise a busy pool
@@ -55,7 +59,7 @@ class Deadlines:
         while heap and heap[0][0] <= now:
             waiter = heapq.heappop(heap)[2]
             if not waiter.done():
-                waiter.cancel()
+                waiter.set_result(_EXPIRED)
         while heap and heap[0][2].done():  # a wait that ended before its deadline: no timer
             heapq.heappop(heap)
         if heap:
@@ -76,35 +80,31 @@ class Deadlines:
         Args:
             waiter: The queued future the place is handed to.
             deadline: Loop time to give up at (``None``: none).
-            pass_on: Called when a cancellation lands just as the place was handed over:
-                the place goes to the next in line.
-            withdraw: Called otherwise, to take ``waiter`` out of its queue.
-            timed_out: The error raised instead of the cancellation when the deadline ended
-                the wait.
+            pass_on: Called when the task's cancellation lands just as the place was handed
+                over: the place goes to the next in line.
+            withdraw: Called when the wait ends without a place (cancelled, or past its
+                deadline), to take ``waiter`` out of its queue.
+            timed_out: The error raised when the deadline ended the wait.
         """
         if deadline is not None:
             self._add(deadline, waiter)
             self._waiting += 1
         try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
+            result = await waiter
+        except asyncio.CancelledError:  # the task's own: a deadline hands over _EXPIRED
+            if waiter.done() and not waiter.cancelled() and waiter.result() is not _EXPIRED:
                 pass_on()
-                raise
-            withdraw()
-            if _expired(waiter):
-                raise timed_out() from None
+            else:
+                withdraw()
             raise
         finally:
             if deadline is not None:
                 self._waiting -= 1
+        if result is _EXPIRED:
+            withdraw()
+            raise timed_out()
+        return result
 
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if not entry[2].done()]
         heapq.heapify(self._heap)
-
-
-def _expired(waiter: asyncio.Future[Any]) -> bool:
-    """True when ``waiter`` was cancelled by its deadline, not by its task being cancelled."""
-    task = asyncio.current_task(waiter.get_loop())  # (with its loop: no getpid on Python 3.11)
-    return waiter.cancelled() and (task is None or task.cancelling() == 0)
