@@ -1,4 +1,4 @@
-"""Deadlines on one timer: the waits past theirs are cancelled, the ones that ended cost nothing."""
+"""Deadlines on one timer: the waits past theirs end, the ones that ended cost nothing."""
 
 from __future__ import annotations
 
@@ -32,3 +32,23 @@ async def test_waits_that_ended_keep_no_timer_armed() -> None:
         await wait(now + 0.01, loop.create_future())
     # The two that were answered need no timer at their deadlines: none is left armed.
     assert deadlines._timer is None
+
+
+async def test_a_wait_past_its_deadline_times_out_without_cancelling_anything() -> None:
+    loop = asyncio.get_running_loop()
+    deadlines = Deadlines()
+    waiter: asyncio.Future[None] = loop.create_future()
+    withdrawn: list[bool] = []
+    with pytest.raises(TimeoutError):
+        await deadlines.wait(
+            waiter,
+            loop.time() + 0.01,
+            pass_on=lambda: None,
+            withdraw=lambda: withdrawn.append(True),
+            timed_out=TimeoutError,
+        )
+    assert withdrawn == [True]  # out of its queue
+    assert not waiter.cancelled()  # handed the end of its wait, not cancelled
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
