@@ -4,9 +4,9 @@ A call that waited for a send slot or a place in the pool is sent with what the 
 its budget, so the wait ends that much before the budget does. The time needed runs from the
 moment the place is handed over to the answer: the waiting task's wake-up, its request built
 and sent, and the answer read, each a turn of a loop that a saturated pool keeps busy. Under
-saturation the mean of that is far below what a loaded loop's slow turns take; measured with
-3,000 paced locations and 1 s budgets (loop turns of 20-60 ms), a reserve of the mean (5-12 ms,
-timed from the send) let through requests of which four in ten were late.
+saturation the mean of that is far below what a loaded loop's slow turns take; with 3,000
+paced locations and 1 s budgets (loop turns of 20-60 ms), a prototype that kept the mean
+(5-12 ms, timed from the send) saw four in ten of the requests sent near their deadline late.
 
 So the reserve is TCP's retransmission timeout (RFC 6298) for the same question: the smoothed
 answer time plus four times its smoothed deviation. As in TCP (Karn's rule), only an answer is
