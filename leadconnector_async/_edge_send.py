@@ -38,8 +38,15 @@ class EdgeSend:
     pool and its send slot, given back by the call or, once :attr:`handed_over`, by the
     exchange when it ends.
 
+    The exchange runs in a task of its own and hands its outcome to the call through one
+    future, which a timer at the call's deadline may settle first (the answer is late): a
+    task, a future and a timer per request, ~58k instructions beyond a request sent in its
+    call's own task. ``asyncio.timeout_at`` around ``asyncio.shield`` cost ~101k (two objects
+    more, four callbacks and two more turns of the loop), and with 3,000 paced locations and
+    1 s budgets four in five of the requests served are sent at the edge.
+
     Args:
-        pool: The pool it is sent through.
+        pool: The pool it is sent through (its loop is running).
         since: Loop time its place was handed over (or it was sent): its answer time's start.
         gate: The admission it holds a place of (``None``: none).
         permit: Its send slot (``None``: none).
@@ -47,7 +54,18 @@ class EdgeSend:
         limit: The client's rate limit, whose window a late 429's interval is read against.
     """
 
-    __slots__ = ("_gate", "_key", "_limit", "_permit", "_pool", "_since", "_tally", "handed_over")
+    __slots__ = (
+        "_delivered",
+        "_gate",
+        "_key",
+        "_late",
+        "_limit",
+        "_permit",
+        "_pool",
+        "_since",
+        "_tally",
+        "handed_over",
+    )
 
     def __init__(
         self,
@@ -65,6 +83,8 @@ class EdgeSend:
         self._key = key
         self._limit = limit
         self._tally = CURRENT_TALLY.get()  # (the job whose call this is, if any)
+        self._delivered = False  # the exchange handed its outcome to the call
+        self._late: Response | None = None  # the answer that came after the call ended
         self.handed_over = False  # the exchange outlived the call and gives back what it holds
 
     async def send(self, request: Request, timeouts: Timeouts, deadline: float) -> Response:
@@ -75,36 +95,70 @@ class EdgeSend:
                 what ended the exchange before it.
         """
         pool = self._pool
-        loop = asyncio.get_running_loop()
+        loop = pool.loop
+        assert loop is not None  # (the call runs on the pool's loop)
         # The exchange outlives the call by twice the reserve at most (a request's own
         # timeout at most): bounded, whether or not the request has a timeout of its own.
-        own = deadline + 2 * pool.answers.reserve
+        until = deadline + 2 * pool.answers.reserve
         if timeouts.total is not None:
-            own = min(own, loop.time() + timeouts.total)
-        exchange = loop.create_task(pool.transport.send(request, timeouts, own))
+            until = min(until, loop.time() + timeouts.total)
+        outcome: asyncio.Future[Response | None] = loop.create_future()
+        exchange = loop.create_task(self._exchange(outcome, request, timeouts, until))
+        timer = loop.call_at(deadline, _too_late, outcome)
         try:
-            async with asyncio.timeout_at(deadline):
-                return await asyncio.shield(exchange)
-        except TimeoutError:
-            if exchange.done() and not exchange.cancelled():
-                return exchange.result()  # in as the deadline passed: read, as the watchdog does
-            failure = cut_off(request, WAITED_BUDGET)
+            response = await outcome
+        except BaseException:
+            if outcome.done() and not outcome.cancelled():
+                outcome.exception()  # (retrieved: the call's cancellation came after it)
+            raise
         finally:
-            if exchange.done():
-                if _answer(exchange) is not None:
-                    pool.answers.record(loop.time() - self._since)
-            else:  # late, or the call was cancelled: the exchange goes on without it
+            timer.cancel()
+            if not self._delivered:  # late, or the call was cancelled: it goes on without it
                 self.handed_over = True
-                pool.exchanges.add(exchange)
-                exchange.add_done_callback(self._settle)
-        raise failure
+                if exchange.done():
+                    self._settle(exchange)
+                else:
+                    pool.exchanges.add(exchange)
+                    exchange.add_done_callback(self._settle)
+        if response is None:
+            raise cut_off(request, WAITED_BUDGET)
+        return response
 
-    def _settle(self, exchange: asyncio.Task[Response]) -> None:
+    async def _exchange(
+        self,
+        outcome: asyncio.Future[Response | None],
+        request: Request,
+        timeouts: Timeouts,
+        until: float,
+    ) -> None:
+        """Send ``request``: its outcome to the call while the call waits for it (``outcome``
+        not done); an answer after that is kept for :meth:`_settle`."""
+        pool = self._pool
+        try:
+            response = await pool.transport.send(request, timeouts, until)
+        except Exception as error:
+            if not outcome.done():
+                self._delivered = True
+                outcome.set_exception(error)
+            return
+        except BaseException:  # cancelled (the pool closes)
+            if not outcome.done():
+                self._delivered = True
+                outcome.cancel()
+            raise
+        # An answer, in time or late: a sample like any other (Karn's rule: only answers).
+        pool.answers.record(outcome.get_loop().time() - self._since)
+        if outcome.done():
+            self._late = response
+        else:
+            self._delivered = True
+            outcome.set_result(response)
+
+    def _settle(self, exchange: asyncio.Task[None]) -> None:
+        """Give back what the call handed over, once its ``exchange`` ended."""
         pool = self._pool
         pool.exchanges.discard(exchange)
-        response = _answer(exchange)
-        if response is not None:  # (late, but an answer: a sample like any other)
-            pool.answers.record(exchange.get_loop().time() - self._since)
+        response = self._late
         if self._gate is not None:
             self._gate.leave()
         permit = self._permit
@@ -127,8 +181,7 @@ class EdgeSend:
             pool.limiter.penalize(self._key, min(pause, LONGEST_WAIT))
 
 
-def _answer(exchange: asyncio.Task[Response]) -> Response | None:
-    """The finished ``exchange``'s response (``None``: it failed or was cancelled)."""
-    if exchange.cancelled() or exchange.exception() is not None:
-        return None
-    return exchange.result()
+def _too_late(outcome: asyncio.Future[Response | None]) -> None:
+    """The call's deadline passed: it ends without an answer (``None``)."""
+    if not outcome.done():
+        outcome.set_result(None)

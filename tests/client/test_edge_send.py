@@ -21,12 +21,14 @@ from leadconnector_async._transport import AiohttpTransport
 from ._loopback import loopback
 
 CONTACT = b'{"contact":{"id":"c1","firstName":"Ann"}}'
+HANG_UP = -1.0  # a delay: the server reads the request and closes the connection
 
 
 class KeepAliveServer:
     """Answers each request on its connection after ``delays[n]`` seconds (the n-th request;
-    ``None``: never), keeping the connection open; notes what happened in ``events``. The
-    answer is a contact, or ``answers[path]`` (the last segment of the request's path)."""
+    ``None``: never; ``HANG_UP``: closes the connection instead), keeping the connection
+    open; notes what happened in ``events``. The answer is a contact, or ``answers[path]``
+    (the last segment of the request's path)."""
 
     def __init__(self, delays: list[float | None], answers: dict[str, bytes] | None = None) -> None:
         self.delays = delays
@@ -58,6 +60,8 @@ class KeepAliveServer:
                 self._note(f"in {path}")
                 if delay is None:
                     await reader.read()  # never answered: until the client hangs up
+                    raise ConnectionResetError
+                if delay == HANG_UP:
                     raise ConnectionResetError
                 await asyncio.sleep(delay)  # the scenario's server time, not synchronisation
                 writer.write(self.answers.get(path) or answer(CONTACT))
@@ -128,6 +132,27 @@ async def test_a_late_answer_ends_the_call_but_not_its_connection() -> None:
             *("in c3", "out c3", "in c4", "out c4"),
         ]
         assert server.connections == 1
+        assert client.request_counts.sent == 4
+
+
+@pytest.mark.parametrize("third", [0.1, HANG_UP])
+async def test_an_outcome_in_time_at_the_edge_is_the_calls(third: float) -> None:
+    # c3 is sent at the edge as above, and answered (or its connection closed) in time: the
+    # call gets the answer or the error, and gives back its place itself.
+    async with keep_alive([0.15, 0.15, third, 0.0]) as server:
+        async with one_connection(server, timeout=0.75) as client:
+            calls = [client.contacts.get(f"c{n}") for n in range(1, 4)]
+            outcomes = await asyncio.gather(*calls, return_exceptions=True)
+            fourth = await client.contacts.get("c4")
+        assert isinstance(fourth, lc.Contact)
+        if third == HANG_UP:
+            assert isinstance(outcomes[2], lc.TransportError), outcomes[2]
+            assert "time budget" not in str(outcomes[2])  # the server's doing, not a cut-off
+            assert server.connections == 2
+        else:
+            assert all(isinstance(outcome, lc.Contact) for outcome in outcomes), outcomes
+            assert server.connections == 1
+        assert "out c4" in server.events
         assert client.request_counts.sent == 4
 
 
