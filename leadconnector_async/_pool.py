@@ -16,6 +16,7 @@ from ._rate_headers import read_rate_limit
 from ._ratelimit import Limiter, Permit
 from ._request_tally import RequestTally
 from ._transport import Transport
+from ._watchdog import Watchdog
 from .auth import ANONYMOUS_KEY, TokenSource
 from .errors import ClientClosedError, ConfigurationError
 
@@ -58,6 +59,9 @@ class Pool:
         self.answers = AnswerTimes()
         # Exchanges that outlived their calls (see _edge_send.py), cancelled when it closes.
         self.exchanges: set[asyncio.Task[Any]] = set()
+        # Ends the calls whose exchange runs in a task of its own (see _edge_send.py) at their
+        # deadlines: one timer for them all, not one each.
+        self.edge_deadlines = Watchdog()
         self.sent = 0
         self.rate_limited = 0
         self.token_locations: dict[str, str] = {}  # a token's own bucket -> its location
