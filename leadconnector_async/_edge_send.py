@@ -8,12 +8,15 @@ one out of what is left of its own budget, in a saturated pool often too little.
 cut-offs fed on each other: with 3,000 paced locations and 1 s budgets, 400-780 connections a
 second were opened and dropped, and each served a fraction of what it cost.
 
-So a request sent with less than twice the reserve left runs in a task of its own. The call
-still ends at its deadline, with the error of any request cut off; the exchange goes on (for
-twice the reserve at most, and within the request's own timeout), puts its connection back, and
-only then gives back the place in the pool and the send slot (with the answer's rate-limit
-headers). A request sent with more time than that is sent in the call's own task, as every
-other request is: a task costs.
+So a request sent with less than the reserve left runs in a task of its own. The call still
+ends at its deadline, with the error of any request cut off; the exchange goes on (for twice the
+reserve at most, and within the request's own timeout), puts its connection back, and only then
+gives back the place in the pool and the send slot (with the answer's rate-limit headers). A
+request sent with more time than that is sent in the call's own task, as every other request
+is: a task costs (see :class:`EdgeSend`), and the reserve is what answers lately needed. With
+3,000 paced locations and 1 s budgets, of the requests sent with less than the reserve left
+11-16% were late; of those sent with between one and two reserves left, none (no connection was
+closed in three 5 s runs serving 14,000-18,000 calls each).
 """
 
 from __future__ import annotations
@@ -43,9 +46,7 @@ class EdgeSend:
     ``_watchdog.py``) cancels the call if its deadline passes first (the answer is late). A
     task and a future per request, ~46k instructions beyond a request sent in its call's own
     task: ``asyncio.timeout_at`` around ``asyncio.shield`` cost ~101k (two objects more, four
-    callbacks and two more turns of the loop) and a timer handle of its own ~16k, and with
-    3,000 paced locations and 1 s budgets four in five of the requests served are sent at the
-    edge.
+    callbacks and two more turns of the loop) and a timer handle of its own ~16k.
 
     Args:
         pool: The pool it is sent through (its loop is running).
@@ -112,15 +113,12 @@ class EdgeSend:
         deadlines.watch(call, deadline)
         try:
             return await outcome
-        except asyncio.CancelledError:
-            if not deadlines.expired(call):
-                _retrieve(outcome)
+        except BaseException as error:
+            if not isinstance(error, asyncio.CancelledError) or not deadlines.expired(call):
+                self._take_back(outcome)  # the call ends otherwise (it was cancelled)
                 raise
             if self._delivered:  # in as the deadline passed: the answer (or error) counts
                 return outcome.result()
-        except BaseException:
-            _retrieve(outcome)
-            raise
         finally:
             deadlines.forget(call)
             if not self._delivered:  # late, or the call was cancelled: it goes on without it
@@ -162,6 +160,14 @@ class EdgeSend:
             self._delivered = True
             outcome.set_result(response)
 
+    def _take_back(self, outcome: asyncio.Future[Response]) -> None:
+        """The call ends with an error of its own after the exchange handed over its outcome:
+        an answer is settled as a late one would be (its rate-limit headers read, a 429
+        counted), an error is marked as seen."""
+        if self._delivered and not outcome.cancelled() and outcome.exception() is None:
+            self._late = outcome.result()
+            self._delivered = False  # (so the exchange gives back what it held)
+
     def _settle(self, exchange: asyncio.Task[None]) -> None:
         """Give back what the call handed over, once its ``exchange`` ended."""
         pool = self._pool
@@ -187,9 +193,3 @@ class EdgeSend:
         pause = retry_after(response.headers, period=period)
         if pause is not None and pool.limiter is not None:
             pool.limiter.penalize(self._key, min(pause, LONGEST_WAIT))
-
-
-def _retrieve(outcome: asyncio.Future[Response]) -> None:
-    """Mark what the exchange handed over as seen: the call ends with another error."""
-    if outcome.done() and not outcome.cancelled():
-        outcome.exception()

@@ -430,7 +430,7 @@ class LeadConnector(AsyncClosing):
                                 sent_at = loop.time()
                                 since = sent_at if granted is None else granted
                                 answers = pool.answers
-                                if deadline - sent_at < 2 * answers.reserve:
+                                if deadline - sent_at < answers.reserve:
                                     edge = EdgeSend(  # see _edge_send.py
                                         pool, since, entered, permit, key, self._config.rate_limit
                                     )

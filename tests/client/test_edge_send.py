@@ -1,4 +1,4 @@
-"""A request sent at the edge of its call's budget (after a wait left it less than twice the
+"""A request sent at the edge of its call's budget (after a wait left it less than the
 reserve) runs in a task of its own: when its answer is late the call ends at its deadline, but
 the exchange goes on and keeps its connection, and its place in the pool is given back only
 when the exchange ends. Against a keep-alive server on 127.0.0.1 that counts its connections.
@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import pytest
 
 import leadconnector_async as lc
@@ -100,8 +101,8 @@ def one_connection(server: KeepAliveServer, timeout: float) -> lc.LeadConnector:
 
 
 async def _late_third_call(client: lc.LeadConnector) -> BaseException:
-    """c1 is sent at once; c2 and c3 wait for the one connection. c2's answer (0.15 s after
-    its place) sets the reserve to 0.45 s, so c3, handed its place with 0.45 s of its 0.75 s
+    """c1 is sent at once; c2 and c3 wait for the one connection. c2's answer (0.2 s after
+    its place) sets the reserve to 0.6 s, so c3, handed its place with 0.35 s of its 0.75 s
     left, is sent at the edge; the server answers it after 0.6 s: late."""
     first, second, third = await asyncio.gather(
         client.contacts.get("c1"),
@@ -116,7 +117,7 @@ async def _late_third_call(client: lc.LeadConnector) -> BaseException:
 
 
 async def test_a_late_answer_ends_the_call_but_not_its_connection() -> None:
-    async with keep_alive([0.15, 0.15, 0.6, 0.0]) as server:
+    async with keep_alive([0.2, 0.2, 0.6, 0.0]) as server:
         async with one_connection(server, timeout=0.75) as client:
             late = await _late_third_call(client)
             assert isinstance(late, lc.TransportError), late
@@ -139,7 +140,7 @@ async def test_a_late_answer_ends_the_call_but_not_its_connection() -> None:
 async def test_an_outcome_in_time_at_the_edge_is_the_calls(third: float) -> None:
     # c3 is sent at the edge as above, and answered (or its connection closed) in time: the
     # call gets the answer or the error, and gives back its place itself.
-    async with keep_alive([0.15, 0.15, third, 0.0]) as server:
+    async with keep_alive([0.2, 0.2, third, 0.0]) as server:
         async with one_connection(server, timeout=0.75) as client:
             calls = [client.contacts.get(f"c{n}") for n in range(1, 4)]
             outcomes = await asyncio.gather(*calls, return_exceptions=True)
@@ -157,7 +158,7 @@ async def test_an_outcome_in_time_at_the_edge_is_the_calls(third: float) -> None
 
 
 async def test_closing_the_client_ends_an_exchange_that_outlived_its_call() -> None:
-    async with keep_alive([0.15, 0.15, None]) as server:
+    async with keep_alive([0.2, 0.2, None]) as server:
         async with one_connection(server, timeout=0.75) as client:
             late = await _late_third_call(client)
             assert isinstance(late, lc.TransportError), late
@@ -173,7 +174,7 @@ async def test_closing_the_client_ends_an_exchange_that_outlived_its_call() -> N
 
 
 async def test_a_call_cancelled_at_the_edge_gives_its_place_back_when_the_exchange_ends() -> None:
-    async with keep_alive([0.15, 0.15, 0.3, 0.0]) as server:
+    async with keep_alive([0.2, 0.2, 0.3, 0.0]) as server:
         async with one_connection(server, timeout=0.75) as client:
             calls = [asyncio.ensure_future(client.contacts.get(f"c{n}")) for n in range(1, 4)]
             await asyncio.gather(*calls[:2])
@@ -188,10 +189,10 @@ async def test_a_call_cancelled_at_the_edge_gives_its_place_back_when_the_exchan
 
 
 async def test_an_exchange_outliving_its_call_is_bounded_without_a_request_timeout() -> None:
-    # No request timeout, only the call's: c3 (sent at the edge as above, its reserve 0.3 s
-    # of a 0.5 s budget) is never answered. Its exchange ends twice the reserve after the
-    # call, and its place serves the next call.
-    async with keep_alive([0.1, 0.1, None, 0.0]) as server:
+    # No request timeout, only the call's: c3 (sent at the edge as above, with 0.2 s of its
+    # 0.5 s budget left and a reserve of 0.45 s) is never answered. Its exchange ends twice
+    # the reserve after the call, and its place serves the next call.
+    async with keep_alive([0.15, 0.15, None, 0.0]) as server:
         async with lc.LeadConnector(
             "tok",
             location_id="loc",
@@ -231,7 +232,7 @@ async def test_a_late_429_counts_and_pauses_its_location() -> None:
     # send slot when the exchange ends and gives back the place; c5, asked after, is refused
     # without being sent, as after a 429 in time.
     refused = answer(b'{"message":"Too many requests"}', "429 Too Many Requests", "Retry-After: 30")
-    async with keep_alive([0.15, 0.15, 0.6, 0.0, 0.0], {"c3": refused}) as server:
+    async with keep_alive([0.2, 0.2, 0.6, 0.0, 0.0], {"c3": refused}) as server:
         async with one_connection(server, timeout=0.75) as client:
             late = await _late_third_call(client)
             assert isinstance(late, lc.TransportError), late
@@ -243,8 +244,48 @@ async def test_a_late_429_counts_and_pauses_its_location() -> None:
         assert "in c5" not in server.events
 
 
+async def test_a_429_in_time_counts_even_when_the_call_is_cancelled_before_reading_it() -> None:
+    # c3, sent at the edge, is answered in time with a 429 asking for 30 s. A trace callback of
+    # the borrowed session cancels the call as the answer's head is in: the exchange reads the
+    # body and hands the answer over, and the cancellation reaches the call before it reads
+    # it. The 429 counts and pauses the location all the same: c4 is refused, not sent.
+    refused = answer(b'{"message":"Too many requests"}', "429 Too Many Requests", "Retry-After: 30")
+    third: list[asyncio.Future[lc.Contact]] = []
+
+    async def cancel_third(session: object, context: object, params: object) -> None:
+        if third and "c3" in str(getattr(params, "url", "")):
+            asyncio.get_running_loop().call_soon(third[0].cancel)
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_end.append(cancel_third)
+    async with (
+        keep_alive([0.2, 0.2, 0.1, 0.0], {"c3": refused}) as server,
+        aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=1), trace_configs=[tracing]
+        ) as session,
+        lc.LeadConnector(
+            "tok",
+            location_id="loc",
+            base_url=server.url,
+            session=session,
+            timeout=0.75,
+            max_retries=0,
+        ) as client,
+    ):
+        calls = [asyncio.ensure_future(client.contacts.get(f"c{n}")) for n in range(1, 4)]
+        third.append(calls[2])
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        assert isinstance(outcomes[2], asyncio.CancelledError), outcomes
+        assert "out c3" in server.events  # (answered: the cancellation came after)
+        assert client.request_counts.rate_limited == 1
+        with pytest.raises(lc.RateLimitError) as paused:
+            await client.contacts.get("c4")
+        assert paused.value.status_code is None  # (refused here: nothing was sent)
+        assert "in c4" not in server.events
+
+
 async def test_closing_cancelled_while_it_ends_exchanges_still_closes_the_transport() -> None:
-    async with keep_alive([0.15, 0.15, None]) as server, one_connection(server, 0.75) as client:
+    async with keep_alive([0.2, 0.2, None]) as server, one_connection(server, 0.75) as client:
         assert isinstance(await _late_third_call(client), lc.TransportError)
         closing = asyncio.ensure_future(client.aclose())
         await asyncio.sleep(0)  # (one step: closing reaches the wait for the exchange)
@@ -280,7 +321,7 @@ async def test_a_token_request_that_waited_gets_its_own_timeout() -> None:
     )
     answers = {"token": answer(json.dumps(grant).encode())}
     async with (
-        keep_alive([0.15, 0.15, 0.3, 0.6, 0.0], answers) as server,
+        keep_alive([0.2, 0.2, 0.3, 0.6, 0.0], answers) as server,
         lc.LeadConnector(
             token, location_id="loc", base_url=server.url, connection_limit=1, timeout=0.75
         ) as client,
