@@ -11,7 +11,9 @@ second were opened and dropped, and each served a fraction of what it cost.
 So a request sent with less than the reserve left runs in a task of its own. The call still
 ends at its deadline, with the error of any request cut off; the exchange goes on (for twice the
 reserve at most, and within the request's own timeout), puts its connection back, and only then
-gives back the place in the pool and the send slot (with the answer's rate-limit headers). A
+gives back the place in the pool and the send slot (with the answer's rate-limit headers). Only
+the deadline leaves an exchange running: a call cancelled otherwise ends its exchange with it,
+as a request sent in the call's own task is ended (one not begun sends nothing). A
 request sent with more time than that is sent in the call's own task, as every other request
 is: a task costs (see :class:`EdgeSend`), and the reserve is what answers lately needed. With
 3,000 paced locations and 1 s budgets, of the requests sent with less than the reserve left
@@ -67,6 +69,7 @@ class EdgeSend:
         "_pool",
         "_since",
         "_tally",
+        "_unsent",
         "handed_over",
     )
 
@@ -88,6 +91,7 @@ class EdgeSend:
         self._tally = CURRENT_TALLY.get()  # (the job whose call this is, if any)
         self._delivered = False  # the exchange handed its outcome to the call
         self._late: Response | None = None  # the answer that came after the call ended
+        self._unsent = False  # the call ended before the exchange began: nothing was sent
         self.handed_over = False  # the exchange outlived the call and gives back what it holds
 
     async def send(self, request: Request, timeouts: Timeouts, deadline: float) -> Response:
@@ -112,22 +116,20 @@ class EdgeSend:
         deadlines = pool.edge_deadlines
         deadlines.watch(call, deadline)
         try:
-            return await outcome
+            response = await outcome
         except BaseException as error:
             if not isinstance(error, asyncio.CancelledError) or not deadlines.expired(call):
-                self._take_back(outcome)  # the call ends otherwise (it was cancelled)
+                self._end_with_call(exchange, outcome)
                 raise
-            if self._delivered:  # in as the deadline passed: the answer (or error) counts
-                return outcome.result()
+        else:
+            return response
         finally:
             deadlines.forget(call)
-            if not self._delivered:  # late, or the call was cancelled: it goes on without it
-                self.handed_over = True
-                if exchange.done():
-                    self._settle(exchange)
-                else:
-                    pool.exchanges.add(exchange)
-                    exchange.add_done_callback(self._settle)
+        # The deadline passed first (read outside the ``except``: an error of the exchange's
+        # raised there would carry the deadline's cancellation as its context).
+        if self._delivered:  # (in as it passed: the answer, or the error, counts)
+            return outcome.result()
+        self._hand_over(exchange)  # late: it goes on without the call
         raise cut_off(request, WAITED_BUDGET)
 
     async def _exchange(
@@ -138,7 +140,11 @@ class EdgeSend:
         until: float,
     ) -> None:
         """Send ``request``: its outcome to the call while the call waits for it (``outcome``
-        not done); an answer after that is kept for :meth:`_settle`."""
+        not done); an answer after that is kept for :meth:`_settle`. Nothing is sent once the
+        call has ended (it was cancelled before the exchange began)."""
+        if outcome.done():
+            self._unsent = True
+            return
         pool = self._pool
         try:
             response = await pool.transport.send(request, timeouts, until)
@@ -147,7 +153,7 @@ class EdgeSend:
                 self._delivered = True
                 outcome.set_exception(error)
             return
-        except BaseException:  # cancelled (the pool closes)
+        except BaseException:  # cancelled: with its call, or as the pool closes
             if not outcome.done():
                 self._delivered = True
                 outcome.cancel()
@@ -160,13 +166,30 @@ class EdgeSend:
             self._delivered = True
             outcome.set_result(response)
 
-    def _take_back(self, outcome: asyncio.Future[Response]) -> None:
-        """The call ends with an error of its own after the exchange handed over its outcome:
-        an answer is settled as a late one would be (its rate-limit headers read, a 429
-        counted), an error is marked as seen."""
-        if self._delivered and not outcome.cancelled() and outcome.exception() is None:
+    def _end_with_call(
+        self, exchange: asyncio.Task[None], outcome: asyncio.Future[Response]
+    ) -> None:
+        """The call ends with an error of its own (it was cancelled). An exchange not over yet
+        ends with it, as a request sent in the call's own task would (one not begun sends
+        nothing), and the call gives back what it holds. An answer handed over but not read
+        is settled as a late one would be (its rate-limit headers read, a 429 counted)."""
+        if not self._delivered:
+            if exchange.cancel():
+                return
+        elif outcome.cancelled() or outcome.exception() is not None:
+            return  # (an error: marked as seen)
+        else:
             self._late = outcome.result()
-            self._delivered = False  # (so the exchange gives back what it held)
+        self._hand_over(exchange)  # (it ended already: what it holds is given back now)
+
+    def _hand_over(self, exchange: asyncio.Task[None]) -> None:
+        """The call leaves its ``exchange`` to give back what it holds when it ends."""
+        self.handed_over = True
+        if exchange.done():
+            self._settle(exchange)
+        else:
+            self._pool.exchanges.add(exchange)
+            exchange.add_done_callback(self._settle)
 
     def _settle(self, exchange: asyncio.Task[None]) -> None:
         """Give back what the call handed over, once its ``exchange`` ended."""
@@ -179,6 +202,8 @@ class EdgeSend:
         if permit is not None:
             if response is not None:
                 pool.finish(permit, response.headers)
+            elif self._unsent:
+                pool.unused(permit)  # never sent: the slot comes back now
             elif pool.limiter is not None:
                 pool.limiter.release(permit)
         if response is not None and response.status == 429:
