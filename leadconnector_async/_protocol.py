@@ -147,13 +147,10 @@ class Request(msgspec.Struct, frozen=True, gc=False):
         content_type: The body's ``Content-Type``, or ``None``.
         token: The bearer token to send, or ``None`` for an unauthenticated request.
         version: The ``Version`` header, or ``None`` for none.
-        lasting: The token is a fixed string its client sends again and again (not one an
-            OAuth source replaces), so the transport may keep it as a session's default.
         idempotent: The call's: repeating it is harmless (for the transport's messages).
 
-    The token and version are fields rather than headers so that the transport can keep a
-    lasting token's as the defaults of a session of its own: aiohttp then merges no headers
-    into the defaults per request (see :func:`identity_headers`).
+    The token and version are fields rather than headers: the transport writes the headers
+    (:func:`identity_headers`) into the one mapping it hands aiohttp.
     """
 
     method: str
@@ -162,7 +159,6 @@ class Request(msgspec.Struct, frozen=True, gc=False):
     content_type: str | None = None
     token: str | None = None
     version: str | None = None
-    lasting: bool = False
     idempotent: bool = True
 
     def __repr__(self) -> str:
@@ -191,12 +187,9 @@ def static_headers(config: ClientConfig) -> dict[str, str]:
     return {"Accept": "application/json", "User-Agent": config.user_agent}
 
 
-def build_request(
-    call: Call[Any], config: ClientConfig, token: str | None, *, lasting: bool = False
-) -> Request:
+def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> Request:
     """Turn a call description into a request for the transport (which adds the
-    :func:`static_headers`); ``lasting`` says the token is a fixed string (see
-    :class:`Request`).
+    :func:`static_headers`).
 
     Raises:
         ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
@@ -220,15 +213,15 @@ def build_request(
             )
         if call.form is not None:
             body = urlencode(call.form).encode()
-            return Request(call.method, url, body, _FORM, token, call.version, lasting, safe)
+            return Request(call.method, url, body, _FORM, token, call.version, safe)
         if call.body is None:
-            return Request(call.method, url, None, None, token, call.version, lasting, safe)
+            return Request(call.method, url, None, None, token, call.version, safe)
         try:
             body = _ENCODER.encode(call.body)
         except (TypeError, msgspec.EncodeError) as exc:
             problem = str(exc)
         else:
-            return Request(call.method, url, body, _JSON, token, call.version, lasting, safe)
+            return Request(call.method, url, body, _JSON, token, call.version, safe)
         raise ConfigurationError(
             f"cannot send the body of {call.method} {call.path}: {problem}; nothing was sent"
         )

@@ -12,17 +12,21 @@ from aiohttp import hdrs
 from yarl import URL
 
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, Timeouts
+from ._direct_request import (
+    MAX_FIELD_SIZE,
+    MAX_HEADERS,
+    MAX_LINE_SIZE,
+    READ_BUFSIZE,
+    TIMEOUT_CEIL_THRESHOLD,
+    DirectRequests,
+    direct_supported,
+)
 from ._protocol import Request, Response, identity_headers
 from ._proxy import EnvironmentProxies
 from ._watchdog import Watchdog
 from .errors import ClientClosedError, ConfigurationError, ResponseTooLargeError, TransportError
 
 _CHUNK = 64 * 1024
-# Sessions kept for lasting tokens, one per (token, Version) pair, the first to come: a few
-# dozen stay in the CPU's caches. With a session for each of 1,000 locations' tokens,
-# benchmarks/tenants.py served 0.74-0.91 of the demand where the shared session served 0.76-1.00:
-# a request through a cold session of its own cost more than the header merge it saved.
-_MOST_IDENTITIES = 32
 _CONTENT_TYPE = hdrs.CONTENT_TYPE
 WAITED_BUDGET = "what waiting to send left of its time budget"  # (a call's, once it waited)
 
@@ -46,8 +50,9 @@ class Transport(Protocol):
 
 
 class AiohttpTransport:
-    """One ``TCPConnector`` shared by every derived client: a session whose defaults are the
-    static headers, and one per fixed token in use (see :meth:`_identity_session`).
+    """One ``TCPConnector`` shared by every derived client. Requests on our own session are
+    sent without ``ClientSession.request``'s generality (see ``_direct_request.py``); through
+    a borrowed session, or a proxy, they go through its ``request``.
 
     Bodies are read in chunks and counted after decompression, so a server that sends an
     endless body or a small compressed body that inflates to gigabytes costs at most
@@ -95,41 +100,34 @@ class AiohttpTransport:
         self._last_timeouts: Timeouts | None = None
         self._last_timeout = aiohttp.ClientTimeout()
         self._static_headers = dict(headers or {})
-        self._identities: dict[tuple[str | None, str | None], aiohttp.ClientSession] = {}
+        self._direct: DirectRequests | None = None  # our own session's, once it is open
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created lazily so the session binds to the loop that actually runs the requests.
         self._loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(
-            limit=self._connection_limit, keepalive_timeout=self._keepalive_timeout
+            limit=self._connection_limit,
+            keepalive_timeout=self._keepalive_timeout,
+            timeout_ceil_threshold=TIMEOUT_CEIL_THRESHOLD,
         )
-        self._session = _own_session(connector, True, self._static_headers)
-        return self._session
-
-    def _identity_session(self, request: Request) -> aiohttp.ClientSession:
-        """Our session for the requests with this lasting token and ``Version`` (opened on
-        first use), or the shared one once ``_MOST_IDENTITIES`` are open.
-
-        The token and version are its default headers, so such a request has no headers of its
-        own for aiohttp to merge into the defaults (one by one, in Python, on every request).
-        Every such session shares the one connector and lives until the transport closes: only
-        fixed tokens get one (an OAuth token is replaced every day and stays on the shared
-        session), so none has to be let go while a request may still be using it.
-        """
-        shared = self._session or self._open_session()
-        if len(self._identities) >= _MOST_IDENTITIES:
-            return shared
-        connector = shared.connector
-        assert connector is not None  # (an open session has its connector)
-        headers = {**self._static_headers, **identity_headers(request.token, request.version)}
-        session = _own_session(connector, False, headers)
-        self._identities[request.token, request.version] = session
+        self._session = session = _own_session(connector, self._static_headers)
+        if direct_supported():
+            self._direct = DirectRequests(session, self._loop)
+        else:
+            warnings.warn(
+                f"aiohttp {aiohttp.__version__}'s internals differ from those this release of "
+                "leadconnector_async was built against: its requests go through "
+                "ClientSession.request instead, which works but costs more CPU per request",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         return session
 
-    def _shared_headers(self, request: Request) -> dict[str, str]:
-        """What a request through the shared session adds to that session's defaults."""
+    def _headers(self, request: Request, with_static: bool) -> dict[str, str]:
+        """The request's own headers, after the static ones if ``with_static`` (a session's
+        defaults add them otherwise)."""
         headers = identity_headers(request.token, request.version)
-        if not self._owns_session:  # a borrowed session's defaults are its owner's
+        if with_static:
             headers = {**self._static_headers, **headers}
         if request.content_type is not None:
             headers[_CONTENT_TYPE] = request.content_type
@@ -158,18 +156,7 @@ class AiohttpTransport:
     ) -> Response:
         if self._closed:
             raise ClientClosedError("the connection pool is closed; create a new client")
-        if request.lasting and self._owns_session:
-            session = self._identities.get((request.token, request.version))
-            if session is None:
-                session = self._identity_session(request)
-        else:
-            session = self._session or self._open_session()
-        if session is self._session:  # the shared one: its defaults are the static headers
-            headers: dict[str, str] | None = self._shared_headers(request)
-        elif request.content_type is None:
-            headers = None
-        else:
-            headers = {_CONTENT_TYPE: request.content_type}
+        session = self._session or self._open_session()
         # The errors are raised after the ``except`` blocks on purpose: raised inside one,
         # they would keep aiohttp's exception as ``__context__``, and its ``request_info``
         # holds the request's headers, bearer token included.
@@ -186,15 +173,25 @@ class AiohttpTransport:
         try:
             # Awaited rather than entered with ``async with``: aiohttp's context managers are
             # five coroutines per request, and one more frame every resumption passes through.
-            response = await session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.body,
-                timeout=self._timeout(timeouts),
-                allow_redirects=False,
-                proxy=proxy,
-            )
+            direct = self._direct
+            if direct is not None and proxy is None:
+                response = await direct.send(
+                    request.method,
+                    url,
+                    self._headers(request, True),
+                    request.body,
+                    self._timeout(timeouts),
+                )
+            else:  # a borrowed session's defaults are its owner's: ours are added
+                response = await session.request(
+                    request.method,
+                    url,
+                    headers=self._headers(request, not self._owns_session),
+                    data=request.body,
+                    timeout=self._timeout(timeouts),
+                    allow_redirects=False,
+                    proxy=proxy,
+                )
             try:
                 if _one_read_suffices(response, self._max_body, request):
                     body = await response.read()  # (no coroutine of ours: a frame fewer)
@@ -226,9 +223,7 @@ class AiohttpTransport:
 
     async def aclose(self) -> None:
         self._closed = True
-        for session in self._identities.values():
-            session.detach()  # closed without closing the shared connector
-        self._identities.clear()
+        self._direct = None
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
@@ -296,12 +291,15 @@ def _too_large(
 
 
 def _own_session(
-    connector: aiohttp.BaseConnector, owner: bool, headers: dict[str, str]
+    connector: aiohttp.BaseConnector, headers: dict[str, str]
 ) -> aiohttp.ClientSession:
     session = aiohttp.ClientSession(
         connector=connector,
-        connector_owner=owner,
         auto_decompress=True,
+        read_bufsize=READ_BUFSIZE,
+        max_line_size=MAX_LINE_SIZE,
+        max_field_size=MAX_FIELD_SIZE,
+        max_headers=MAX_HEADERS,
         raise_for_status=False,
         headers=headers,
         # The API authenticates by token and needs no cookies. A jar would send what the

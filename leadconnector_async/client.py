@@ -411,8 +411,7 @@ class LeadConnector(AsyncClosing):
                                     granted = await gate.enter(key, until, refuse_early=refuse)
                                 entered = gate
                                 judged = None  # (a retry is judged afresh)
-                            lasting = token is not None and token is self._static_token
-                            request = build_request(call, self._config, token, lasting=lasting)
+                            request = build_request(call, self._config, token)
                             if (self._closed or pool.closed) and owner.closed:
                                 raise ClientClosedError(CLOSED)  # closed while it waited
                             sent = True
