@@ -92,8 +92,9 @@ class DirectRequests:
         )
         try:
             connection = await self._connector.connect(request, traces=[], timeout=client_timeout)
-        except TimeoutError as exc:  # (as _request says it: a connect timeout)
-            raise aiohttp.ConnectionTimeoutError(f"Connection timeout to host {url}") from exc
+        except TimeoutError as exc:  # (a connect timeout, as _request says it)
+            # The origin alone: the query can hold an email or phone (see Request's repr).
+            raise aiohttp.ConnectionTimeoutError(f"Connection timeout to {url.origin()}") from exc
         protocol = connection.protocol
         assert protocol is not None  # (a connection the connector hands out has one)
         protocol.set_response_params(

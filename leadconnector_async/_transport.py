@@ -238,10 +238,12 @@ def cut_off(request: Request, budget: str) -> TransportError:
 
 
 def _described(exc: BaseException) -> str:
-    """``exc`` for a message, without the URL aiohttp's response errors quote: its query can
-    hold an email or phone (see :class:`Request`'s repr)."""
+    """``exc`` for a message, without the URL aiohttp's response and connect-timeout errors
+    quote: its query can hold an email or phone (see :class:`Request`'s repr)."""
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"{type(exc).__name__}: {exc.status}, message={exc.message!r}"
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return f"{type(exc).__name__}: no connection within the connect timeout"
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -4,6 +4,8 @@ connections, and no cookie; with an aiohttp whose internals differ, requests sti
 
 from __future__ import annotations
 
+import socket
+
 import aiohttp
 import pytest
 
@@ -155,3 +157,40 @@ async def test_with_internals_it_does_not_know_the_client_warns_and_still_sends(
         assert request.headers["User-Agent"] == f"leadconnector-async/{lc.__version__}"
     assert "Content-Type" not in get.headers
     assert upsert.headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("borrowed", [False, True])
+async def test_a_connect_timeout_sent_nothing_and_its_message_quotes_no_query(
+    borrowed: bool,
+) -> None:
+    # A listener that never accepts, its queue filled: a further connect hangs in the kernel.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = [socket.socket() for _ in range(4)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+    session = aiohttp.ClientSession() if borrowed else None
+    try:
+        async with lc.LeadConnector(
+            "tok-secret",
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=lc.Timeouts(total=5, connect=0.2),
+            max_retries=0,
+            rate_limit=None,
+            session=session,
+        ) as client:
+            with pytest.raises(lc.TransportError) as caught:
+                await client.contacts.find_duplicate(email="someone@example.com", location_id="L")
+    finally:
+        if session is not None:
+            await session.close()
+        for sock in (listener, *fillers):
+            sock.close()
+    assert caught.value.outcome_unknown is False
+    assert "ConnectionTimeoutError" in str(caught.value)
+    for secret in ("someone", "example.com", "tok-secret", "locationId"):
+        assert secret not in repr(caught.value)
+        assert secret not in str(caught.value)
