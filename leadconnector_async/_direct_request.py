@@ -10,10 +10,12 @@ cost about 50,000 of some 440,000 instructions (``benchmarks/tenant_instructions
 remains is what aiohttp's own ``_connect_and_send_request`` does: one ``ClientRequest``, a
 connection from the connector, the request written and the response's head read.
 
-That leans on aiohttp's internals (the protocol's ``set_response_params``, ``ClientRequest``'s
-keywords). :func:`direct_supported` checks their signatures once; where they differ the
-transport goes through ``ClientSession.request`` as before, warning once, and
-``tests/client/test_direct_request.py`` fails, so a CI run on such an aiohttp tells.
+That leans on aiohttp's internals, and mirrors what ``_request`` does in the releases it was
+checked against (``_CHECKED_RELEASES``). On any other release, or one whose internals it uses do
+not have the signatures it expects (:func:`direct_supported`), the transport goes through
+``ClientSession.request`` as before and warns as its session opens, and
+``tests/client/test_direct_request.py`` fails, so a CI run on a new aiohttp tells that this
+module needs checking against it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from functools import cache
 from typing import Any
 
 import aiohttp
-from aiohttp.client_proto import ResponseHandler
-from aiohttp.helpers import TimerNoop
+from aiohttp import hdrs
 from yarl import URL
 
 # What our own session is created with, and so what its requests are read with: aiohttp's
@@ -37,7 +38,8 @@ MAX_FIELD_SIZE = 8190
 MAX_HEADERS = 128
 TIMEOUT_CEIL_THRESHOLD = 5.0
 
-_NO_TIMER = TimerNoop()  # the watchdog keeps each request's time (see _watchdog.py)
+# (major, minor) of the aiohttp releases whose ClientSession._request this was checked against.
+_CHECKED_RELEASES = frozenset({(3, 14)})
 _REQUEST_KEYWORDS = ("headers", "data", "loop", "timer", "session", "traces")
 _RESPONSE_KEYWORDS = (
     "timer",
@@ -58,13 +60,16 @@ class DirectRequests:
     session never uses (see the module's docstring). Only for a session we created: its
     connector, reading limits and lack of cookies, middlewares and traces are ours."""
 
-    __slots__ = ("_connector", "_loop", "_session")
+    __slots__ = ("_connector", "_loop", "_no_timer", "_session")
 
     def __init__(self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+        from aiohttp.helpers import TimerNoop  # (checked by direct_supported)
+
         assert session.connector is not None  # (an open session has its connector)
         self._session = session
         self._connector = session.connector
         self._loop = loop
+        self._no_timer = TimerNoop()  # the watchdog keeps each request's time (_watchdog.py)
 
     async def send(
         self,
@@ -86,7 +91,7 @@ class DirectRequests:
             headers=headers,
             data=body,
             loop=self._loop,
-            timer=_NO_TIMER,
+            timer=self._no_timer,
             session=self._session,
             traces=[],
         )
@@ -98,8 +103,8 @@ class DirectRequests:
         protocol = connection.protocol
         assert protocol is not None  # (a connection the connector hands out has one)
         protocol.set_response_params(
-            timer=_NO_TIMER,
-            skip_payload=method == "HEAD",
+            timer=self._no_timer,
+            skip_payload=request.method == hdrs.METH_HEAD,  # (upper-cased by ClientRequest)
             read_until_eof=True,
             auto_decompress=True,
             read_timeout=client_timeout.sock_read,
@@ -125,10 +130,21 @@ class DirectRequests:
 
 @cache
 def direct_supported() -> bool:
-    """Whether this aiohttp's internals take what :class:`DirectRequests` passes them, and
-    require nothing more."""
-    return _takes(aiohttp.ClientRequest, _REQUEST_KEYWORDS, "method", "url") and _takes(
-        ResponseHandler.set_response_params, _RESPONSE_KEYWORDS, "self"
+    """Whether this aiohttp is a release :class:`DirectRequests` was checked against, whose
+    internals take what it passes them and require nothing more."""
+    try:
+        release = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
+        from aiohttp.client_proto import ResponseHandler
+        from aiohttp.helpers import TimerNoop  # noqa: F401 - (DirectRequests's)
+    except (ValueError, ImportError):
+        return False
+    return (
+        release in _CHECKED_RELEASES
+        and _takes(aiohttp.ClientRequest, _REQUEST_KEYWORDS, "method", "url")
+        and _takes(ResponseHandler.set_response_params, _RESPONSE_KEYWORDS, "self")
+        and _takes(aiohttp.BaseConnector.connect, ("traces", "timeout"), "self", "req")
+        and _takes(aiohttp.ClientRequest.send, (), "self", "conn")
+        and _takes(aiohttp.ClientResponse.start, (), "self", "connection")
     )
 
 

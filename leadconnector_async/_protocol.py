@@ -193,9 +193,13 @@ def build_request(call: Call[Any], config: ClientConfig, token: str | None) -> R
 
     Raises:
         ConfigurationError: Something in the call cannot be sent (a body msgspec cannot
-            encode, text with lone surrogates, a token with control characters).
+            encode, text with lone surrogates, a token with control characters, a path not
+            beginning with ``/``).
     """
     safe = call.idempotent
+    if not call.path.startswith("/"):
+        # Appended to the base URL, "@host/x" would name another host, with credentials.
+        raise ConfigurationError("a call's path must begin with '/'; nothing was sent")
     try:
         url = config.base_url + call.path
         if call.params:

@@ -4,6 +4,7 @@ connections, and no cookie; with an aiohttp whose internals differ, requests sti
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import aiohttp
@@ -194,3 +195,32 @@ async def test_a_connect_timeout_sent_nothing_and_its_message_quotes_no_query(
     for secret in ("someone", "example.com", "tok-secret", "locationId"):
         assert secret not in repr(caught.value)
         assert secret not in str(caught.value)
+
+
+async def test_a_head_call_spelled_in_lower_case_reads_no_body() -> None:
+    # The answer to a HEAD declares a length but carries no body: reading one would wait for
+    # the timeout and report the request as possibly applied.
+    runner, url, seen = await _capture_server(body=BODY)
+    try:
+        async with lc.LeadConnector(
+            "tok", base_url=url, timeout=5, max_retries=0, rate_limit=None
+        ) as client:
+            for method in ("head", "HEAD"):
+                call: Call[None] = Call(method, "/contacts/c1")
+                await asyncio.wait_for(client.send(call), 4)  # (not the 5 s timeout)
+    finally:
+        await runner.cleanup()
+    assert [request.method for request in seen] == ["HEAD", "HEAD"]
+
+
+async def test_a_path_not_beginning_with_a_slash_is_refused_before_sending() -> None:
+    runner, url, seen = await _capture_server(body=BODY)
+    try:
+        async with lc.LeadConnector("tok", base_url=url, rate_limit=None) as client:
+            for path in ("@evil.example/x", "contacts/c1", ""):
+                call: Call[None] = Call("GET", path)
+                with pytest.raises(lc.ConfigurationError, match="must begin with '/'"):
+                    await client.send(call)
+    finally:
+        await runner.cleanup()
+    assert seen == []
