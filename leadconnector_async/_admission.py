@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from ._deadlines import Deadlines
 from .errors import PoolTimeoutError
@@ -111,11 +112,14 @@ class Admission:
             return True
         return False
 
-    async def enter(
+    def enter(
         self, key: str, deadline: float | None = None, *, refuse_early: bool = True
-    ) -> float | None:
-        """Wait for a place, taking turns with the other locations that wait; return the loop
-        time it was handed over (``None``: one was free at once).
+    ) -> Coroutine[Any, Any, float | None]:
+        """Wait for a place, taking turns with the other locations that wait: await what this
+        returns for the loop time it was handed over (``None``: one was free at once).
+
+        A plain function returning the wait's coroutine: one frame fewer for every resumption
+        of a waiting call to pass through. What it raises, it raises when called.
 
         Args:
             key: The location the request counts against (its turn order).
@@ -129,7 +133,7 @@ class Admission:
         """
         if self.free > 0 and not self._queues:  # (try_enter written out: callers tried it)
             self.free -= 1
-            return None
+            return _at_once()
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
         waiter = (self._loop or self._running_loop()).create_future()
@@ -147,7 +151,7 @@ class Admission:
         if length > len(longer):
             longer.append(0)
         longer[length - 1] += 1
-        return await self._deadlines.wait(
+        return self._deadlines.wait(
             waiter,
             deadline,
             pass_on=self.leave,
@@ -163,16 +167,19 @@ class Admission:
             key, queue = queues.popitem(last=False)
             waiter = queue.popleft()
             self._longer[len(queue)] -= 1
-            if queue:
-                queues[key] = queue  # to the back of the line
-            if not waiter.done():
-                clock = self._clock  # (set by the enter() that queued the waiter)
-                now = clock() if clock is not None else self._now()
+            if waiter.done():  # (its wait ended: its deadline, or its task was cancelled)
+                if queue:
+                    queues[key] = queue
+                continue
+            clock = self._clock  # (set by the enter() that queued the waiter)
+            now = clock() if clock is not None else self._now()
+            if queue:  # to the back of the line, its turns measured (an emptied one is let go)
+                queues[key] = queue
                 interval = now - queue.turn_at
                 queue.interval = (queue.interval + interval) / 2 if queue.interval else interval
                 queue.turn_at = now
-                waiter.set_result(now)
-                return
+            waiter.set_result(now)
+            return
         self.free += 1
 
     def hopeless(self, key: str, deadline: float, now: float | None = None) -> bool:
@@ -279,6 +286,10 @@ class Admission:
         self._longer[len(queue)] -= 1
         if not queue:
             del self._queues[key]
+
+
+async def _at_once() -> None:
+    return None
 
 
 def _no_place_in_time() -> PoolTimeoutError:
