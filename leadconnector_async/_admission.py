@@ -35,8 +35,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from ._deadlines import Deadlines
 from .errors import PoolTimeoutError
@@ -112,14 +111,11 @@ class Admission:
             return True
         return False
 
-    def enter(
+    async def enter(
         self, key: str, deadline: float | None = None, *, refuse_early: bool = True
-    ) -> Coroutine[Any, Any, float | None]:
-        """Wait for a place, taking turns with the other locations that wait: await what this
-        returns for the loop time it was handed over (``None``: one was free at once).
-
-        A plain function returning the wait's coroutine: one frame fewer for every resumption
-        of a waiting call to pass through. What it raises, it raises when called.
+    ) -> float | None:
+        """Wait for a place, taking turns with the other locations that wait; return the loop
+        time it was handed over (``None``: one was free at once).
 
         Args:
             key: The location the request counts against (its turn order).
@@ -133,7 +129,7 @@ class Admission:
         """
         if self.free > 0 and not self._queues:  # (try_enter written out: callers tried it)
             self.free -= 1
-            return _at_once()
+            return None
         if refuse_early and deadline is not None and self.hopeless(key, deadline):
             raise self.refusal()
         waiter = (self._loop or self._running_loop()).create_future()
@@ -151,7 +147,7 @@ class Admission:
         if length > len(longer):
             longer.append(0)
         longer[length - 1] += 1
-        return self._deadlines.wait(
+        return await self._deadlines.wait(
             waiter,
             deadline,
             pass_on=self.leave,
@@ -286,10 +282,6 @@ class Admission:
         self._longer[len(queue)] -= 1
         if not queue:
             del self._queues[key]
-
-
-async def _at_once() -> None:
-    return None
 
 
 def _no_place_in_time() -> PoolTimeoutError:

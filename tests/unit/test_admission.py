@@ -45,6 +45,19 @@ async def test_a_task_cancelled_while_waiting_is_cancelled_not_timed_out() -> No
     assert gate.waiting == 0
 
 
+async def test_a_wait_cancelled_before_it_starts_queues_nothing_and_holds_no_place() -> None:
+    gate = Admission(1)
+    assert gate.try_enter()
+    loop = asyncio.get_running_loop()
+    never_started = asyncio.ensure_future(gate.enter("a", loop.time() + 60))
+    never_started.cancel()  # before its first step
+    with pytest.raises(asyncio.CancelledError):
+        await never_started
+    assert gate.waiting == 0
+    gate.leave()
+    assert gate.free == 1  # the place came back: nobody was queued for it
+
+
 async def test_a_deadline_ends_the_wait_and_frees_nothing_twice() -> None:
     gate = Admission(1)
     assert gate.try_enter()
