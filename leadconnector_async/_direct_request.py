@@ -6,7 +6,7 @@ filters the cookie jar, looks for credentials and proxies, wraps middlewares and
 follows redirects and resends. None of that applies to a request on our own session: the
 transport's watchdog keeps each request's time, no cookie jar is kept, no middleware or trace is
 set, no redirect is followed and no request is sent twice. Per ``contacts.get`` that generality
-cost about 50,000 of some 440,000 instructions (``benchmarks/tenant_instructions.py``). What
+cost about 58,000 of some 440,000 instructions (``benchmarks/tenant_instructions.py``). What
 remains is what aiohttp's own ``_connect_and_send_request`` does: one ``ClientRequest``, a
 connection from the connector, the request written and the response's head read.
 
