@@ -115,9 +115,9 @@ class AiohttpTransport:
             self._direct = DirectRequests(session, self._loop)
         else:
             warnings.warn(
-                f"aiohttp {aiohttp.__version__}'s internals differ from those this release of "
-                "leadconnector_async was built against: its requests go through "
-                "ClientSession.request instead, which works but costs more CPU per request",
+                f"leadconnector_async's direct requests were not checked against aiohttp "
+                f"{aiohttp.__version__} (or the internals they use have changed): requests go "
+                "through ClientSession.request instead, which works but costs more CPU each",
                 RuntimeWarning,
                 stacklevel=4,
             )
@@ -182,7 +182,8 @@ class AiohttpTransport:
                     request.body,
                     self._timeout(timeouts),
                 )
-            else:  # a borrowed session's defaults are its owner's: ours are added
+            else:  # a borrowed session (whose defaults are not ours), a proxy, or an aiohttp
+                # the direct path does not know
                 response = await session.request(
                     request.method,
                     url,
